@@ -1,0 +1,1 @@
+"""The ``arena`` command: thin Typer shells that parse input, call a service, print a result."""

@@ -1,0 +1,31 @@
+"""Entry point of the ``arena`` command."""
+
+from __future__ import annotations
+
+import typer
+
+from alpha_arena import __version__
+from alpha_arena.cli.data import data_app
+from alpha_arena.cli.db import db_app
+from alpha_arena.cli.demo import demo
+
+app = typer.Typer(
+    name="arena",
+    help="Alpha Arena: benchmark LLM and rule-based traders on crypto perpetuals.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+app.add_typer(db_app, name="db")
+app.add_typer(data_app, name="data")
+app.command("demo")(demo)
+
+
+@app.command("version")
+def version() -> None:
+    """Print the installed version."""
+    typer.echo(__version__)
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,70 @@
+"""What every command shares: one-line errors, JSON output, the application context."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from functools import wraps
+from typing import Any, ParamSpec, TypeVar
+
+import typer
+from pydantic import ValidationError
+from rich.console import Console
+
+from alpha_arena.core.errors import ArenaError
+from alpha_arena.core.settings import Settings
+from alpha_arena.services.context import AppContext, open_context
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+console = Console()
+error_console = Console(stderr=True)
+
+
+def fail(message: str, code: int = 2) -> None:
+    """Print one line to stderr and exit non-zero."""
+    error_console.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    raise typer.Exit(code)
+
+
+def one_line_errors(command: Callable[P, R]) -> Callable[P, R]:
+    """Turn expected failures into a one-line message and exit code 2, never a traceback."""
+
+    @wraps(command)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return command(*args, **kwargs)
+        except ArenaError as error:
+            fail(str(error))
+        except ValidationError as error:
+            first = error.errors()[0]
+            location = ".".join(str(part) for part in first["loc"])
+            fail(f"invalid setting ARENA_{location.upper()}: {first['msg']}")
+        except KeyboardInterrupt:
+            fail("interrupted", code=130)
+        raise AssertionError("unreachable")
+
+    return wrapper
+
+
+@contextmanager
+def app_context() -> Iterator[AppContext]:
+    settings = Settings()
+    logging.basicConfig(
+        level=settings.log_level.upper(),
+        format="%(asctime)s %(levelname)s %(name)s %(message)s",
+        stream=sys.stderr,
+    )
+    context = open_context(settings)
+    try:
+        yield context
+    finally:
+        context.close()
+
+
+def print_json(payload: Any) -> None:
+    sys.stdout.write(json.dumps(payload, indent=2) + "\n")

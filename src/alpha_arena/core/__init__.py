@@ -1,0 +1,1 @@
+"""Clock, time helpers, settings and the error hierarchy shared by every package."""

@@ -1,0 +1,29 @@
+"""One root error; each subclass is named for what the caller should do about it."""
+
+
+class ArenaError(Exception):
+    """Root of every error Alpha Arena raises on purpose."""
+
+
+class InvalidInputError(ArenaError):
+    """The caller's input is wrong (bad symbol, timeframe, date, file); fix it and retry."""
+
+
+class NotFoundError(InvalidInputError):
+    """The thing asked for does not exist (unknown instrument, empty series, unknown id)."""
+
+
+class ConfigurationError(ArenaError):
+    """A person must change the configuration (settings, database URL, credentials)."""
+
+
+class DataIntegrityError(ArenaError):
+    """Data failed validation (NaN, negative price, broken OHLC) and was not stored."""
+
+
+class TemporaryError(ArenaError):
+    """A transient failure (rate limit, timeout, 5xx); retrying later may succeed."""
+
+
+class SourceUnavailableError(ArenaError):
+    """A market-data source or exchange cannot be reached or refused the request."""

@@ -1,0 +1,46 @@
+"""Settings are read once, from the environment and ``.env``, with the ``ARENA_`` prefix."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_DATABASE_URL = "sqlite:///./data/arena.db"
+
+
+class Settings(BaseSettings):
+    """Every setting Alpha Arena reads; ``.env.example`` documents each one."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="ARENA_", env_file=".env", extra="ignore", frozen=True
+    )
+
+    database_url: str = Field(
+        default=DEFAULT_DATABASE_URL,
+        description="SQLAlchemy URL; SQLite file by default, postgresql+psycopg://... in production.",
+    )
+    log_level: str = Field(default="WARNING", description="Python logging level.")
+    exchange_base_url: str | None = Field(
+        default=None,
+        description="Send every exchange REST call to this base URL instead (a mirror or proxy).",
+    )
+    exchange_timeout_s: float = Field(default=15.0, gt=0, le=300)
+    exchange_max_retries: int = Field(default=5, ge=0, le=20)
+    exchange_retry_base_s: float = Field(
+        default=1.0, ge=0, le=60, description="First back-off delay; doubles on every retry."
+    )
+    exchange_rate_limit_ms: int | None = Field(
+        default=None, ge=0, description="Minimum delay between requests; CCXT's default if unset."
+    )
+    exchange_api_key: SecretStr | None = Field(default=None, description="Only for private calls.")
+    exchange_api_secret: SecretStr | None = None
+
+    def sqlite_path(self) -> Path | None:
+        """Return the SQLite file path of the database URL, or None for other databases."""
+        prefix = "sqlite:///"
+        if not self.database_url.startswith(prefix):
+            return None
+        path = self.database_url[len(prefix) :]
+        return None if path in ("", ":memory:") else Path(path)

@@ -1,0 +1,1 @@
+"""Frozen domain values: instruments, market data, and (later) orders, positions, decisions."""

@@ -1,0 +1,1 @@
+"""Market data: the DataService read path, sources, ingestion, integrity and resampling."""

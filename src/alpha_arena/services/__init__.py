@@ -1,0 +1,1 @@
+"""Use cases and transaction boundaries; the composition root that wires the parts."""

@@ -1,0 +1,470 @@
+"""Market data repository: instruments, candles, funding, prices and open interest.
+
+Each write is one transaction: a batch is stored whole or not at all. Reads of candles and
+funding return numpy columns through the driver's fast path."""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from sqlalchemy import Connection, Engine, func, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from alpha_arena.core.errors import NotFoundError
+from alpha_arena.domain.instrument import Instrument, MarketType
+from alpha_arena.domain.market import Candles, FundingRates, OpenInterest, PriceSnapshot
+from alpha_arena.storage import bulk
+from alpha_arena.storage.tables import (
+    CandleRow,
+    FundingRateRow,
+    InstrumentRow,
+    OpenInterestRow,
+    PriceSnapshotRow,
+)
+
+_CANDLE_VALUES = ("ts", "open", "high", "low", "close", "volume")
+_CANDLE_DTYPES = [("ts", "i8")] + [(name, "f8") for name in _CANDLE_VALUES[1:]]
+
+
+@dataclass(frozen=True, slots=True)
+class SeriesSummary:
+    exchange: str
+    symbol: str
+    dataset: str  # candles or funding
+    timeframe: str  # the bar timeframe, or "funding" for funding settlements
+    ts_first: int
+    ts_last: int
+    rows: int
+
+
+def _instrument_of(row: InstrumentRow) -> Instrument:
+    return Instrument(
+        exchange=row.exchange,
+        symbol=row.symbol,
+        market_type=MarketType(row.market_type),
+        base=row.base,
+        quote=row.quote,
+        settle=row.settle,
+        price_tick=row.price_tick,
+        amount_step=row.amount_step,
+        min_amount=row.min_amount,
+        min_notional=row.min_notional,
+        max_leverage=row.max_leverage,
+        maker_fee=row.maker_fee,
+        taker_fee=row.taker_fee,
+        maintenance_margin_rate=row.maintenance_margin_rate,
+        contract_size=row.contract_size,
+    )
+
+
+class MarketStore:
+    """Reads and writes market data for one database."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+        self._postgres = engine.dialect.name == "postgresql"
+        self._ids: dict[tuple[str, str], int] = {}
+        self._reader = bulk.ColumnReader(engine)
+
+    @property
+    def engine(self) -> Engine:
+        return self._engine
+
+    def close(self) -> None:
+        self._reader.close()
+
+    # -- instruments -------------------------------------------------------------------------
+
+    def upsert_instruments(self, instruments: Sequence[Instrument], ts_updated: int) -> None:
+        """Insert instruments or refresh their specs; keys are (exchange, symbol)."""
+        if not instruments:
+            return
+        rows = [
+            {
+                "exchange": item.exchange,
+                "symbol": item.symbol,
+                "market_type": item.market_type.value,
+                "base": item.base,
+                "quote": item.quote,
+                "settle": item.settle,
+                "price_tick": item.price_tick,
+                "amount_step": item.amount_step,
+                "min_amount": item.min_amount,
+                "min_notional": item.min_notional,
+                "max_leverage": item.max_leverage,
+                "maker_fee": item.maker_fee,
+                "taker_fee": item.taker_fee,
+                "maintenance_margin_rate": item.maintenance_margin_rate,
+                "contract_size": item.contract_size,
+                "ts_updated": ts_updated,
+            }
+            for item in instruments
+        ]
+        insert = pg_insert if self._postgres else sqlite_insert
+        statement = insert(InstrumentRow).values(rows)
+        updated = {
+            name: statement.excluded[name]
+            for name in rows[0]
+            if name not in ("exchange", "symbol")
+        }
+        statement = statement.on_conflict_do_update(
+            index_elements=["exchange", "symbol"], set_=updated
+        )
+        with self._engine.begin() as connection:
+            connection.execute(statement)
+
+    def instruments(self, exchange: str | None = None) -> list[Instrument]:
+        query = select(InstrumentRow).order_by(InstrumentRow.exchange, InstrumentRow.symbol)
+        if exchange is not None:
+            query = query.where(InstrumentRow.exchange == exchange)
+        with self._engine.connect() as connection:
+            rows = connection.execute(query).all()
+        return [_instrument_of(InstrumentRow(**row._mapping)) for row in rows]
+
+    def instrument(self, exchange: str, symbol: str) -> Instrument | None:
+        query = select(InstrumentRow).where(
+            InstrumentRow.exchange == exchange, InstrumentRow.symbol == symbol
+        )
+        with self._engine.connect() as connection:
+            row = connection.execute(query).first()
+        return None if row is None else _instrument_of(InstrumentRow(**row._mapping))
+
+    def instrument_id(self, exchange: str, symbol: str) -> int:
+        """Return the id of a stored instrument or raise NotFoundError naming what exists."""
+        key = (exchange, symbol)
+        if key not in self._ids:
+            query = select(InstrumentRow.id).where(
+                InstrumentRow.exchange == exchange, InstrumentRow.symbol == symbol
+            )
+            with self._engine.connect() as connection:
+                found = connection.execute(query).scalar()
+            if found is None:
+                known = ", ".join(sorted({i.symbol for i in self.instruments(exchange)}))
+                raise NotFoundError(
+                    f"no instrument {symbol!r} on {exchange!r} in the database"
+                    + (f"; known: {known}" if known else "; load data first")
+                )
+            self._ids[key] = int(found)
+        return self._ids[key]
+
+    # -- candles -----------------------------------------------------------------------------
+
+    def write_candles(
+        self, exchange: str, symbol: str, timeframe: str, candles: Candles
+    ) -> int:
+        """Store closed candles in one transaction; existing bars are kept. Return rows added."""
+        if len(candles) == 0:
+            return 0
+        instrument_id = self.instrument_id(exchange, symbol)
+        with self._engine.begin() as connection:
+            return self._write_candles(connection, instrument_id, timeframe, candles)
+
+    def _write_candles(
+        self, connection: Connection, instrument_id: int, timeframe: str, candles: Candles
+    ) -> int:
+        count = len(candles)
+        if self._postgres:
+            fresh = self._lock_series_and_check_fresh(
+                connection, "candles", instrument_id, timeframe, candles.ts
+            )
+            return bulk.copy_into_postgres(
+                connection,
+                "candles",
+                ("instrument_id", "timeframe", *_CANDLE_VALUES),
+                [
+                    ("int4", np.full(count, instrument_id, dtype=np.int32)),
+                    bulk.text_column(timeframe, count),
+                    ("int8", candles.ts),
+                    ("float8", candles.open),
+                    ("float8", candles.high),
+                    ("float8", candles.low),
+                    ("float8", candles.close),
+                    ("float8", candles.volume),
+                ],
+                merge=not fresh,
+            )
+        # The key columns are constants of the batch: inlining them saves two bindings per row.
+        statement = (
+            f"INSERT OR IGNORE INTO candles (instrument_id, timeframe, {', '.join(_CANDLE_VALUES)})"
+            f" VALUES ({int(instrument_id)}, '{_safe(timeframe)}', ?, ?, ?, ?, ?, ?)"
+        )
+        rows = zip(
+            candles.ts.tolist(),
+            candles.open.tolist(),
+            candles.high.tolist(),
+            candles.low.tolist(),
+            candles.close.tolist(),
+            candles.volume.tolist(),
+            strict=True,
+        )
+        return bulk.insert_rows_sqlite(connection, statement, rows)
+
+    def _lock_series_and_check_fresh(
+        self,
+        connection: Connection,
+        table: str,
+        instrument_id: int,
+        timeframe: str | None,
+        ts: np.ndarray,
+    ) -> bool:
+        """Serialize writers of one series (PostgreSQL) and tell whether none of ``ts``'s range
+        is stored yet, in which case rows can be copied straight into the table."""
+        where = f"instrument_id = {int(instrument_id)}"
+        if timeframe is not None:
+            where += f" AND timeframe = '{_safe(timeframe)}'"
+        cursor = bulk.dbapi(connection).cursor()
+        try:
+            cursor.execute(
+                "SELECT pg_advisory_xact_lock(%s, %s)",
+                (instrument_id, zlib.crc32(f"{table}/{timeframe}".encode()) & 0x7FFFFFFF),
+            )
+            cursor.execute(
+                f"SELECT 1 FROM {table} WHERE {where} AND ts BETWEEN %s AND %s LIMIT 1",
+                (int(ts.min()), int(ts.max())),
+            )
+            return cursor.fetchone() is None
+        finally:
+            cursor.close()
+
+    def read_candles(
+        self,
+        exchange: str,
+        symbol: str,
+        timeframe: str,
+        ts_from: int | None = None,
+        ts_to: int | None = None,
+        last: int | None = None,
+    ) -> Candles:
+        """Return candles with ``ts_from <= ts <= ts_to`` (bounds optional), oldest first;
+        with ``last``, only the newest ``last`` of them."""
+        instrument_id = self.instrument_id(exchange, symbol)
+        where = f"instrument_id = {int(instrument_id)} AND timeframe = '{_safe(timeframe)}'"
+        if ts_from is not None:
+            where += f" AND ts >= {int(ts_from)}"
+        if ts_to is not None:
+            where += f" AND ts <= {int(ts_to)}"
+        names = ", ".join(_CANDLE_VALUES)
+        if last is None:
+            query = f"SELECT {names} FROM candles WHERE {where} ORDER BY ts"
+        else:
+            query = (
+                f"SELECT {names} FROM (SELECT {names} FROM candles WHERE {where} "
+                f"ORDER BY ts DESC LIMIT {int(last)}) AS newest ORDER BY ts"
+            )
+        columns = self._reader.select(query, _CANDLE_DTYPES)
+        return Candles(
+            columns["ts"],
+            columns["open"],
+            columns["high"],
+            columns["low"],
+            columns["close"],
+            columns["volume"],
+        )
+
+    def candle_timestamps(self, exchange: str, symbol: str, timeframe: str) -> np.ndarray:
+        instrument_id = self.instrument_id(exchange, symbol)
+        query = (
+            f"SELECT ts FROM candles WHERE instrument_id = {int(instrument_id)} "
+            f"AND timeframe = '{_safe(timeframe)}' ORDER BY ts"
+        )
+        return self._reader.select(query, [("ts", "i8")])["ts"]
+
+    def stored_timeframes(self, exchange: str, symbol: str) -> list[str]:
+        """Timeframes with at least one stored candle for the instrument."""
+        query = (
+            select(CandleRow.timeframe)
+            .where(CandleRow.instrument_id == self.instrument_id(exchange, symbol))
+            .distinct()
+        )
+        with self._engine.connect() as connection:
+            return sorted(connection.execute(query).scalars())
+
+    def last_candle_ts(self, exchange: str, symbol: str, timeframe: str) -> int | None:
+        instrument_id = self.instrument_id(exchange, symbol)
+        query = select(func.max(CandleRow.ts)).where(
+            CandleRow.instrument_id == instrument_id, CandleRow.timeframe == timeframe
+        )
+        with self._engine.connect() as connection:
+            found = connection.execute(query).scalar()
+        return None if found is None else int(found)
+
+    # -- funding -----------------------------------------------------------------------------
+
+    def write_funding(self, exchange: str, symbol: str, funding: FundingRates) -> int:
+        """Store funding settlements in one transaction; existing ones are kept."""
+        if len(funding) == 0:
+            return 0
+        instrument_id = self.instrument_id(exchange, symbol)
+        count = len(funding)
+        columns = ("instrument_id", "ts", "rate")
+        with self._engine.begin() as connection:
+            if self._postgres:
+                fresh = self._lock_series_and_check_fresh(
+                    connection, "funding_rates", instrument_id, None, funding.ts
+                )
+                return bulk.copy_into_postgres(
+                    connection,
+                    "funding_rates",
+                    columns,
+                    [
+                        ("int4", np.full(count, instrument_id, dtype=np.int32)),
+                        ("int8", funding.ts),
+                        ("float8", funding.rate),
+                    ],
+                    merge=not fresh,
+                )
+            statement = (
+                f"INSERT OR IGNORE INTO funding_rates (instrument_id, ts, rate) "
+                f"VALUES ({int(instrument_id)}, ?, ?)"
+            )
+            rows = zip(funding.ts.tolist(), funding.rate.tolist(), strict=True)
+            return bulk.insert_rows_sqlite(connection, statement, rows)
+
+    def read_funding(
+        self,
+        exchange: str,
+        symbol: str,
+        ts_from: int | None = None,
+        ts_to: int | None = None,
+    ) -> FundingRates:
+        instrument_id = self.instrument_id(exchange, symbol)
+        where = f"instrument_id = {int(instrument_id)}"
+        if ts_from is not None:
+            where += f" AND ts >= {int(ts_from)}"
+        if ts_to is not None:
+            where += f" AND ts <= {int(ts_to)}"
+        query = f"SELECT ts, rate FROM funding_rates WHERE {where} ORDER BY ts"
+        columns = self._reader.select(query, [("ts", "i8"), ("rate", "f8")])
+        return FundingRates(columns["ts"], columns["rate"])
+
+    def last_funding_ts(self, exchange: str, symbol: str) -> int | None:
+        instrument_id = self.instrument_id(exchange, symbol)
+        query = select(func.max(FundingRateRow.ts)).where(
+            FundingRateRow.instrument_id == instrument_id
+        )
+        with self._engine.connect() as connection:
+            found = connection.execute(query).scalar()
+        return None if found is None else int(found)
+
+    # -- prices and open interest ------------------------------------------------------------
+
+    def write_price_snapshots(self, exchange: str, snapshots: Sequence[PriceSnapshot]) -> int:
+        rows = [
+            {
+                "instrument_id": self.instrument_id(exchange, item.symbol),
+                "ts": item.ts,
+                "last": item.last,
+                "mark": item.mark,
+                "index": item.index,
+                "bid": item.bid,
+                "ask": item.ask,
+            }
+            for item in snapshots
+        ]
+        return self._insert_ignoring_existing(PriceSnapshotRow, rows)
+
+    def write_open_interest(self, exchange: str, items: Sequence[OpenInterest]) -> int:
+        rows = [
+            {
+                "instrument_id": self.instrument_id(exchange, item.symbol),
+                "ts": item.ts,
+                "amount": item.amount,
+                "value": item.value,
+            }
+            for item in items
+        ]
+        return self._insert_ignoring_existing(OpenInterestRow, rows)
+
+    def _insert_ignoring_existing(
+        self, table: type[PriceSnapshotRow] | type[OpenInterestRow], rows: list[dict[str, object]]
+    ) -> int:
+        if not rows:
+            return 0
+        insert = pg_insert if self._postgres else sqlite_insert
+        statement = insert(table).values(rows).on_conflict_do_nothing()
+        with self._engine.begin() as connection:
+            return int(connection.execute(statement).rowcount)
+
+    def latest_price(self, exchange: str, symbol: str, as_of: int) -> PriceSnapshot | None:
+        """Return the newest price snapshot stamped at or before ``as_of``."""
+        query = (
+            select(PriceSnapshotRow)
+            .where(
+                PriceSnapshotRow.instrument_id == self.instrument_id(exchange, symbol),
+                PriceSnapshotRow.ts <= as_of,
+            )
+            .order_by(PriceSnapshotRow.ts.desc())
+            .limit(1)
+        )
+        with self._engine.connect() as connection:
+            row = connection.execute(query).first()
+        if row is None:
+            return None
+        return PriceSnapshot(symbol, row.ts, row.last, row.mark, row.index, row.bid, row.ask)
+
+    def latest_open_interest(self, exchange: str, symbol: str, as_of: int) -> OpenInterest | None:
+        query = (
+            select(OpenInterestRow)
+            .where(
+                OpenInterestRow.instrument_id == self.instrument_id(exchange, symbol),
+                OpenInterestRow.ts <= as_of,
+            )
+            .order_by(OpenInterestRow.ts.desc())
+            .limit(1)
+        )
+        with self._engine.connect() as connection:
+            row = connection.execute(query).first()
+        return None if row is None else OpenInterest(symbol, row.ts, row.amount, row.value)
+
+    # -- coverage ----------------------------------------------------------------------------
+
+    def series(self, exchange: str | None = None) -> list[SeriesSummary]:
+        """Return first, last and row count of every stored candle and funding series."""
+        candle_query = (
+            select(
+                InstrumentRow.exchange,
+                InstrumentRow.symbol,
+                CandleRow.timeframe,
+                func.min(CandleRow.ts),
+                func.max(CandleRow.ts),
+                func.count(),
+            )
+            .join(InstrumentRow, InstrumentRow.id == CandleRow.instrument_id)
+            .group_by(InstrumentRow.exchange, InstrumentRow.symbol, CandleRow.timeframe)
+        )
+        funding_query = (
+            select(
+                InstrumentRow.exchange,
+                InstrumentRow.symbol,
+                func.min(FundingRateRow.ts),
+                func.max(FundingRateRow.ts),
+                func.count(),
+            )
+            .join(InstrumentRow, InstrumentRow.id == FundingRateRow.instrument_id)
+            .group_by(InstrumentRow.exchange, InstrumentRow.symbol)
+        )
+        if exchange is not None:
+            candle_query = candle_query.where(InstrumentRow.exchange == exchange)
+            funding_query = funding_query.where(InstrumentRow.exchange == exchange)
+        with self._engine.connect() as connection:
+            candles = connection.execute(candle_query).all()
+            funding = connection.execute(funding_query).all()
+        found = [
+            SeriesSummary(ex, sym, "candles", tf, int(first), int(last_), int(rows))
+            for ex, sym, tf, first, last_, rows in candles
+        ] + [
+            SeriesSummary(ex, sym, "funding", "funding", int(first), int(last_), int(rows))
+            for ex, sym, first, last_, rows in funding
+        ]
+        return sorted(found, key=lambda s: (s.exchange, s.symbol, s.dataset, s.timeframe))
+
+
+def _safe(timeframe: str) -> str:
+    """Timeframes are inlined into fast-path SQL; only the known alphabet may pass."""
+    if not timeframe.isalnum():
+        raise NotFoundError(f"unknown timeframe {timeframe!r}")
+    return timeframe

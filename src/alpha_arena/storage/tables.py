@@ -1,0 +1,175 @@
+"""Table definitions (SQLAlchemy 2 typed mappings). Rows are not domain objects: repositories
+translate between the two.
+
+Market-data prices are float64 (they arrive from exchanges as floats and feed numpy directly);
+instrument precision and fees use NUMERIC so that ticks such as 0.1 are stored exactly.
+
+The bulk market-data tables carry no foreign key to ``instruments``: a per-row foreign-key check
+cut PostgreSQL COPY throughput from ~275k to ~100k rows/s. The repository resolves every
+instrument id before writing, so no orphan rows can be created through it
+(docs/decisions/0001-market-data-storage.md)."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Double,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+# Precision of instrument specs: 18 digits after the point covers every exchange tick we know.
+Spec = Numeric(38, 18, asdecimal=False)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class InstrumentRow(Base):
+    __tablename__ = "instruments"
+    __table_args__ = (UniqueConstraint("exchange", "symbol"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    exchange: Mapped[str] = mapped_column(String(32))
+    symbol: Mapped[str] = mapped_column(String(64))
+    market_type: Mapped[str] = mapped_column(String(16))
+    base: Mapped[str] = mapped_column(String(32))
+    quote: Mapped[str] = mapped_column(String(32))
+    settle: Mapped[str | None] = mapped_column(String(32))
+    price_tick: Mapped[float] = mapped_column(Spec)
+    amount_step: Mapped[float] = mapped_column(Spec)
+    min_amount: Mapped[float] = mapped_column(Spec)
+    min_notional: Mapped[float] = mapped_column(Spec)
+    max_leverage: Mapped[float] = mapped_column(Spec)
+    maker_fee: Mapped[float] = mapped_column(Spec)
+    taker_fee: Mapped[float] = mapped_column(Spec)
+    maintenance_margin_rate: Mapped[float] = mapped_column(Spec)
+    contract_size: Mapped[float] = mapped_column(Spec)
+    ts_updated: Mapped[int] = mapped_column(BigInteger)
+
+
+class CandleRow(Base):
+    """One OHLCV bar; unique per (instrument, timeframe, open time)."""
+
+    __tablename__ = "candles"
+    __table_args__ = {"sqlite_with_rowid": False}  # clustered on the key: range reads are sequential
+
+    instrument_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    timeframe: Mapped[str] = mapped_column(String(8), primary_key=True)
+    ts: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    open: Mapped[float] = mapped_column(Double)
+    high: Mapped[float] = mapped_column(Double)
+    low: Mapped[float] = mapped_column(Double)
+    close: Mapped[float] = mapped_column(Double)
+    volume: Mapped[float] = mapped_column(Double)
+
+
+class FundingRateRow(Base):
+    __tablename__ = "funding_rates"
+    __table_args__ = {"sqlite_with_rowid": False}
+
+    instrument_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    ts: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    rate: Mapped[float] = mapped_column(Double)
+
+
+class PriceSnapshotRow(Base):
+    __tablename__ = "price_snapshots"
+    __table_args__ = {"sqlite_with_rowid": False}
+
+    instrument_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    ts: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    last: Mapped[float | None] = mapped_column(Double)
+    mark: Mapped[float | None] = mapped_column(Double)
+    index: Mapped[float | None] = mapped_column(Double)
+    bid: Mapped[float | None] = mapped_column(Double)
+    ask: Mapped[float | None] = mapped_column(Double)
+
+
+class OpenInterestRow(Base):
+    __tablename__ = "open_interest"
+    __table_args__ = {"sqlite_with_rowid": False}
+
+    instrument_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    ts: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    amount: Mapped[float | None] = mapped_column(Double)
+    value: Mapped[float | None] = mapped_column(Double)
+
+
+class IngestionRunRow(Base):
+    """One ingestion (sample load or exchange download) and how it ended."""
+
+    __tablename__ = "ingestion_runs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    source: Mapped[str] = mapped_column(String(32))  # "sample" or an exchange id
+    symbols: Mapped[str] = mapped_column(Text)
+    timeframes: Mapped[str] = mapped_column(Text)
+    ts_since: Mapped[int | None] = mapped_column(BigInteger)
+    backfill: Mapped[bool] = mapped_column(Boolean, default=False)
+    status: Mapped[str] = mapped_column(String(16))  # running, succeeded, failed
+    ts_started: Mapped[int] = mapped_column(BigInteger)
+    ts_finished: Mapped[int | None] = mapped_column(BigInteger)
+    rows_candles: Mapped[int] = mapped_column(Integer, default=0)
+    rows_funding: Mapped[int] = mapped_column(Integer, default=0)
+    rows_prices: Mapped[int] = mapped_column(Integer, default=0)
+    rows_open_interest: Mapped[int] = mapped_column(Integer, default=0)
+    error: Mapped[str | None] = mapped_column(Text)
+
+
+class IntegrityEventRow(Base):
+    """A problem found by a scan; stays open until a later scan no longer finds it."""
+
+    __tablename__ = "integrity_events"
+    __table_args__ = (
+        UniqueConstraint("instrument_id", "dataset", "timeframe", "kind", "ts_start"),
+        Index(None, "status"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    instrument_id: Mapped[int] = mapped_column(ForeignKey("instruments.id", ondelete="CASCADE"))
+    dataset: Mapped[str] = mapped_column(String(16))  # candles or funding
+    timeframe: Mapped[str] = mapped_column(String(8))
+    kind: Mapped[str] = mapped_column(String(24))
+    ts_start: Mapped[int] = mapped_column(BigInteger)
+    ts_end: Mapped[int] = mapped_column(BigInteger)
+    count: Mapped[int] = mapped_column(Integer)
+    detail: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(16))  # open, resolved, confirmed
+    ts_detected: Mapped[int] = mapped_column(BigInteger)
+    ts_resolved: Mapped[int | None] = mapped_column(BigInteger)
+
+
+class RepairJobRow(Base):
+    """An attempt to refetch a gap from its source, and its outcome."""
+
+    __tablename__ = "repair_jobs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    integrity_event_id: Mapped[int] = mapped_column(
+        ForeignKey("integrity_events.id", ondelete="CASCADE"), index=True
+    )
+    source: Mapped[str] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(String(16))  # running, repaired, unrepairable, failed
+    rows_fetched: Mapped[int] = mapped_column(Integer, default=0)
+    rows_inserted: Mapped[int] = mapped_column(Integer, default=0)
+    error: Mapped[str | None] = mapped_column(Text)
+    ts_started: Mapped[int] = mapped_column(BigInteger)
+    ts_finished: Mapped[int | None] = mapped_column(BigInteger)
