@@ -1,0 +1,128 @@
+"""``arena data``: load, ingest, inspect, scan and repair market data."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+
+import typer
+from rich.table import Table
+
+from alpha_arena.cli.common import app_context, console, fail, one_line_errors, print_json
+from alpha_arena.core.time import to_iso
+from alpha_arena.services import integrity
+from alpha_arena.services.sample import load_sample
+
+data_app = typer.Typer(help="Market data: load, ingest, stats, scan, repair.", no_args_is_help=True)
+
+JsonOption = typer.Option(False, "--json", help="Print machine-readable JSON.")
+SymbolsOption = typer.Option(
+    None, "--symbols", help="Comma-separated CCXT symbols, e.g. BTC/USDT:USDT,ETH/USDT:USDT."
+)
+TimeframesOption = typer.Option(
+    None, "--timeframes", help="Comma-separated timeframes (1h,4h,...); 'funding' for funding."
+)
+ExchangeOption = typer.Option(None, "--exchange", help="Only this exchange's data.")
+
+
+def split(text: str | None) -> list[str] | None:
+    return [part.strip() for part in text.split(",") if part.strip()] if text else None
+
+
+@data_app.command("load-sample")
+@one_line_errors
+def load_sample_command(as_json: bool = JsonOption) -> None:
+    """Load the bundled Binance sample (idempotent: a second run inserts nothing)."""
+    with app_context() as context:
+        report = load_sample(context)
+    if as_json:
+        print_json(
+            {
+                "run_id": report.run_id,
+                "rows": report.rows,
+                "inserted": report.inserted,
+                "files": [asdict(item) for item in report.files],
+            }
+        )
+        return
+    if report.inserted == 0:
+        console.print(f"sample already loaded: {report.rows:,} rows checked, nothing inserted")
+    else:
+        console.print(
+            f"sample loaded: {report.inserted:,} new rows of {report.rows:,} "
+            f"from {len(report.files)} files (run {report.run_id})"
+        )
+
+
+@data_app.command("stats")
+@one_line_errors
+def stats_command(
+    symbols: str | None = SymbolsOption,
+    timeframes: str | None = TimeframesOption,
+    exchange: str | None = ExchangeOption,
+    as_json: bool = JsonOption,
+) -> None:
+    """Per series: first and last bar, rows, expected rows and gaps."""
+    with app_context() as context:
+        stats = integrity.series_stats(context, exchange, split(symbols), split(timeframes))
+    if as_json:
+        print_json([item.as_dict() for item in stats])
+        return
+    if not stats:
+        fail("no market data stored yet; run `arena data load-sample` or `arena data ingest`")
+    table = Table("exchange", "symbol", "timeframe", "first", "last", "rows", "expected", "gaps",
+                  "missing", title="Stored market data")
+    for item in stats:
+        table.add_row(
+            item.exchange, item.symbol, item.timeframe, item.first, item.last,
+            f"{item.rows:,}", f"{item.expected_rows:,}", str(item.gaps), str(item.missing_rows),
+        )
+    console.print(table)
+
+
+@data_app.command("scan")
+@one_line_errors
+def scan_command(
+    symbols: str | None = SymbolsOption,
+    timeframes: str | None = TimeframesOption,
+    exchange: str | None = ExchangeOption,
+    as_json: bool = JsonOption,
+) -> None:
+    """Look for gaps, duplicates, OHLC violations, NaN, negative volume and time-order problems;
+    record them as integrity events."""
+    with app_context() as context:
+        results = integrity.scan(context, exchange, split(symbols), split(timeframes))
+    if as_json:
+        print_json(
+            [
+                {
+                    "exchange": item.exchange,
+                    "symbol": item.symbol,
+                    "dataset": item.dataset,
+                    "timeframe": item.timeframe,
+                    "rows": item.rows,
+                    "issues": item.counts(),
+                    "events_opened": item.outcome.opened,
+                    "events_still_open": item.outcome.still_open,
+                    "events_resolved": item.outcome.resolved,
+                    "details": [
+                        {
+                            "kind": issue.kind.value,
+                            "start": to_iso(issue.ts_start),
+                            "end": to_iso(issue.ts_end),
+                            "count": issue.count,
+                            "detail": issue.detail,
+                        }
+                        for issue in item.issues
+                    ],
+                }
+                for item in results
+            ]
+        )
+        return
+    table = Table("exchange", "symbol", "timeframe", "rows", "issues", "new", "resolved",
+                  title="Integrity scan")
+    for item in results:
+        found = ", ".join(f"{kind} {count}" for kind, count in item.counts().items()) or "clean"
+        table.add_row(item.exchange, item.symbol, item.timeframe, f"{item.rows:,}", found,
+                      str(item.outcome.opened), str(item.outcome.resolved))
+    console.print(table)
