@@ -1,6 +1,7 @@
 """Driver fast paths for bulk market data.
 
-Writes: sqlite3 ``executemany`` with constant key columns inlined, and PostgreSQL binary COPY.
+Writes: sqlite3 ``executemany`` of multi-row INSERTs with the batch's constant key columns
+inlined, and PostgreSQL binary COPY.
 Reads: ADBC (Arrow Database Connectivity) drivers, which build columns in C; a Python object per
 value (sqlite3 cursors, psycopg COPY rows) caps reads at about 0.4-0.6M rows/s on our machines,
 ADBC reaches 1.4M (SQLite) and 0.7M (PostgreSQL). See docs/decisions/0001-market-data-storage.md."""
@@ -9,12 +10,16 @@ from __future__ import annotations
 
 import struct
 import threading
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from itertools import chain
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 from sqlalchemy import Connection, Engine
+
+# 200 rows x 6 values stays far below SQLite's limit of 32,766 bound variables per statement.
+_ROWS_PER_STATEMENT = 200
 
 _PG_HEADER = b"PGCOPY\n\xff\r\n\x00" + struct.pack(">ii", 0, 0)
 _PG_TRAILER = struct.pack(">h", -1)
@@ -28,12 +33,46 @@ def dbapi(connection: Connection) -> Any:
     return connection.connection.driver_connection
 
 
-def insert_rows_sqlite(connection: Connection, statement: str, rows: Any) -> int:
-    """Run an ``INSERT OR IGNORE`` statement for many rows; return how many were inserted."""
+def _sql_literal(value: int | str) -> str:
+    if isinstance(value, int):
+        return str(int(value))
+    if not value.isalnum():
+        raise ValueError(f"refusing to inline {value!r} into SQL")
+    return f"'{value}'"
+
+
+def insert_rows_sqlite(
+    connection: Connection,
+    table: str,
+    constants: Mapping[str, int | str],
+    names: Sequence[str],
+    columns: Sequence[list[Any]],
+) -> int:
+    """``INSERT OR IGNORE`` rows given as parallel lists; return how many were inserted.
+
+    Two things make this about twice as fast as a plain ``executemany`` of one row at a time:
+    columns that are constant for the batch (instrument, timeframe) are inlined instead of bound
+    per row, and each statement carries ``_ROWS_PER_STATEMENT`` rows."""
+    width = len(names)
+    row = "(" + ", ".join([*map(_sql_literal, constants.values()), *(["?"] * width)]) + ")"
+    prefix = f"INSERT OR IGNORE INTO {table} ({', '.join([*constants, *names])}) VALUES "
+    flat = list(chain.from_iterable(zip(*columns, strict=True)))
+    total = len(flat) // width if width else 0
+    full = total - total % _ROWS_PER_STATEMENT
+    chunk = width * _ROWS_PER_STATEMENT
     cursor = dbapi(connection).cursor()
     try:
-        cursor.executemany(statement, rows)
-        return int(cursor.rowcount)
+        inserted = 0
+        if full:
+            cursor.executemany(
+                prefix + ", ".join([row] * _ROWS_PER_STATEMENT),
+                (flat[start : start + chunk] for start in range(0, full * width, chunk)),
+            )
+            inserted += cursor.rowcount
+        if total > full:
+            cursor.execute(prefix + ", ".join([row] * (total - full)), flat[full * width :])
+            inserted += cursor.rowcount
+        return int(inserted)
     finally:
         cursor.close()
 

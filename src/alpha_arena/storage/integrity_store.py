@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import Engine, and_, select, update
+from sqlalchemy import Engine, RowMapping, and_, select, update
 
 from alpha_arena.storage.tables import InstrumentRow, IntegrityEventRow, RepairJobRow
 
@@ -161,7 +161,8 @@ class IntegrityStore:
             query = query.where(IntegrityEventRow.kind == kind)
         with self._engine.connect() as connection:
             rows = connection.execute(query).all()
-        return [_event_of(row[0], row[1], row[2]) for row in rows]
+        # A Core select of an ORM class yields its columns flat, not the mapped object.
+        return [_event_of(row._mapping) for row in rows]
 
     def mark_confirmed(self, event_id: int) -> None:
         """The source itself has no data for this range: a real outage, not a local hole."""
@@ -232,19 +233,19 @@ class IntegrityStore:
         ]
 
 
-def _event_of(row: IntegrityEventRow, exchange: str, symbol: str) -> IntegrityEvent:
+def _event_of(row: RowMapping) -> IntegrityEvent:
     return IntegrityEvent(
-        id=row.id,
-        exchange=exchange,
-        symbol=symbol,
-        dataset=row.dataset,
-        timeframe=row.timeframe,
-        kind=row.kind,
-        ts_start=row.ts_start,
-        ts_end=row.ts_end,
-        count=row.count,
-        detail=row.detail,
-        status=row.status,
-        ts_detected=row.ts_detected,
-        ts_resolved=row.ts_resolved,
+        id=row["id"],
+        exchange=row["exchange"],
+        symbol=row["symbol"],
+        dataset=row["dataset"],
+        timeframe=row["timeframe"],
+        kind=row["kind"],
+        ts_start=row["ts_start"],
+        ts_end=row["ts_end"],
+        count=row["count"],
+        detail=row["detail"],
+        status=row["status"],
+        ts_detected=row["ts_detected"],
+        ts_resolved=row["ts_resolved"],
     )

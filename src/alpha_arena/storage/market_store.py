@@ -187,21 +187,20 @@ class MarketStore:
                 ],
                 merge=not fresh,
             )
-        # The key columns are constants of the batch: inlining them saves two bindings per row.
-        statement = (
-            f"INSERT OR IGNORE INTO candles (instrument_id, timeframe, {', '.join(_CANDLE_VALUES)})"
-            f" VALUES ({int(instrument_id)}, '{_safe(timeframe)}', ?, ?, ?, ?, ?, ?)"
+        return bulk.insert_rows_sqlite(
+            connection,
+            "candles",
+            {"instrument_id": instrument_id, "timeframe": timeframe},
+            _CANDLE_VALUES,
+            [
+                candles.ts.tolist(),
+                candles.open.tolist(),
+                candles.high.tolist(),
+                candles.low.tolist(),
+                candles.close.tolist(),
+                candles.volume.tolist(),
+            ],
         )
-        rows = zip(
-            candles.ts.tolist(),
-            candles.open.tolist(),
-            candles.high.tolist(),
-            candles.low.tolist(),
-            candles.close.tolist(),
-            candles.volume.tolist(),
-            strict=True,
-        )
-        return bulk.insert_rows_sqlite(connection, statement, rows)
 
     def _lock_series_and_check_fresh(
         self,
@@ -317,12 +316,13 @@ class MarketStore:
                     ],
                     merge=not fresh,
                 )
-            statement = (
-                f"INSERT OR IGNORE INTO funding_rates (instrument_id, ts, rate) "
-                f"VALUES ({int(instrument_id)}, ?, ?)"
+            return bulk.insert_rows_sqlite(
+                connection,
+                "funding_rates",
+                {"instrument_id": instrument_id},
+                ("ts", "rate"),
+                [funding.ts.tolist(), funding.rate.tolist()],
             )
-            rows = zip(funding.ts.tolist(), funding.rate.tolist(), strict=True)
-            return bulk.insert_rows_sqlite(connection, statement, rows)
 
     def read_funding(
         self,
