@@ -28,6 +28,9 @@ from alpha_arena.storage.schema import upgrade
 from alpha_arena.storage.tables import CandleRow
 
 SYMBOL = "BTC/USDT:USDT"
+PEER_QUERY = (
+    "SELECT ts, open, high, low, close, volume FROM candles ORDER BY instrument_id, timeframe, ts"
+)
 
 
 def real_candles(rows: int) -> Candles:
@@ -102,9 +105,7 @@ def bench_sqlite(candles: Candles, folder: Path) -> None:
     report("load: plain sqlite3 executemany (peer)", rate(rows, plain_load))
 
     def plain_read() -> None:
-        fetched = connection.execute(
-            "SELECT ts, open, high, low, close, volume FROM candles ORDER BY instrument_id, timeframe, ts"
-        ).fetchall()
+        fetched = connection.execute(PEER_QUERY).fetchall()
         np.array(fetched, dtype=np.float64)
 
     report("read: plain sqlite3 fetchall -> numpy (peer)", rate(rows, plain_read))
@@ -162,9 +163,7 @@ def bench_postgres(candles: Candles, url: str) -> None:
                 rate(
                     rows,
                     lambda: np.array(
-                        connection.exec_driver_sql(
-                            "SELECT ts, open, high, low, close, volume FROM candles ORDER BY instrument_id, timeframe, ts"
-                        ).all(),
+                        connection.exec_driver_sql(PEER_QUERY).all(),
                         dtype=np.float64,
                     ),
                 ),

@@ -69,12 +69,29 @@ def stats_command(
         return
     if not stats:
         fail("no market data stored yet; run `arena data load-sample` or `arena data ingest`")
-    table = Table("exchange", "symbol", "timeframe", "first", "last", "rows", "expected", "gaps",
-                  "missing", title="Stored market data")
+    table = Table(
+        "exchange",
+        "symbol",
+        "timeframe",
+        "first",
+        "last",
+        "rows",
+        "expected",
+        "gaps",
+        "missing",
+        title="Stored market data",
+    )
     for item in stats:
         table.add_row(
-            item.exchange, item.symbol, item.timeframe, item.first, item.last,
-            f"{item.rows:,}", f"{item.expected_rows:,}", str(item.gaps), str(item.missing_rows),
+            item.exchange,
+            item.symbol,
+            item.timeframe,
+            item.first,
+            item.last,
+            f"{item.rows:,}",
+            f"{item.expected_rows:,}",
+            str(item.gaps),
+            str(item.missing_rows),
         )
     console.print(table)
 
@@ -119,10 +136,25 @@ def scan_command(
             ]
         )
         return
-    table = Table("exchange", "symbol", "timeframe", "rows", "issues", "new", "resolved",
-                  title="Integrity scan")
+    table = Table(
+        "exchange",
+        "symbol",
+        "timeframe",
+        "rows",
+        "issues",
+        "new",
+        "resolved",
+        title="Integrity scan",
+    )
     for item in results:
         found = ", ".join(f"{kind} {count}" for kind, count in item.counts().items()) or "clean"
-        table.add_row(item.exchange, item.symbol, item.timeframe, f"{item.rows:,}", found,
-                      str(item.outcome.opened), str(item.outcome.resolved))
+        table.add_row(
+            item.exchange,
+            item.symbol,
+            item.timeframe,
+            f"{item.rows:,}",
+            found,
+            str(item.outcome.opened),
+            str(item.outcome.resolved),
+        )
     console.print(table)

@@ -22,13 +22,24 @@ def demo() -> None:
         )
         stats = integrity.series_stats(context)
     table = Table(
-        "symbol", "series", "first", "last", "rows", "gaps", "missing",
+        "symbol",
+        "series",
+        "first",
+        "last",
+        "rows",
+        "gaps",
+        "missing",
         title="Market data (Binance; perpetuals are SYMBOL/USDT:USDT)",
     )
     for item in stats:
         table.add_row(
-            item.symbol, item.timeframe, item.first, item.last, f"{item.rows:,}",
-            str(item.gaps), str(item.missing_rows),
+            item.symbol,
+            item.timeframe,
+            item.first,
+            item.last,
+            f"{item.rows:,}",
+            str(item.gaps),
+            str(item.missing_rows),
         )
     console.print(table)
     console.print(

@@ -19,7 +19,9 @@ class Settings(BaseSettings):
 
     database_url: str = Field(
         default=DEFAULT_DATABASE_URL,
-        description="SQLAlchemy URL; SQLite file by default, postgresql+psycopg://... in production.",
+        description=(
+            "SQLAlchemy URL: a SQLite file by default, postgresql+psycopg://... in production."
+        ),
     )
     log_level: str = Field(default="WARNING", description="Python logging level.")
     exchange_base_url: str | None = Field(

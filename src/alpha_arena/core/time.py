@@ -4,7 +4,7 @@ that turns it into and out of datetimes (always timezone-aware)."""
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from alpha_arena.core.errors import InvalidInputError
 
@@ -12,6 +12,7 @@ MINUTE_MS = 60_000
 HOUR_MS = 60 * MINUTE_MS
 DAY_MS = 24 * HOUR_MS
 
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _UNIT_MS = {"m": MINUTE_MS, "h": HOUR_MS, "d": DAY_MS, "w": 7 * DAY_MS}
 _TIMEFRAME_RE = re.compile(r"^([1-9][0-9]*)([mhdw])$")
 
@@ -44,7 +45,8 @@ def from_datetime(moment: datetime) -> int:
     """Return epoch milliseconds of an aware datetime (naive datetimes are taken as UTC)."""
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
-    return int(moment.timestamp() * 1000)
+    # Integer arithmetic: float seconds * 1000 truncates some whole milliseconds to ms - 1.
+    return (moment - _EPOCH) // timedelta(milliseconds=1)
 
 
 def parse_ts(text: str) -> int:

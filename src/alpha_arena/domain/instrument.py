@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from alpha_arena.core.errors import InvalidInputError
+
 
 class MarketType(StrEnum):
     SPOT = "spot"
@@ -37,8 +39,6 @@ def parse_symbol(symbol: str) -> tuple[str, str, str | None]:
     pair, _, settle = symbol.partition(":")
     base, _, quote = pair.partition("/")
     if not base or not quote or (":" in symbol and not settle):
-        from alpha_arena.core.errors import InvalidInputError
-
         raise InvalidInputError(
             f"cannot read symbol {symbol!r}; use the CCXT form BTC/USDT:USDT (perp) or BTC/USDT"
         )

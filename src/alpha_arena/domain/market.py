@@ -58,7 +58,7 @@ class Candles:
         )
 
     def to_frame(self) -> pd.DataFrame:
-        """Return a DataFrame indexed by aware UTC open time, with the ms timestamp kept as ``ts``."""
+        """Return a DataFrame indexed by aware UTC open time; the ms timestamp stays as ``ts``."""
         frame = pd.DataFrame(
             {
                 "ts": self.ts,

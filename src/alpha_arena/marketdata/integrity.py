@@ -47,7 +47,9 @@ def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
         return []
     padded = np.concatenate(([False], mask, [False]))
     edges = np.flatnonzero(np.diff(padded.astype(np.int8)))
-    return [(int(start), int(stop) - 1) for start, stop in zip(edges[::2], edges[1::2], strict=True)]
+    return [
+        (int(start), int(stop) - 1) for start, stop in zip(edges[::2], edges[1::2], strict=True)
+    ]
 
 
 def _row_issues(ts: np.ndarray, mask: np.ndarray, kind: IssueKind, detail: str) -> list[Issue]:
@@ -62,10 +64,14 @@ def time_issues(ts: np.ndarray, step_ms: int) -> list[Issue]:
     issues: list[Issue] = []
     if len(ts) == 0:
         return issues
-    issues += _row_issues(ts, ts % step_ms != 0, IssueKind.MISALIGNED, f"not on the {step_ms} ms grid")
+    issues += _row_issues(
+        ts, ts % step_ms != 0, IssueKind.MISALIGNED, f"not on the {step_ms} ms grid"
+    )
     steps = np.diff(ts)
     for index in np.flatnonzero(steps == 0):
-        issues.append(Issue(IssueKind.DUPLICATE, int(ts[index]), int(ts[index]), 2, "same open time twice"))
+        issues.append(
+            Issue(IssueKind.DUPLICATE, int(ts[index]), int(ts[index]), 2, "same open time twice")
+        )
     for index in np.flatnonzero(steps < 0):
         issues.append(
             Issue(
@@ -80,7 +86,9 @@ def time_issues(ts: np.ndarray, step_ms: int) -> list[Issue]:
         missing = int(steps[index] // step_ms) - 1
         first_missing = int(ts[index]) + step_ms
         last_missing = int(ts[index + 1]) - step_ms
-        issues.append(Issue(IssueKind.GAP, first_missing, last_missing, missing, f"{missing} bars missing"))
+        issues.append(
+            Issue(IssueKind.GAP, first_missing, last_missing, missing, f"{missing} bars missing")
+        )
     return issues
 
 
@@ -89,11 +97,11 @@ def candle_issues(candles: Candles, step_ms: int) -> list[Issue]:
     ts = candles.ts
     prices = np.vstack([candles.open, candles.high, candles.low, candles.close])
     issues = time_issues(ts, step_ms)
-    nan = np.isnan(prices).any(axis=0) | np.isnan(candles.volume)
+    nan = np.asarray(np.isnan(prices).any(axis=0) | np.isnan(candles.volume))
     issues += _row_issues(ts, nan, IssueKind.NAN, "NaN in a price or the volume")
     with np.errstate(invalid="ignore"):
         issues += _row_issues(
-            ts, (prices <= 0).any(axis=0), IssueKind.NON_POSITIVE_PRICE, "price <= 0"
+            ts, np.asarray((prices <= 0).any(axis=0)), IssueKind.NON_POSITIVE_PRICE, "price <= 0"
         )
         broken = (
             (candles.high < np.maximum(candles.open, candles.close))
@@ -133,5 +141,6 @@ def validate_funding(funding: FundingRates, source: str) -> None:
     if bad.any():
         index = int(np.flatnonzero(bad)[0])
         raise DataIntegrityError(
-            f"{source}: rejected, funding rate {funding.rate[index]!r} at {to_iso(int(funding.ts[index]))}"
+            f"{source}: rejected, funding rate {funding.rate[index]!r} "
+            f"at {to_iso(int(funding.ts[index]))}"
         )

@@ -43,4 +43,4 @@ def bars_per_bucket(candles: Candles, source: str, target: str) -> np.ndarray:
     step = timeframe_ms(target)
     buckets = candles.ts - candles.ts % step
     _, counts = np.unique(buckets, return_counts=True)
-    return counts
+    return np.asarray(counts, dtype=np.int64)

@@ -141,7 +141,9 @@ class DataService:
         for symbol in symbols:
             snapshot = self._reader.latest_price(self.exchange, symbol, as_of)
             bars = self.closed_candles(symbol, timeframe, as_of, last=1)
-            if len(bars) and (snapshot is None or snapshot.ts < bars.ts[-1] + timeframe_ms(timeframe)):
+            if len(bars) and (
+                snapshot is None or snapshot.ts < bars.ts[-1] + timeframe_ms(timeframe)
+            ):
                 close_ts = int(bars.ts[-1]) + timeframe_ms(timeframe)
                 snapshot = PriceSnapshot(symbol, close_ts, float(bars.close[-1]))
             if snapshot is not None:

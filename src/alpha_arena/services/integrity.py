@@ -56,7 +56,8 @@ def _select(
         unknown = [symbol for symbol in symbols if symbol not in known]
         if unknown:
             raise NotFoundError(
-                f"no data for {', '.join(unknown)}; stored symbols: {', '.join(sorted(known)) or 'none'}"
+                f"no data for {', '.join(unknown)}; "
+                f"stored symbols: {', '.join(sorted(known)) or 'none'}"
             )
         series = [item for item in series if item.symbol in symbols]
     if timeframes:
@@ -151,7 +152,9 @@ def scan(
             context.clock.now_ms(),
         )
         results.append(
-            SeriesScan(item.exchange, item.symbol, item.dataset, item.timeframe, rows, issues, outcome)
+            SeriesScan(
+                item.exchange, item.symbol, item.dataset, item.timeframe, rows, issues, outcome
+            )
         )
     return results
 
@@ -188,7 +191,9 @@ def repair_gaps(
     results: list[RepairResult] = []
     events = [
         event
-        for event in context.integrity.events(exchange=exchange, kind=IssueKind.GAP.value, statuses=("open",))
+        for event in context.integrity.events(
+            exchange=exchange, kind=IssueKind.GAP.value, statuses=("open",)
+        )
         if event.dataset == "candles"
         and (not symbols or event.symbol in symbols)
         and (not timeframes or event.timeframe in timeframes)
@@ -222,7 +227,9 @@ def repair_gaps(
             status = "repaired" if inserted >= event.count else "partial"
         context.integrity.finish_repair(job_id, status, fetched, inserted, context.clock.now_ms())
         results.append(RepairResult(event, job_id, status, fetched, inserted, None))
-    repaired = {(r.event.exchange, r.event.symbol, r.event.timeframe) for r in results if r.rows_inserted}
+    repaired = {
+        (r.event.exchange, r.event.symbol, r.event.timeframe) for r in results if r.rows_inserted
+    }
     for exchange_id, symbol, timeframe in repaired:
         scan(context, exchange_id, [symbol], [timeframe])  # resolves what the refetch filled
     return results

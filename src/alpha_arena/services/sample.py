@@ -70,7 +70,9 @@ def load_sample(
                 inserted = market.write_funding(SAMPLE_EXCHANGE, item.symbol, data)
                 counts.funding += inserted
             loaded.append(
-                LoadedFile(item.path.name, item.symbol, item.dataset, item.timeframe, len(data), inserted)
+                LoadedFile(
+                    item.path.name, item.symbol, item.dataset, item.timeframe, len(data), inserted
+                )
             )
             runs.record_progress(run_id, counts)
     except ArenaError as error:

@@ -1,1 +1,1 @@
-"""SQLAlchemy tables, repositories and Alembic migrations. Nothing above this package imports SQL."""
+"""SQLAlchemy tables, repositories and Alembic migrations; nothing above storage imports SQL."""

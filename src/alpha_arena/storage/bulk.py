@@ -89,7 +89,9 @@ def _pg_binary_records(columns: Sequence[tuple[str, npt.NDArray[Any]]]) -> bytes
     sizes: list[int] = []
     for index, (kind, values) in enumerate(columns):
         # Text columns are fixed-width byte strings: every value has the same length.
-        dtype, size = (values.dtype.str, values.dtype.itemsize) if kind == "text" else _PG_WIRE[kind]
+        dtype, size = (
+            (values.dtype.str, values.dtype.itemsize) if kind == "text" else _PG_WIRE[kind]
+        )
         fields += [(f"len{index}", ">i4"), (f"val{index}", dtype)]
         sizes.append(size)
     records = np.empty(len(columns[0][1]), dtype=np.dtype(fields))
@@ -156,9 +158,7 @@ class ColumnReader:
             self._local.connection = connection
         return connection
 
-    def select(
-        self, query: str, dtypes: Sequence[tuple[str, str]]
-    ) -> dict[str, npt.NDArray[Any]]:
+    def select(self, query: str, dtypes: Sequence[tuple[str, str]]) -> dict[str, npt.NDArray[Any]]:
         """Return the query's columns, named and typed by ``dtypes`` (numpy type codes); the
         types hold even for an empty result, whose column types a driver cannot infer."""
         if self._engine.url.get_backend_name() == "sqlite" and self._engine.url.database in (

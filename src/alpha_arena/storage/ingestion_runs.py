@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import Engine, select, update
+from sqlalchemy import Engine, insert, select, update
 
 from alpha_arena.storage.tables import IngestionRunRow
 
@@ -65,7 +65,7 @@ class IngestionRunStore:
         )
         with self._engine.begin() as connection:
             result = connection.execute(
-                IngestionRunRow.__table__.insert().returning(IngestionRunRow.id),
+                insert(IngestionRunRow).returning(IngestionRunRow.id),
                 [_values(row)],
             )
             return int(result.scalar_one())

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import Engine, RowMapping, and_, select, update
+from sqlalchemy import Engine, RowMapping, and_, insert, select, update
 
 from alpha_arena.storage.tables import InstrumentRow, IntegrityEventRow, RepairJobRow
 
@@ -89,7 +89,7 @@ class IntegrityStore:
                 row = existing.get((issue.kind, issue.ts_start))
                 if row is None:
                     connection.execute(
-                        IntegrityEventRow.__table__.insert().values(
+                        insert(IntegrityEventRow).values(
                             instrument_id=instrument_id,
                             dataset=dataset,
                             timeframe=timeframe,
@@ -176,7 +176,7 @@ class IntegrityStore:
     def start_repair(self, event_id: int, source: str, ts_now: int) -> int:
         with self._engine.begin() as connection:
             result = connection.execute(
-                RepairJobRow.__table__.insert()
+                insert(RepairJobRow)
                 .values(
                     integrity_event_id=event_id,
                     source=source,

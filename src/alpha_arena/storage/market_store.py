@@ -6,7 +6,7 @@ funding return numpy columns through the driver's fast path."""
 from __future__ import annotations
 
 import zlib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -107,9 +107,7 @@ class MarketStore:
         insert = pg_insert if self._postgres else sqlite_insert
         statement = insert(InstrumentRow).values(rows)
         updated = {
-            name: statement.excluded[name]
-            for name in rows[0]
-            if name not in ("exchange", "symbol")
+            name: statement.excluded[name] for name in rows[0] if name not in ("exchange", "symbol")
         }
         statement = statement.on_conflict_do_update(
             index_elements=["exchange", "symbol"], set_=updated
@@ -153,9 +151,7 @@ class MarketStore:
 
     # -- candles -----------------------------------------------------------------------------
 
-    def write_candles(
-        self, exchange: str, symbol: str, timeframe: str, candles: Candles
-    ) -> int:
+    def write_candles(self, exchange: str, symbol: str, timeframe: str, candles: Candles) -> int:
         """Store closed candles in one transaction; existing bars are kept. Return rows added."""
         if len(candles) == 0:
             return 0
@@ -380,7 +376,9 @@ class MarketStore:
         return self._insert_ignoring_existing(OpenInterestRow, rows)
 
     def _insert_ignoring_existing(
-        self, table: type[PriceSnapshotRow] | type[OpenInterestRow], rows: list[dict[str, object]]
+        self,
+        table: type[PriceSnapshotRow] | type[OpenInterestRow],
+        rows: Sequence[Mapping[str, object]],
     ) -> int:
         if not rows:
             return 0
@@ -404,7 +402,16 @@ class MarketStore:
             row = connection.execute(query).first()
         if row is None:
             return None
-        return PriceSnapshot(symbol, row.ts, row.last, row.mark, row.index, row.bid, row.ask)
+        values = row._mapping  # Row.index is the tuple method, not the column
+        return PriceSnapshot(
+            symbol,
+            values["ts"],
+            values["last"],
+            values["mark"],
+            values["index"],
+            values["bid"],
+            values["ask"],
+        )
 
     def latest_open_interest(self, exchange: str, symbol: str, as_of: int) -> OpenInterest | None:
         query = (

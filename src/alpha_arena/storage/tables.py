@@ -69,7 +69,9 @@ class CandleRow(Base):
     """One OHLCV bar; unique per (instrument, timeframe, open time)."""
 
     __tablename__ = "candles"
-    __table_args__ = {"sqlite_with_rowid": False}  # clustered on the key: range reads are sequential
+    __table_args__ = {
+        "sqlite_with_rowid": False
+    }  # clustered on the key: range reads are sequential
 
     instrument_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     timeframe: Mapped[str] = mapped_column(String(8), primary_key=True)

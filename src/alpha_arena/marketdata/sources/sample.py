@@ -127,7 +127,9 @@ def sample_instruments(directory: Path | None = None) -> list[Instrument]:
     return instruments
 
 
-def iter_sample(directory: Path | None = None) -> Iterator[tuple[SampleFile, Candles | FundingRates]]:
+def iter_sample(
+    directory: Path | None = None,
+) -> Iterator[tuple[SampleFile, Candles | FundingRates]]:
     """Yield every sample file with its parsed series."""
     for item in sample_files(directory):
         data = read_funding(item.path) if item.dataset == "funding" else read_candles(item.path)
