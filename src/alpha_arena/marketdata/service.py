@@ -39,7 +39,12 @@ class MarketReader(Protocol):
     ) -> Candles: ...
 
     def read_funding(
-        self, exchange: str, symbol: str, ts_from: int | None = None, ts_to: int | None = None
+        self,
+        exchange: str,
+        symbol: str,
+        ts_from: int | None = None,
+        ts_to: int | None = None,
+        last: int | None = None,
     ) -> FundingRates: ...
 
     def latest_price(self, exchange: str, symbol: str, as_of: int) -> PriceSnapshot | None: ...
@@ -127,7 +132,7 @@ class DataService:
 
     def latest_funding(self, symbol: str, as_of: int) -> tuple[int, float] | None:
         """The newest funding settlement at or before ``as_of``: (ts, rate)."""
-        funding = self._reader.read_funding(self.exchange, symbol, None, as_of)
+        funding = self._reader.read_funding(self.exchange, symbol, None, as_of, last=1)
         if len(funding) == 0:
             return None
         return int(funding.ts[-1]), float(funding.rate[-1])
@@ -139,16 +144,23 @@ class DataService:
         close of the newest closed candle (stamped at its close time)."""
         prices: dict[str, PriceSnapshot] = {}
         for symbol in symbols:
-            snapshot = self._reader.latest_price(self.exchange, symbol, as_of)
             bars = self.closed_candles(symbol, timeframe, as_of, last=1)
-            if len(bars) and (
-                snapshot is None or snapshot.ts < bars.ts[-1] + timeframe_ms(timeframe)
-            ):
-                close_ts = int(bars.ts[-1]) + timeframe_ms(timeframe)
-                snapshot = PriceSnapshot(symbol, close_ts, float(bars.close[-1]))
+            snapshot = self._latest_price(symbol, as_of, timeframe, bars)
             if snapshot is not None:
                 prices[symbol] = snapshot
         return prices
+
+    def _latest_price(
+        self, symbol: str, as_of: int, timeframe: str, closed: Candles
+    ) -> PriceSnapshot | None:
+        """The newer of the stored price snapshot and the last closed bar's close."""
+        snapshot = self._reader.latest_price(self.exchange, symbol, as_of)
+        if len(closed) == 0:
+            return snapshot
+        close_ts = int(closed.ts[-1]) + timeframe_ms(timeframe)
+        if snapshot is not None and snapshot.ts >= close_ts:
+            return snapshot
+        return PriceSnapshot(symbol, close_ts, float(closed.close[-1]))
 
     def snapshot(
         self, symbol: str, as_of: int, timeframe: str = "1h", lookback: int = 100
@@ -156,7 +168,7 @@ class DataService:
         """Everything known about ``symbol`` at ``as_of``; nothing stamped later can be in it."""
         candles = self.closed_candles(symbol, timeframe, as_of, lookback)
         funding = self.latest_funding(symbol, as_of)
-        price = self.latest_prices([symbol], as_of, timeframe).get(symbol)
+        price = self._latest_price(symbol, as_of, timeframe, candles)
         return MarketSnapshot(
             symbol=symbol,
             ts=as_of,
