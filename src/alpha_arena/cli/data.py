@@ -158,3 +158,8 @@ def scan_command(
             str(item.outcome.resolved),
         )
     console.print(table)
+
+
+from alpha_arena.cli.ingest import ingest_command  # noqa: E402
+
+data_app.command("ingest")(ingest_command)

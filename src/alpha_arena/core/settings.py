@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_DATABASE_URL = "sqlite:///./data/arena.db"
+_LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
 
 class Settings(BaseSettings):
@@ -38,6 +39,15 @@ class Settings(BaseSettings):
     )
     exchange_api_key: SecretStr | None = Field(default=None, description="Only for private calls.")
     exchange_api_secret: SecretStr | None = None
+
+    @field_validator("log_level")
+    @classmethod
+    def _known_log_level(cls, value: str) -> str:
+        if value.upper() not in _LOG_LEVELS:
+            raise ValueError(
+                f"{value!r} is not a logging level; use one of {', '.join(_LOG_LEVELS)}"
+            )
+        return value.upper()
 
     def sqlite_path(self) -> Path | None:
         """Return the SQLite file path of the database URL, or None for other databases."""

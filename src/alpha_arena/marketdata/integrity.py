@@ -82,10 +82,14 @@ def time_issues(ts: np.ndarray, step_ms: int) -> list[Issue]:
                 "open time goes backwards",
             )
         )
-    for index in np.flatnonzero(steps > step_ms):
-        missing = int(steps[index] // step_ms) - 1
-        first_missing = int(ts[index]) + step_ms
-        last_missing = int(ts[index + 1]) - step_ms
+    # Gaps are counted on the bar grid: an off-grid bar is misaligned and fills no slot (else
+    # it would show up as a "gap" of zero bars whose end lies before its start).
+    aligned = ts[ts % step_ms == 0]
+    aligned_steps = np.diff(aligned)
+    for index in np.flatnonzero(aligned_steps > step_ms):
+        missing = int(aligned_steps[index] // step_ms) - 1
+        first_missing = int(aligned[index]) + step_ms
+        last_missing = int(aligned[index + 1]) - step_ms
         issues.append(
             Issue(IssueKind.GAP, first_missing, last_missing, missing, f"{missing} bars missing")
         )
@@ -141,6 +145,6 @@ def validate_funding(funding: FundingRates, source: str) -> None:
     if bad.any():
         index = int(np.flatnonzero(bad)[0])
         raise DataIntegrityError(
-            f"{source}: rejected, funding rate {funding.rate[index]!r} "
+            f"{source}: rejected, funding rate {float(funding.rate[index])!r} "
             f"at {to_iso(int(funding.ts[index]))}"
         )

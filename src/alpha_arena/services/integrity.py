@@ -15,8 +15,14 @@ from alpha_arena.core.errors import (
     TemporaryError,
 )
 from alpha_arena.core.time import timeframe_ms, to_iso
-from alpha_arena.domain.market import Candles
-from alpha_arena.marketdata.integrity import Issue, IssueKind, candle_issues, funding_issues
+from alpha_arena.domain.market import CANDLE_COLUMNS, Candles
+from alpha_arena.marketdata.integrity import (
+    Issue,
+    IssueKind,
+    candle_issues,
+    funding_issues,
+    validate_candles,
+)
 from alpha_arena.services.context import AppContext
 from alpha_arena.storage.integrity_store import FoundIssue, IntegrityEvent, ScanOutcome
 from alpha_arena.storage.market_store import SeriesSummary
@@ -208,7 +214,16 @@ def repair_gaps(
             candles = sources[event.exchange].fetch_candle_range(
                 event.symbol, event.timeframe, event.ts_start, event.ts_end
             )
+            # Only the gap is repaired: bars around it are stored already, or are newer ones
+            # (possibly still open) that ingestion, not a repair, must bring in.
+            inside = (candles.ts >= event.ts_start) & (candles.ts <= event.ts_end)
+            candles = Candles(*(getattr(candles, name)[inside] for name in CANDLE_COLUMNS))
             fetched = len(candles)
+            validate_candles(
+                candles,
+                timeframe_ms(event.timeframe),
+                f"{event.exchange} {event.symbol} {event.timeframe} repair",
+            )
             inserted = context.market.write_candles(
                 event.exchange, event.symbol, event.timeframe, candles
             )

@@ -23,7 +23,7 @@ def _redact(url: str) -> str:
 
     try:
         return make_url(url).render_as_string(hide_password=True)
-    except ArgumentError:
+    except (ArgumentError, ValueError):  # ValueError: a port that is not a number
         return "<unreadable URL>"
 
 
@@ -50,7 +50,9 @@ def create_database_engine(url: str) -> Engine:
         if url.startswith(("postgresql://", "postgres://")):
             url = "postgresql+psycopg://" + url.split("://", 1)[1]
         return create_engine(url, pool_pre_ping=True)
-    except (ArgumentError, NoSuchModuleError) as error:
+    except (ArgumentError, NoSuchModuleError, ValueError, ImportError) as error:
+        # ValueError: a port that is not a number; ImportError: a dialect whose driver is not
+        # installed (mysql://...). Both are a person's configuration to fix, not a crash.
         raise ConfigurationError(
             f"ARENA_DATABASE_URL {_redact(url)!r} is not usable: {error}; "
             "expected sqlite:///path.db or postgresql+psycopg://user@host/db"

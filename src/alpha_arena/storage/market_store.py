@@ -387,7 +387,9 @@ class MarketStore:
         insert = pg_insert if self._postgres else sqlite_insert
         statement = insert(table).values(rows).on_conflict_do_nothing()
         with self._engine.begin() as connection:
-            return int(connection.execute(statement).rowcount)
+            # Without preserve_rowcount, SQLAlchemy reports -1 for an INSERT on psycopg.
+            result = connection.execute(statement, execution_options={"preserve_rowcount": True})
+            return int(result.rowcount)
 
     def latest_price(self, exchange: str, symbol: str, as_of: int) -> PriceSnapshot | None:
         """Return the newest price snapshot stamped at or before ``as_of``."""

@@ -8,6 +8,7 @@ from __future__ import annotations
 import gzip
 import json
 import re
+import warnings
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -27,6 +28,7 @@ _NAME = re.compile(
 )
 _CANDLE_HEADER = ["timestamp_ms", "open", "high", "low", "close", "volume"]
 _FUNDING_HEADER = ["timestamp_ms", "funding_rate"]
+_MAX_EXACT_MS = 2**53  # float64 holds every whole millisecond up to here
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,14 +70,29 @@ def _read_csv(path: Path, header: list[str]) -> pd.DataFrame:
                 raise DataIntegrityError(
                     f"{path.name}: header {','.join(first)!r} is not {','.join(header)!r}"
                 )
-            frame = pd.read_csv(handle, names=header, header=None, dtype="float64")
+            with warnings.catch_warnings():
+                # A row longer than the header must not be cut short (or shift into an index),
+                # and a short row or an empty field must not pass as NaN: all are malformed.
+                warnings.simplefilter("error", pd.errors.ParserWarning)
+                frame = pd.read_csv(
+                    handle,
+                    names=header,
+                    header=None,
+                    dtype="float64",
+                    index_col=False,
+                    na_filter=False,
+                )
     except (OSError, EOFError, zlib.error, UnicodeDecodeError) as error:
         raise DataIntegrityError(f"{path.name}: unreadable or truncated file ({error})") from None
-    except (ValueError, pd.errors.ParserError) as error:
+    except (ValueError, pd.errors.ParserError, pd.errors.ParserWarning) as error:
         reason = str(error).strip().splitlines()[0]
         raise DataIntegrityError(f"{path.name}: malformed row ({reason})") from None
     timestamps = frame["timestamp_ms"].to_numpy()
-    if np.isnan(timestamps).any() or (timestamps != np.floor(timestamps)).any():
+    if (
+        np.isnan(timestamps).any()
+        or (timestamps != np.floor(timestamps)).any()
+        or (np.abs(timestamps) > _MAX_EXACT_MS).any()  # would wrap around in int64
+    ):
         raise DataIntegrityError(f"{path.name}: timestamp_ms must be whole milliseconds")
     return frame
 
