@@ -119,6 +119,10 @@ class FakeExchange:
         """Leave out every bar opened from ``ts_from`` to ``ts_to`` (an exchange outage)."""
         self._hidden.append((ts_from, ts_to))
 
+    def unhide_bars(self) -> None:
+        """Serve every bar again (the exchange backfilled what it had left out)."""
+        self._hidden.clear()
+
     def heal(self) -> None:
         """Clear every fault and release held requests (they are then dropped unanswered)."""
         with self._lock:

@@ -21,8 +21,15 @@ from alpha_arena.services.context import AppContext, open_context
 P = ParamSpec("P")
 R = TypeVar("R")
 
-console = Console()
-error_console = Console(stderr=True)
+def _console(stderr: bool = False) -> Console:
+    console = Console(stderr=stderr)
+    if not console.is_terminal:
+        console.width = 200  # pipes and CI logs: do not cut table cells at rich's default 80
+    return console
+
+
+console = _console()
+error_console = _console(stderr=True)
 
 
 def fail(message: str, code: int = 2) -> None:

@@ -10,6 +10,7 @@ from rich.table import Table
 from alpha_arena.cli.common import app_context, console, fail, one_line_errors, print_json
 from alpha_arena.core.time import to_iso
 from alpha_arena.services import integrity
+from alpha_arena.services.repair import repair_from_exchanges
 from alpha_arena.services.sample import load_sample
 
 data_app = typer.Typer(help="Market data: load, ingest, stats, scan, repair.", no_args_is_help=True)
@@ -156,6 +157,58 @@ def scan_command(
             found,
             str(item.outcome.opened),
             str(item.outcome.resolved),
+        )
+    console.print(table)
+
+
+@data_app.command("repair")
+@one_line_errors
+def repair_command(
+    symbols: str | None = SymbolsOption,
+    timeframes: str | None = TimeframesOption,
+    exchange: str | None = ExchangeOption,
+    as_json: bool = JsonOption,
+) -> None:
+    """Refetch the open gaps found by `arena data scan` from their exchange. Each attempt is a
+    repair job; a gap the exchange has no data for is a real outage and is marked confirmed."""
+    with app_context() as context:
+        results = repair_from_exchanges(context, exchange, split(symbols), split(timeframes))
+    if as_json:
+        print_json(
+            [
+                {
+                    "job_id": item.job_id,
+                    "exchange": item.event.exchange,
+                    "symbol": item.event.symbol,
+                    "timeframe": item.event.timeframe,
+                    "start": to_iso(item.event.ts_start),
+                    "end": to_iso(item.event.ts_end),
+                    "missing": item.event.count,
+                    "status": item.status,
+                    "rows_fetched": item.rows_fetched,
+                    "rows_inserted": item.rows_inserted,
+                    "error": item.error,
+                }
+                for item in results
+            ]
+        )
+        return
+    if not results:
+        console.print("no open gaps to repair (run `arena data scan` to look for them)")
+        return
+    table = Table(
+        "job", "symbol", "timeframe", "gap", "missing", "status", "inserted", title="Gap repairs"
+    )
+    for item in results:
+        gap = f"{to_iso(item.event.ts_start)}..{to_iso(item.event.ts_end)}"
+        table.add_row(
+            str(item.job_id),
+            item.event.symbol,
+            item.event.timeframe,
+            gap,
+            str(item.event.count),
+            item.status + (f" ({item.error})" if item.error else ""),
+            str(item.rows_inserted),
         )
     console.print(table)
 

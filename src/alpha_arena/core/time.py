@@ -13,11 +13,13 @@ HOUR_MS = 60 * MINUTE_MS
 DAY_MS = 24 * HOUR_MS
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_UNIT_MS = {"m": MINUTE_MS, "h": HOUR_MS, "d": DAY_MS, "w": 7 * DAY_MS}
-_TIMEFRAME_RE = re.compile(r"^([1-9][0-9]*)([mhdw])$")
+_UNIT_MS = {"m": MINUTE_MS, "h": HOUR_MS, "d": DAY_MS}
+_TIMEFRAME_RE = re.compile(r"^([1-9][0-9]*)([mhd])$")
 
 #: Timeframes the platform stores and resamples; every exchange we ingest from offers them.
-SUPPORTED_TIMEFRAMES = ("1m", "5m", "15m", "30m", "1h", "2h", "4h", "8h", "12h", "1d", "1w")
+#: Bars align to multiples of their length from the epoch; weekly bars are left out because
+#: exchanges open them on Mondays while the epoch fell on a Thursday.
+SUPPORTED_TIMEFRAMES = ("1m", "5m", "15m", "30m", "1h", "2h", "4h", "8h", "12h", "1d")
 
 
 def timeframe_ms(timeframe: str) -> int:

@@ -91,9 +91,13 @@ def time_issues(ts: np.ndarray, step_ms: int) -> list[Issue]:
         first_missing = int(aligned[index]) + step_ms
         last_missing = int(aligned[index + 1]) - step_ms
         issues.append(
-            Issue(IssueKind.GAP, first_missing, last_missing, missing, f"{missing} bars missing")
+            Issue(IssueKind.GAP, first_missing, last_missing, missing, _missing_text(missing))
         )
     return issues
+
+
+def _missing_text(missing: int) -> str:
+    return f"{missing} bar missing" if missing == 1 else f"{missing} bars missing"
 
 
 def candle_issues(candles: Candles, step_ms: int) -> list[Issue]:

@@ -14,8 +14,8 @@ from sqlalchemy import Connection, Engine, exists, func, literal, select, union_
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from alpha_arena.core.errors import NotFoundError
-from alpha_arena.core.time import SUPPORTED_TIMEFRAMES
+from alpha_arena.core.errors import DataIntegrityError, NotFoundError
+from alpha_arena.core.time import SUPPORTED_TIMEFRAMES, timeframe_ms
 from alpha_arena.domain.instrument import Instrument, MarketType
 from alpha_arena.domain.market import Candles, FundingRates, OpenInterest, PriceSnapshot
 from alpha_arena.storage import bulk
@@ -154,8 +154,18 @@ class MarketStore:
 
     def write_candles(self, exchange: str, symbol: str, timeframe: str, candles: Candles) -> int:
         """Store closed candles in one transaction; existing bars are kept. Return rows added."""
+        timeframe_ms(timeframe)  # an unknown timeframe is refused the same way on every database
         if len(candles) == 0:
             return 0
+        _require_storable(
+            candles.ts,
+            _CANDLE_VALUES[1:],
+            candles.open,
+            candles.high,
+            candles.low,
+            candles.close,
+            candles.volume,
+        )
         instrument_id = self.instrument_id(exchange, symbol)
         with self._engine.begin() as connection:
             return self._write_candles(connection, instrument_id, timeframe, candles)
@@ -292,6 +302,7 @@ class MarketStore:
         """Store funding settlements in one transaction; existing ones are kept."""
         if len(funding) == 0:
             return 0
+        _require_storable(funding.ts, ("rate",), funding.rate)
         instrument_id = self.instrument_id(exchange, symbol)
         count = len(funding)
         columns = ("instrument_id", "ts", "rate")
@@ -472,6 +483,18 @@ class MarketStore:
             for ex, sym, first, last_, rows in funding
         ]
         return sorted(found, key=lambda s: (s.exchange, s.symbol, s.dataset, s.timeframe))
+
+
+def _require_storable(ts: np.ndarray, names: Sequence[str], *values: np.ndarray) -> None:
+    """Refuse a batch that the two databases would treat differently: a repeated timestamp
+    (PostgreSQL raises on the repeated key, SQLite keeps the first row) and non-finite values
+    (SQLite drops NaN rows, PostgreSQL stores them). Sources validate before this; the check
+    keeps storage consistent on its own."""
+    if len(ts) > 1 and not bool(np.all(np.diff(np.sort(ts)) > 0)):
+        raise DataIntegrityError("refusing to store a batch that repeats a timestamp")
+    for name, column in zip(names, values, strict=True):
+        if not bool(np.all(np.isfinite(column))):
+            raise DataIntegrityError(f"refusing to store a batch with a non-finite {name}")
 
 
 def _newest_first_limited(names: str, table: str, where: str, last: int | None) -> str:

@@ -12,7 +12,8 @@ import pytest
 from typer.testing import CliRunner, Result
 
 from alpha_arena.cli.app import app
-from tests.support.databases import BACKENDS, empty_database
+from alpha_arena.services.context import open_context
+from tests.support.databases import BACKENDS, empty_database, settings_for
 from tests.support.sample import PERPETUALS, manifest
 
 UseDatabase = Callable[[str], None]
@@ -250,3 +251,36 @@ def test_an_invalid_setting_is_one_line_naming_it(
     use(f"sqlite:///{tmp_path / 'arena.db'}")
     monkeypatch.setenv(name, value)
     assert_one_line_error(invoke("data", "stats"), name)
+
+
+def test_repair_with_no_open_gaps_says_so(use: UseDatabase, tmp_path: Path) -> None:
+    use(f"sqlite:///{tmp_path / 'empty.db'}")
+    result = invoke("data", "repair")
+    assert result.exit_code == 0, result.output
+    assert "no open gaps to repair" in result.stdout
+
+
+def test_repair_with_the_exchange_out_of_reach_is_one_line_and_recorded(
+    loaded: LoadedDatabase, use: UseDatabase, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    use(loaded.url)
+    assert invoke("data", "scan", "--symbols", "SOL/USDT", "--timeframes", "1h").exit_code == 0
+    monkeypatch.setenv("ARENA_EXCHANGE_BASE_URL", "http://127.0.0.1:1")  # nothing listens there
+    monkeypatch.setenv("ARENA_EXCHANGE_MAX_RETRIES", "0")
+
+    result = invoke("data", "repair", "--symbols", "SOL/USDT")
+
+    assert_one_line_error(result, "binance", "connection refused")
+    context = open_context(settings_for(loaded.url))
+    try:
+        last_job = context.integrity.repair_jobs()[-1]
+        [still_open] = [
+            e
+            for e in context.integrity.events(symbol="SOL/USDT")
+            if e.id == last_job.integrity_event_id
+        ]
+    finally:
+        context.close()
+    assert last_job.status == "failed"
+    assert last_job.error is not None and "connection refused" in last_job.error
+    assert still_open.status == "open"

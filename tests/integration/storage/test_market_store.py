@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import text
 
-from alpha_arena.core.errors import NotFoundError
+from alpha_arena.core.errors import DataIntegrityError, InvalidInputError, NotFoundError
 from alpha_arena.core.time import HOUR_MS
 from alpha_arena.domain.instrument import Instrument, MarketType
 from alpha_arena.domain.market import Candles, FundingRates, OpenInterest, PriceSnapshot
@@ -410,3 +410,46 @@ def test_series_summarises_every_candle_and_funding_series(store: MarketStore) -
         ),
     ]
     assert store.series("okx") == []
+
+
+# -- batches the two databases would store differently are refused on both -------------------
+
+
+def test_a_batch_repeating_a_timestamp_is_refused_and_nothing_is_stored(store: MarketStore) -> None:
+    bars = BTC_1H.slice(0, 5)
+    repeated = Candles(
+        *(
+            np.concatenate((column, column[-1:]))
+            for column in (bars.ts, bars.open, bars.high, bars.low, bars.close, bars.volume)
+        )
+    )
+    with pytest.raises(DataIntegrityError, match="repeats a timestamp"):
+        store.write_candles(EXCHANGE, PERP, "1h", repeated)
+    assert len(store.read_candles(EXCHANGE, PERP, "1h")) == 0
+
+
+@pytest.mark.parametrize("column", ["open", "high", "low", "close", "volume"])
+def test_a_batch_with_a_nan_is_refused_and_nothing_is_stored(
+    store: MarketStore, column: str
+) -> None:
+    bars = BTC_1H.slice(0, 5)
+    broken = getattr(bars, column).copy()
+    broken[2] = np.nan
+    with pytest.raises(DataIntegrityError, match=f"non-finite {column}"):
+        store.write_candles(EXCHANGE, PERP, "1h", replace(bars, **{column: broken}))
+    assert len(store.read_candles(EXCHANGE, PERP, "1h")) == 0
+
+
+def test_funding_with_an_infinite_rate_is_refused(store: MarketStore) -> None:
+    rates = BTC_FUNDING.rate.copy()
+    rates[0] = np.inf
+    with pytest.raises(DataIntegrityError, match="non-finite rate"):
+        store.write_funding(EXCHANGE, PERP, FundingRates(BTC_FUNDING.ts, rates))
+    assert len(store.read_funding(EXCHANGE, PERP)) == 0
+
+
+def test_an_unknown_timeframe_is_refused_the_same_way_on_both_databases(
+    store: MarketStore,
+) -> None:
+    with pytest.raises(InvalidInputError, match="unknown timeframe '1w'"):
+        store.write_candles(EXCHANGE, PERP, "1w", BTC_1H.slice(0, 2))

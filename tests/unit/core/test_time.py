@@ -32,7 +32,6 @@ LENGTHS_MS = {
     "8h": 28_800_000,
     "12h": 43_200_000,
     "1d": 86_400_000,
-    "1w": 604_800_000,
 }
 
 # 1938..2100: negative and positive epochs, far beyond the market data we hold.

@@ -414,7 +414,9 @@ class CcxtSource:
             except ccxt.BadSymbol as error:
                 raise NotFoundError(f"{self.name}: {what}: {self._reason(error)}") from error
             except ccxt.OperationFailed as error:
-                if attempt >= self._config.max_retries:
+                # An unresolvable host name means no network (or a typo): waiting will not help,
+                # and an offline user should hear so at once, not after a minute of back-off.
+                if attempt >= self._config.max_retries or self._reason(error) == _UNRESOLVABLE:
                     raise self._gave_up(what, error, attempt + 1) from error
                 delay = self._config.retry_base_s * 2**attempt
                 attempt += 1
@@ -458,12 +460,13 @@ class CcxtSource:
 
 
 _FIELDS = ("ts", "open", "high", "low", "close", "volume")
+_UNRESOLVABLE = "cannot resolve the host name"
 # Network failures carry a long urllib3 repr; these markers name what happened instead.
 _NETWORK_FAILURES = (
     ("Connection refused", "connection refused"),
     ("RemoteDisconnected", "connection closed without a response"),
     ("Connection aborted", "connection closed without a response"),
-    ("NameResolutionError", "cannot resolve the host name"),
+    ("NameResolutionError", _UNRESOLVABLE),
     ("Read timed out", "no answer within the timeout"),
     ("Max retries exceeded", "cannot connect"),
 )
