@@ -1,18 +1,21 @@
 """Candle load and read throughput: our bulk paths against plain-driver and SQLAlchemy peers.
 
-Run: .venv/bin/python benchmarks/candles_io.py [--rows 1000000] [--postgres URL]
-Prints rows/s for each path. The data are real Binance BTC perpetual 1h bars from the bundled
-sample, repeated with shifted timestamps to reach the row count."""
+Run: .venv/bin/python benchmarks/candles_io.py [--rows 1000000] [--repeat 3] [--postgres URL]
+Prints the median rows/s of each path over the repeats (min-max in brackets). Every load goes
+into a fresh database. The data are real Binance BTC perpetual 1h bars from the bundled sample,
+repeated on a continuous hourly grid to reach the row count."""
 
 from __future__ import annotations
 
 import argparse
 import os
 import sqlite3
+import statistics
 import tempfile
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import quote
 
@@ -28,26 +31,38 @@ from alpha_arena.storage.schema import upgrade
 from alpha_arena.storage.tables import CandleRow
 
 SYMBOL = "BTC/USDT:USDT"
-PEER_QUERY = (
-    "SELECT ts, open, high, low, close, volume FROM candles ORDER BY instrument_id, timeframe, ts"
-)
+COLUMNS = "ts, open, high, low, close, volume"
+PEER_QUERY = f"SELECT {COLUMNS} FROM candles ORDER BY instrument_id, timeframe, ts"
 
 
 def real_candles(rows: int) -> Candles:
     """Tile the bundled BTC perpetual 1h series to ``rows`` bars on a continuous hourly grid."""
     base = read_candles(sample_dir() / "binance_usdm_BTCUSDT_1h.csv.gz")
     repeats = -(-rows // len(base))
-    pick = lambda column: np.tile(column, repeats)[:rows]  # noqa: E731
+
+    def tiled(column: np.ndarray) -> np.ndarray:
+        return np.tile(column, repeats)[:rows]
+
     ts = base.ts[0] + np.arange(rows, dtype=np.int64) * HOUR_MS
     return Candles(
-        ts, pick(base.open), pick(base.high), pick(base.low), pick(base.close), pick(base.volume)
+        ts, tiled(base.open), tiled(base.high), tiled(base.low), tiled(base.close),
+        tiled(base.volume),
+    )  # fmt: skip
+
+
+def measure(label: str, rows: int, repeat: int, run: Callable[[], Callable[[], object]]) -> None:
+    """Print the median rate of ``repeat`` runs; ``run`` prepares a case and returns the timed
+    action (preparation, such as creating a fresh database, is not timed)."""
+    rates = []
+    for _ in range(repeat):
+        action = run()
+        started = time.perf_counter()
+        action()
+        rates.append(rows / (time.perf_counter() - started))
+    print(
+        f"  {label:<48} {statistics.median(rates):>11,.0f} rows/s"
+        f"  [{min(rates):,.0f} - {max(rates):,.0f}]"
     )
-
-
-def rate(rows: int, action: Callable[[], object]) -> float:
-    started = time.perf_counter()
-    action()
-    return rows / (time.perf_counter() - started)
 
 
 def fresh_store(url: str) -> MarketStore:
@@ -58,139 +73,141 @@ def fresh_store(url: str) -> MarketStore:
     return store
 
 
-def report(label: str, value: float, note: str = "") -> None:
-    print(f"  {label:<46} {value:>12,.0f} rows/s {note}")
-
-
-def bench_sqlite(candles: Candles, folder: Path) -> None:
+def bench_sqlite(candles: Candles, repeat: int) -> None:
     rows = len(candles)
-    print(f"SQLite ({sqlite3.sqlite_version}), {rows:,} candles, WAL, synchronous=NORMAL")
-    store = fresh_store(f"sqlite:///{folder / 'ours.db'}")
-    report(
-        "load: alpha_arena MarketStore.write_candles",
-        rate(rows, lambda: store.write_candles("binance", SYMBOL, "1h", candles)),
-        "(target >= 400,000)",
-    )
-    report(
-        "read: alpha_arena MarketStore.read_candles",
-        rate(rows, lambda: store.read_candles("binance", SYMBOL, "1h")),
-        "(target >= 1,000,000)",
-    )
-    store.close()
+    print(f"SQLite {sqlite3.sqlite_version}, {rows:,} candles, WAL, synchronous=NORMAL")
+    with tempfile.TemporaryDirectory() as folder:
+        paths = (Path(folder) / f"db{n}.db" for n in range(1000))
 
-    # Peer 1: plain sqlite3 executemany of full rows into the same schema.
-    plain = fresh_store(f"sqlite:///{folder / 'plain.db'}")
-    plain.close()
-    connection = sqlite3.connect(folder / "plain.db")
-    connection.execute("PRAGMA journal_mode=WAL")
-    connection.execute("PRAGMA synchronous=NORMAL")
-    records = list(
-        zip(
-            [1] * rows,
-            ["1h"] * rows,
-            candles.ts.tolist(),
-            candles.open.tolist(),
-            candles.high.tolist(),
-            candles.low.tolist(),
-            candles.close.tolist(),
-            candles.volume.tolist(),
-            strict=True,
-        )
-    )
+        def ours_load() -> Callable[[], object]:
+            store = fresh_store(f"sqlite:///{next(paths)}")
+            return lambda: store.write_candles("binance", SYMBOL, "1h", candles)
 
-    def plain_load() -> None:
-        connection.executemany("INSERT INTO candles VALUES (?, ?, ?, ?, ?, ?, ?, ?)", records)
-        connection.commit()
+        measure("load: MarketStore.write_candles (ours)", rows, repeat, ours_load)
 
-    report("load: plain sqlite3 executemany (peer)", rate(rows, plain_load))
+        loaded = fresh_store(f"sqlite:///{next(paths)}")
+        loaded.write_candles("binance", SYMBOL, "1h", candles)
+        measure(
+            "read: MarketStore.read_candles (ours)", rows, repeat,
+            lambda: lambda: loaded.read_candles("binance", SYMBOL, "1h"),
+        )  # fmt: skip
+        loaded.close()
 
-    def plain_read() -> None:
-        fetched = connection.execute(PEER_QUERY).fetchall()
-        np.array(fetched, dtype=np.float64)
+        columns = [candles.ts, candles.open, candles.high, candles.low, candles.close]
+        records = list(
+            zip([1] * rows, ["1h"] * rows, *(c.tolist() for c in columns),
+                candles.volume.tolist(), strict=True)
+        )  # fmt: skip
 
-    report("read: plain sqlite3 fetchall -> numpy (peer)", rate(rows, plain_read))
-    connection.close()
+        def plain_load() -> Callable[[], object]:
+            path = next(paths)
+            fresh_store(f"sqlite:///{path}").close()
+            connection = sqlite3.connect(path)
+            connection.execute("PRAGMA journal_mode=WAL")
+            connection.execute("PRAGMA synchronous=NORMAL")
 
-    # Peer 2: SQLAlchemy Core executemany (what an ORM-free but driver-agnostic path gets).
-    core = fresh_store(f"sqlite:///{folder / 'core.db'}")
-    dicts = [
-        {
-            "instrument_id": 1,
-            "timeframe": "1h",
-            "ts": r[2],
-            "open": r[3],
-            "high": r[4],
-            "low": r[5],
-            "close": r[6],
-            "volume": r[7],
-        }
-        for r in records
-    ]
+            def load() -> None:
+                connection.executemany("INSERT INTO candles VALUES (?,?,?,?,?,?,?,?)", records)
+                connection.commit()
 
-    def core_load() -> None:
-        with core.engine.begin() as conn:
-            conn.execute(insert(CandleRow), dicts)
+            return load
 
-    report("load: SQLAlchemy Core executemany (peer)", rate(rows, core_load))
-    core.close()
+        measure("load: plain sqlite3 executemany (peer)", rows, repeat, plain_load)
+
+        def plain_read() -> Callable[[], object]:
+            connection = sqlite3.connect(loaded.engine.url.database or "")
+            return lambda: np.array(connection.execute(PEER_QUERY).fetchall(), dtype=np.float64)
+
+        measure("read: plain sqlite3 fetchall -> numpy (peer)", rows, repeat, plain_read)
+
+        dicts = [dict(zip(("instrument_id", "timeframe", *COLUMNS.split(", ")), record,
+                          strict=True)) for record in records]  # fmt: skip
+
+        def core_load() -> Callable[[], object]:
+            store = fresh_store(f"sqlite:///{next(paths)}")
+
+            def load() -> None:
+                with store.engine.begin() as connection:
+                    connection.execute(insert(CandleRow), dicts)
+
+            return load
+
+        measure("load: SQLAlchemy Core executemany (peer)", rows, repeat, core_load)
 
 
-def bench_postgres(candles: Candles, url: str) -> None:
-    rows = len(candles)
-    schema = f"bench_{uuid.uuid4().hex[:10]}"
+@contextmanager
+def postgres_schemas(url: str) -> Iterator[Callable[[], str]]:
+    """Yield a factory of URLs to fresh schemas; drop them all at the end."""
     admin = create_engine(url)
-    with admin.begin() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    created: list[str] = []
     separator = "&" if "?" in url else "?"
+
+    def new_schema() -> str:
+        schema = f"bench_{uuid.uuid4().hex[:10]}"
+        with admin.begin() as connection:
+            connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+        created.append(schema)
+        return f"{url}{separator}options={quote(f'-csearch_path={schema}')}"
+
     try:
-        store = fresh_store(f"{url}{separator}options={quote(f'-csearch_path={schema}')}")
-        print(f"PostgreSQL ({store.engine.dialect.server_version_info}), {rows:,} candles")
-        report(
-            "load: MarketStore.write_candles (binary COPY)",
-            rate(rows, lambda: store.write_candles("binance", SYMBOL, "1h", candles)),
-        )
-        report(
-            "load again: merge path (all rows exist)",
-            rate(rows, lambda: store.write_candles("binance", SYMBOL, "1h", candles)),
-        )
-        report(
-            "read: MarketStore.read_candles (ADBC)",
-            rate(rows, lambda: store.read_candles("binance", SYMBOL, "1h")),
-        )
-        with store.engine.connect() as connection:
-            report(
-                "read: psycopg fetchall -> numpy (peer)",
-                rate(
-                    rows,
-                    lambda: np.array(
-                        connection.exec_driver_sql(PEER_QUERY).all(),
-                        dtype=np.float64,
-                    ),
-                ),
-            )
-        store.close()
+        yield new_schema
     finally:
         with admin.begin() as connection:
-            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+            for schema in created:
+                connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
         admin.dispose()
+
+
+def bench_postgres(candles: Candles, url: str, repeat: int) -> None:
+    rows = len(candles)
+    with postgres_schemas(url) as new_schema:
+        loaded = fresh_store(new_schema())
+        version = ".".join(map(str, loaded.engine.dialect.server_version_info or ()))
+        print(f"PostgreSQL {version}, {rows:,} candles")
+
+        def ours_load() -> Callable[[], object]:
+            store = fresh_store(new_schema())
+            return lambda: store.write_candles("binance", SYMBOL, "1h", candles)
+
+        measure("load: MarketStore.write_candles, binary COPY", rows, repeat, ours_load)
+        loaded.write_candles("binance", SYMBOL, "1h", candles)
+        measure(
+            "load again: merge path, every row exists", rows, repeat,
+            lambda: lambda: loaded.write_candles("binance", SYMBOL, "1h", candles),
+        )  # fmt: skip
+        measure(
+            "read: MarketStore.read_candles (ours, ADBC)", rows, repeat,
+            lambda: lambda: loaded.read_candles("binance", SYMBOL, "1h"),
+        )  # fmt: skip
+
+        def peer_read() -> Callable[[], object]:
+            def read() -> None:
+                with loaded.engine.connect() as connection:
+                    fetched = connection.exec_driver_sql(PEER_QUERY).all()
+                    np.array(fetched, dtype=np.float64)
+
+            return read
+
+        measure("read: SQLAlchemy + psycopg fetchall -> numpy (peer)", rows, repeat, peer_read)
+        loaded.close()
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument(
         "--postgres",
         default=os.environ.get(
             "ARENA_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
         ),
-        help="PostgreSQL URL; 'none' to skip",
+        help="PostgreSQL URL, or 'none' to skip",
     )
     args = parser.parse_args()
     candles = real_candles(args.rows)
-    with tempfile.TemporaryDirectory() as folder:
-        bench_sqlite(candles, Path(folder))
+    bench_sqlite(candles, args.repeat)
     if args.postgres != "none":
-        bench_postgres(candles, args.postgres)
+        bench_postgres(candles, args.postgres, args.repeat)
 
 
 if __name__ == "__main__":
