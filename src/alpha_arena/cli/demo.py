@@ -31,7 +31,8 @@ def demo() -> None:
         "missing",
         title="Market data (Binance; perpetuals are SYMBOL/USDT:USDT)",
     )
-    for item in stats:
+    perpetuals_first = sorted(stats, key=lambda item: (":" not in item.symbol, item.symbol))
+    for item in perpetuals_first:
         table.add_row(
             item.symbol,
             item.timeframe,
