@@ -5,9 +5,11 @@ from __future__ import annotations
 import typer
 
 from alpha_arena import __version__
+from alpha_arena.cli.backtest import backtest_app
 from alpha_arena.cli.data import data_app
 from alpha_arena.cli.db import db_app
 from alpha_arena.cli.demo import demo
+from alpha_arena.cli.strategies import strategies_app
 
 app = typer.Typer(
     name="arena",
@@ -18,6 +20,8 @@ app = typer.Typer(
 )
 app.add_typer(db_app, name="db")
 app.add_typer(data_app, name="data")
+app.add_typer(backtest_app, name="backtest")
+app.add_typer(strategies_app, name="strategies")
 app.command("demo")(demo)
 
 

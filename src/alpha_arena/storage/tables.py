@@ -175,3 +175,84 @@ class RepairJobRow(Base):
     error: Mapped[str | None] = mapped_column(Text)
     ts_started: Mapped[int] = mapped_column(BigInteger)
     ts_finished: Mapped[int | None] = mapped_column(BigInteger)
+
+
+# -- backtests ---------------------------------------------------------------------------------
+
+Money = Numeric(38, 12, asdecimal=False)
+
+
+class BacktestRunRow(Base):
+    """One stored backtest: its configuration and metrics as JSON, its series in child tables."""
+
+    __tablename__ = "backtest_runs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    strategy: Mapped[str] = mapped_column(String(64))
+    symbols: Mapped[str] = mapped_column(Text)
+    timeframe: Mapped[str] = mapped_column(String(8))
+    ts_start: Mapped[int] = mapped_column(BigInteger)
+    ts_end: Mapped[int] = mapped_column(BigInteger)
+    bars: Mapped[int] = mapped_column(Integer)
+    config: Mapped[str] = mapped_column(Text)  # JSON
+    metrics: Mapped[str] = mapped_column(Text)  # JSON
+    ts_created: Mapped[int] = mapped_column(BigInteger)
+
+
+class BacktestEquityRow(Base):
+    __tablename__ = "backtest_equity"
+
+    run_id: Mapped[int] = mapped_column(
+        ForeignKey("backtest_runs.id", ondelete="CASCADE"), primary_key=True
+    )
+    ts: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    equity: Mapped[float] = mapped_column(Money)
+    cash: Mapped[float] = mapped_column(Money)
+    exposure: Mapped[float] = mapped_column(Double)
+
+
+class BacktestTradeRow(Base):
+    __tablename__ = "backtest_trades"
+
+    run_id: Mapped[int] = mapped_column(
+        ForeignKey("backtest_runs.id", ondelete="CASCADE"), primary_key=True
+    )
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True)
+    symbol: Mapped[str] = mapped_column(String(64))
+    side: Mapped[str] = mapped_column(String(8))
+    quantity: Mapped[float] = mapped_column(Money)
+    entry_price: Mapped[float] = mapped_column(Money)
+    exit_price: Mapped[float] = mapped_column(Money)
+    ts_entry: Mapped[int] = mapped_column(BigInteger)
+    ts_exit: Mapped[int] = mapped_column(BigInteger)
+    pnl: Mapped[float] = mapped_column(Money)
+    fees: Mapped[float] = mapped_column(Money)
+    funding: Mapped[float] = mapped_column(Money)
+    exit_reason: Mapped[str] = mapped_column(String(32))
+
+
+class BacktestOrderRow(Base):
+    """An order of a backtest in its final state."""
+
+    __tablename__ = "backtest_orders"
+
+    run_id: Mapped[int] = mapped_column(
+        ForeignKey("backtest_runs.id", ondelete="CASCADE"), primary_key=True
+    )
+    client_order_id: Mapped[str] = mapped_column(String(96), primary_key=True)
+    symbol: Mapped[str] = mapped_column(String(64))
+    side: Mapped[str] = mapped_column(String(8))
+    type: Mapped[str] = mapped_column(String(24))
+    quantity: Mapped[float] = mapped_column(Money)
+    price: Mapped[float | None] = mapped_column(Money)
+    trigger_price: Mapped[float | None] = mapped_column(Money)
+    reduce_only: Mapped[bool] = mapped_column(Boolean)
+    leverage: Mapped[float] = mapped_column(Money)
+    tag: Mapped[str] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(String(24))
+    filled_quantity: Mapped[float] = mapped_column(Money)
+    average_price: Mapped[float] = mapped_column(Money)
+    fee: Mapped[float] = mapped_column(Money)
+    reason: Mapped[str] = mapped_column(Text)
+    ts_created: Mapped[int] = mapped_column(BigInteger)
+    ts_updated: Mapped[int] = mapped_column(BigInteger)

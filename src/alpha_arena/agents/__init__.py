@@ -1,0 +1,1 @@
+"""Agents: every kind of trader the engine can ask for a decision."""

@@ -1,0 +1,123 @@
+"""A library strategy as a participant: it trades changes of the strategy's target position."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+
+from alpha_arena.domain.decisions import Decision, Signal, SymbolDecision
+from alpha_arena.domain.market import FloatArray
+from alpha_arena.engine.participant import StepView
+from alpha_arena.strategies.base import Strategy, StrategyInput
+
+
+@dataclass(frozen=True, slots=True)
+class Sizing:
+    """How a target becomes an order: notional = |target| x equity x (1 - reserve) x leverage,
+    shared equally among the symbols; ``reserve`` keeps cash for fees and for the next open
+    being worse than this close. Optional stop-loss and take-profit distances are fractions of
+    the entry price."""
+
+    leverage: float = 1.0
+    stop_loss: float | None = None
+    take_profit: float | None = None
+    reserve: float = 0.01
+
+    def __post_init__(self) -> None:
+        if not self.leverage > 0:
+            raise ValueError("leverage must be positive")
+        for name in ("stop_loss", "take_profit"):
+            value = getattr(self, name)
+            if value is not None and not 0 < value < 1:
+                raise ValueError(f"{name} must be a fraction in (0, 1)")
+        if not 0 <= self.reserve < 1:
+            raise ValueError("reserve must be a fraction in [0, 1)")
+
+
+class StrategyAgent:
+    """Computes the strategy's targets once over the data it is given (they are causal, see
+    ``strategies.base``) and, at each step, acts only where the target changed."""
+
+    def __init__(
+        self,
+        name: str,
+        strategy: Strategy,
+        inputs: Mapping[str, StrategyInput],
+        sizing: Sizing,
+        offsets: Mapping[str, int] | None = None,
+    ) -> None:
+        """``offsets[symbol]``: how many warm-up bars ``inputs`` holds before the engine's
+        first bar of that symbol."""
+        self._name = name
+        self._strategy = strategy
+        self._inputs = dict(inputs)
+        self._sizing = sizing
+        self._offsets = dict(offsets or {})
+        self._targets: dict[str, list[float]] = {}
+        self._arrays: dict[str, FloatArray] = {}
+        for symbol, data in self._inputs.items():
+            targets = np.clip(np.nan_to_num(strategy.targets(data)), -1.0, 1.0)
+            self._arrays[symbol] = targets
+            self._targets[symbol] = targets.tolist()
+        self._held = dict.fromkeys(self._inputs, 0.0)
+        self._share = 1.0 / max(len(self._inputs), 1)
+
+    @property
+    def name(self) -> str:
+        return self._name
+
+    def decide(self, view: StepView) -> Decision | None:
+        actions: list[SymbolDecision] = []
+        for symbol, index in view.bars.items():
+            targets = self._targets.get(symbol)
+            if targets is None:
+                continue
+            position = index + self._offsets.get(symbol, 0)
+            target = targets[position]
+            if target == self._held[symbol]:
+                continue
+            actions.extend(self._change(view, symbol, position, target))
+            self._held[symbol] = target
+        if not actions:
+            return None
+        return Decision(view.ts, tuple(actions))
+
+    def _change(
+        self, view: StepView, symbol: str, index: int, target: float
+    ) -> list[SymbolDecision]:
+        reason = self._strategy.explain(self._inputs[symbol], index, self._arrays[symbol])
+        held = view.positions.get(symbol)
+        actions = []
+        if held is not None and (target == 0 or (held.quantity > 0) != (target > 0)):
+            actions.append(SymbolDecision(symbol, Signal.CLOSE, justification=reason))
+        elif held is not None:
+            return []  # same direction, different strength: keep the position as it is
+        if target != 0:
+            price = float(self._inputs[symbol].candles.close[index])
+            sizing = self._sizing
+            long = target > 0
+            stop = take = None
+            if sizing.stop_loss is not None:
+                stop = price * (1 - sizing.stop_loss) if long else price * (1 + sizing.stop_loss)
+            if sizing.take_profit is not None:
+                take = (
+                    price * (1 + sizing.take_profit) if long else price * (1 - sizing.take_profit)
+                )
+            actions.append(
+                SymbolDecision(
+                    symbol,
+                    Signal.BUY_TO_ENTER if long else Signal.SELL_TO_ENTER,
+                    notional=abs(target)
+                    * view.equity
+                    * (1 - sizing.reserve)
+                    * sizing.leverage
+                    * self._share,
+                    leverage=sizing.leverage,
+                    stop_loss=stop,
+                    take_profit=take,
+                    justification=reason,
+                )
+            )
+        return actions

@@ -1,0 +1,1 @@
+"""Backtests: single runs and parameter sweeps on the one engine, and their results."""

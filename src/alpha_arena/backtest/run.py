@@ -1,0 +1,167 @@
+"""A single backtest: one strategy on one or more symbols, through the one engine."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+import numpy as np
+
+from alpha_arena.agents.strategy_agent import Sizing, StrategyAgent
+from alpha_arena.analytics.metrics import Metrics, compute_metrics
+from alpha_arena.backtest.trades import round_trips
+from alpha_arena.core.clock import SimClock
+from alpha_arena.core.errors import InvalidInputError, NotFoundError
+from alpha_arena.core.time import timeframe_ms, to_iso
+from alpha_arena.domain.instrument import Instrument
+from alpha_arena.domain.market import Candles, FundingRates
+from alpha_arena.domain.trades import Trade
+from alpha_arena.engine.engine import TradingEngine
+from alpha_arena.engine.feed import ReplayFeed
+from alpha_arena.engine.ledger import Ledger
+from alpha_arena.execution.paper import NextBarOpen, PaperVenue, PaperVenueConfig
+from alpha_arena.marketdata.service import DataService
+from alpha_arena.risk.checks import RiskLimits
+from alpha_arena.strategies import registry
+from alpha_arena.strategies.base import Strategy, StrategyInput
+
+MAX_LEVERAGE = 125.0
+
+
+@dataclass(frozen=True, slots=True)
+class BacktestConfig:
+    """Everything that defines a backtest; two runs with equal configs give equal results."""
+
+    strategy: str
+    symbols: tuple[str, ...]
+    timeframe: str
+    ts_start: int
+    ts_end: int
+    capital: float = 10_000.0
+    fee_rate: float | None = None  # None: each instrument's own maker/taker fees
+    slippage_bps: float = 0.0
+    leverage: float = 1.0
+    stop_loss: float | None = None
+    take_profit: float | None = None
+    params: tuple[tuple[str, str], ...] = ()
+    exchange: str = "binance"
+
+    def __post_init__(self) -> None:
+        timeframe_ms(self.timeframe)
+        if not self.symbols:
+            raise InvalidInputError("no symbol given")
+        if self.ts_start >= self.ts_end:
+            raise InvalidInputError(
+                f"start {to_iso(self.ts_start)} is not before end {to_iso(self.ts_end)}"
+            )
+        if not 0 < self.capital < 1e12:
+            raise InvalidInputError(f"capital {self.capital:g} must be positive (and finite)")
+        if not 0 < self.leverage <= MAX_LEVERAGE:
+            raise InvalidInputError(f"leverage {self.leverage:g} must be in (0, {MAX_LEVERAGE:g}]")
+        if self.fee_rate is not None and not 0 <= self.fee_rate < 0.1:
+            raise InvalidInputError(f"fee rate {self.fee_rate:g} must be in [0, 0.1)")
+        if not 0 <= self.slippage_bps < 1000:
+            raise InvalidInputError(f"slippage {self.slippage_bps:g} bps must be in [0, 1000)")
+        for name in ("stop_loss", "take_profit"):
+            value = getattr(self, name)
+            if value is not None and not 0 < value < 1:
+                raise InvalidInputError(f"{name} {value:g} must be a fraction in (0, 1)")
+
+    @property
+    def name(self) -> str:
+        return self.strategy
+
+
+@dataclass(frozen=True, slots=True)
+class BacktestResult:
+    config: BacktestConfig
+    metrics: Metrics
+    ledger: Ledger
+    trades: list[Trade]
+    bars: int
+
+
+def build_strategy(config: BacktestConfig) -> Strategy:
+    return registry.create(config.strategy, dict(config.params))
+
+
+def _window(
+    data: DataService, config: BacktestConfig, symbol: str, warmup: int
+) -> tuple[Candles, int, FundingRates]:
+    """The symbol's candles from ``warmup`` bars before the start to the end, the number of
+    those warm-up bars, and the funding of the whole span."""
+    step = timeframe_ms(config.timeframe)
+    first = config.ts_start - warmup * step
+    candles = data.candles(symbol, config.timeframe, first, config.ts_end - step)
+    warm = int(np.searchsorted(candles.ts, config.ts_start))
+    if warm == len(candles):
+        raise NotFoundError(
+            f"no {config.timeframe} candles for {symbol} between {to_iso(config.ts_start)} "
+            f"and {to_iso(config.ts_end)}"
+        )
+    funding = data.funding(symbol, first, config.ts_end)
+    return candles, warm, funding
+
+
+def funding_per_bar(candles: Candles, funding: FundingRates, step_ms: int) -> np.ndarray:
+    """The newest funding rate settled by each bar's close (NaN before the first)."""
+    position = np.searchsorted(funding.ts, candles.ts + step_ms, side="right") - 1
+    rates = np.full(len(candles), np.nan)
+    known = position >= 0
+    rates[known] = funding.rate[position[known]]
+    return rates
+
+
+def run_backtest(
+    data: DataService,
+    instruments: Mapping[str, Instrument],
+    config: BacktestConfig,
+    strategy: Strategy | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> BacktestResult:
+    """Run ``config`` on the stored data and measure it."""
+    strategy = strategy or build_strategy(config)
+    step = timeframe_ms(config.timeframe)
+    missing = [symbol for symbol in config.symbols if symbol not in instruments]
+    if missing:
+        raise NotFoundError(f"no instrument {', '.join(missing)} on {config.exchange}")
+    inputs: dict[str, StrategyInput] = {}
+    offsets: dict[str, int] = {}
+    window: dict[str, Candles] = {}
+    funding: dict[str, FundingRates] = {}
+    for symbol in config.symbols:
+        candles, warm, rates = _window(data, config, symbol, strategy.warmup)
+        inputs[symbol] = StrategyInput(
+            symbol, config.timeframe, candles, funding_per_bar(candles, rates, step)
+        )
+        offsets[symbol] = warm
+        window[symbol] = candles.slice(warm, len(candles))
+        funding[symbol] = rates
+    feed = ReplayFeed(config.timeframe, window, funding)
+    sizing = Sizing(
+        leverage=config.leverage, stop_loss=config.stop_loss, take_profit=config.take_profit
+    )
+    agent = StrategyAgent(config.strategy, strategy, inputs, sizing, offsets)
+    venue = PaperVenue(
+        PaperVenueConfig(config.capital, config.slippage_bps, config.fee_rate),
+        {symbol: instruments[symbol] for symbol in config.symbols},
+        NextBarOpen(),
+    )
+    limits = RiskLimits(max_leverage=config.leverage)
+    engine = TradingEngine(feed, [(agent, venue)], instruments, limits, SimClock(config.ts_start))
+    ledger = engine.run(progress)[agent.name]
+    marks = {symbol: venue.mark(symbol) or 0.0 for symbol in config.symbols}
+    ts_end = ledger.equity_ts[-1] if ledger.equity_ts else config.ts_end
+    trades = round_trips(ledger.fills, ledger.funding, marks, ts_end)
+    benchmark = window[config.symbols[0]].close if len(config.symbols) == 1 else None
+    metrics = compute_metrics(
+        np.asarray(ledger.equity_ts, dtype=np.int64),
+        np.asarray(ledger.equity, dtype=np.float64),
+        trades,
+        timeframe=config.timeframe,
+        fees_paid=venue.fees,
+        funding_paid=-venue.funding,
+        benchmark_close=benchmark,
+        exposure_bars=np.asarray(ledger.exposure) > 0,
+    )
+    return BacktestResult(config, metrics, ledger, trades, len(feed))

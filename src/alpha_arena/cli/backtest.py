@@ -1,0 +1,205 @@
+"""``arena backtest``: run, list, show and export backtests."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from alpha_arena.backtest.run import BacktestConfig
+from alpha_arena.cli.common import app_context, console, error_console, one_line_errors, print_json
+from alpha_arena.core.errors import InvalidInputError
+from alpha_arena.core.time import parse_ts, to_iso
+from alpha_arena.services import backtests
+from alpha_arena.storage.backtest_store import BacktestStore
+
+backtest_app = typer.Typer(help="Backtests on the stored market data.", no_args_is_help=True)
+
+JsonOption = typer.Option(False, "--json", help="Print machine-readable JSON.")
+
+#: How each metric is shown: label and format.
+_METRICS: tuple[tuple[str, str, str], ...] = (
+    ("total_return", "total return", "pct"),
+    ("cagr", "CAGR", "pct"),
+    ("buy_and_hold_return", "buy & hold return", "pct"),
+    ("max_drawdown", "max drawdown", "pct"),
+    ("max_drawdown_bars", "max drawdown duration (bars)", "int"),
+    ("volatility", "volatility (annualized)", "pct"),
+    ("sharpe", "Sharpe", "num"),
+    ("sortino", "Sortino", "num"),
+    ("calmar", "Calmar", "num"),
+    ("profit_factor", "profit factor", "num"),
+    ("win_rate", "win rate", "pct"),
+    ("average_win", "average win", "usd"),
+    ("average_loss", "average loss", "usd"),
+    ("expectancy", "expectancy per trade", "usd"),
+    ("trade_count", "trades", "int"),
+    ("exposure", "exposure (time in market)", "pct"),
+    ("fees_paid", "fees paid", "usd"),
+    ("funding_paid", "funding paid", "usd"),
+    ("best_trade", "best trade", "usd"),
+    ("worst_trade", "worst trade", "usd"),
+    ("end_equity", "final equity", "usd"),
+)
+
+
+def _format(value: Any, kind: str) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "-"
+    if kind == "pct":
+        return f"{value * 100:,.2f}%"
+    if kind == "usd":
+        return f"{value:,.2f}"
+    if kind == "int":
+        return f"{int(value):,}"
+    return f"{value:,.3f}"
+
+
+def _params(values: list[str]) -> tuple[tuple[str, str], ...]:
+    parsed = []
+    for item in values:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise InvalidInputError(f"--param {item!r}: use NAME=VALUE, e.g. --param fast=12")
+        parsed.append((key.strip(), value.strip()))
+    return tuple(parsed)
+
+
+def _metrics_table(title: str, metrics: dict[str, Any]) -> Table:
+    table = Table("metric", "value", title=title)
+    for key, label, kind in _METRICS:
+        table.add_row(label, _format(metrics.get(key), kind))
+    return table
+
+
+@backtest_app.command("run")
+@one_line_errors
+def run_command(
+    strategy: str = typer.Option(..., "--strategy", help="See `arena strategies list`."),
+    symbol: str = typer.Option(
+        ..., "--symbol", help="CCXT symbol, e.g. BTC/USDT:USDT; comma-separated for several."
+    ),
+    timeframe: str = typer.Option("1h", "--timeframe"),
+    start: str = typer.Option(..., "--start", help="UTC date, e.g. 2024-01-01."),
+    end: str = typer.Option(..., "--end", help="UTC date (exclusive), e.g. 2025-01-01."),
+    capital: float = typer.Option(10_000.0, "--capital", help="Starting capital in USDT."),
+    fee_rate: float | None = typer.Option(
+        None, "--fee-rate", help="Fee per fill as a fraction (default: the instrument's)."
+    ),
+    slippage_bps: float = typer.Option(0.0, "--slippage-bps", help="Market-order slippage."),
+    leverage: float = typer.Option(1.0, "--leverage"),
+    stop_loss: float | None = typer.Option(
+        None, "--stop-loss", help="Stop-loss distance as a fraction of the entry, e.g. 0.05."
+    ),
+    take_profit: float | None = typer.Option(
+        None, "--take-profit", help="Take-profit distance as a fraction of the entry."
+    ),
+    param: list[str] = typer.Option([], "--param", help="Strategy parameter NAME=VALUE."),  # noqa: B008
+    exchange: str = typer.Option("binance", "--exchange", help="Whose stored data to use."),
+    as_json: bool = JsonOption,
+) -> None:
+    """Backtest a library strategy on the stored data, print its metrics and store the run."""
+    config = BacktestConfig(
+        strategy=strategy,
+        symbols=tuple(s.strip() for s in symbol.split(",") if s.strip()),
+        timeframe=timeframe,
+        ts_start=parse_ts(start),
+        ts_end=parse_ts(end),
+        capital=capital,
+        fee_rate=fee_rate,
+        slippage_bps=slippage_bps,
+        leverage=leverage,
+        stop_loss=stop_loss,
+        take_profit=take_profit,
+        params=_params(param),
+        exchange=exchange,
+    )
+    with app_context() as context:
+        progress = Progress(
+            TextColumn("backtest"), BarColumn(),
+            TextColumn("{task.completed:,}/{task.total:,} bars"), TimeElapsedColumn(),
+            console=error_console, transient=True, disable=as_json,
+        )  # fmt: skip
+        with progress:
+            task = progress.add_task("run", total=0)
+
+            def advance(done: int, total: int) -> None:
+                progress.update(task, completed=done, total=total)
+
+            run_id, result = backtests.run(context, config, advance)
+    metrics = result.metrics.as_dict()
+    if as_json:
+        print_json({"id": run_id, "config": backtests.config_as_dict(config), "metrics": metrics})
+        return
+    title = (
+        f"Backtest {run_id}: {config.strategy} on {', '.join(config.symbols)} {config.timeframe}, "
+        f"{to_iso(config.ts_start)} to {to_iso(config.ts_end)}"
+    )
+    console.print(_metrics_table(title, metrics))
+    console.print(f"stored as backtest {run_id}; `arena backtest export {run_id} --out DIR`")
+
+
+@backtest_app.command("list")
+@one_line_errors
+def list_command(
+    limit: int = typer.Option(50, "--limit", min=1, max=10_000), as_json: bool = JsonOption
+) -> None:
+    """List stored backtests, newest first."""
+    with app_context() as context:
+        runs = BacktestStore(context.engine).recent(limit)
+    if as_json:
+        print_json([
+            {"id": r.id, "strategy": r.strategy, "symbols": r.symbols, "timeframe": r.timeframe,
+             "start": to_iso(r.ts_start), "end": to_iso(r.ts_end), "metrics": r.metrics}
+            for r in runs
+        ])  # fmt: skip
+        return
+    table = Table("id", "strategy", "symbols", "tf", "start", "end", "return", "max dd", "Sharpe",
+                  "trades", title="Backtests")  # fmt: skip
+    for r in runs:
+        m = r.metrics
+        table.add_row(
+            str(r.id), r.strategy, ",".join(r.symbols), r.timeframe, to_iso(r.ts_start)[:10],
+            to_iso(r.ts_end)[:10], _format(m.get("total_return"), "pct"),
+            _format(m.get("max_drawdown"), "pct"), _format(m.get("sharpe"), "num"),
+            _format(m.get("trade_count"), "int"),
+        )  # fmt: skip
+    console.print(table)
+
+
+@backtest_app.command("show")
+@one_line_errors
+def show_command(
+    run_id: int = typer.Argument(..., help="Backtest id."), as_json: bool = JsonOption
+) -> None:
+    """Show a stored backtest's configuration and metrics."""
+    with app_context() as context:
+        summary = BacktestStore(context.engine).get(run_id)
+    if as_json:
+        print_json({"id": summary.id, "config": summary.config, "metrics": summary.metrics})
+        return
+    config = summary.config
+    console.print(
+        f"backtest {summary.id}: {summary.strategy} on {', '.join(summary.symbols)} "
+        f"{summary.timeframe}, {config['start']} to {config['end']}, "
+        f"capital {config['capital']:,}, leverage {config['leverage']}, "
+        f"params {config['params'] or 'defaults'}"
+    )
+    console.print(_metrics_table(f"Backtest {summary.id}", summary.metrics))
+
+
+@backtest_app.command("export")
+@one_line_errors
+def export_command(
+    run_id: int = typer.Argument(..., help="Backtest id."),
+    out: Path = typer.Option(..., "--out", help="Folder for equity.csv, trades.csv, orders.csv."),  # noqa: B008
+) -> None:
+    """Write a stored backtest's equity curve, trades and orders as CSV files."""
+    with app_context() as context:
+        written = backtests.export(context, run_id, out)
+    for path in written:
+        console.print(f"wrote {path}")

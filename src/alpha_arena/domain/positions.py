@@ -1,0 +1,72 @@
+"""Positions in USDT-margined linear perpetuals with isolated margin, and account snapshots.
+
+A long of ``q`` at entry ``e`` with isolated margin ``m`` has unrealized PnL ``q (p - e)`` at
+mark ``p``, and is liquidated when its margin falls to the maintenance requirement:
+``m + q (p - e) = r q p`` (``r`` the maintenance margin rate), i.e. at
+``p = (q e - m) / (q (1 - r))``; a short at ``p = (q e + m) / (q (1 + r))``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class ExitPlan:
+    """What the position's owner intends: resting exits, and the idea that would void it."""
+
+    take_profit: float | None = None
+    stop_loss: float | None = None
+    invalidation: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Position:
+    """An open position; ``quantity`` is signed (long > 0, short < 0)."""
+
+    symbol: str
+    quantity: float
+    entry_price: float
+    margin: float  # isolated margin held for this position
+    leverage: float
+    maintenance_margin_rate: float
+    ts_opened: int
+    exit_plan: ExitPlan = ExitPlan()
+
+    @property
+    def is_long(self) -> bool:
+        return self.quantity > 0
+
+    @property
+    def size(self) -> float:
+        return abs(self.quantity)
+
+    def notional(self, mark: float) -> float:
+        return abs(self.quantity) * mark
+
+    def unrealized_pnl(self, mark: float) -> float:
+        return self.quantity * (mark - self.entry_price)
+
+    def liquidation_price(self) -> float:
+        """The mark at which margin + unrealized PnL equals the maintenance requirement."""
+        size = abs(self.quantity)
+        rate = self.maintenance_margin_rate
+        if self.quantity > 0:
+            return max((size * self.entry_price - self.margin) / (size * (1.0 - rate)), 0.0)
+        return (size * self.entry_price + self.margin) / (size * (1.0 + rate))
+
+
+@dataclass(frozen=True, slots=True)
+class AccountSnapshot:
+    """An account at one moment: ``equity = cash + margin + unrealized_pnl``."""
+
+    ts: int
+    cash: float
+    margin: float
+    unrealized_pnl: float
+    realized_pnl: float  # cumulative price PnL of closed quantity
+    fees: float  # cumulative fees paid
+    funding: float  # cumulative funding received (negative when paid)
+
+    @property
+    def equity(self) -> float:
+        return self.cash + self.margin + self.unrealized_pnl

@@ -1,0 +1,1 @@
+"""The one TradingEngine: backtests, replay seasons, paper and live seasons all run on it."""

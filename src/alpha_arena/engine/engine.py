@@ -1,0 +1,249 @@
+"""The TradingEngine: the one step loop that backtests, replay, paper and live seasons share.
+
+One step, at the close of a bar: every account runs the bar (pending market orders fill at its
+open, resting stops, take-profits, limits and liquidations trigger inside it), funding that
+fell due settles, the bar's close becomes the mark; then, on the decision cadence, every
+participant is asked for a decision, each action passes the risk checks, and what is approved
+goes to the participant's venue. Equity is recorded at every step. The engine reads time only
+from its clock, and a run is deterministic for a given input."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+
+from alpha_arena.core.clock import SimClock
+from alpha_arena.domain.decisions import Signal, SymbolDecision
+from alpha_arena.domain.instrument import Instrument
+from alpha_arena.domain.orders import Order, OrderType, Side
+from alpha_arena.domain.positions import ExitPlan, Position
+from alpha_arena.engine.feed import ReplayFeed
+from alpha_arena.engine.ledger import Ledger, RiskEvent
+from alpha_arena.engine.participant import Participant, StepView
+from alpha_arena.execution.paper import PaperVenue
+from alpha_arena.risk.checks import RiskContext, RiskLimits, check
+
+StepCallback = Callable[[int, int], None]  # (steps done, steps in all)
+
+
+@dataclass
+class Entrant:
+    """A participant with its own isolated account and the record of what it did."""
+
+    participant: Participant
+    venue: PaperVenue
+    ledger: Ledger
+    day: int = -1  # UTC day number of ``day_start_equity``
+    day_start_equity: float = 0.0
+    orders_sent: int = 0
+
+
+class TradingEngine:
+    def __init__(
+        self,
+        feed: ReplayFeed,
+        entrants: Sequence[tuple[Participant, PaperVenue]],
+        instruments: Mapping[str, Instrument],
+        limits: RiskLimits,
+        clock: SimClock,
+        decision_every: int = 1,
+    ) -> None:
+        if decision_every < 1:
+            raise ValueError("decision_every must be at least 1")
+        self._feed = feed
+        self._instruments = dict(instruments)
+        self._limits = limits
+        self._clock = clock
+        self._decision_every = decision_every
+        self.entrants = [
+            Entrant(participant, venue, Ledger(participant.name)) for participant, venue in entrants
+        ]
+
+    def run(self, progress: StepCallback | None = None) -> dict[str, Ledger]:
+        """Step through the whole feed; return each participant's ledger."""
+        total = len(self._feed)
+        every = max(total // 100, 1)
+        for step in range(total):
+            self.step(step)
+            if progress is not None and (step % every == 0 or step == total - 1):
+                progress(step + 1, total)
+        return {entrant.participant.name: entrant.ledger for entrant in self.entrants}
+
+    def step(self, step: int) -> None:
+        feed = self._feed
+        ts_open = int(feed.timeline[step])
+        ts_close = ts_open + feed.step_ms
+        self._clock.advance_to(ts_close)
+        bars: dict[str, int] = {}
+        for symbol, series in feed.series.items():
+            index = feed.bar_index[symbol][step]
+            if index >= 0:
+                bars[symbol] = index
+                open_, high = series.open[index], series.high[index]
+                low, close = series.low[index], series.close[index]
+                for entrant in self.entrants:
+                    entrant.venue.on_bar(symbol, ts_open, open_, high, low, close)
+            due = feed.funding_due[symbol].get(step)
+            if due:
+                self._settle_funding(symbol, due, bars.get(symbol))
+        if step % self._decision_every == 0:
+            for entrant in self.entrants:
+                self._decide(entrant, step, ts_close, bars)
+        for entrant in self.entrants:
+            self._record(entrant, ts_close)
+
+    def _settle_funding(self, symbol: str, due: list[tuple[int, float]], index: int | None) -> None:
+        for entrant in self.entrants:
+            venue = entrant.venue
+            if symbol not in venue.positions():
+                continue
+            mark = (
+                self._feed.series[symbol].close[index] if index is not None else venue.mark(symbol)
+            )
+            for ts, rate in due:
+                if mark is not None and symbol in venue.positions():
+                    amount = venue.settle_funding(symbol, ts, rate, mark)
+                    entrant.ledger.funding.append((ts, symbol, amount))
+
+    def _decide(self, entrant: Entrant, step: int, ts: int, bars: dict[str, int]) -> None:
+        venue = entrant.venue
+        equity = venue.equity()
+        day = ts // 86_400_000
+        if day != entrant.day:
+            entrant.day, entrant.day_start_equity = day, equity
+        view = StepView(step, ts, bars, equity, venue.cash, venue.positions())
+        decision = entrant.participant.decide(view)
+        if decision is None:
+            return
+        entrant.ledger.decisions.append(decision)
+        # Later actions are checked against the account as earlier ones will leave it: a close
+        # followed by an entry on the same symbol (a flip) is not pyramiding.
+        positions = dict(venue.positions())
+        cash = venue.cash
+        for action in decision.actions:
+            if action.signal is Signal.HOLD:
+                continue
+            if self._act(entrant, action, ts, positions, cash) and action.signal is Signal.CLOSE:
+                closed = positions.pop(action.symbol, None)
+                if closed is not None:
+                    mark = venue.mark(action.symbol) or closed.entry_price
+                    cash += closed.margin + closed.unrealized_pnl(mark)
+
+    def _act(
+        self,
+        entrant: Entrant,
+        action: SymbolDecision,
+        ts: int,
+        positions: Mapping[str, Position],
+        cash: float,
+    ) -> bool:
+        """Check one action and send what is approved; return whether it was approved."""
+        venue = entrant.venue
+        instrument = self._instruments.get(action.symbol)
+        price = venue.mark(action.symbol)
+        if instrument is None or price is None:
+            entrant.ledger.risk_events.append(
+                RiskEvent(ts, action.symbol, action, False, f"no market for {action.symbol}")
+            )
+            return False
+        prices = {symbol: venue.mark(symbol) or 0.0 for symbol in positions}
+        prices[action.symbol] = price
+        context = RiskContext(
+            ts=ts,
+            equity=venue.equity(),
+            free_cash=cash,
+            day_start_equity=entrant.day_start_equity,
+            positions=positions,
+            prices=prices,
+            instrument=instrument,
+        )
+        verdict = check(action, context, self._limits)
+        if not verdict.approved or verdict.adjustments:
+            entrant.ledger.risk_events.append(
+                RiskEvent(ts, action.symbol, action, verdict.approved, verdict.reason,
+                          verdict.adjustments)
+            )  # fmt: skip
+        if not verdict.approved:
+            return False
+        approved = verdict.decision
+        if approved.signal is Signal.CLOSE:
+            self._close(entrant, approved, ts)
+        else:
+            self._enter(entrant, approved, instrument, price, ts)
+        return True
+
+    def _close(self, entrant: Entrant, action: SymbolDecision, ts: int) -> None:
+        position = entrant.venue.positions().get(action.symbol)
+        if position is None:
+            return
+        side = Side.SELL if position.quantity > 0 else Side.BUY
+        order = Order(
+            self._next_id(entrant), action.symbol, side, OrderType.MARKET, position.size, ts,
+            reduce_only=True, leverage=position.leverage, tag="close",
+        )  # fmt: skip
+        self._submit(entrant, order, ts, None)
+
+    def _enter(
+        self,
+        entrant: Entrant,
+        action: SymbolDecision,
+        instrument: Instrument,
+        price: float,
+        ts: int,
+    ) -> None:
+        quantity = action.quantity
+        if quantity is None:
+            notional = action.notional if action.notional is not None else 0.0
+            quantity = notional / price
+        step = instrument.amount_step
+        quantity = math.floor(quantity / step + 1e-9) * step if step > 0 else quantity
+        if quantity < instrument.min_amount or quantity * price < instrument.min_notional:
+            entrant.ledger.risk_events.append(
+                RiskEvent(ts, action.symbol, action, False,
+                          f"size {quantity:g} is below the instrument minimum")
+            )  # fmt: skip
+            return
+        side = Side.BUY if action.signal is Signal.BUY_TO_ENTER else Side.SELL
+        order = Order(
+            self._next_id(entrant), action.symbol, side, OrderType.MARKET, quantity, ts,
+            leverage=action.leverage, tag="entry",
+        )  # fmt: skip
+        exits = None
+        if action.stop_loss is not None or action.take_profit is not None:
+            exits = ExitPlan(
+                take_profit=_on_tick(action.take_profit, instrument.price_tick),
+                stop_loss=_on_tick(action.stop_loss, instrument.price_tick),
+                invalidation=action.invalidation,
+            )
+        self._submit(entrant, order, ts, exits)
+
+    def _submit(self, entrant: Entrant, order: Order, ts: int, exits: ExitPlan | None) -> None:
+        entrant.venue.submit(order, ts, exits)
+
+    def _next_id(self, entrant: Entrant) -> str:
+        entrant.orders_sent += 1
+        return f"{entrant.participant.name}-{entrant.orders_sent}"
+
+    def _record(self, entrant: Entrant, ts: int) -> None:
+        venue = entrant.venue
+        ledger = entrant.ledger
+        equity = venue.equity()
+        ledger.equity_ts.append(ts)
+        ledger.equity.append(equity)
+        ledger.cash.append(venue.cash)
+        positions = venue.positions()
+        gross = sum(p.size * (venue.mark(s) or 0.0) for s, p in positions.items())
+        ledger.exposure.append(gross / equity if positions and equity > 0 else 0.0)
+        orders, events, fills = venue.drain()
+        for order in orders:
+            ledger.orders[order.client_order_id] = order
+        ledger.order_events.extend(events)
+        ledger.fills.extend(fills)
+
+
+def _on_tick(price: float | None, tick: float) -> float | None:
+    """Round a price to the instrument's tick."""
+    if price is None or tick <= 0:
+        return price
+    return round(round(price / tick) * tick, 12)

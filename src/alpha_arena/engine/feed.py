@@ -1,0 +1,86 @@
+"""Market feeds for the engine. The replay feed steps through stored history; bars are
+stamped by open time and become known at their close."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+
+from alpha_arena.core.time import timeframe_ms
+from alpha_arena.domain.market import Candles, FundingRates, IntArray
+
+
+@dataclass(frozen=True, slots=True)
+class SymbolSeries:
+    """One symbol's bars and funding, with plain-list copies for the per-bar loop (indexing a
+    Python list is several times faster than indexing a numpy array element by element)."""
+
+    symbol: str
+    candles: Candles
+    funding: FundingRates
+    open: list[float]
+    high: list[float]
+    low: list[float]
+    close: list[float]
+
+
+class ReplayFeed:
+    """The bars of several symbols on one timeline (the union of their open times; a symbol
+    missing a bar, e.g. during an exchange outage, simply has no bar at that step)."""
+
+    def __init__(
+        self,
+        timeframe: str,
+        candles: Mapping[str, Candles],
+        funding: Mapping[str, FundingRates],
+    ) -> None:
+        self.timeframe = timeframe
+        self.step_ms = timeframe_ms(timeframe)
+        empty = FundingRates(np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float64))
+        self.series = {
+            symbol: SymbolSeries(
+                symbol,
+                bars,
+                funding.get(symbol, empty),
+                bars.open.tolist(),
+                bars.high.tolist(),
+                bars.low.tolist(),
+                bars.close.tolist(),
+            )
+            for symbol, bars in candles.items()
+        }
+        stamps = [bars.ts for bars in candles.values()]
+        self.timeline: IntArray = (
+            np.unique(np.concatenate(stamps)) if stamps else np.empty(0, dtype=np.int64)
+        )
+        # bar_index[symbol][k]: the symbol's bar at step k, or -1 when it has none.
+        self.bar_index: dict[str, list[int]] = {}
+        # funding_due[symbol]: step -> rates settling inside that step's bar (open, close].
+        self.funding_due: dict[str, dict[int, list[tuple[int, float]]]] = {}
+        for symbol, item in self.series.items():
+            position = np.searchsorted(item.candles.ts, self.timeline)
+            clipped = np.minimum(position, max(len(item.candles) - 1, 0))
+            present = (position < len(item.candles)) & (item.candles.ts[clipped] == self.timeline)
+            self.bar_index[symbol] = np.where(present, position, -1).tolist()
+            self.funding_due[symbol] = self._funding_steps(item.funding)
+
+    def _funding_steps(self, funding: FundingRates) -> dict[int, list[tuple[int, float]]]:
+        """Assign each settlement to the first step whose bar closes at or after it; one that
+        falls in a data gap settles at the next bar there is (no price is invented for it)."""
+        due: dict[int, list[tuple[int, float]]] = {}
+        if len(self.timeline) == 0:
+            return due
+        closes = self.timeline + self.step_ms
+        steps = np.searchsorted(closes, funding.ts, side="left")
+        first_open = self.timeline[0]
+        for step, ts, rate in zip(steps.tolist(), funding.ts.tolist(), funding.rate.tolist(),
+                                  strict=True):  # fmt: skip
+            if ts <= first_open or step >= len(self.timeline):
+                continue  # before the first bar closed, or after the last
+            due.setdefault(step, []).append((ts, rate))
+        return due
+
+    def __len__(self) -> int:
+        return len(self.timeline)

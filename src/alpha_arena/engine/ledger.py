@@ -1,0 +1,36 @@
+"""Everything one participant did in a run, kept in columns for cheap appends."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from alpha_arena.domain.decisions import Decision, SymbolDecision
+from alpha_arena.domain.fills import Fill
+from alpha_arena.domain.orders import Order, OrderEvent
+
+
+@dataclass(frozen=True, slots=True)
+class RiskEvent:
+    """A risk verdict that denied or adjusted an action."""
+
+    ts: int
+    symbol: str
+    action: SymbolDecision
+    approved: bool
+    reason: str
+    adjustments: tuple[str, ...] = ()
+
+
+@dataclass
+class Ledger:
+    participant: str
+    equity_ts: list[int] = field(default_factory=list)
+    equity: list[float] = field(default_factory=list)
+    cash: list[float] = field(default_factory=list)
+    exposure: list[float] = field(default_factory=list)  # gross notional / equity
+    decisions: list[Decision] = field(default_factory=list)
+    orders: dict[str, Order] = field(default_factory=dict)  # as submitted, by client order id
+    order_events: list[OrderEvent] = field(default_factory=list)
+    fills: list[Fill] = field(default_factory=list)
+    risk_events: list[RiskEvent] = field(default_factory=list)
+    funding: list[tuple[int, str, float]] = field(default_factory=list)  # ts, symbol, amount

@@ -1,0 +1,34 @@
+"""What the engine asks of every trader: a decision when a step closes."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Protocol
+
+from alpha_arena.domain.decisions import Decision
+from alpha_arena.domain.positions import Position
+
+
+@dataclass(frozen=True, slots=True)
+class StepView:
+    """The moment a participant decides at: ``ts`` (a bar close), the index of each symbol's
+    bar that just closed (absent when the symbol has no bar at this step), and its account."""
+
+    step: int
+    ts: int
+    bars: Mapping[str, int]
+    equity: float
+    cash: float
+    positions: Mapping[str, Position]
+
+
+class Participant(Protocol):
+    """A trader the engine can ask: a strategy agent, a baseline, an LLM agent."""
+
+    @property
+    def name(self) -> str: ...
+
+    def decide(self, view: StepView) -> Decision | None:
+        """Return what to do now, or None to leave everything as it is."""
+        ...

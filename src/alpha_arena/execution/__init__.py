@@ -1,0 +1,1 @@
+"""Venues: where orders go. The paper venue simulates an exchange; a CCXT venue trades one."""

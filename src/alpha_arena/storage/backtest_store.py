@@ -1,0 +1,234 @@
+"""Stored backtests: configuration, metrics, equity curve, trades and orders."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Engine, delete, func, insert, select
+
+from alpha_arena.core.errors import NotFoundError
+from alpha_arena.domain.orders import Order, OrderEvent
+from alpha_arena.domain.trades import Trade
+from alpha_arena.storage.tables import (
+    BacktestEquityRow,
+    BacktestOrderRow,
+    BacktestRunRow,
+    BacktestTradeRow,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class BacktestRecord:
+    """What a run stores: the caller turns its result into this (storage knows no engine)."""
+
+    strategy: str
+    symbols: Sequence[str]
+    timeframe: str
+    ts_start: int
+    ts_end: int
+    bars: int
+    config: Mapping[str, Any]
+    metrics: Mapping[str, Any]
+    equity_ts: Sequence[int]
+    equity: Sequence[float]
+    cash: Sequence[float]
+    exposure: Sequence[float]
+    trades: Sequence[Trade]
+    orders: Mapping[str, Order]
+    order_events: Sequence[OrderEvent]
+    fees_by_order: Mapping[str, float]
+
+
+@dataclass(frozen=True, slots=True)
+class BacktestSummary:
+    id: int
+    strategy: str
+    symbols: list[str]
+    timeframe: str
+    ts_start: int
+    ts_end: int
+    bars: int
+    metrics: dict[str, Any]
+    config: dict[str, Any]
+    ts_created: int
+
+
+class BacktestStore:
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+
+    def save(self, record: BacktestRecord, ts_created: int) -> int:
+        """Store a whole run in one transaction; return its id."""
+        final = _final_orders(record.orders, record.order_events)
+        with self._engine.begin() as connection:
+            run_id = int(
+                connection.execute(
+                    insert(BacktestRunRow)
+                    .values(
+                        strategy=record.strategy,
+                        symbols=",".join(record.symbols),
+                        timeframe=record.timeframe,
+                        ts_start=record.ts_start,
+                        ts_end=record.ts_end,
+                        bars=record.bars,
+                        config=json.dumps(record.config, sort_keys=True),
+                        metrics=json.dumps(record.metrics, sort_keys=True),
+                        ts_created=ts_created,
+                    )
+                    .returning(BacktestRunRow.id)
+                ).scalar_one()
+            )
+            if record.equity_ts:
+                connection.execute(
+                    insert(BacktestEquityRow),
+                    [
+                        {"run_id": run_id, "ts": ts, "equity": e, "cash": c, "exposure": x}
+                        for ts, e, c, x in zip(
+                            record.equity_ts,
+                            record.equity,
+                            record.cash,
+                            record.exposure,
+                            strict=True,
+                        )
+                    ],
+                )
+            if record.trades:
+                connection.execute(
+                    insert(BacktestTradeRow),
+                    [_trade_row(run_id, seq, trade) for seq, trade in enumerate(record.trades)],
+                )
+            if record.orders:
+                connection.execute(
+                    insert(BacktestOrderRow),
+                    [
+                        _order_row(run_id, order, outcome, record.fees_by_order)
+                        for order, outcome in zip(record.orders.values(), final, strict=True)
+                    ],
+                )
+        return run_id
+
+    def recent(self, limit: int = 50) -> list[BacktestSummary]:
+        query = select(BacktestRunRow).order_by(BacktestRunRow.id.desc()).limit(limit)
+        with self._engine.connect() as connection:
+            return [_summary(row._mapping) for row in connection.execute(query)]
+
+    def get(self, run_id: int) -> BacktestSummary:
+        query = select(BacktestRunRow).where(BacktestRunRow.id == run_id)
+        with self._engine.connect() as connection:
+            row = connection.execute(query).first()
+            if row is None:
+                count = connection.execute(select(func.count()).select_from(BacktestRunRow))
+                raise NotFoundError(
+                    f"no backtest {run_id}; {count.scalar_one()} stored (see `arena backtest list`)"
+                )
+        return _summary(row._mapping)
+
+    def equity(self, run_id: int) -> list[dict[str, Any]]:
+        return self._rows(BacktestEquityRow, run_id, BacktestEquityRow.ts)
+
+    def trades(self, run_id: int) -> list[dict[str, Any]]:
+        return self._rows(BacktestTradeRow, run_id, BacktestTradeRow.seq)
+
+    def orders(self, run_id: int) -> list[dict[str, Any]]:
+        return self._rows(BacktestOrderRow, run_id, BacktestOrderRow.ts_created)
+
+    def delete(self, run_id: int) -> None:
+        with self._engine.begin() as connection:
+            connection.execute(delete(BacktestRunRow).where(BacktestRunRow.id == run_id))
+
+    def _rows(self, table: Any, run_id: int, order: Any) -> list[dict[str, Any]]:
+        self.get(run_id)  # a clear error for an unknown id
+        query = select(table).where(table.run_id == run_id).order_by(order)
+        with self._engine.connect() as connection:
+            return [
+                {k: v for k, v in row._mapping.items() if k != "run_id"}
+                for row in connection.execute(query)
+            ]
+
+
+@dataclass
+class _Outcome:
+    status: str
+    ts: int
+    filled: float = 0.0
+    value: float = 0.0  # sum of filled quantity x price
+    reason: str = ""
+
+
+def _final_orders(orders: Mapping[str, Order], events: Sequence[OrderEvent]) -> list[_Outcome]:
+    """Replay each order's events into its final status, filled quantity and average price."""
+    outcomes = {
+        key: _Outcome(order.status.value, order.ts_created) for key, order in orders.items()
+    }
+    for event in events:
+        outcome = outcomes.get(event.client_order_id)
+        if outcome is None:
+            continue
+        outcome.status = event.status_to.value
+        outcome.ts = event.ts
+        outcome.filled += event.quantity
+        outcome.value += event.quantity * event.price
+        if event.reason:
+            outcome.reason = event.reason
+    return [outcomes[key] for key in orders]
+
+
+def _order_row(
+    run_id: int, order: Order, outcome: _Outcome, fees: Mapping[str, float]
+) -> dict[str, Any]:
+    return {
+        "run_id": run_id,
+        "client_order_id": order.client_order_id,
+        "symbol": order.symbol,
+        "side": order.side.value,
+        "type": order.type.value,
+        "quantity": order.quantity,
+        "price": order.price,
+        "trigger_price": order.trigger_price,
+        "reduce_only": order.reduce_only,
+        "leverage": order.leverage,
+        "tag": order.tag,
+        "status": outcome.status,
+        "filled_quantity": outcome.filled,
+        "average_price": outcome.value / outcome.filled if outcome.filled else 0.0,
+        "fee": fees.get(order.client_order_id, 0.0),
+        "reason": outcome.reason,
+        "ts_created": order.ts_created,
+        "ts_updated": outcome.ts,
+    }
+
+
+def _trade_row(run_id: int, seq: int, trade: Trade) -> dict[str, Any]:
+    return {
+        "run_id": run_id,
+        "seq": seq,
+        "symbol": trade.symbol,
+        "side": trade.side,
+        "quantity": trade.quantity,
+        "entry_price": trade.entry_price,
+        "exit_price": trade.exit_price,
+        "ts_entry": trade.ts_entry,
+        "ts_exit": trade.ts_exit,
+        "pnl": trade.pnl,
+        "fees": trade.fees,
+        "funding": trade.funding,
+        "exit_reason": trade.exit_reason,
+    }
+
+
+def _summary(row: Any) -> BacktestSummary:
+    return BacktestSummary(
+        id=row["id"],
+        strategy=row["strategy"],
+        symbols=row["symbols"].split(","),
+        timeframe=row["timeframe"],
+        ts_start=row["ts_start"],
+        ts_end=row["ts_end"],
+        bars=row["bars"],
+        metrics=json.loads(row["metrics"]),
+        config=json.loads(row["config"]),
+        ts_created=row["ts_created"],
+    )

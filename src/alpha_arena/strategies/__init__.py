@@ -1,0 +1,1 @@
+"""The strategy library: rules that turn market data into target positions."""

@@ -1,0 +1,1 @@
+"""The rule strategies and baselines, one module each; ``strategies.registry`` names them."""

@@ -1,0 +1,135 @@
+"""The strategy library by name: build a strategy from string parameters, describe them all."""
+
+from __future__ import annotations
+
+import dataclasses
+import inspect
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, get_type_hints
+
+from alpha_arena.core.errors import InvalidInputError
+from alpha_arena.strategies.base import Strategy, StrategyParams
+from alpha_arena.strategies.library.baselines import BuyAndHold, Flat
+from alpha_arena.strategies.library.bollinger_range import BollingerRange
+from alpha_arena.strategies.library.breakout import Breakout
+from alpha_arena.strategies.library.ema_trend import EmaTrend
+from alpha_arena.strategies.library.funding_rate_arbitrage import FundingRateArbitrage
+from alpha_arena.strategies.library.momentum import Momentum
+from alpha_arena.strategies.library.rsi_mean_reversion import RsiMeanReversion
+
+ParamValue = int | float | bool
+
+STRATEGIES: Mapping[str, type[Strategy]] = {
+    strategy.name: strategy
+    for strategy in (
+        EmaTrend,
+        BollingerRange,
+        FundingRateArbitrage,
+        Breakout,
+        Momentum,
+        RsiMeanReversion,
+        BuyAndHold,
+        Flat,
+    )
+}
+
+_TRUE = frozenset({"true", "yes", "on", "1"})
+_FALSE = frozenset({"false", "no", "off", "0"})
+
+
+@dataclass(frozen=True, slots=True)
+class ParamInfo:
+    """One parameter: its name, type name (int, float or bool) and default."""
+
+    name: str
+    type: str
+    default: ParamValue
+
+
+@dataclass(frozen=True, slots=True)
+class StrategyInfo:
+    """What ``arena strategies list`` shows: the name, the rule and the parameters."""
+
+    name: str
+    summary: str
+    rule: str
+    params: tuple[ParamInfo, ...]
+
+    def as_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+def names() -> list[str]:
+    """Return the registered strategy names, in library order."""
+    return list(STRATEGIES)
+
+
+def strategy_type(name: str) -> type[Strategy]:
+    """Return the strategy class registered as ``name``."""
+    try:
+        return STRATEGIES[name]
+    except KeyError:
+        raise InvalidInputError(
+            f"unknown strategy {name!r}; accepted: {', '.join(STRATEGIES)}"
+        ) from None
+
+
+def parse_params(name: str, raw_params: Mapping[str, str]) -> StrategyParams:
+    """Build strategy ``name``'s parameters from strings (``fast=12``); omitted ones default."""
+    params_type = strategy_type(name).params_type
+    types = _field_types(params_type)
+    unknown = sorted(set(raw_params) - set(types))
+    if unknown:
+        accepted = ", ".join(types) if types else "none"
+        raise InvalidInputError(f"{name} has no parameter {unknown[0]!r}; accepted: {accepted}")
+    values = {key: _parse(key, text, types[key]) for key, text in raw_params.items()}
+    return params_type(**values)
+
+
+def create(name: str, raw_params: Mapping[str, str] | None = None) -> Strategy:
+    """Build strategy ``name`` from string parameters, validating every value."""
+    return strategy_type(name)(parse_params(name, raw_params or {}))
+
+
+def describe() -> list[StrategyInfo]:
+    """Describe every registered strategy: summary, rule and parameters with defaults."""
+    return [_info(strategy) for strategy in STRATEGIES.values()]
+
+
+def _info(strategy: type[Strategy]) -> StrategyInfo:
+    rule = inspect.getdoc(strategy) or ""
+    defaults = strategy.params_type()
+    params = tuple(
+        ParamInfo(field, kind.__name__, getattr(defaults, field))
+        for field, kind in _field_types(strategy.params_type).items()
+    )
+    return StrategyInfo(strategy.name, rule.splitlines()[0] if rule else "", rule, params)
+
+
+def _field_types(params_type: type[StrategyParams]) -> dict[str, type[ParamValue]]:
+    hints = get_type_hints(params_type)
+    return {field.name: hints[field.name] for field in dataclasses.fields(params_type)}
+
+
+def _parse(key: str, text: str, kind: type[ParamValue]) -> ParamValue:
+    cleaned = text.strip()
+    if kind is bool:
+        if cleaned.lower() in _TRUE:
+            return True
+        if cleaned.lower() in _FALSE:
+            return False
+        raise InvalidInputError(f"{key} must be true or false, got {text!r}")
+    if kind is int:
+        try:
+            return int(cleaned)
+        except ValueError:
+            raise InvalidInputError(f"{key} must be a whole number, got {text!r}") from None
+    try:
+        number = float(cleaned)
+    except ValueError:
+        number = math.nan
+    if not math.isfinite(number):
+        raise InvalidInputError(f"{key} must be a finite number, got {text!r}")
+    return number
