@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from alpha_arena.domain.decisions import Decision, Signal, SymbolDecision
-from alpha_arena.domain.market import FloatArray
+from alpha_arena.domain.market import FloatArray, IntArray
 from alpha_arena.engine.participant import StepView
 from alpha_arena.strategies.base import Strategy, StrategyInput
 
@@ -67,6 +67,24 @@ class StrategyAgent:
     @property
     def name(self) -> str:
         return self._name
+
+    def decision_steps(self, timeline: IntArray) -> IntArray | None:
+        """The steps where some symbol's target differs from the one before it (or is not flat
+        on the first traded bar): the only moments this agent can act."""
+        moments = []
+        for symbol, targets in self._arrays.items():
+            first = self._offsets.get(symbol, 0)
+            traded = targets[first:]
+            if len(traded) == 0:
+                continue
+            changes = np.flatnonzero(np.diff(traded)) + 1
+            if traded[0] != 0:
+                changes = np.concatenate(([0], changes))
+            stamps = self._inputs[symbol].candles.ts[changes + first]
+            moments.append(np.searchsorted(timeline, stamps))
+        if not moments:
+            return np.empty(0, dtype=np.int64)
+        return np.unique(np.concatenate(moments)).astype(np.int64)
 
     def decide(self, view: StepView) -> Decision | None:
         actions: list[SymbolDecision] = []

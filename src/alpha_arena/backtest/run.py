@@ -21,7 +21,7 @@ from alpha_arena.engine.feed import ReplayFeed
 from alpha_arena.engine.ledger import Ledger
 from alpha_arena.execution.paper import NextBarOpen, PaperVenue, PaperVenueConfig
 from alpha_arena.marketdata.service import DataService
-from alpha_arena.risk.checks import RiskLimits
+from alpha_arena.risk.limits import RiskLimits
 from alpha_arena.strategies import registry
 from alpha_arena.strategies.base import Strategy, StrategyInput
 
@@ -85,22 +85,29 @@ def build_strategy(config: BacktestConfig) -> Strategy:
     return registry.create(config.strategy, dict(config.params))
 
 
-def _window(
-    data: DataService, config: BacktestConfig, symbol: str, warmup: int
-) -> tuple[Candles, int, FundingRates]:
-    """The symbol's candles from ``warmup`` bars before the start to the end, the number of
-    those warm-up bars, and the funding of the whole span."""
+@dataclass(frozen=True, slots=True)
+class SymbolData:
+    """A symbol's candles from some warm-up bars before the test window to its end, and the
+    funding settlements of that span."""
+
+    candles: Candles
+    funding: FundingRates
+
+
+def load_market(data: DataService, config: BacktestConfig, warmup: int) -> dict[str, SymbolData]:
+    """Read each symbol's data for ``config``'s window plus ``warmup`` bars before it."""
     step = timeframe_ms(config.timeframe)
     first = config.ts_start - warmup * step
-    candles = data.candles(symbol, config.timeframe, first, config.ts_end - step)
-    warm = int(np.searchsorted(candles.ts, config.ts_start))
-    if warm == len(candles):
-        raise NotFoundError(
-            f"no {config.timeframe} candles for {symbol} between {to_iso(config.ts_start)} "
-            f"and {to_iso(config.ts_end)}"
-        )
-    funding = data.funding(symbol, first, config.ts_end)
-    return candles, warm, funding
+    market = {}
+    for symbol in config.symbols:
+        candles = data.candles(symbol, config.timeframe, first, config.ts_end - step)
+        if not len(candles) or candles.ts[-1] < config.ts_start:
+            raise NotFoundError(
+                f"no {config.timeframe} candles for {symbol} between "
+                f"{to_iso(config.ts_start)} and {to_iso(config.ts_end)}"
+            )
+        market[symbol] = SymbolData(candles, data.funding(symbol, first, config.ts_end))
+    return market
 
 
 def funding_per_bar(candles: Candles, funding: FundingRates, step_ms: int) -> np.ndarray:
@@ -112,6 +119,12 @@ def funding_per_bar(candles: Candles, funding: FundingRates, step_ms: int) -> np
     return rates
 
 
+def warmup_bars(strategy: Strategy) -> int:
+    """Bars loaded before the window: three times the strategy's minimum, so that recursive
+    indicators (EMA, RSI, ATR) have settled from their seed when the test starts."""
+    return 3 * strategy.warmup + 10
+
+
 def run_backtest(
     data: DataService,
     instruments: Mapping[str, Instrument],
@@ -121,6 +134,18 @@ def run_backtest(
 ) -> BacktestResult:
     """Run ``config`` on the stored data and measure it."""
     strategy = strategy or build_strategy(config)
+    market = load_market(data, config, warmup_bars(strategy))
+    return simulate(market, instruments, config, strategy, progress)
+
+
+def simulate(
+    market: Mapping[str, SymbolData],
+    instruments: Mapping[str, Instrument],
+    config: BacktestConfig,
+    strategy: Strategy,
+    progress: Callable[[int, int], None] | None = None,
+) -> BacktestResult:
+    """Run ``config`` on data already in memory (a sweep loads it once for all its runs)."""
     step = timeframe_ms(config.timeframe)
     missing = [symbol for symbol in config.symbols if symbol not in instruments]
     if missing:
@@ -130,7 +155,8 @@ def run_backtest(
     window: dict[str, Candles] = {}
     funding: dict[str, FundingRates] = {}
     for symbol in config.symbols:
-        candles, warm, rates = _window(data, config, symbol, strategy.warmup)
+        candles, rates = market[symbol].candles, market[symbol].funding
+        warm = int(np.searchsorted(candles.ts, config.ts_start))
         inputs[symbol] = StrategyInput(
             symbol, config.timeframe, candles, funding_per_bar(candles, rates, step)
         )

@@ -11,6 +11,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from alpha_arena.backtest.run import BacktestConfig
+from alpha_arena.backtest.sweep import parse_grid
 from alpha_arena.cli.common import app_context, console, error_console, one_line_errors, print_json
 from alpha_arena.core.errors import InvalidInputError
 from alpha_arena.core.time import parse_ts, to_iso
@@ -141,6 +142,82 @@ def run_command(
     )
     console.print(_metrics_table(title, metrics))
     console.print(f"stored as backtest {run_id}; `arena backtest export {run_id} --out DIR`")
+
+
+@backtest_app.command("sweep")
+@one_line_errors
+def sweep_command(
+    strategy: str = typer.Option(..., "--strategy", help="See `arena strategies list`."),
+    symbol: str = typer.Option(..., "--symbol", help="CCXT symbol, e.g. BTC/USDT:USDT."),
+    timeframe: str = typer.Option("1h", "--timeframe"),
+    start: str = typer.Option(..., "--start", help="UTC date, e.g. 2021-01-01."),
+    end: str = typer.Option(..., "--end", help="UTC date (exclusive)."),
+    grid: list[str] = typer.Option(  # noqa: B008
+        ..., "--grid", help="NAME=START:STOP:STEP (inclusive) or NAME=A,B,C; repeatable."
+    ),
+    param: list[str] = typer.Option([], "--param", help="Fixed parameter NAME=VALUE."),  # noqa: B008
+    capital: float = typer.Option(10_000.0, "--capital"),
+    fee_rate: float | None = typer.Option(None, "--fee-rate"),
+    slippage_bps: float = typer.Option(0.0, "--slippage-bps"),
+    leverage: float = typer.Option(1.0, "--leverage"),
+    jobs: int = typer.Option(0, "--jobs", min=0, max=256, help="Processes (0: one per core)."),
+    rank_by: str = typer.Option("sharpe", "--rank-by", help="Metric to rank by."),
+    top: int = typer.Option(20, "--top", min=1, help="Rows to print."),
+    exchange: str = typer.Option("binance", "--exchange"),
+    as_json: bool = JsonOption,
+) -> None:
+    """Run a strategy over a parameter grid and print the combinations ranked."""
+    base = BacktestConfig(
+        strategy=strategy,
+        symbols=tuple(s.strip() for s in symbol.split(",") if s.strip()),
+        timeframe=timeframe,
+        ts_start=parse_ts(start),
+        ts_end=parse_ts(end),
+        capital=capital,
+        fee_rate=fee_rate,
+        slippage_bps=slippage_bps,
+        leverage=leverage,
+        params=_params(param),
+        exchange=exchange,
+    )
+    grid_values = parse_grid(grid)
+    with app_context() as context:
+        progress = Progress(
+            TextColumn("sweep"), BarColumn(), TextColumn("{task.completed:,}/{task.total:,} runs"),
+            TimeElapsedColumn(), console=error_console, transient=True, disable=as_json,
+        )  # fmt: skip
+        with progress:
+            task = progress.add_task("sweep", total=0)
+
+            def advance(done: int, total: int) -> None:
+                progress.update(task, completed=done, total=total)
+
+            result = backtests.sweep(context, base, grid_values, jobs, rank_by, advance)
+    if as_json:
+        print_json({
+            "rank_by": result.rank_by,
+            "results": [{"params": dict(p.params), "metrics": p.metrics.as_dict()}
+                        for p in result.points],
+            "skipped": [{"params": dict(params), "reason": reason}
+                        for params, reason in result.skipped],
+        })  # fmt: skip
+        return
+    names = list(grid_values)
+    table = Table("#", *names, "return", "max dd", "Sharpe", "trades", "fees",
+                  title=f"{strategy} sweep, ranked by {rank_by}")  # fmt: skip
+    for rank, point in enumerate(result.points[:top], start=1):
+        values = dict(point.params)
+        m = point.metrics
+        table.add_row(
+            str(rank), *(values[name] for name in names), _format(m.total_return, "pct"),
+            _format(m.max_drawdown, "pct"), _format(m.sharpe, "num"),
+            _format(m.trade_count, "int"), _format(m.fees_paid, "usd"),
+        )  # fmt: skip
+    console.print(table)
+    note = f"{len(result.points)} combinations run"
+    if result.skipped:
+        note += f", {len(result.skipped)} skipped as invalid (e.g. {result.skipped[0][1]})"
+    console.print(note)
 
 
 @backtest_app.command("list")

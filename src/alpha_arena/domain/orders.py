@@ -3,7 +3,6 @@ anything else raises ``IllegalTransitionError``; each move emits an ``OrderEvent
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -135,9 +134,11 @@ class Order:
             total = filled + quantity
             average = (average * filled + price * quantity) / total if total > 0 else 0.0
             filled = total
-        updated = dataclasses.replace(
-            self, status=target, filled_quantity=filled, average_price=average, ts_updated=ts
-        )
+        updated = Order(  # the constructor: several times faster than dataclasses.replace
+            self.client_order_id, self.symbol, self.side, self.type, self.quantity,
+            self.ts_created, self.price, self.trigger_price, self.reduce_only, self.leverage,
+            self.tag, target, filled, average, ts,
+        )  # fmt: skip
         event = OrderEvent(
             self.client_order_id, ts, action, self.status, target, quantity, price, reason
         )

@@ -22,9 +22,11 @@ from alpha_arena.engine.feed import ReplayFeed
 from alpha_arena.engine.ledger import Ledger, RiskEvent
 from alpha_arena.engine.participant import Participant, StepView
 from alpha_arena.execution.paper import PaperVenue
-from alpha_arena.risk.checks import RiskContext, RiskLimits, check
+from alpha_arena.risk.checks import RiskContext, check
+from alpha_arena.risk.limits import RiskLimits
 
 StepCallback = Callable[[int, int], None]  # (steps done, steps in all)
+_DAY_MS = 86_400_000
 
 
 @dataclass
@@ -37,6 +39,7 @@ class Entrant:
     day: int = -1  # UTC day number of ``day_start_equity``
     day_start_equity: float = 0.0
     orders_sent: int = 0
+    decides_at: set[int] | None = None  # None: at every step of the cadence
 
 
 class TradingEngine:
@@ -60,9 +63,22 @@ class TradingEngine:
             Entrant(participant, venue, Ledger(participant.name)) for participant, venue in entrants
         ]
 
+        # Plain lists and tuples for the per-step loop: indexing them is several times faster
+        # than indexing numpy arrays element by element.
+        self._timeline: list[int] = feed.timeline.tolist()
+        self._symbols = [
+            (symbol, series.open, series.high, series.low, series.close,
+             feed.bar_index[symbol], feed.funding_due[symbol])
+            for symbol, series in feed.series.items()
+        ]  # fmt: skip
+        for entrant in self.entrants:
+            steps = entrant.participant.decision_steps(feed.timeline)
+            if steps is not None:
+                entrant.decides_at = set(steps.tolist())
+
     def run(self, progress: StepCallback | None = None) -> dict[str, Ledger]:
         """Step through the whole feed; return each participant's ledger."""
-        total = len(self._feed)
+        total = len(self._timeline)
         every = max(total // 100, 1)
         for step in range(total):
             self.step(step)
@@ -71,26 +87,26 @@ class TradingEngine:
         return {entrant.participant.name: entrant.ledger for entrant in self.entrants}
 
     def step(self, step: int) -> None:
-        feed = self._feed
-        ts_open = int(feed.timeline[step])
-        ts_close = ts_open + feed.step_ms
+        ts_open = self._timeline[step]
+        ts_close = ts_open + self._feed.step_ms
         self._clock.advance_to(ts_close)
+        entrants = self.entrants
         bars: dict[str, int] = {}
-        for symbol, series in feed.series.items():
-            index = feed.bar_index[symbol][step]
+        for symbol, opens, highs, lows, closes, bar_index, funding_due in self._symbols:
+            index = bar_index[step]
             if index >= 0:
                 bars[symbol] = index
-                open_, high = series.open[index], series.high[index]
-                low, close = series.low[index], series.close[index]
-                for entrant in self.entrants:
+                open_, high, low, close = opens[index], highs[index], lows[index], closes[index]
+                for entrant in entrants:
                     entrant.venue.on_bar(symbol, ts_open, open_, high, low, close)
-            due = feed.funding_due[symbol].get(step)
-            if due:
-                self._settle_funding(symbol, due, bars.get(symbol))
-        if step % self._decision_every == 0:
-            for entrant in self.entrants:
+            if funding_due:
+                due = funding_due.get(step)
+                if due:
+                    self._settle_funding(symbol, due, bars.get(symbol))
+        on_cadence = step % self._decision_every == 0
+        for entrant in entrants:
+            if on_cadence and (entrant.decides_at is None or step in entrant.decides_at):
                 self._decide(entrant, step, ts_close, bars)
-        for entrant in self.entrants:
             self._record(entrant, ts_close)
 
     def _settle_funding(self, symbol: str, due: list[tuple[int, float]], index: int | None) -> None:
@@ -108,11 +124,7 @@ class TradingEngine:
 
     def _decide(self, entrant: Entrant, step: int, ts: int, bars: dict[str, int]) -> None:
         venue = entrant.venue
-        equity = venue.equity()
-        day = ts // 86_400_000
-        if day != entrant.day:
-            entrant.day, entrant.day_start_equity = day, equity
-        view = StepView(step, ts, bars, equity, venue.cash, venue.positions())
+        view = StepView(step, ts, bars, venue.equity(), venue.cash, venue.positions())
         decision = entrant.participant.decide(view)
         if decision is None:
             return
@@ -228,18 +240,20 @@ class TradingEngine:
     def _record(self, entrant: Entrant, ts: int) -> None:
         venue = entrant.venue
         ledger = entrant.ledger
-        equity = venue.equity()
+        equity, gross = venue.valuation()
+        day = ts // _DAY_MS
+        if day != entrant.day:  # the daily loss limit counts from each UTC day's first equity
+            entrant.day, entrant.day_start_equity = day, equity
         ledger.equity_ts.append(ts)
         ledger.equity.append(equity)
         ledger.cash.append(venue.cash)
-        positions = venue.positions()
-        gross = sum(p.size * (venue.mark(s) or 0.0) for s, p in positions.items())
-        ledger.exposure.append(gross / equity if positions and equity > 0 else 0.0)
-        orders, events, fills = venue.drain()
-        for order in orders:
-            ledger.orders[order.client_order_id] = order
-        ledger.order_events.extend(events)
-        ledger.fills.extend(fills)
+        ledger.exposure.append(gross / equity if equity > 0 else 0.0)
+        if venue.has_news():
+            orders, events, fills = venue.drain()
+            for order in orders:
+                ledger.orders[order.client_order_id] = order
+            ledger.order_events.extend(events)
+            ledger.fills.extend(fills)
 
 
 def _on_tick(price: float | None, tick: float) -> float | None:

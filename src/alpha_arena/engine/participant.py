@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from alpha_arena.domain.decisions import Decision
+from alpha_arena.domain.market import IntArray
 from alpha_arena.domain.positions import Position
 
 
@@ -31,4 +32,10 @@ class Participant(Protocol):
 
     def decide(self, view: StepView) -> Decision | None:
         """Return what to do now, or None to leave everything as it is."""
+        ...
+
+    def decision_steps(self, timeline: IntArray) -> IntArray | None:
+        """The steps (indices into ``timeline``, the bar open times) at which this participant
+        may decide anything, when it knows them in advance (a rule whose signal is computed
+        ahead); None means "ask me at every step of the cadence"."""
         ...

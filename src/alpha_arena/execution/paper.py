@@ -147,6 +147,21 @@ class PaperVenue:
             )
         return total
 
+    def valuation(self) -> tuple[float, float]:
+        """Equity and gross exposure (sum of the positions' notionals) at the latest marks."""
+        equity = self.cash
+        gross = 0.0
+        for symbol, position in self._positions.items():
+            mark = self._marks[symbol]
+            quantity = position.quantity
+            equity += position.margin + quantity * (mark - position.entry_price)
+            gross += (quantity if quantity > 0 else -quantity) * mark
+        return equity, gross
+
+    def has_news(self) -> bool:
+        """Whether ``drain`` would return anything."""
+        return bool(self._events or self._fills or self._submitted)
+
     def drain(self) -> tuple[list[Order], list[OrderEvent], list[Fill]]:
         orders, events, fills = self._submitted, self._events, self._fills
         self._submitted, self._events, self._fills = [], [], []
@@ -166,7 +181,12 @@ class PaperVenue:
     ) -> None:
         """Run one bar of ``symbol`` (stamped ``ts``) through the account: pending market
         orders, then triggers along the bar's path, then the close becomes the mark."""
-        if symbol not in self._positions and not self._orders:
+        if not self._orders:  # the common case: at most a position, which only liquidation moves
+            position = self._positions.get(symbol)
+            if position is not None:
+                level = self._liquidation[symbol]
+                if (low <= level) if position.quantity > 0 else (high >= level):
+                    self._liquidate(symbol, ts)
             self._marks[symbol] = close
             return
         for order in [o for o in self._orders.values() if o.symbol == symbol]:

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import csv
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
 from alpha_arena.backtest.run import BacktestConfig, BacktestResult, run_backtest
+from alpha_arena.backtest.sweep import SweepResult, run_sweep
 from alpha_arena.core.errors import InvalidInputError
 from alpha_arena.core.time import to_iso
 from alpha_arena.marketdata.service import DataService
@@ -32,6 +33,21 @@ def run(
     )
     run_id = BacktestStore(context.engine).save(to_record(result), context.clock.now_ms())
     return run_id, result
+
+
+def sweep(
+    context: AppContext,
+    base: BacktestConfig,
+    grid: Mapping[str, list[str]],
+    jobs: int = 0,
+    rank_by: str = "sharpe",
+    progress: Callable[[int, int], None] | None = None,
+) -> SweepResult:
+    """Run ``base`` over a parameter grid (not stored; rerun a chosen point with ``run``)."""
+    instruments = {item.symbol: item for item in context.market.instruments(base.exchange)}
+    return run_sweep(
+        data_service(context, base.exchange), instruments, base, grid, jobs, rank_by, progress
+    )
 
 
 def config_as_dict(config: BacktestConfig) -> dict[str, Any]:

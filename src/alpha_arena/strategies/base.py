@@ -9,12 +9,15 @@ checks causality for every strategy by recomputing on truncated series."""
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import Any, ClassVar, TypeVar, cast
 
 import numpy as np
 
 from alpha_arena.domain.market import Candles, FloatArray
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +60,18 @@ class Strategy(ABC):
     def explain(self, data: StrategyInput, index: int, targets: FloatArray) -> str:
         """One line naming the rule that set ``targets[index]`` (the decision's justification)."""
         return f"{self.name}: target {targets[index]:+.2f}"
+
+    def _cached(self, data: StrategyInput, compute: Callable[[StrategyInput], T]) -> T:
+        """``compute(data)``, computed once per input: ``explain`` runs at every decision and
+        would otherwise recompute indicators over the whole series each time."""
+        memo: dict[tuple[int, str], tuple[StrategyInput, Any]] = self.__dict__.setdefault(
+            "_memo", {}
+        )
+        key = (id(data), compute.__name__)
+        found = memo.get(key)
+        if found is None or found[0] is not data:
+            found = memo[key] = (data, compute(data))
+        return cast(T, found[1])
 
 
 def flat(length: int) -> FloatArray:

@@ -57,7 +57,7 @@ class BollingerRange(Strategy):
     def explain(self, data: StrategyInput, index: int, targets: FloatArray) -> str:
         if index < self.warmup:
             return warming_up(self.name, index, self.warmup)
-        bands = self._bands(data)
+        bands = self._cached(data, self._bands)
         close = data.candles.close[index]
         target = targets[index]
         previous = targets[index - 1] if index > 0 else 0.0

@@ -40,7 +40,7 @@ class Breakout(Strategy):
 
     def targets(self, data: StrategyInput) -> FloatArray:
         close = data.candles.close
-        upper, lower = self._prior_channel(data)
+        upper, lower = self._cached(data, self._prior_channel)
         down = -1.0 if self.params.allow_short else 0.0
         # NaN marks "no breakout on this bar": the previous target carries over.
         signal = np.where(close > upper, 1.0, np.where(close < lower, down, np.nan))

@@ -51,7 +51,7 @@ class EmaTrend(Strategy):
     def explain(self, data: StrategyInput, index: int, targets: FloatArray) -> str:
         if index < self.warmup:
             return warming_up(self.name, index, self.warmup)
-        fast, slow = self._averages(data)
+        fast, slow = self._cached(data, self._averages)
         relation = "above" if fast[index] > slow[index] else "below"
         if fast[index] == slow[index]:
             relation = "equal to"

@@ -53,7 +53,7 @@ class Momentum(Strategy):
     def explain(self, data: StrategyInput, index: int, targets: FloatArray) -> str:
         if index < self.warmup:
             return warming_up(self.name, index, self.warmup)
-        change = roc(data.candles.close, self.params.period)[index]
+        change = self._cached(data, self._roc)[index]
         threshold = self.params.threshold
         shown = f"ROC{self.params.period} {change:+.2f}%"
         if change > threshold:
@@ -63,3 +63,6 @@ class Momentum(Strategy):
         else:
             rule = f"{shown} within +/-{threshold:.2f}%"
         return f"{self.name}: {rule} -> {side(targets[index])}"
+
+    def _roc(self, data: StrategyInput) -> FloatArray:
+        return roc(data.candles.close, self.params.period)

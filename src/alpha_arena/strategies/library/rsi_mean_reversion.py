@@ -59,7 +59,7 @@ class RsiMeanReversion(Strategy):
     def explain(self, data: StrategyInput, index: int, targets: FloatArray) -> str:
         if index < self.warmup:
             return warming_up(self.name, index, self.warmup)
-        value = rsi(data.candles.close, self.params.period)[index]
+        value = self._cached(data, self._rsi)[index]
         shown = f"RSI{self.params.period} {value:.1f}"
         params = self.params
         target = targets[index]
@@ -78,3 +78,6 @@ class RsiMeanReversion(Strategy):
                 f"and overbought {number(params.overbought)}"
             )
         return f"{self.name}: {rule} -> {side(target)}"
+
+    def _rsi(self, data: StrategyInput) -> FloatArray:
+        return rsi(data.candles.close, self.params.period)

@@ -1,0 +1,189 @@
+"""Parameter sweeps: one strategy over a grid of parameters, on the same data, in parallel.
+
+The data are read once; each worker process receives them once and runs its share of the grid
+through the same engine as a single backtest, so a sweep's figures equal those of
+``arena backtest run`` with the same parameters (a test checks it)."""
+
+from __future__ import annotations
+
+import itertools
+import math
+import os
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass, replace
+
+from alpha_arena.analytics.metrics import Metrics
+from alpha_arena.backtest.run import (
+    BacktestConfig,
+    SymbolData,
+    build_strategy,
+    load_market,
+    simulate,
+    warmup_bars,
+)
+from alpha_arena.core.errors import InvalidInputError
+from alpha_arena.domain.instrument import Instrument
+from alpha_arena.marketdata.service import DataService
+
+MAX_COMBINATIONS = 10_000
+
+
+@dataclass(frozen=True, slots=True)
+class SweepPoint:
+    params: tuple[tuple[str, str], ...]
+    metrics: Metrics
+
+
+@dataclass(frozen=True, slots=True)
+class SweepResult:
+    points: list[SweepPoint]  # ranked, best first
+    skipped: list[tuple[tuple[tuple[str, str], ...], str]]  # invalid combinations and why
+    rank_by: str
+
+
+def parse_grid(specs: Sequence[str]) -> dict[str, list[str]]:
+    """Read ``name=start:stop:step`` (inclusive), ``name=a,b,c`` or ``name=value`` specs."""
+    grid: dict[str, list[str]] = {}
+    for spec in specs:
+        name, sep, values = spec.partition("=")
+        name = name.strip()
+        if not sep or not name or not values.strip():
+            raise InvalidInputError(
+                f"--grid {spec!r}: use NAME=START:STOP:STEP or NAME=A,B,C, e.g. fast=5:50:5"
+            )
+        if name in grid:
+            raise InvalidInputError(f"--grid {name} is given twice")
+        grid[name] = _values(name, values.strip())
+    return grid
+
+
+def _values(name: str, text: str) -> list[str]:
+    if ":" not in text:
+        return [part.strip() for part in text.split(",") if part.strip()]
+    parts = text.split(":")
+    try:
+        start, stop, step = (float(part) for part in parts) if len(parts) == 3 else (0, 0, 0)
+    except ValueError:
+        start = stop = step = 0
+    if len(parts) != 3 or step <= 0 or stop < start:
+        raise InvalidInputError(
+            f"--grid {name}={text}: a range is START:STOP:STEP with STEP > 0 and STOP >= START"
+        )
+    count = int((stop - start) / step + 1e-9) + 1
+    if count > MAX_COMBINATIONS:
+        raise InvalidInputError(
+            f"--grid {name}={text} has {count:,} values; at most {MAX_COMBINATIONS:,}"
+        )
+    whole = all(float(part).is_integer() for part in parts)
+    values = [start + index * step for index in range(count)]
+    return [str(int(v)) if whole else f"{v:g}" for v in values]
+
+
+def combinations(
+    base: Mapping[str, str], grid: Mapping[str, list[str]]
+) -> list[tuple[tuple[str, str], ...]]:
+    names = list(grid)
+    total = 1
+    for values in grid.values():
+        total *= len(values)
+    if total > MAX_COMBINATIONS:
+        raise InvalidInputError(
+            f"the grid has {total:,} combinations; at most {MAX_COMBINATIONS:,}"
+        )
+    return [
+        tuple(sorted({**base, **dict(zip(names, chosen, strict=True))}.items()))
+        for chosen in itertools.product(*(grid[name] for name in names))
+    ]
+
+
+# Worker state: the market data and instruments, sent once per worker process.
+_WORKER: dict[str, object] = {}
+
+
+def _init_worker(market: Mapping[str, SymbolData], instruments: Mapping[str, Instrument]) -> None:
+    _WORKER["market"] = market
+    _WORKER["instruments"] = instruments
+
+
+def _run_point(config: BacktestConfig) -> SweepPoint:
+    market = _WORKER["market"]
+    instruments = _WORKER["instruments"]
+    assert isinstance(market, dict) and isinstance(instruments, dict)
+    result = simulate(market, instruments, config, build_strategy(config))
+    return SweepPoint(config.params, result.metrics)
+
+
+def run_sweep(
+    data: DataService,
+    instruments: Mapping[str, Instrument],
+    base: BacktestConfig,
+    grid: Mapping[str, list[str]],
+    jobs: int = 0,
+    rank_by: str = "sharpe",
+    progress: Callable[[int, int], None] | None = None,
+) -> SweepResult:
+    """Run ``base`` once per grid combination and rank the results by ``rank_by``."""
+    if rank_by not in Metrics.__dataclass_fields__:
+        raise InvalidInputError(f"cannot rank by {rank_by!r}; e.g. sharpe, total_return, calmar")
+    configs: list[BacktestConfig] = []
+    skipped: list[tuple[tuple[tuple[str, str], ...], str]] = []
+    warmup = 0
+    for params in combinations(dict(base.params), grid):
+        config = replace(base, params=params)
+        try:
+            strategy = build_strategy(config)
+        except InvalidInputError as error:
+            skipped.append((params, str(error)))
+            continue
+        warmup = max(warmup, warmup_bars(strategy))
+        configs.append(config)
+    if not configs:
+        raise InvalidInputError("no valid parameter combination in the grid")
+    market = load_market(data, base, warmup)
+    chosen = {symbol: instruments[symbol] for symbol in base.symbols if symbol in instruments}
+    points = _run_all(configs, market, chosen, jobs or os.cpu_count() or 1, progress)
+    points.sort(key=lambda point: _rank_key(point.metrics, rank_by), reverse=True)
+    return SweepResult(points, skipped, rank_by)
+
+
+def _run_all(
+    configs: list[BacktestConfig],
+    market: dict[str, SymbolData],
+    instruments: dict[str, Instrument],
+    jobs: int,
+    progress: Callable[[int, int], None] | None,
+) -> list[SweepPoint]:
+    total = len(configs)
+    if jobs == 1 or total == 1:
+        _init_worker(market, instruments)
+        points = []
+        for done, config in enumerate(configs, start=1):
+            points.append(_run_point(config))
+            if progress is not None:
+                progress(done, total)
+        return points
+    points = []
+    with ProcessPoolExecutor(
+        max_workers=min(jobs, total), initializer=_init_worker, initargs=(market, instruments)
+    ) as pool:
+        futures = [pool.submit(_run_point, config) for config in configs]
+        for done, future in enumerate(as_completed(futures), start=1):
+            points.append(future.result())
+            if progress is not None:
+                progress(done, total)
+    return points
+
+
+#: Metrics where less is better; the others rank highest first.
+_LOWER_IS_BETTER = frozenset(
+    {"max_drawdown", "max_drawdown_bars", "max_drawdown_ms", "volatility", "fees_paid"}
+)
+
+
+def _rank_key(metrics: Metrics, rank_by: str) -> tuple[bool, float]:
+    """Known values first, best first; None and NaN last."""
+    value = getattr(metrics, rank_by)
+    if value is None or math.isnan(value):
+        return (False, 0.0)
+    return (True, -float(value) if rank_by in _LOWER_IS_BETTER else float(value))
