@@ -31,7 +31,9 @@ lint: $(VENV)/.installed-dev
 	$(BIN)/mypy
 
 bench: $(VENV)/.installed
+	$(BIN)/pip install --quiet -e '.[bench]'
 	$(BIN)/python benchmarks/candles_io.py
+	$(BIN)/python benchmarks/engine.py
 
 clean:
 	rm -rf $(VENV) data/arena.db*
