@@ -26,6 +26,10 @@ TABLES = {
     "ingestion_runs",
     "integrity_events",
     "repair_jobs",
+    "backtest_runs",
+    "backtest_equity",
+    "backtest_trades",
+    "backtest_orders",
 }
 
 
