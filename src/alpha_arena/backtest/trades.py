@@ -37,9 +37,11 @@ def round_trips(
     """Group fills into trades that open from flat and end flat again. Funding settled while a
     trade was open belongs to it. A position still open at ``ts_end`` becomes a trade marked
     at ``final_marks`` (exit reason ``open_at_end``, no exit fee)."""
+    # A settlement stamped T was paid at the close of the bar ending at T; a fill stamped T
+    # came after it (at the open of the bar starting at T), so at equal stamps funding goes first.
     events: list[tuple[int, int, Fill | tuple[str, float]]] = [
-        (fill.ts, 0, fill) for fill in fills
-    ] + [(ts, 1, (symbol, amount)) for ts, symbol, amount in funding]
+        (fill.ts, 1, fill) for fill in fills
+    ] + [(ts, 0, (symbol, amount)) for ts, symbol, amount in funding]
     events.sort(key=lambda item: (item[0], item[1]))
     open_trades: dict[str, _Open] = {}
     trades: list[Trade] = []

@@ -21,6 +21,7 @@ from alpha_arena.services.context import AppContext, open_context
 P = ParamSpec("P")
 R = TypeVar("R")
 
+
 def _console(stderr: bool = False) -> Console:
     console = Console(stderr=stderr)
     if not console.is_terminal:

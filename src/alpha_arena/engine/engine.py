@@ -38,6 +38,7 @@ class Entrant:
     ledger: Ledger
     day: int = -1  # UTC day number of ``day_start_equity``
     day_start_equity: float = 0.0
+    day_low_equity: float = 0.0  # the kill switch stays on after equity recovers within a day
     orders_sent: int = 0
     decides_at: set[int] | None = None  # None: at every step of the cadence
 
@@ -159,13 +160,15 @@ class TradingEngine:
                 RiskEvent(ts, action.symbol, action, False, f"no market for {action.symbol}")
             )
             return False
-        prices = {symbol: venue.mark(symbol) or 0.0 for symbol in positions}
+        # A position without a mark yet is left out: the checks then value it at its entry.
+        prices = {s: mark for s in positions if (mark := venue.mark(s)) is not None}
         prices[action.symbol] = price
         context = RiskContext(
             ts=ts,
             equity=venue.equity(),
             free_cash=cash,
             day_start_equity=entrant.day_start_equity,
+            day_low_equity=entrant.day_low_equity,
             positions=positions,
             prices=prices,
             instrument=instrument,
@@ -243,7 +246,9 @@ class TradingEngine:
         equity, gross = venue.valuation()
         day = ts // _DAY_MS
         if day != entrant.day:  # the daily loss limit counts from each UTC day's first equity
-            entrant.day, entrant.day_start_equity = day, equity
+            entrant.day, entrant.day_start_equity, entrant.day_low_equity = day, equity, equity
+        elif equity < entrant.day_low_equity:
+            entrant.day_low_equity = equity
         ledger.equity_ts.append(ts)
         ledger.equity.append(equity)
         ledger.cash.append(venue.cash)

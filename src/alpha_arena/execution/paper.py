@@ -112,15 +112,11 @@ class PaperVenue:
         if accepted.type is OrderType.MARKET and self._fill_on_submit:
             mark = self._marks.get(accepted.symbol)
             if mark is not None:
-                self._fill_market(accepted, mark, ts)
-        return self._orders.get(accepted.client_order_id, accepted)
+                return self._fill_market(accepted, mark, ts)
+        return accepted
 
     def cancel(self, client_order_id: str, ts: int, reason: str = "") -> None:
-        order = self._orders.pop(client_order_id, None)
-        self._exit_plans.pop(client_order_id, None)
-        if order is not None:
-            _, event = order.apply(OrderAction.CANCEL, ts, reason=reason)
-            self._events.append(event)
+        self._cancel(client_order_id, ts, reason)
 
     def open_orders(self, symbol: str | None = None) -> list[Order]:
         return [o for o in self._orders.values() if symbol is None or o.symbol == symbol]
@@ -240,9 +236,9 @@ class PaperVenue:
         instrument = self._instruments[symbol]
         return instrument.maker_fee if liquidity is Liquidity.MAKER else instrument.taker_fee
 
-    def _fill_market(self, order: Order, price: float, ts: int) -> None:
+    def _fill_market(self, order: Order, price: float, ts: int) -> Order:
         slipped = price * (1 + self._slippage * order.side.sign)
-        self._fill(order, slipped, Liquidity.TAKER, ts)
+        return self._fill(order, slipped, Liquidity.TAKER, ts)
 
     def _walk_bar(
         self, symbol: str, ts: int, open_: float, high: float, low: float, close: float
@@ -254,6 +250,11 @@ class PaperVenue:
             if position and position.quantity < 0
             else (open_, low, high, close)
         )
+        # Levels the open has already passed (a gap) fill at the open, whichever way they
+        # trigger: those on the adverse side first, so a stop still beats a take-profit.
+        falling = path[1] <= open_
+        self._fill_passed(symbol, ts, open_, falling)
+        self._fill_passed(symbol, ts, open_, not falling)
         current = open_
         at_open = True
         for target in path[1:]:
@@ -272,12 +273,27 @@ class PaperVenue:
             at_open = False
             current = target
 
+    def _fill_passed(self, symbol: str, ts: int, open_: float, falling: bool) -> None:
+        """Fill at the open every level of one direction that the open has already passed."""
+        while (hit := self._next_hit(symbol, open_, open_, True, falling)) is not None:
+            if hit[1] is None:
+                self._liquidate(symbol, ts)
+            else:
+                self._fill_resting(hit[1], open_, ts)
+
     def _next_hit(
-        self, symbol: str, current: float, target: float, at_open: bool
+        self,
+        symbol: str,
+        current: float,
+        target: float,
+        at_open: bool,
+        falling: bool | None = None,
     ) -> tuple[float, Order | None] | None:
-        """The first level the price meets moving from ``current`` to ``target``; at the open,
-        levels the open has already passed count as met. ``None`` order means liquidation."""
-        falling = target <= current
+        """The first level the price meets moving from ``current`` to ``target`` (in the
+        ``falling`` direction when given); at the open, levels the open has already passed
+        count as met. ``None`` order means liquidation."""
+        if falling is None:
+            falling = target <= current
         best: tuple[float, Order | None] | None = None
         for order in self._orders.values():
             if order.symbol != symbol or order.type is OrderType.MARKET:
@@ -313,15 +329,15 @@ class PaperVenue:
         slipped = price * (1 + self._slippage * order.side.sign)
         self._fill(order, slipped, Liquidity.TAKER, ts)
 
-    def _fill(self, order: Order, price: float, liquidity: Liquidity, ts: int) -> None:
-        """Execute the whole remaining quantity of ``order`` at ``price``."""
+    def _fill(self, order: Order, price: float, liquidity: Liquidity, ts: int) -> Order:
+        """Execute the whole remaining quantity of ``order`` at ``price``; return the order in
+        its new state."""
         symbol = order.symbol
         position = self._positions.get(symbol)
         quantity = order.remaining
         if order.reduce_only:
             if position is None or position.quantity * order.side.sign > 0:
-                self.cancel(order.client_order_id, ts, "nothing left to reduce")
-                return
+                return self._cancel(order.client_order_id, ts, "nothing left to reduce") or order
             quantity = min(quantity, position.size)
         fee_rate = self._fee_rate(symbol, liquidity)
         signed = quantity * order.side.sign
@@ -334,10 +350,7 @@ class PaperVenue:
         if abs(signed) > _EPSILON and not order.reduce_only:
             opened, open_fee = self._increase(symbol, signed, price, fee_rate, order, ts)
             if opened == 0.0 and quantity == abs(signed):  # nothing affordable at all
-                self._orders.pop(order.client_order_id, None)
-                _, event = order.apply(OrderAction.CANCEL, ts, reason="insufficient margin")
-                self._events.append(event)
-                return
+                return self._cancel(order.client_order_id, ts, "insufficient margin") or order
             quantity -= abs(signed) - opened
             fee += open_fee
         complete = quantity >= order.remaining * (1 - 1e-9)
@@ -346,7 +359,7 @@ class PaperVenue:
         self._orders.pop(order.client_order_id, None)
         self._events.append(event)
         if not complete:  # shrunk to the position or to the free margin: the rest is canceled
-            _, canceled = filled.apply(OrderAction.CANCEL, ts, reason="rest not executable")
+            filled, canceled = filled.apply(OrderAction.CANCEL, ts, reason="rest not executable")
             self._events.append(canceled)
         self._fills.append(
             Fill(order.client_order_id, symbol, order.side, quantity, price, fee, liquidity, ts,
@@ -357,6 +370,7 @@ class PaperVenue:
         plan = self._exit_plans.pop(order.client_order_id, None)
         if plan is not None and symbol in self._positions:
             self._place_exits(order, plan, ts)
+        return filled
 
     def _place_exits(self, entry: Order, plan: ExitPlan, ts: int) -> None:
         """Guard the position ``entry`` opened with its stop-loss and take-profit."""
@@ -449,6 +463,16 @@ class PaperVenue:
         )  # fmt: skip
         self._remove_position(symbol)
         self._cancel_reduce_only(symbol, ts)
+
+    def _cancel(self, client_order_id: str, ts: int, reason: str) -> Order | None:
+        """Cancel an open order; return it canceled (None when it was not open)."""
+        order = self._orders.pop(client_order_id, None)
+        self._exit_plans.pop(client_order_id, None)
+        if order is None:
+            return None
+        canceled, event = order.apply(OrderAction.CANCEL, ts, reason=reason)
+        self._events.append(event)
+        return canceled
 
     def _cancel_reduce_only(self, symbol: str, ts: int) -> None:
         for order in [o for o in self._orders.values() if o.symbol == symbol and o.reduce_only]:
