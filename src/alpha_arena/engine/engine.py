@@ -67,6 +67,7 @@ class TradingEngine:
         # Plain lists and tuples for the per-step loop: indexing them is several times faster
         # than indexing numpy arrays element by element.
         self._timeline: list[int] = feed.timeline.tolist()
+        self._step_ms = feed.step_ms
         self._symbols = [
             (symbol, series.open, series.high, series.low, series.close,
              feed.bar_index[symbol], feed.funding_due[symbol])
@@ -89,7 +90,7 @@ class TradingEngine:
 
     def step(self, step: int) -> None:
         ts_open = self._timeline[step]
-        ts_close = ts_open + self._feed.step_ms
+        ts_close = ts_open + self._step_ms
         self._clock.advance_to(ts_close)
         entrants = self.entrants
         bars: dict[str, int] = {}
@@ -106,7 +107,8 @@ class TradingEngine:
                     self._settle_funding(symbol, due, bars.get(symbol))
         on_cadence = step % self._decision_every == 0
         for entrant in entrants:
-            if on_cadence and (entrant.decides_at is None or step in entrant.decides_at):
+            decides_at = entrant.decides_at
+            if on_cadence and (decides_at is None or step in decides_at):
                 self._decide(entrant, step, ts_close, bars)
             self._record(entrant, ts_close)
 
@@ -243,7 +245,7 @@ class TradingEngine:
     def _record(self, entrant: Entrant, ts: int) -> None:
         venue = entrant.venue
         ledger = entrant.ledger
-        equity, gross = venue.valuation()
+        equity, gross, cash, news = venue.valuation()
         day = ts // _DAY_MS
         if day != entrant.day:  # the daily loss limit counts from each UTC day's first equity
             entrant.day, entrant.day_start_equity, entrant.day_low_equity = day, equity, equity
@@ -251,9 +253,9 @@ class TradingEngine:
             entrant.day_low_equity = equity
         ledger.equity_ts.append(ts)
         ledger.equity.append(equity)
-        ledger.cash.append(venue.cash)
-        ledger.exposure.append(gross / equity if equity > 0 else 0.0)
-        if venue.has_news():
+        ledger.cash.append(cash)
+        ledger.exposure.append(gross / equity if gross and equity > 0 else 0.0)
+        if news:
             orders, events, fills = venue.drain()
             for order in orders:
                 ledger.orders[order.client_order_id] = order

@@ -143,20 +143,18 @@ class PaperVenue:
             )
         return total
 
-    def valuation(self) -> tuple[float, float]:
-        """Equity and gross exposure (sum of the positions' notionals) at the latest marks."""
-        equity = self.cash
+    def valuation(self) -> tuple[float, float, float, bool]:
+        """Equity, gross exposure (the positions' notionals) at the latest marks, cash, and
+        whether ``drain`` has anything: what the engine records at every step, in one call."""
+        cash = self.cash
+        equity = cash
         gross = 0.0
         for symbol, position in self._positions.items():
             mark = self._marks[symbol]
             quantity = position.quantity
             equity += position.margin + quantity * (mark - position.entry_price)
             gross += (quantity if quantity > 0 else -quantity) * mark
-        return equity, gross
-
-    def has_news(self) -> bool:
-        """Whether ``drain`` would return anything."""
-        return bool(self._events or self._fills or self._submitted)
+        return equity, gross, cash, bool(self._events or self._fills or self._submitted)
 
     def drain(self) -> tuple[list[Order], list[OrderEvent], list[Fill]]:
         orders, events, fills = self._submitted, self._events, self._fills
