@@ -4,17 +4,25 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Callable, Mapping
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Any
 
-from alpha_arena.backtest.run import BacktestConfig, BacktestResult, run_backtest
+from alpha_arena.backtest.run import (
+    BacktestConfig,
+    BacktestResult,
+    load_market,
+    run_backtest,
+    simulate,
+    warmup_bars,
+)
 from alpha_arena.backtest.sweep import SweepResult, run_sweep
 from alpha_arena.core.errors import InvalidInputError
-from alpha_arena.core.time import to_iso
+from alpha_arena.core.time import DAY_MS, to_iso
 from alpha_arena.marketdata.service import DataService
 from alpha_arena.services.context import AppContext
 from alpha_arena.storage.backtest_store import BacktestRecord, BacktestStore
+from alpha_arena.strategies import registry
 
 
 def data_service(context: AppContext, exchange: str) -> DataService:
@@ -48,6 +56,30 @@ def sweep(
     return run_sweep(
         data_service(context, base.exchange), instruments, base, grid, jobs, rank_by, progress
     )
+
+
+def compare_library(
+    context: AppContext, symbol: str, timeframe: str, days: int, exchange: str = "binance"
+) -> tuple[BacktestConfig, list[tuple[str, BacktestResult]]]:
+    """Backtest every library strategy with its defaults over the newest ``days`` of stored
+    data (not stored: a quick comparison), best total return first."""
+    data = data_service(context, exchange)
+    newest = data.candles(symbol, timeframe, last=1)
+    if not len(newest):
+        raise InvalidInputError(f"no {timeframe} candles for {symbol}; load data first")
+    end = int(newest.ts[-1]) - int(newest.ts[-1]) % DAY_MS
+    base = BacktestConfig(
+        "flat", (symbol,), timeframe, end - days * DAY_MS, end, fee_rate=0.0005, slippage_bps=2
+    )
+    instruments = {item.symbol: item for item in context.market.instruments(exchange)}
+    strategies = {name: registry.create(name) for name in registry.names()}
+    market = load_market(data, base, max(warmup_bars(s) for s in strategies.values()))
+    results = [
+        (name, simulate(market, instruments, replace(base, strategy=name), strategy))
+        for name, strategy in strategies.items()
+    ]
+    results.sort(key=lambda item: item[1].metrics.total_return, reverse=True)
+    return base, results
 
 
 def config_as_dict(config: BacktestConfig) -> dict[str, Any]:

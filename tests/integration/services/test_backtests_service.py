@@ -1,0 +1,34 @@
+"""The library comparison the demo shows: every strategy, same window, ranked by return."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alpha_arena.core.time import DAY_MS
+from alpha_arena.services.backtests import compare_library
+from alpha_arena.services.context import AppContext
+from alpha_arena.services.sample import load_sample
+from alpha_arena.strategies import registry
+from tests.support.sample import sample_subset
+
+FILES = ["binance_usdm_BTCUSDT_1h.csv.gz", "binance_usdm_BTCUSDT_funding_8h.csv.gz"]
+
+
+def test_compare_library_runs_every_strategy_on_the_newest_year_ranked_by_return(
+    context: AppContext, tmp_path: Path
+) -> None:
+    load_sample(context, sample_subset(tmp_path / "sample", FILES))
+    newest = context.market.read_candles("binance", "BTC/USDT:USDT", "1h", last=1)
+
+    base, results = compare_library(context, "BTC/USDT:USDT", "1h", days=90)
+
+    assert base.ts_end == int(newest.ts[-1]) - int(newest.ts[-1]) % DAY_MS
+    assert base.ts_end - base.ts_start == 90 * DAY_MS
+    assert sorted(name for name, _ in results) == sorted(registry.names())
+    returns = [result.metrics.total_return for _, result in results]
+    assert returns == sorted(returns, reverse=True)
+    by_name = dict(results)
+    assert by_name["flat"].metrics.total_return == 0.0
+    assert by_name["flat"].metrics.trade_count == 0
+    assert by_name["buy_and_hold"].metrics.trade_count == 1
+    assert by_name["buy_and_hold"].bars == 90 * 24
