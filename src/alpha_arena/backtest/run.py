@@ -144,8 +144,10 @@ def simulate(
     config: BacktestConfig,
     strategy: Strategy,
     progress: Callable[[int, int], None] | None = None,
+    fast_forward: bool = True,
 ) -> BacktestResult:
-    """Run ``config`` on data already in memory (a sweep loads it once for all its runs)."""
+    """Run ``config`` on data already in memory (a sweep loads it once for all its runs).
+    ``fast_forward=False`` steps every bar (the parity test compares the two)."""
     step = timeframe_ms(config.timeframe)
     missing = [symbol for symbol in config.symbols if symbol not in instruments]
     if missing:
@@ -174,7 +176,14 @@ def simulate(
         NextBarOpen(),
     )
     limits = RiskLimits(max_leverage=config.leverage)
-    engine = TradingEngine(feed, [(agent, venue)], instruments, limits, SimClock(config.ts_start))
+    engine = TradingEngine(
+        feed,
+        [(agent, venue)],
+        instruments,
+        limits,
+        SimClock(config.ts_start),
+        fast_forward=fast_forward,
+    )
     ledger = engine.run(progress)[agent.name]
     marks = {symbol: venue.mark(symbol) or 0.0 for symbol in config.symbols}
     ts_end = ledger.equity_ts[-1] if ledger.equity_ts else config.ts_end

@@ -12,15 +12,20 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
 
 from alpha_arena.core.clock import SimClock
 from alpha_arena.domain.decisions import Signal, SymbolDecision
 from alpha_arena.domain.instrument import Instrument
+from alpha_arena.domain.market import FloatArray, IntArray
 from alpha_arena.domain.orders import Order, OrderType, Side
 from alpha_arena.domain.positions import ExitPlan, Position
 from alpha_arena.engine.feed import ReplayFeed
 from alpha_arena.engine.ledger import Ledger, RiskEvent
 from alpha_arena.engine.participant import Participant, StepView
+from alpha_arena.engine.quiet import MIN_SPAN, Account, quiet_until, span_valuation
 from alpha_arena.execution.paper import PaperVenue
 from alpha_arena.risk.checks import RiskContext, check
 from alpha_arena.risk.limits import RiskLimits
@@ -41,6 +46,14 @@ class Entrant:
     day_low_equity: float = 0.0  # the kill switch stays on after equity recovers within a day
     orders_sent: int = 0
     decides_at: set[int] | None = None  # None: at every step of the cadence
+    appenders: tuple[Callable[[Any], None], ...] = ()  # the ledger's per-step columns
+
+    def __post_init__(self) -> None:
+        ledger = self.ledger
+        self.appenders = (
+            ledger.equity_ts.append, ledger.equity.append, ledger.cash.append,
+            ledger.exposure.append,
+        )  # fmt: skip
 
 
 class TradingEngine:
@@ -52,7 +65,10 @@ class TradingEngine:
         limits: RiskLimits,
         clock: SimClock,
         decision_every: int = 1,
+        fast_forward: bool = True,
     ) -> None:
+        """``fast_forward=False`` steps every bar even through quiet spans (see
+        ``engine.quiet``); the ledger is the same either way, only slower."""
         if decision_every < 1:
             raise ValueError("decision_every must be at least 1")
         self._feed = feed
@@ -73,20 +89,78 @@ class TradingEngine:
              feed.bar_index[symbol], feed.funding_due[symbol])
             for symbol, series in feed.series.items()
         ]  # fmt: skip
+        accounts = []
         for entrant in self.entrants:
             steps = entrant.participant.decision_steps(feed.timeline)
             if steps is not None:
                 entrant.decides_at = set(steps.tolist())
+                accounts.append(Account(entrant.venue, sorted(steps.tolist())))
+        # Quiet spans can be skipped only when every participant announced its decision steps.
+        everyone_known = (
+            fast_forward and decision_every == 1 and len(accounts) == len(self.entrants)
+        )
+        self._accounts = accounts if everyone_known else None
+        self._check_from = 0
 
     def run(self, progress: StepCallback | None = None) -> dict[str, Ledger]:
         """Step through the whole feed; return each participant's ledger."""
         total = len(self._timeline)
         every = max(total // 100, 1)
-        for step in range(total):
+        reported = 0
+        step = 0
+        while step < total:
             self.step(step)
-            if progress is not None and (step % every == 0 or step == total - 1):
-                progress(step + 1, total)
+            step = self._skip_quiet(step + 1, total)
+            if progress is not None and (step - reported >= every or step == total):
+                progress(step, total)
+                reported = step
         return {entrant.participant.name: entrant.ledger for entrant in self.entrants}
+
+    def _skip_quiet(self, start: int, stop: int) -> int:
+        """Record the quiet span from ``start`` in one pass; return the next step to run."""
+        if self._accounts is None or start < self._check_from:
+            return start
+        end = quiet_until(self._feed, self._accounts, start, stop)
+        if end - start < MIN_SPAN:
+            # Steps up to ``end`` run one by one; nothing can lengthen the span before that.
+            self._check_from = end + 1 if end > start else start + 1
+            return start
+        steps_ts = self._feed.timeline[start:end] + self._step_ms
+        days = steps_ts // _DAY_MS
+        for entrant in self.entrants:
+            venue = entrant.venue
+            equity, gross, marks = span_valuation(self._feed, venue, start, end)
+            for symbol, mark in marks.items():
+                venue.set_mark(symbol, mark)
+            self._record_span(entrant, steps_ts, days, equity, gross, venue.cash)
+        self._clock.advance_to(int(steps_ts[-1]))
+        return end
+
+    def _record_span(
+        self,
+        entrant: Entrant,
+        steps_ts: IntArray,
+        days: IntArray,
+        equity: FloatArray,
+        gross: FloatArray,
+        cash: float,
+    ) -> None:
+        # The same day bookkeeping as _record, for the span's last day.
+        last_day = int(days[-1])
+        first = int(np.searchsorted(days, last_day))
+        if last_day != entrant.day:
+            entrant.day = last_day
+            entrant.day_start_equity = float(equity[first])
+            entrant.day_low_equity = float(equity[first:].min())
+        else:
+            entrant.day_low_equity = min(entrant.day_low_equity, float(equity.min()))
+        ledger = entrant.ledger
+        ledger.equity_ts.extend(steps_ts.tolist())
+        ledger.equity.extend(equity.tolist())
+        ledger.cash.extend([cash] * len(equity))
+        held = (gross != 0) & (equity > 0)
+        ratio = np.divide(gross, equity, out=np.zeros_like(gross), where=held)
+        ledger.exposure.extend(ratio.tolist())
 
     def step(self, step: int) -> None:
         ts_open = self._timeline[step]
@@ -251,10 +325,11 @@ class TradingEngine:
             entrant.day, entrant.day_start_equity, entrant.day_low_equity = day, equity, equity
         elif equity < entrant.day_low_equity:
             entrant.day_low_equity = equity
-        ledger.equity_ts.append(ts)
-        ledger.equity.append(equity)
-        ledger.cash.append(cash)
-        ledger.exposure.append(gross / equity if gross and equity > 0 else 0.0)
+        append_ts, append_equity, append_cash, append_exposure = entrant.appenders
+        append_ts(ts)
+        append_equity(equity)
+        append_cash(cash)
+        append_exposure(gross / equity if gross and equity > 0 else 0.0)
         if news:
             orders, events, fills = venue.drain()
             for order in orders:

@@ -57,16 +57,21 @@ class ReplayFeed:
         )
         # bar_index[symbol][k]: the symbol's bar at step k, or -1 when it has none.
         self.bar_index: dict[str, list[int]] = {}
+        self.bar_index_array: dict[str, IntArray] = {}
         # funding_due[symbol]: step -> rates settling inside that step's bar (open, close].
         self.funding_due: dict[str, dict[int, list[tuple[int, float]]]] = {}
+        self._funding_steps: dict[str, list[int]] = {}
         for symbol, item in self.series.items():
             position = np.searchsorted(item.candles.ts, self.timeline)
             clipped = np.minimum(position, max(len(item.candles) - 1, 0))
             present = (position < len(item.candles)) & (item.candles.ts[clipped] == self.timeline)
-            self.bar_index[symbol] = np.where(present, position, -1).tolist()
-            self.funding_due[symbol] = self._funding_steps(item.funding)
+            indices = np.where(present, position, -1)
+            self.bar_index_array[symbol] = indices
+            self.bar_index[symbol] = indices.tolist()
+            self.funding_due[symbol] = self._funding_by_step(item.funding)
+            self._funding_steps[symbol] = sorted(self.funding_due[symbol])
 
-    def _funding_steps(self, funding: FundingRates) -> dict[int, list[tuple[int, float]]]:
+    def _funding_by_step(self, funding: FundingRates) -> dict[int, list[tuple[int, float]]]:
         """Assign each settlement to the first step whose bar closes at or after it; one that
         falls in a data gap settles at the next bar there is (no price is invented for it)."""
         due: dict[int, list[tuple[int, float]]] = {}
@@ -81,6 +86,10 @@ class ReplayFeed:
                 continue  # before the first bar closed, or after the last
             due.setdefault(step, []).append((ts, rate))
         return due
+
+    def funding_steps(self, symbol: str) -> list[int]:
+        """The steps at which ``symbol`` has funding due, ascending."""
+        return self._funding_steps[symbol]
 
     def __len__(self) -> int:
         return len(self.timeline)

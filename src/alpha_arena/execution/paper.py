@@ -121,6 +121,9 @@ class PaperVenue:
     def open_orders(self, symbol: str | None = None) -> list[Order]:
         return [o for o in self._orders.values() if symbol is None or o.symbol == symbol]
 
+    def has_open_orders(self) -> bool:
+        return bool(self._orders)
+
     def positions(self) -> Mapping[str, Position]:
         return self._positions
 
@@ -160,6 +163,10 @@ class PaperVenue:
         orders, events, fills = self._submitted, self._events, self._fills
         self._submitted, self._events, self._fills = [], [], []
         return orders, events, fills
+
+    def liquidation_price(self, symbol: str) -> float:
+        """The liquidation price of the open position in ``symbol``."""
+        return self._liquidation[symbol]
 
     def mark(self, symbol: str) -> float | None:
         return self._marks.get(symbol)
