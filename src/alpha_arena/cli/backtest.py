@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -70,6 +72,22 @@ def _params(values: list[str]) -> tuple[tuple[str, str], ...]:
     return tuple(parsed)
 
 
+@contextmanager
+def _progress(label: str, unit: str, hidden: bool) -> Iterator[Callable[[int, int], None]]:
+    """A progress bar on stderr (none with --json); yields the callback that advances it."""
+    progress = Progress(
+        TextColumn(label), BarColumn(), TextColumn(f"{{task.completed:,}}/{{task.total:,}} {unit}"),
+        TimeElapsedColumn(), console=error_console, transient=True, disable=hidden,
+    )  # fmt: skip
+    with progress:
+        task = progress.add_task(label, total=0)
+
+        def advance(done: int, total: int) -> None:
+            progress.update(task, completed=done, total=total)
+
+        yield advance
+
+
 def _metrics_table(title: str, metrics: dict[str, Any]) -> Table:
     table = Table("metric", "value", title=title)
     for key, label, kind in _METRICS:
@@ -119,19 +137,8 @@ def run_command(
         params=_params(param),
         exchange=exchange,
     )
-    with app_context() as context:
-        progress = Progress(
-            TextColumn("backtest"), BarColumn(),
-            TextColumn("{task.completed:,}/{task.total:,} bars"), TimeElapsedColumn(),
-            console=error_console, transient=True, disable=as_json,
-        )  # fmt: skip
-        with progress:
-            task = progress.add_task("run", total=0)
-
-            def advance(done: int, total: int) -> None:
-                progress.update(task, completed=done, total=total)
-
-            run_id, result = backtests.run(context, config, advance)
+    with app_context() as context, _progress("backtest", "bars", as_json) as advance:
+        run_id, result = backtests.run(context, config, advance)
     metrics = result.metrics.as_dict()
     if as_json:
         print_json({"id": run_id, "config": backtests.config_as_dict(config), "metrics": metrics})
@@ -181,18 +188,8 @@ def sweep_command(
         exchange=exchange,
     )
     grid_values = parse_grid(grid)
-    with app_context() as context:
-        progress = Progress(
-            TextColumn("sweep"), BarColumn(), TextColumn("{task.completed:,}/{task.total:,} runs"),
-            TimeElapsedColumn(), console=error_console, transient=True, disable=as_json,
-        )  # fmt: skip
-        with progress:
-            task = progress.add_task("sweep", total=0)
-
-            def advance(done: int, total: int) -> None:
-                progress.update(task, completed=done, total=total)
-
-            result = backtests.sweep(context, base, grid_values, jobs, rank_by, advance)
+    with app_context() as context, _progress("sweep", "runs", as_json) as advance:
+        result = backtests.sweep(context, base, grid_values, jobs, rank_by, advance)
     if as_json:
         print_json({
             "rank_by": result.rank_by,
