@@ -139,7 +139,11 @@ def run_sweep(
         warmup = max(warmup, warmup_bars(strategy))
         configs.append(config)
     if not configs:
-        raise InvalidInputError("no valid parameter combination in the grid")
+        raise InvalidInputError(
+            f"no valid parameter combination in the grid (e.g. {skipped[0][1]})"
+            if skipped
+            else "no parameter combination in the grid"
+        )
     market = load_market(data, base, warmup)
     chosen = {symbol: instruments[symbol] for symbol in base.symbols if symbol in instruments}
     points = _run_all(configs, market, chosen, jobs or os.cpu_count() or 1, progress)
