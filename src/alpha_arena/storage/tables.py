@@ -256,3 +256,75 @@ class BacktestOrderRow(Base):
     reason: Mapped[str] = mapped_column(Text)
     ts_created: Mapped[int] = mapped_column(BigInteger)
     ts_updated: Mapped[int] = mapped_column(BigInteger)
+
+
+# -- agents and their LLM calls ----------------------------------------------------------------
+
+
+class AgentRow(Base):
+    """A registered participant: a strategy, a baseline, an LLM trader, a selector, a portfolio."""
+
+    __tablename__ = "agents"
+    __table_args__ = (UniqueConstraint("name"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(24))
+    config: Mapped[str] = mapped_column(Text)  # JSON; never holds an API key, only its env var
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    ts_created: Mapped[int] = mapped_column(BigInteger)
+    ts_updated: Mapped[int] = mapped_column(BigInteger)
+
+
+class PromptVersionRow(Base):
+    """An immutable version of a prompt template; calls record which version they used."""
+
+    __tablename__ = "prompt_versions"
+    __table_args__ = (UniqueConstraint("name", "version"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(64))
+    version: Mapped[int] = mapped_column(Integer)
+    template: Mapped[str] = mapped_column(Text)
+    sha256: Mapped[str] = mapped_column(String(64))
+    description: Mapped[str] = mapped_column(Text, default="")
+    ts_created: Mapped[int] = mapped_column(BigInteger)
+
+
+class LlmCallRow(Base):
+    """One request to a language model and everything that came of it."""
+
+    __tablename__ = "llm_calls"
+    __table_args__ = (Index(None, "agent_id", "ts"), Index(None, "request_hash"))
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    agent_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id", ondelete="SET NULL"))
+    prompt_version_id: Mapped[int | None] = mapped_column(
+        ForeignKey("prompt_versions.id", ondelete="SET NULL")
+    )
+    ts: Mapped[int] = mapped_column(BigInteger)
+    provider: Mapped[str] = mapped_column(String(32))
+    model: Mapped[str] = mapped_column(String(128))
+    parameters: Mapped[str] = mapped_column(Text)  # JSON: temperature, max_tokens, json mode
+    request_hash: Mapped[str] = mapped_column(String(64))
+    request: Mapped[str] = mapped_column(Text)  # JSON messages
+    raw_response: Mapped[str | None] = mapped_column(Text)
+    parsed_decision: Mapped[str | None] = mapped_column(Text)  # JSON, when parsing succeeded
+    error: Mapped[str | None] = mapped_column(Text)  # parse or transport error, one line
+    input_tokens: Mapped[int] = mapped_column(Integer, default=0)
+    output_tokens: Mapped[int] = mapped_column(Integer, default=0)
+    latency_ms: Mapped[float] = mapped_column(Double, default=0.0)
+    cost_usd: Mapped[float] = mapped_column(Money, default=0.0)
+    cached: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class LlmCacheRow(Base):
+    """Responses by request hash: a replay with the cache reproduces decisions at no cost."""
+
+    __tablename__ = "llm_cache"
+
+    request_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    provider: Mapped[str] = mapped_column(String(32))
+    model: Mapped[str] = mapped_column(String(128))
+    response: Mapped[str] = mapped_column(Text)  # JSON: text, reasoning, tokens, raw
+    ts_created: Mapped[int] = mapped_column(BigInteger)

@@ -30,6 +30,10 @@ TABLES = {
     "backtest_equity",
     "backtest_trades",
     "backtest_orders",
+    "agents",
+    "prompt_versions",
+    "llm_calls",
+    "llm_cache",
 }
 
 

@@ -1,0 +1,163 @@
+"""The audit trail of language-model calls, and the response cache that makes replays exact."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Engine, case, func, insert, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from alpha_arena.storage.tables import LlmCacheRow, LlmCallRow
+
+
+@dataclass(frozen=True, slots=True)
+class LlmCall:
+    """One call as recorded: what was asked, what came back, what it cost."""
+
+    ts: int
+    provider: str
+    model: str
+    parameters: dict[str, Any]
+    request_hash: str
+    messages: list[dict[str, Any]]
+    raw_response: str | None
+    parsed_decision: dict[str, Any] | None
+    error: str | None
+    input_tokens: int = 0
+    output_tokens: int = 0
+    latency_ms: float = 0.0
+    cost_usd: float = 0.0
+    cached: bool = False
+    agent_id: int | None = None
+    prompt_version_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CallStats:
+    """Per agent: calls, invalid outputs, tokens, cost and mean latency."""
+
+    agent_id: int | None
+    calls: int
+    invalid: int
+    input_tokens: int
+    output_tokens: int
+    cost_usd: float
+    mean_latency_ms: float
+
+
+class LlmCallStore:
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+
+    def record(self, call: LlmCall) -> int:
+        with self._engine.begin() as connection:
+            result = connection.execute(
+                insert(LlmCallRow)
+                .values(
+                    agent_id=call.agent_id,
+                    prompt_version_id=call.prompt_version_id,
+                    ts=call.ts,
+                    provider=call.provider,
+                    model=call.model,
+                    parameters=json.dumps(call.parameters, sort_keys=True),
+                    request_hash=call.request_hash,
+                    request=json.dumps(call.messages),
+                    raw_response=call.raw_response,
+                    parsed_decision=(
+                        None if call.parsed_decision is None else json.dumps(call.parsed_decision)
+                    ),
+                    error=call.error,
+                    input_tokens=call.input_tokens,
+                    output_tokens=call.output_tokens,
+                    latency_ms=call.latency_ms,
+                    cost_usd=call.cost_usd,
+                    cached=call.cached,
+                )
+                .returning(LlmCallRow.id)
+            )
+            return int(result.scalar_one())
+
+    def calls(self, agent_id: int | None = None, limit: int = 100) -> list[LlmCall]:
+        query = select(LlmCallRow).order_by(LlmCallRow.id.desc()).limit(limit)
+        if agent_id is not None:
+            query = query.where(LlmCallRow.agent_id == agent_id)
+        with self._engine.connect() as connection:
+            return [_call(row) for row in connection.execute(query)]
+
+    def stats(self) -> list[CallStats]:
+        """Totals per agent; an output that failed to parse counts as invalid."""
+        invalid = func.sum(case((LlmCallRow.parsed_decision.is_(None), 1), else_=0))
+        query = select(
+            LlmCallRow.agent_id,
+            func.count(),
+            invalid,
+            func.coalesce(func.sum(LlmCallRow.input_tokens), 0),
+            func.coalesce(func.sum(LlmCallRow.output_tokens), 0),
+            func.coalesce(func.sum(LlmCallRow.cost_usd), 0.0),
+            func.coalesce(func.avg(LlmCallRow.latency_ms), 0.0),
+        ).group_by(LlmCallRow.agent_id)
+        with self._engine.connect() as connection:
+            return [
+                CallStats(
+                    agent,
+                    int(calls),
+                    int(bad or 0),
+                    int(tokens_in),
+                    int(tokens_out),
+                    float(cost),
+                    float(latency),
+                )
+                for agent, calls, bad, tokens_in, tokens_out, cost, latency in connection.execute(
+                    query.order_by(LlmCallRow.agent_id)
+                )
+            ]
+
+
+class LlmCache:
+    """Responses by request hash (a hash of provider, model, parameters and messages)."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+        self._postgres = engine.dialect.name == "postgresql"
+
+    def get(self, request_hash: str) -> dict[str, Any] | None:
+        query = select(LlmCacheRow.response).where(LlmCacheRow.request_hash == request_hash)
+        with self._engine.connect() as connection:
+            found = connection.execute(query).scalar()
+        return None if found is None else dict(json.loads(found))
+
+    def put(
+        self, request_hash: str, provider: str, model: str, response: dict[str, Any], ts: int
+    ) -> None:
+        """Keep the first response stored for a hash: a replay must see what the run saw."""
+        insert_ = pg_insert if self._postgres else sqlite_insert
+        statement = insert_(LlmCacheRow).values(
+            request_hash=request_hash, provider=provider, model=model,
+            response=json.dumps(response, sort_keys=True), ts_created=ts,
+        ).on_conflict_do_nothing()  # fmt: skip
+        with self._engine.begin() as connection:
+            connection.execute(statement)
+
+
+def _call(row: Any) -> LlmCall:
+    return LlmCall(
+        ts=row.ts,
+        provider=row.provider,
+        model=row.model,
+        parameters=json.loads(row.parameters),
+        request_hash=row.request_hash,
+        messages=json.loads(row.request),
+        raw_response=row.raw_response,
+        parsed_decision=None if row.parsed_decision is None else json.loads(row.parsed_decision),
+        error=row.error,
+        input_tokens=row.input_tokens,
+        output_tokens=row.output_tokens,
+        latency_ms=row.latency_ms,
+        cost_usd=row.cost_usd,
+        cached=row.cached,
+        agent_id=row.agent_id,
+        prompt_version_id=row.prompt_version_id,
+    )
