@@ -162,6 +162,10 @@ class DataService:
             return snapshot
         return PriceSnapshot(symbol, close_ts, float(closed.close[-1]))
 
+    def latest_open_interest(self, symbol: str, as_of: int) -> OpenInterest | None:
+        """The newest open-interest reading stamped at or before ``as_of``."""
+        return self._reader.latest_open_interest(self.exchange, symbol, as_of)
+
     def snapshot(
         self, symbol: str, as_of: int, timeframe: str = "1h", lookback: int = 100
     ) -> MarketSnapshot:

@@ -1,0 +1,193 @@
+"""The decision context: what an agent is shown at a moment, built only from data known then.
+
+Per coin: the latest price and, oldest to newest, short series of EMA20, MACD, RSI7 and RSI14
+on the decision timeframe; a higher-timeframe view (EMA20 against EMA50, ATR3 against ATR14,
+volume against its average); the newest funding rate and open interest. Per account: value,
+cash, return, Sharpe so far, and the open positions with their exit plans."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from alpha_arena.core.time import timeframe_ms
+from alpha_arena.domain.market import Candles
+from alpha_arena.domain.positions import Position
+from alpha_arena.indicators import atr, ema, macd, rsi, volume_average
+from alpha_arena.marketdata.service import DataService
+
+#: Bars read before the shown series so that the recursive indicators have settled.
+HISTORY_BARS = 200
+
+
+@dataclass(frozen=True, slots=True)
+class HigherTimeframe:
+    timeframe: str
+    ema20: float
+    ema50: float
+    atr3: float
+    atr14: float
+    volume: float
+    volume_average: float
+
+
+@dataclass(frozen=True, slots=True)
+class CoinContext:
+    symbol: str
+    ts_last_close: int  # close time of the newest bar shown
+    price: float
+    closes: tuple[float, ...]  # oldest -> newest
+    ema20: tuple[float, ...]
+    macd: tuple[float, ...]
+    rsi7: tuple[float, ...]
+    rsi14: tuple[float, ...]
+    higher: HigherTimeframe | None
+    funding_rate: float | None
+    open_interest: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class PositionContext:
+    symbol: str
+    side: str
+    quantity: float
+    entry_price: float
+    mark_price: float
+    unrealized_pnl: float
+    leverage: float
+    liquidation_price: float
+    take_profit: float | None
+    stop_loss: float | None
+    invalidation: str
+
+
+@dataclass(frozen=True, slots=True)
+class AccountContext:
+    initial_capital: float
+    equity: float
+    cash: float
+    return_pct: float
+    sharpe: float | None
+    fee_rate: float
+    positions: tuple[PositionContext, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class DecisionContext:
+    ts: int
+    timeframe: str
+    coins: tuple[CoinContext, ...]
+    account: AccountContext
+
+
+def _tail(values: np.ndarray, length: int) -> tuple[float, ...]:
+    return tuple(round(float(v), 6) for v in values[-length:] if not math.isnan(v))
+
+
+def _last(values: np.ndarray) -> float:
+    return float(values[-1]) if len(values) else float("nan")
+
+
+def coin_context(
+    data: DataService,
+    symbol: str,
+    ts: int,
+    timeframe: str,
+    higher_timeframe: str | None,
+    series_length: int,
+) -> CoinContext | None:
+    """What is known of ``symbol`` at ``ts``, or None when no bar has closed by then."""
+    bars = data.closed_candles(symbol, timeframe, ts, HISTORY_BARS + series_length)
+    if len(bars) == 0:
+        return None
+    close = bars.close
+    higher = None
+    if higher_timeframe is not None:
+        higher_bars = data.closed_candles(symbol, higher_timeframe, ts, HISTORY_BARS)
+        higher = _higher(higher_bars, higher_timeframe)
+    funding = data.latest_funding(symbol, ts)
+    interest = data.latest_open_interest(symbol, ts)
+    return CoinContext(
+        symbol=symbol,
+        ts_last_close=int(bars.ts[-1]) + timeframe_ms(timeframe),
+        price=float(close[-1]),
+        closes=_tail(close, series_length),
+        ema20=_tail(ema(close, 20), series_length),
+        macd=_tail(macd(close).macd, series_length),
+        rsi7=_tail(rsi(close, 7), series_length),
+        rsi14=_tail(rsi(close, 14), series_length),
+        higher=higher,
+        funding_rate=None if funding is None else funding[1],
+        open_interest=None if interest is None else interest.amount,
+    )
+
+
+def _higher(bars: Candles, timeframe: str) -> HigherTimeframe | None:
+    if len(bars) < 2:
+        return None
+    return HigherTimeframe(
+        timeframe=timeframe,
+        ema20=_last(ema(bars.close, 20)),
+        ema50=_last(ema(bars.close, 50)),
+        atr3=_last(atr(bars.high, bars.low, bars.close, 3)),
+        atr14=_last(atr(bars.high, bars.low, bars.close, 14)),
+        volume=float(bars.volume[-1]),
+        volume_average=_last(volume_average(bars.volume, 20)),
+    )
+
+
+def account_context(
+    initial_capital: float,
+    equity: float,
+    cash: float,
+    positions: Mapping[str, Position],
+    marks: Mapping[str, float],
+    fee_rate: float,
+    sharpe: float | None = None,
+) -> AccountContext:
+    shown = tuple(
+        PositionContext(
+            symbol=symbol,
+            side="long" if position.quantity > 0 else "short",
+            quantity=position.size,
+            entry_price=position.entry_price,
+            mark_price=marks.get(symbol, position.entry_price),
+            unrealized_pnl=position.unrealized_pnl(marks.get(symbol, position.entry_price)),
+            leverage=position.leverage,
+            liquidation_price=position.liquidation_price(),
+            take_profit=position.exit_plan.take_profit,
+            stop_loss=position.exit_plan.stop_loss,
+            invalidation=position.exit_plan.invalidation,
+        )
+        for symbol, position in sorted(positions.items())
+    )
+    return AccountContext(
+        initial_capital=initial_capital,
+        equity=equity,
+        cash=cash,
+        return_pct=(equity / initial_capital - 1.0) * 100.0,
+        sharpe=sharpe,
+        fee_rate=fee_rate,
+        positions=shown,
+    )
+
+
+def build_context(
+    data: DataService,
+    symbols: Sequence[str],
+    ts: int,
+    account: AccountContext,
+    timeframe: str = "1h",
+    higher_timeframe: str | None = "4h",
+    series_length: int = 10,
+) -> DecisionContext:
+    """The decision context at ``ts`` for ``symbols``; coins with no closed bar are left out."""
+    coins = []
+    for symbol in symbols:
+        coin = coin_context(data, symbol, ts, timeframe, higher_timeframe, series_length)
+        if coin is not None:
+            coins.append(coin)
+    return DecisionContext(ts, timeframe, tuple(coins), account)
