@@ -10,12 +10,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from sqlalchemy import Connection, Engine, exists, func, literal, select, union_all
+from sqlalchemy import Connection, Engine, func, select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from alpha_arena.core.errors import DataIntegrityError, NotFoundError
-from alpha_arena.core.time import SUPPORTED_TIMEFRAMES, timeframe_ms
+from alpha_arena.core.time import timeframe_ms
 from alpha_arena.domain.instrument import Instrument, MarketType
 from alpha_arena.domain.market import Candles, FundingRates, OpenInterest, PriceSnapshot
 from alpha_arena.storage import bulk
@@ -28,6 +28,16 @@ from alpha_arena.storage.tables import (
 )
 
 _CANDLE_VALUES = ("ts", "open", "high", "low", "close", "volume")
+# A skip scan: each step is one probe of the primary key (instrument_id, timeframe, ts), so the
+# distinct timeframes of an instrument cost a few index lookups, not a scan of its candles.
+_DISTINCT_TIMEFRAMES = text(
+    "WITH RECURSIVE found(timeframe) AS ("
+    " SELECT MIN(timeframe) FROM candles WHERE instrument_id = :id"
+    " UNION ALL SELECT (SELECT MIN(timeframe) FROM candles"
+    "  WHERE instrument_id = :id AND timeframe > found.timeframe)"
+    " FROM found WHERE found.timeframe IS NOT NULL)"
+    " SELECT timeframe FROM found WHERE timeframe IS NOT NULL"
+)
 _CANDLE_DTYPES = [("ts", "i8")] + [(name, "f8") for name in _CANDLE_VALUES[1:]]
 
 
@@ -273,19 +283,11 @@ class MarketStore:
         return self._reader.select(query, [("ts", "i8")])["ts"]
 
     def stored_timeframes(self, exchange: str, symbol: str) -> list[str]:
-        """Timeframes with at least one stored candle for the instrument."""
+        """Timeframes with at least one stored candle for the instrument, shortest first."""
         instrument_id = self.instrument_id(exchange, symbol)
-        # One index probe per known timeframe: far cheaper than DISTINCT over every stored bar.
-        probes = [
-            select(literal(timeframe)).where(
-                exists().where(
-                    CandleRow.instrument_id == instrument_id, CandleRow.timeframe == timeframe
-                )
-            )
-            for timeframe in SUPPORTED_TIMEFRAMES
-        ]
         with self._engine.connect() as connection:
-            return list(connection.execute(union_all(*probes)).scalars())
+            found = connection.execute(_DISTINCT_TIMEFRAMES, {"id": instrument_id}).scalars()
+            return sorted(found, key=timeframe_ms)
 
     def last_candle_ts(self, exchange: str, symbol: str, timeframe: str) -> int | None:
         instrument_id = self.instrument_id(exchange, symbol)
