@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from alpha_arena import __version__
+from alpha_arena.cli.agent import agent_app, prompt_app
 from alpha_arena.cli.backtest import backtest_app
 from alpha_arena.cli.data import data_app
 from alpha_arena.cli.db import db_app
@@ -22,6 +23,8 @@ app.add_typer(db_app, name="db")
 app.add_typer(data_app, name="data")
 app.add_typer(backtest_app, name="backtest")
 app.add_typer(strategies_app, name="strategies")
+app.add_typer(agent_app, name="agent")
+app.add_typer(prompt_app, name="prompt")
 app.command("demo")(demo)
 
 

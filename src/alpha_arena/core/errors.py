@@ -27,3 +27,7 @@ class TemporaryError(ArenaError):
 
 class SourceUnavailableError(ArenaError):
     """A market-data source or exchange cannot be reached or refused the request."""
+
+
+class AgentError(ArenaError):
+    """User or agent code failed (a strategy or LLM agent raised or sent a request that failed)."""

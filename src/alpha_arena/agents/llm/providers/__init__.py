@@ -1,0 +1,33 @@
+"""LLM providers: the registry of endpoints and prices, the request/response values, and the
+SDK adapters behind one async interface. The only place that imports LLM SDKs (lazily, in
+``create_provider``)."""
+
+from alpha_arena.agents.llm.providers.base import (
+    LlmMessage,
+    LlmProvider,
+    LlmRequest,
+    LlmResponse,
+    ProviderConfig,
+    SdkProvider,
+)
+from alpha_arena.agents.llm.providers.factory import create_provider
+from alpha_arena.agents.llm.providers.registry import (
+    PROVIDERS,
+    ProviderSpec,
+    get_spec,
+    with_prices,
+)
+
+__all__ = [
+    "PROVIDERS",
+    "LlmMessage",
+    "LlmProvider",
+    "LlmRequest",
+    "LlmResponse",
+    "ProviderConfig",
+    "ProviderSpec",
+    "SdkProvider",
+    "create_provider",
+    "get_spec",
+    "with_prices",
+]

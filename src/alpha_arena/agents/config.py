@@ -1,0 +1,60 @@
+"""Agent configurations: what ``arena agent add`` accepts, validated at the boundary.
+
+A configuration never holds an API key, only the provider's name; the key is read from the
+provider's environment variable when the agent runs."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+
+from alpha_arena.core.errors import InvalidInputError
+from alpha_arena.strategies import registry
+
+
+class _Config(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class StrategyAgentConfig(_Config):
+    """A library strategy (baselines included) trading its target positions."""
+
+    kind: Literal["strategy"] = "strategy"
+    strategy: str
+    params: dict[str, str] = Field(default_factory=dict)
+    timeframe: str = "1h"
+    leverage: float = Field(default=1.0, gt=0, le=125)
+    stop_loss: float | None = Field(default=None, gt=0, lt=1)
+    take_profit: float | None = Field(default=None, gt=0, lt=1)
+
+
+class LlmAgentConfig(_Config):
+    """A language model trading from the decision context and the prompt."""
+
+    kind: Literal["llm"] = "llm"
+    provider: str
+    model: str
+    prompt: str = "alpha_arena_trader"
+    prompt_version: int | None = Field(default=None, ge=1)  # None: the newest version
+    timeframe: str = "1h"
+    temperature: float = Field(default=0.0, ge=0, le=2)
+    max_tokens: int = Field(default=2000, ge=64, le=32_000)
+    max_leverage: float = Field(default=10.0, gt=0, le=125)
+
+
+AgentConfig = Annotated[StrategyAgentConfig | LlmAgentConfig, Field(discriminator="kind")]
+_ADAPTER: TypeAdapter[StrategyAgentConfig | LlmAgentConfig] = TypeAdapter(AgentConfig)
+
+
+def parse_config(values: dict[str, Any]) -> StrategyAgentConfig | LlmAgentConfig:
+    """Validate a configuration; a problem becomes one line naming the field."""
+    try:
+        config = _ADAPTER.validate_python(values)
+    except ValidationError as error:
+        first = error.errors()[0]
+        where = ".".join(str(part) for part in first["loc"]) or "configuration"
+        raise InvalidInputError(f"agent {where}: {first['msg']}") from None
+    if isinstance(config, StrategyAgentConfig):
+        registry.create(config.strategy, config.params)  # unknown strategy or bad params
+    return config

@@ -1,0 +1,190 @@
+"""``arena agent`` and ``arena prompt``: register agents, version prompts, ask for a decision."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from rich.table import Table
+
+from alpha_arena.agents.llm.prompts import DEFAULT_PROMPT, default_template
+from alpha_arena.cli.common import app_context, console, one_line_errors, print_json
+from alpha_arena.core.errors import InvalidInputError
+from alpha_arena.core.time import parse_ts, to_iso
+from alpha_arena.services.agents import add_agent, decide_once
+from alpha_arena.storage.agent_store import AgentStore, PromptStore
+
+agent_app = typer.Typer(help="Trading agents: register, list, show, decide.", no_args_is_help=True)
+prompt_app = typer.Typer(help="Versioned prompt templates.", no_args_is_help=True)
+
+JsonOption = typer.Option(False, "--json", help="Print machine-readable JSON.")
+
+
+def _pairs(values: list[str], option: str) -> dict[str, str]:
+    parsed = {}
+    for item in values:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise InvalidInputError(f"{option} {item!r}: use NAME=VALUE")
+        parsed[key.strip()] = value.strip()
+    return parsed
+
+
+@agent_app.command("add")
+@one_line_errors
+def add_command(
+    name: str = typer.Argument(..., help="A unique name, e.g. ema-fast."),
+    kind: str = typer.Option(..., "--kind", help="strategy (baselines included) or llm."),
+    strategy: str | None = typer.Option(None, "--strategy", help="strategy kind: its name."),
+    param: list[str] = typer.Option([], "--param", help="strategy parameter NAME=VALUE."),  # noqa: B008
+    provider: str | None = typer.Option(None, "--provider", help="llm kind: e.g. deepseek."),
+    model: str | None = typer.Option(None, "--model", help="llm kind: the model name."),
+    setting: list[str] = typer.Option(  # noqa: B008
+        [], "--set", help="Any other field NAME=VALUE, e.g. leverage=2 or temperature=0.2."
+    ),
+    as_json: bool = JsonOption,
+) -> None:
+    """Register an agent."""
+    values: dict[str, object] = {"kind": kind, **_pairs(setting, "--set")}
+    if strategy is not None:
+        values["strategy"] = strategy
+    if param:
+        values["params"] = _pairs(param, "--param")
+    if provider is not None:
+        values["provider"] = provider
+    if model is not None:
+        values["model"] = model
+    with app_context() as context:
+        record = add_agent(context, name, values)
+    if as_json:
+        print_json({"name": record.name, "kind": record.kind, "config": record.config})
+    else:
+        console.print(f"registered {record.kind} agent {record.name}: {record.config}")
+
+
+@agent_app.command("list")
+@one_line_errors
+def list_command(as_json: bool = JsonOption) -> None:
+    """List the registered agents."""
+    with app_context() as context:
+        agents = AgentStore(context.engine).all()
+    if as_json:
+        print_json([
+            {"name": a.name, "kind": a.kind, "enabled": a.enabled, "config": a.config}
+            for a in agents
+        ])  # fmt: skip
+        return
+    table = Table("name", "kind", "enabled", "configuration", title="Agents")
+    for agent in agents:
+        table.add_row(agent.name, agent.kind, "yes" if agent.enabled else "no", str(agent.config))
+    console.print(table)
+
+
+@agent_app.command("show")
+@one_line_errors
+def show_command(name: str = typer.Argument(...), as_json: bool = JsonOption) -> None:
+    """Show one agent's configuration."""
+    with app_context() as context:
+        agent = AgentStore(context.engine).get(name)
+    payload = {"name": agent.name, "kind": agent.kind, "enabled": agent.enabled,
+               "config": agent.config, "created": to_iso(agent.ts_created)}  # fmt: skip
+    if as_json:
+        print_json(payload)
+    else:
+        for key, value in payload.items():
+            console.print(f"{key}: {value}")
+
+
+@agent_app.command("decide")
+@one_line_errors
+def decide_command(
+    name: str = typer.Argument(...),
+    at: str = typer.Option(..., "--at", help="UTC moment, e.g. 2025-03-01T12:00."),
+    symbols: str = typer.Option(
+        "BTC/USDT:USDT,ETH/USDT:USDT,SOL/USDT:USDT,BNB/USDT:USDT,DOGE/USDT:USDT,XRP/USDT:USDT",
+        "--symbols",
+    ),
+    show_prompt: bool = typer.Option(False, "--show-prompt", help="Print the prompt (LLM)."),
+    as_json: bool = JsonOption,
+) -> None:
+    """Print the decision an agent makes at a moment of the stored data, from a flat account."""
+    chosen = [s.strip() for s in symbols.split(",") if s.strip()]
+    with app_context() as context:
+        result = decide_once(context, name, parse_ts(at), chosen)
+    decision = result.decision
+    if show_prompt and result.prompt is not None:
+        console.print(result.prompt, highlight=False, markup=False)
+    if as_json:
+        print_json({
+            "agent": name, "ts": to_iso(decision.ts), "reasoning": decision.reasoning,
+            "actions": [{
+                "symbol": a.symbol, "signal": a.signal.value, "quantity": a.quantity,
+                "notional": a.notional, "leverage": a.leverage, "take_profit": a.take_profit,
+                "stop_loss": a.stop_loss, "invalidation": a.invalidation,
+                "confidence": a.confidence, "justification": a.justification,
+            } for a in decision.actions],
+        })  # fmt: skip
+        return
+    table = Table("symbol", "signal", "notional", "leverage", "stop", "target", "why",
+                  title=f"{name} at {to_iso(decision.ts)}")  # fmt: skip
+    for a in decision.actions:
+        table.add_row(
+            a.symbol, a.signal.value, "-" if a.notional is None else f"{a.notional:,.2f}",
+            f"{a.leverage:g}", "-" if a.stop_loss is None else f"{a.stop_loss:,.4f}",
+            "-" if a.take_profit is None else f"{a.take_profit:,.4f}", a.justification,
+        )  # fmt: skip
+    console.print(table)
+    if not decision.actions:
+        console.print(decision.reasoning or "hold everything")
+
+
+@prompt_app.command("list")
+@one_line_errors
+def prompt_list_command(as_json: bool = JsonOption) -> None:
+    """List stored prompt versions (the default is stored on first use)."""
+    with app_context() as context:
+        store = PromptStore(context.engine)
+        store.add(DEFAULT_PROMPT, default_template(), context.clock.now_ms(), "shipped default")
+        prompts = store.all()
+    if as_json:
+        print_json([{"name": p.name, "version": p.version, "sha256": p.sha256,
+                     "description": p.description} for p in prompts])  # fmt: skip
+        return
+    table = Table("name", "version", "sha256", "description", title="Prompts")
+    for p in prompts:
+        table.add_row(p.name, str(p.version), p.sha256[:12], p.description)
+    console.print(table)
+
+
+@prompt_app.command("show")
+@one_line_errors
+def prompt_show_command(
+    name: str = typer.Argument(DEFAULT_PROMPT),
+    version: int | None = typer.Option(None, "--version", help="Default: the newest."),
+) -> None:
+    """Print a prompt template."""
+    with app_context() as context:
+        store = PromptStore(context.engine)
+        store.add(DEFAULT_PROMPT, default_template(), context.clock.now_ms(), "shipped default")
+        prompt = store.latest(name) if version is None else store.version(name, version)
+    console.print(f"{prompt.name} v{prompt.version} ({prompt.sha256[:12]})")
+    console.print(prompt.template, highlight=False, markup=False)
+
+
+@prompt_app.command("add")
+@one_line_errors
+def prompt_add_command(
+    name: str = typer.Argument(...),
+    file: Path = typer.Option(..., "--file", help="The template (system and user parts)."),  # noqa: B008
+    description: str = typer.Option("", "--description"),
+) -> None:
+    """Store a template file as the next version of a prompt."""
+    try:
+        template = file.read_text()
+    except OSError as error:
+        raise InvalidInputError(f"cannot read {file}: {error.strerror}") from None
+    with app_context() as context:
+        prompt = PromptStore(context.engine).add(
+            name, template, context.clock.now_ms(), description
+        )
+    console.print(f"{prompt.name} is at version {prompt.version} ({prompt.sha256[:12]})")

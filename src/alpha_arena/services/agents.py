@@ -1,0 +1,91 @@
+"""Agent use cases: register, list, show, and ask one agent for one decision."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from alpha_arena.agents.config import LlmAgentConfig, StrategyAgentConfig, parse_config
+from alpha_arena.agents.strategy_agent import Sizing, StrategyAgent
+from alpha_arena.backtest.run import funding_per_bar, warmup_bars
+from alpha_arena.core.errors import InvalidInputError, NotFoundError
+from alpha_arena.core.time import timeframe_ms
+from alpha_arena.domain.decisions import Decision
+from alpha_arena.engine.participant import StepView
+from alpha_arena.marketdata.service import DataService
+from alpha_arena.services.context import AppContext
+from alpha_arena.storage.agent_store import AgentRecord, AgentStore
+from alpha_arena.strategies import registry
+from alpha_arena.strategies.base import StrategyInput
+
+_NAME_CHARACTERS = set("abcdefghijklmnopqrstuvwxyz0123456789-_.")
+
+
+def add_agent(context: AppContext, name: str, values: dict[str, Any]) -> AgentRecord:
+    """Validate and register an agent."""
+    if not name or not set(name.lower()) <= _NAME_CHARACTERS or len(name) > 64:
+        raise InvalidInputError(
+            f"agent name {name!r}: use up to 64 letters, digits, '-', '_' or '.'"
+        )
+    config = parse_config(values)
+    return AgentStore(context.engine).add(
+        name, config.kind, config.model_dump(mode="json"), context.clock.now_ms()
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class AgentDecision:
+    decision: Decision
+    prompt: str | None = None  # the rendered prompt, for LLM agents
+
+
+def decide_once(
+    context: AppContext,
+    name: str,
+    ts: int,
+    symbols: list[str],
+    capital: float = 10_000.0,
+    exchange: str = "binance",
+) -> AgentDecision:
+    """Ask agent ``name`` what it would do at ``ts`` with a flat account of ``capital``."""
+    record = AgentStore(context.engine).get(name)
+    config = parse_config(record.config)
+    data = DataService(context.market, exchange)
+    if isinstance(config, StrategyAgentConfig):
+        return AgentDecision(_strategy_decision(data, config, name, ts, symbols, capital))
+    raise _not_yet(config)
+
+
+def _not_yet(config: LlmAgentConfig) -> InvalidInputError:
+    return InvalidInputError(
+        f"LLM agents ({config.provider}/{config.model}) cannot decide yet in this version"
+    )
+
+
+def _strategy_decision(
+    data: DataService,
+    config: StrategyAgentConfig,
+    name: str,
+    ts: int,
+    symbols: list[str],
+    capital: float,
+) -> Decision:
+    strategy = registry.create(config.strategy, config.params)
+    step = timeframe_ms(config.timeframe)
+    inputs = {}
+    bars = {}
+    for symbol in symbols:
+        candles = data.closed_candles(symbol, config.timeframe, ts, warmup_bars(strategy) + 1)
+        if len(candles) == 0:
+            raise NotFoundError(f"no {config.timeframe} bar of {symbol} had closed by then")
+        funding = data.funding(symbol, int(candles.ts[0]), ts)
+        rates = funding_per_bar(candles, funding, step)
+        inputs[symbol] = StrategyInput(symbol, config.timeframe, candles, rates)
+        bars[symbol] = len(candles) - 1
+    sizing = Sizing(config.leverage, config.stop_loss, config.take_profit)
+    agent = StrategyAgent(name, strategy, inputs, sizing)
+    view = StepView(0, ts, bars, capital, capital, {})
+    decision = agent.decide(view)
+    if decision is None:  # every target flat: say so explicitly
+        return Decision(ts, (), reasoning="every target is flat: hold")
+    return decision
