@@ -8,6 +8,7 @@ import typer
 from rich.table import Table
 
 from alpha_arena.agents.llm.prompts import DEFAULT_PROMPT, default_template
+from alpha_arena.agents.llm.trader import CacheMode
 from alpha_arena.cli.common import app_context, console, one_line_errors, print_json
 from alpha_arena.core.errors import InvalidInputError
 from alpha_arena.core.time import parse_ts, to_iso
@@ -105,18 +106,22 @@ def decide_command(
         "--symbols",
     ),
     show_prompt: bool = typer.Option(False, "--show-prompt", help="Print the prompt (LLM)."),
+    llm_cache: CacheMode = typer.Option(  # noqa: B008
+        CacheMode.READWRITE, "--llm-cache", help="LLM response cache: off, read, write, readwrite."
+    ),
     as_json: bool = JsonOption,
 ) -> None:
     """Print the decision an agent makes at a moment of the stored data, from a flat account."""
     chosen = [s.strip() for s in symbols.split(",") if s.strip()]
     with app_context() as context:
-        result = decide_once(context, name, parse_ts(at), chosen)
+        result = decide_once(context, name, parse_ts(at), chosen, cache_mode=llm_cache)
     decision = result.decision
     if show_prompt and result.prompt is not None:
         console.print(result.prompt, highlight=False, markup=False)
     if as_json:
         print_json({
             "agent": name, "ts": to_iso(decision.ts), "reasoning": decision.reasoning,
+            "valid": result.valid, "llm_calls": result.llm_calls,
             "actions": [{
                 "symbol": a.symbol, "signal": a.signal.value, "quantity": a.quantity,
                 "notional": a.notional, "leverage": a.leverage, "take_profit": a.take_profit,

@@ -37,6 +37,12 @@ class Settings(BaseSettings):
     exchange_rate_limit_ms: int | None = Field(
         default=None, ge=0, description="Minimum delay between requests; CCXT's default if unset."
     )
+    llm_base_url: str | None = Field(
+        default=None,
+        description="Send every LLM request to this OpenAI/Anthropic-compatible base URL instead.",
+    )
+    llm_timeout_s: float = Field(default=60.0, gt=0, le=600)
+    llm_max_retries: int = Field(default=2, ge=0, le=10)
     exchange_api_key: SecretStr | None = Field(default=None, description="Only for private calls.")
     exchange_api_secret: SecretStr | None = None
 

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from typing import Any
 
 from alpha_arena.agents.config import LlmAgentConfig, StrategyAgentConfig, parse_config
+from alpha_arena.agents.context import account_context, build_context
+from alpha_arena.agents.llm.prompts import DEFAULT_PROMPT, default_template
+from alpha_arena.agents.llm.providers import create_provider, get_spec
+from alpha_arena.agents.llm.trader import CacheMode, LlmTrader, TraderOutcome, TraderSettings
 from alpha_arena.agents.strategy_agent import Sizing, StrategyAgent
 from alpha_arena.backtest.run import funding_per_bar, warmup_bars
 from alpha_arena.core.errors import InvalidInputError, NotFoundError
@@ -14,7 +19,8 @@ from alpha_arena.domain.decisions import Decision
 from alpha_arena.engine.participant import StepView
 from alpha_arena.marketdata.service import DataService
 from alpha_arena.services.context import AppContext
-from alpha_arena.storage.agent_store import AgentRecord, AgentStore
+from alpha_arena.storage.agent_store import AgentRecord, AgentStore, PromptStore
+from alpha_arena.storage.llm_store import LlmCache, LlmCallStore
 from alpha_arena.strategies import registry
 from alpha_arena.strategies.base import StrategyInput
 
@@ -37,6 +43,8 @@ def add_agent(context: AppContext, name: str, values: dict[str, Any]) -> AgentRe
 class AgentDecision:
     decision: Decision
     prompt: str | None = None  # the rendered prompt, for LLM agents
+    valid: bool = True  # False: the model's output did not parse, the decision is a hold
+    llm_calls: int = 0
 
 
 def decide_once(
@@ -46,6 +54,7 @@ def decide_once(
     symbols: list[str],
     capital: float = 10_000.0,
     exchange: str = "binance",
+    cache_mode: CacheMode = CacheMode.READWRITE,
 ) -> AgentDecision:
     """Ask agent ``name`` what it would do at ``ts`` with a flat account of ``capital``."""
     record = AgentStore(context.engine).get(name)
@@ -53,13 +62,61 @@ def decide_once(
     data = DataService(context.market, exchange)
     if isinstance(config, StrategyAgentConfig):
         return AgentDecision(_strategy_decision(data, config, name, ts, symbols, capital))
-    raise _not_yet(config)
+    return _llm_decision(context, data, record, config, ts, symbols, capital, cache_mode)
 
 
-def _not_yet(config: LlmAgentConfig) -> InvalidInputError:
-    return InvalidInputError(
-        f"LLM agents ({config.provider}/{config.model}) cannot decide yet in this version"
+def _llm_decision(
+    context: AppContext,
+    data: DataService,
+    record: AgentRecord,
+    config: LlmAgentConfig,
+    ts: int,
+    symbols: list[str],
+    capital: float,
+    cache_mode: CacheMode,
+) -> AgentDecision:
+    prompts = PromptStore(context.engine)
+    if config.prompt == DEFAULT_PROMPT:
+        prompts.add(DEFAULT_PROMPT, default_template(), context.clock.now_ms(), "shipped default")
+    version = (
+        prompts.latest(config.prompt)
+        if config.prompt_version is None
+        else prompts.version(config.prompt, config.prompt_version)
     )
+    spec = get_spec(config.provider)
+    account = account_context(capital, capital, capital, {}, {}, 0.0005)
+    decision_context = build_context(data, symbols, ts, account, config.timeframe)
+    if not decision_context.coins:
+        raise NotFoundError(f"no {config.timeframe} bar of {', '.join(symbols)} had closed by then")
+    settings = TraderSettings(
+        provider=config.provider, model=config.model, template=version.template,
+        prompt_version_id=version.id, temperature=config.temperature,
+        max_tokens=config.max_tokens, json_mode=spec.supports_json_mode,
+        max_leverage=config.max_leverage, exchange=data.exchange,
+    )  # fmt: skip
+
+    async def ask() -> TraderOutcome:
+        provider = None
+        if cache_mode is not CacheMode.READ:
+            provider = create_provider(
+                spec, base_url=context.settings.llm_base_url,
+                timeout_s=context.settings.llm_timeout_s,
+                max_retries=context.settings.llm_max_retries,
+            )  # fmt: skip
+        trader = LlmTrader(
+            settings, provider, LlmCache(context.engine), cache_mode, context.clock, record.id
+        )
+        try:
+            return await trader.decide(decision_context)
+        finally:
+            if provider is not None:
+                await provider.aclose()
+
+    outcome = asyncio.run(ask())
+    calls = LlmCallStore(context.engine)
+    for call in outcome.calls:
+        calls.record(call)
+    return AgentDecision(outcome.decision, outcome.prompt, outcome.valid, len(outcome.calls))
 
 
 def _strategy_decision(

@@ -10,29 +10,8 @@ from sqlalchemy import Engine, case, func, insert, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from alpha_arena.domain.llm import LlmCall
 from alpha_arena.storage.tables import LlmCacheRow, LlmCallRow
-
-
-@dataclass(frozen=True, slots=True)
-class LlmCall:
-    """One call as recorded: what was asked, what came back, what it cost."""
-
-    ts: int
-    provider: str
-    model: str
-    parameters: dict[str, Any]
-    request_hash: str
-    messages: list[dict[str, Any]]
-    raw_response: str | None
-    parsed_decision: dict[str, Any] | None
-    error: str | None
-    input_tokens: int = 0
-    output_tokens: int = 0
-    latency_ms: float = 0.0
-    cost_usd: float = 0.0
-    cached: bool = False
-    agent_id: int | None = None
-    prompt_version_id: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,7 +7,8 @@ import pytest
 from alpha_arena.core.errors import InvalidInputError, NotFoundError
 from alpha_arena.services.context import AppContext
 from alpha_arena.storage.agent_store import AgentStore, PromptStore
-from alpha_arena.storage.llm_store import LlmCache, LlmCall, LlmCallStore
+from alpha_arena.domain.llm import LlmCall
+from alpha_arena.storage.llm_store import LlmCache, LlmCallStore
 
 
 def call(agent_id: int | None, parsed: bool, tokens: int, cost: float, latency: float) -> LlmCall:
