@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from alpha_arena.core.errors import InvalidInputError, NotFoundError
+from alpha_arena.domain.llm import LlmCall
 from alpha_arena.services.context import AppContext
 from alpha_arena.storage.agent_store import AgentStore, PromptStore
-from alpha_arena.domain.llm import LlmCall
 from alpha_arena.storage.llm_store import LlmCache, LlmCallStore
 
 
