@@ -9,6 +9,7 @@ from its clock, and a run is deterministic for a given input."""
 
 from __future__ import annotations
 
+import asyncio
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -17,14 +18,14 @@ from typing import Any
 import numpy as np
 
 from alpha_arena.core.clock import SimClock
-from alpha_arena.domain.decisions import Signal, SymbolDecision
+from alpha_arena.domain.decisions import Decision, Signal, SymbolDecision
 from alpha_arena.domain.instrument import Instrument
 from alpha_arena.domain.market import FloatArray, IntArray
 from alpha_arena.domain.orders import Order, OrderType, Side
 from alpha_arena.domain.positions import ExitPlan, Position
 from alpha_arena.engine.feed import ReplayFeed
 from alpha_arena.engine.ledger import Ledger, RiskEvent
-from alpha_arena.engine.participant import Participant, StepView
+from alpha_arena.engine.participant import AsyncParticipant, Participant, StepView
 from alpha_arena.engine.quiet import MIN_SPAN, Account, quiet_until, span_valuation
 from alpha_arena.execution.paper import PaperVenue
 from alpha_arena.risk.checks import RiskContext, check
@@ -47,8 +48,10 @@ class Entrant:
     orders_sent: int = 0
     decides_at: set[int] | None = None  # None: at every step of the cadence
     appenders: tuple[Callable[[Any], None], ...] = ()  # the ledger's per-step columns
+    asynchronous: bool = False  # asked through decide_async, together with the others
 
     def __post_init__(self) -> None:
+        self.asynchronous = isinstance(self.participant, AsyncParticipant)
         ledger = self.ledger
         self.appenders = (
             ledger.equity_ts.append, ledger.equity.append, ledger.cash.append,
@@ -66,9 +69,11 @@ class TradingEngine:
         clock: SimClock,
         decision_every: int = 1,
         fast_forward: bool = True,
+        decision_timeout_s: float | None = None,
     ) -> None:
         """``fast_forward=False`` steps every bar even through quiet spans (see
-        ``engine.quiet``); the ledger is the same either way, only slower."""
+        ``engine.quiet``); the ledger is the same either way, only slower.
+        ``decision_timeout_s`` bounds how long an asynchronous participant may think per step."""
         if decision_every < 1:
             raise ValueError("decision_every must be at least 1")
         self._feed = feed
@@ -76,6 +81,8 @@ class TradingEngine:
         self._limits = limits
         self._clock = clock
         self._decision_every = decision_every
+        self._decision_timeout_s = decision_timeout_s
+        self._event_loop: asyncio.AbstractEventLoop | None = None
         self.entrants = [
             Entrant(participant, venue, Ledger(participant.name)) for participant, venue in entrants
         ]
@@ -179,11 +186,17 @@ class TradingEngine:
                 due = funding_due.get(step)
                 if due:
                     self._settle_funding(symbol, due, bars.get(symbol))
-        on_cadence = step % self._decision_every == 0
+        if step % self._decision_every == 0:
+            deciding = [
+                entrant
+                for entrant in entrants
+                if entrant.decides_at is None or step in entrant.decides_at
+            ]
+            if deciding:
+                for entrant, decision in self._ask(deciding, step, ts_close, bars):
+                    if decision is not None:
+                        self._apply(entrant, decision, ts_close)
         for entrant in entrants:
-            decides_at = entrant.decides_at
-            if on_cadence and (decides_at is None or step in decides_at):
-                self._decide(entrant, step, ts_close, bars)
             self._record(entrant, ts_close)
 
     def _settle_funding(self, symbol: str, due: list[tuple[int, float]], index: int | None) -> None:
@@ -199,12 +212,62 @@ class TradingEngine:
                     amount = venue.settle_funding(symbol, ts, rate, mark)
                     entrant.ledger.funding.append((ts, symbol, amount))
 
-    def _decide(self, entrant: Entrant, step: int, ts: int, bars: dict[str, int]) -> None:
+    def _view(self, entrant: Entrant, step: int, ts: int, bars: dict[str, int]) -> StepView:
         venue = entrant.venue
-        view = StepView(step, ts, bars, venue.equity(), venue.cash, venue.positions())
-        decision = entrant.participant.decide(view)
-        if decision is None:
-            return
+        return StepView(step, ts, bars, venue.equity(), venue.cash, venue.positions())
+
+    def _ask(
+        self, deciding: list[Entrant], step: int, ts: int, bars: dict[str, int]
+    ) -> list[tuple[Entrant, Decision | None]]:
+        """Every deciding participant's decision. Asynchronous ones (LLM agents) are asked
+        together, each within the decision deadline; a missed deadline is a recorded hold."""
+        answers: list[tuple[Entrant, Decision | None]] = []
+        waiting: list[Entrant] = []
+        for entrant in deciding:
+            if entrant.asynchronous:
+                waiting.append(entrant)
+            else:
+                answers.append(
+                    (entrant, entrant.participant.decide(self._view(entrant, step, ts, bars)))
+                )
+        if waiting:
+            views = [self._view(entrant, step, ts, bars) for entrant in waiting]
+            results = self.loop.run_until_complete(self._gather(waiting, views, ts))
+            answers += list(zip(waiting, results, strict=True))
+        return answers
+
+    async def _gather(
+        self, waiting: list[Entrant], views: list[StepView], ts: int
+    ) -> list[Decision | None]:
+        async def one(entrant: Entrant, view: StepView) -> Decision | None:
+            participant = entrant.participant
+            assert isinstance(participant, AsyncParticipant)
+            try:
+                return await asyncio.wait_for(
+                    participant.decide_async(view), self._decision_timeout_s
+                )
+            except TimeoutError:
+                return Decision(
+                    ts, (), reasoning=f"missed the {self._decision_timeout_s:g} s deadline: hold"
+                )
+
+        return list(await asyncio.gather(*(one(e, v) for e, v in zip(waiting, views, strict=True))))
+
+    @property
+    def loop(self) -> asyncio.AbstractEventLoop:
+        """The event loop asynchronous participants run on, one for the engine's life (LLM
+        clients and their concurrency limits belong to one loop); close their resources on it."""
+        if self._event_loop is None:
+            self._event_loop = asyncio.new_event_loop()
+        return self._event_loop
+
+    def close(self) -> None:
+        if self._event_loop is not None:
+            self._event_loop.close()
+            self._event_loop = None
+
+    def _apply(self, entrant: Entrant, decision: Decision, ts: int) -> None:
+        venue = entrant.venue
         entrant.ledger.decisions.append(decision)
         # Later actions are checked against the account as earlier ones will leave it: a close
         # followed by an entry on the same symbol (a flip) is not pyramiding.

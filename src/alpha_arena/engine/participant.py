@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from alpha_arena.domain.decisions import Decision
 from alpha_arena.domain.market import IntArray
@@ -39,3 +39,11 @@ class Participant(Protocol):
         may decide anything, when it knows them in advance (a rule whose signal is computed
         ahead); None means "ask me at every step of the cadence"."""
         ...
+
+
+@runtime_checkable
+class AsyncParticipant(Participant, Protocol):
+    """A participant that thinks asynchronously (an LLM agent): the engine asks all of them
+    together at a step, each within the decision deadline."""
+
+    async def decide_async(self, view: StepView) -> Decision | None: ...

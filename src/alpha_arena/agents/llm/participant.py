@@ -1,0 +1,66 @@
+"""An LLM trader as an engine participant: at each step it builds the as-of decision context
+from the DataService and its account, and asks its model asynchronously."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+
+from alpha_arena.agents.context import DecisionContext, account_context, build_context
+from alpha_arena.agents.llm.trader import LlmTrader
+from alpha_arena.core.errors import AgentError
+from alpha_arena.domain.decisions import Decision
+from alpha_arena.domain.llm import LlmCall
+from alpha_arena.domain.market import IntArray
+from alpha_arena.engine.participant import StepView
+from alpha_arena.marketdata.service import DataService
+
+
+class LlmParticipant:
+    def __init__(
+        self,
+        name: str,
+        trader: LlmTrader,
+        data: DataService,
+        symbols: Sequence[str],
+        initial_capital: float,
+        fee_rate: float,
+        timeframe: str = "1h",
+    ) -> None:
+        self._name = name
+        self._trader = trader
+        self._data = data
+        self._symbols = list(symbols)
+        self._initial_capital = initial_capital
+        self._fee_rate = fee_rate
+        self._timeframe = timeframe
+        self.calls: list[LlmCall] = []  # the audit trail, for the caller to store
+        self.invalid_outputs = 0
+
+    @property
+    def name(self) -> str:
+        return self._name
+
+    def decision_steps(self, timeline: IntArray) -> IntArray | None:
+        return None  # a model may change its mind at any step
+
+    def decide(self, view: StepView) -> Decision | None:
+        raise AgentError(f"{self._name} is asked asynchronously (decide_async)")
+
+    async def decide_async(self, view: StepView) -> Decision | None:
+        # Reading the market is blocking I/O: do it in a thread so that other agents' requests
+        # to their models proceed meanwhile.
+        context = await asyncio.to_thread(self._context, view)
+        outcome = await self._trader.decide(context)
+        self.calls.extend(outcome.calls)
+        if not outcome.valid:
+            self.invalid_outputs += 1
+        return outcome.decision
+
+    def _context(self, view: StepView) -> DecisionContext:
+        held = list(view.positions)
+        marks = {s: p.last for s, p in self._data.latest_prices(held, view.ts).items() if p.last}
+        account = account_context(
+            self._initial_capital, view.equity, view.cash, view.positions, marks, self._fee_rate
+        )
+        return build_context(self._data, self._symbols, view.ts, account, self._timeframe)
