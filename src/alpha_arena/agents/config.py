@@ -9,6 +9,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
+from alpha_arena.agents.llm.providers.registry import PROVIDERS
 from alpha_arena.core.errors import InvalidInputError
 from alpha_arena.strategies import registry
 
@@ -57,4 +58,8 @@ def parse_config(values: dict[str, Any]) -> StrategyAgentConfig | LlmAgentConfig
         raise InvalidInputError(f"agent {where}: {first['msg']}") from None
     if isinstance(config, StrategyAgentConfig):
         registry.create(config.strategy, config.params)  # unknown strategy or bad params
+    elif config.provider not in PROVIDERS:
+        raise InvalidInputError(
+            f"unknown LLM provider {config.provider!r}; accepted: {', '.join(PROVIDERS)}"
+        )
     return config

@@ -130,6 +130,7 @@ def test_a_strategy_agent_decides_from_its_rule(llm: FakeLlmServer) -> None:
         (("--kind", "llm", "--provider", "openai"), "model"),
         (("--kind", "strategy", "--strategy", "nope"), "unknown strategy 'nope'"),
         (("--kind", "robot"), "kind"),
+        (("--kind", "llm", "--provider", "skynet", "--model", "t-800"), "unknown LLM provider"),
         (("--kind", "strategy", "--strategy", "ema_trend", "--param", "fast=40"), "fast (40)"),
     ],
 )
