@@ -16,10 +16,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from tests.support.fake_llm import FakeAnswer, FakeLlmServer
 
+from alpha_arena.agents.llm.caller import CacheMode
 from alpha_arena.agents.llm.participant import LlmParticipant
 from alpha_arena.agents.llm.prompts import default_template
 from alpha_arena.agents.llm.providers import create_provider
-from alpha_arena.agents.llm.trader import CacheMode, LlmTrader, TraderSettings
+from alpha_arena.agents.llm.trader import LlmTrader, TraderSettings
 from alpha_arena.core.clock import SimClock
 from alpha_arena.core.time import HOUR_MS, parse_ts
 from alpha_arena.engine.engine import TradingEngine

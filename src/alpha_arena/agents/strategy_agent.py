@@ -106,36 +106,45 @@ class StrategyAgent:
         self, view: StepView, symbol: str, index: int, target: float
     ) -> list[SymbolDecision]:
         reason = self._strategy.explain(self._inputs[symbol], index, self._arrays[symbol])
-        held = view.positions.get(symbol)
-        actions = []
-        if held is not None and (target == 0 or (held.quantity > 0) != (target > 0)):
-            actions.append(SymbolDecision(symbol, Signal.CLOSE, justification=reason))
-        elif held is not None:
-            return []  # same direction, different strength: keep the position as it is
-        if target != 0:
-            price = float(self._inputs[symbol].candles.close[index])
-            sizing = self._sizing
-            long = target > 0
-            stop = take = None
-            if sizing.stop_loss is not None:
-                stop = price * (1 - sizing.stop_loss) if long else price * (1 + sizing.stop_loss)
-            if sizing.take_profit is not None:
-                take = (
-                    price * (1 + sizing.take_profit) if long else price * (1 - sizing.take_profit)
-                )
-            actions.append(
-                SymbolDecision(
-                    symbol,
-                    Signal.BUY_TO_ENTER if long else Signal.SELL_TO_ENTER,
-                    notional=abs(target)
-                    * view.equity
-                    * (1 - sizing.reserve)
-                    * sizing.leverage
-                    * self._share,
-                    leverage=sizing.leverage,
-                    stop_loss=stop,
-                    take_profit=take,
-                    justification=reason,
-                )
+        price = float(self._inputs[symbol].candles.close[index])
+        return target_actions(view, symbol, price, target, self._sizing, self._share, reason)
+
+
+def target_actions(
+    view: StepView,
+    symbol: str,
+    price: float,
+    target: float,
+    sizing: Sizing,
+    share: float,
+    reason: str,
+) -> list[SymbolDecision]:
+    """The actions that move ``symbol`` to ``target`` (in [-1, 1]) from what is held: a close
+    when the side changes or the target is flat, an entry sized by ``sizing`` when it is not.
+    A position already on the target's side is kept as it is."""
+    held = view.positions.get(symbol)
+    actions = []
+    if held is not None and (target == 0 or (held.quantity > 0) != (target > 0)):
+        actions.append(SymbolDecision(symbol, Signal.CLOSE, justification=reason))
+    elif held is not None:
+        return []  # same direction, different strength: keep the position as it is
+    if target != 0:
+        long = target > 0
+        stop = take = None
+        if sizing.stop_loss is not None:
+            stop = price * (1 - sizing.stop_loss) if long else price * (1 + sizing.stop_loss)
+        if sizing.take_profit is not None:
+            take = price * (1 + sizing.take_profit) if long else price * (1 - sizing.take_profit)
+        notional = abs(target) * view.equity * (1 - sizing.reserve) * sizing.leverage * share
+        actions.append(
+            SymbolDecision(
+                symbol,
+                Signal.BUY_TO_ENTER if long else Signal.SELL_TO_ENTER,
+                notional=notional,
+                leverage=sizing.leverage,
+                stop_loss=stop,
+                take_profit=take,
+                justification=reason,
             )
-        return actions
+        )
+    return actions

@@ -7,8 +7,8 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
+from alpha_arena.agents.llm.caller import CacheMode
 from alpha_arena.agents.llm.prompts import DEFAULT_PROMPT, default_template
-from alpha_arena.agents.llm.trader import CacheMode
 from alpha_arena.cli.common import app_context, console, one_line_errors, print_json
 from alpha_arena.core.errors import InvalidInputError
 from alpha_arena.core.time import parse_ts, to_iso

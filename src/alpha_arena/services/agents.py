@@ -8,9 +8,10 @@ from typing import Any
 
 from alpha_arena.agents.config import LlmAgentConfig, StrategyAgentConfig, parse_config
 from alpha_arena.agents.context import account_context, build_context
+from alpha_arena.agents.llm.caller import CacheMode
 from alpha_arena.agents.llm.prompts import DEFAULT_PROMPT, default_template
 from alpha_arena.agents.llm.providers import create_provider, get_spec
-from alpha_arena.agents.llm.trader import CacheMode, LlmTrader, TraderOutcome, TraderSettings
+from alpha_arena.agents.llm.trader import LlmTrader, TraderOutcome, TraderSettings
 from alpha_arena.agents.strategy_agent import Sizing, StrategyAgent
 from alpha_arena.backtest.run import funding_per_bar, warmup_bars
 from alpha_arena.core.errors import InvalidInputError, NotFoundError

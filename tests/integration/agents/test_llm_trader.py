@@ -12,9 +12,10 @@ from typing import Any
 import pytest
 
 from alpha_arena.agents.context import AccountContext, CoinContext, DecisionContext
+from alpha_arena.agents.llm.caller import CacheMode
 from alpha_arena.agents.llm.prompts import default_template
 from alpha_arena.agents.llm.providers import create_provider
-from alpha_arena.agents.llm.trader import CacheMode, LlmTrader, TraderOutcome, TraderSettings
+from alpha_arena.agents.llm.trader import LlmTrader, TraderOutcome, TraderSettings
 from alpha_arena.core.clock import SimClock
 from alpha_arena.domain.decisions import Signal
 from tests.support.fake_llm import FakeAnswer, FakeLlmServer

@@ -8,43 +8,16 @@ error; if that fails too, the decision is an explicit hold marked invalid."""
 
 from __future__ import annotations
 
-import hashlib
-import json
 from dataclasses import dataclass, replace
-from enum import StrEnum
-from typing import Any, Protocol
 
 from alpha_arena.agents.context import DecisionContext
+from alpha_arena.agents.llm.caller import CacheMode, CallSettings, LlmCaller, ResponseCache
 from alpha_arena.agents.llm.parsing import parse_decision, repair_prompt
 from alpha_arena.agents.llm.prompts import render
-from alpha_arena.agents.llm.providers import LlmMessage, LlmProvider, LlmRequest
+from alpha_arena.agents.llm.providers import LlmMessage, LlmProvider
 from alpha_arena.core.clock import Clock
-from alpha_arena.core.errors import ArenaError
 from alpha_arena.domain.decisions import Decision
 from alpha_arena.domain.llm import LlmCall
-
-
-class CacheMode(StrEnum):
-    OFF = "off"
-    READ = "read"  # answers only from the cache: no network call, a miss is an invalid decision
-    WRITE = "write"  # always ask the model, store the answer
-    READWRITE = "readwrite"  # the cache when it has the answer, the model otherwise
-
-    @property
-    def reads(self) -> bool:
-        return self in (CacheMode.READ, CacheMode.READWRITE)
-
-    @property
-    def writes(self) -> bool:
-        return self in (CacheMode.WRITE, CacheMode.READWRITE)
-
-
-class ResponseCache(Protocol):
-    def get(self, request_hash: str) -> dict[str, Any] | None: ...
-
-    def put(
-        self, request_hash: str, provider: str, model: str, response: dict[str, Any], ts: int
-    ) -> None: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,11 +52,11 @@ class LlmTrader:
         agent_id: int | None = None,
     ) -> None:
         self._settings = settings
-        self._provider = provider
-        self._cache = cache
-        self._mode = cache_mode
-        self._clock = clock
-        self._agent_id = agent_id
+        call_settings = CallSettings(
+            settings.provider, settings.model, settings.temperature, settings.max_tokens,
+            settings.json_mode, settings.prompt_version_id,
+        )  # fmt: skip
+        self._caller = LlmCaller(call_settings, provider, cache, cache_mode, clock, agent_id)
 
     async def decide(self, context: DecisionContext) -> TraderOutcome:
         settings = self._settings
@@ -91,14 +64,14 @@ class LlmTrader:
         symbols = [coin.symbol for coin in context.coins]
         messages = [LlmMessage("system", prompt.system), LlmMessage("user", prompt.user)]
         calls: list[LlmCall] = []
-        text = await self._ask(messages, calls)
+        text = await self._caller.ask(messages, calls)
         result = parse_decision(text or "", symbols, context.ts) if text is not None else None
         if result is not None and not result.ok and result.error is not None:
             messages += [
                 LlmMessage("assistant", text or ""),
                 LlmMessage("user", repair_prompt(result.error, symbols)),
             ]
-            text = await self._ask(messages, calls)
+            text = await self._caller.ask(messages, calls)
             result = parse_decision(text or "", symbols, context.ts) if text else None
         if result is not None and result.ok and result.decision is not None:
             decision = Decision(context.ts, result.decision.actions, result.reasoning)
@@ -107,76 +80,6 @@ class LlmTrader:
         reason = calls[-1].error if calls else "no answer"
         hold = Decision(context.ts, (), reasoning=f"invalid model output, holding: {reason}")
         return TraderOutcome(hold, False, prompt.user, tuple(calls))
-
-    async def _ask(self, messages: list[LlmMessage], calls: list[LlmCall]) -> str | None:
-        """One request, through the cache; the call is appended to ``calls``."""
-        settings = self._settings
-        request = LlmRequest(
-            tuple(messages), settings.model, settings.temperature, settings.max_tokens,
-            settings.json_mode,
-        )  # fmt: skip
-        parameters = {
-            "temperature": settings.temperature,
-            "max_tokens": settings.max_tokens,
-            "json_mode": settings.json_mode,
-        }
-        as_dicts = [{"role": m.role, "content": m.content} for m in messages]
-        digest = request_hash(settings.provider, settings.model, parameters, as_dicts)
-        base: dict[str, Any] = {
-            "ts": self._clock.now_ms(), "provider": settings.provider, "model": settings.model,
-            "parameters": parameters, "request_hash": digest, "messages": as_dicts,
-            "agent_id": self._agent_id, "prompt_version_id": settings.prompt_version_id,
-        }  # fmt: skip
-        cached = self._cache.get(digest) if self._cache is not None and self._mode.reads else None
-        if cached is not None:
-            calls.append(_call(base, cached, cached=True))
-            return str(cached["text"])
-        if self._mode is CacheMode.READ or self._provider is None:
-            calls.append(LlmCall(**base, raw_response=None, parsed_decision=None,
-                                 error="not in the response cache (cache mode read)"))  # fmt: skip
-            return None
-        try:
-            response = await self._provider.complete(request)
-        except ArenaError as error:
-            calls.append(LlmCall(**base, raw_response=None, parsed_decision=None,
-                                 error=str(error)))  # fmt: skip
-            return None
-        stored = {
-            "text": response.text, "reasoning": response.reasoning,
-            "input_tokens": response.input_tokens, "output_tokens": response.output_tokens,
-            "latency_ms": response.latency_ms, "cost_usd": response.cost_usd,
-        }  # fmt: skip
-        if self._cache is not None and self._mode.writes:
-            self._cache.put(digest, settings.provider, settings.model, stored, base["ts"])
-        calls.append(_call(base, stored, cached=False))
-        return response.text
-
-
-def request_hash(
-    provider: str, model: str, parameters: dict[str, Any], messages: list[dict[str, str]]
-) -> str:
-    """The cache key: everything that shapes the answer, in a canonical JSON form."""
-    canonical = json.dumps(
-        {"provider": provider, "model": model, "parameters": parameters, "messages": messages},
-        sort_keys=True,
-        separators=(",", ":"),
-    )
-    return hashlib.sha256(canonical.encode()).hexdigest()
-
-
-def _call(base: dict[str, Any], stored: dict[str, Any], cached: bool) -> LlmCall:
-    # A replay from the cache costs nothing: its tokens and cost are recorded as zero.
-    return LlmCall(
-        **base,
-        raw_response=stored["text"],
-        parsed_decision=None,
-        error="output did not parse",
-        input_tokens=0 if cached else int(stored["input_tokens"]),
-        output_tokens=0 if cached else int(stored["output_tokens"]),
-        latency_ms=0.0 if cached else float(stored["latency_ms"]),
-        cost_usd=0.0 if cached else float(stored["cost_usd"]),
-        cached=cached,
-    )
 
 
 def _with_parsed(call: LlmCall, decision: Decision) -> LlmCall:
