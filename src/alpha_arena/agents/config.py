@@ -44,11 +44,21 @@ class LlmAgentConfig(_Config):
     max_leverage: float = Field(default=10.0, gt=0, le=125)
 
 
-AgentConfig = Annotated[StrategyAgentConfig | LlmAgentConfig, Field(discriminator="kind")]
-_ADAPTER: TypeAdapter[StrategyAgentConfig | LlmAgentConfig] = TypeAdapter(AgentConfig)
+class PortfolioAgentConfig(_Config):
+    """A regime-weighted blend of library strategies, weights learned from stored backtests."""
+
+    kind: Literal["portfolio"] = "portfolio"
+    top_n: int = Field(default=3, ge=1, le=20)
+    timeframe: str = "1h"
+    leverage: float = Field(default=1.0, gt=0, le=125)  # the global leverage cap
 
 
-def parse_config(values: dict[str, Any]) -> StrategyAgentConfig | LlmAgentConfig:
+AnyAgentConfig = StrategyAgentConfig | LlmAgentConfig | PortfolioAgentConfig
+AgentConfig = Annotated[AnyAgentConfig, Field(discriminator="kind")]
+_ADAPTER: TypeAdapter[AnyAgentConfig] = TypeAdapter(AgentConfig)
+
+
+def parse_config(values: dict[str, Any]) -> AnyAgentConfig:
     """Validate a configuration; a problem becomes one line naming the field."""
     try:
         config = _ADAPTER.validate_python(values)
@@ -58,7 +68,7 @@ def parse_config(values: dict[str, Any]) -> StrategyAgentConfig | LlmAgentConfig
         raise InvalidInputError(f"agent {where}: {first['msg']}") from None
     if isinstance(config, StrategyAgentConfig):
         registry.create(config.strategy, config.params)  # unknown strategy or bad params
-    elif config.provider not in PROVIDERS:
+    elif isinstance(config, LlmAgentConfig) and config.provider not in PROVIDERS:
         raise InvalidInputError(
             f"unknown LLM provider {config.provider!r}; accepted: {', '.join(PROVIDERS)}"
         )

@@ -57,6 +57,13 @@ class Candles:
             self.volume[start:stop],
         )
 
+    def where(self, keep: npt.NDArray[np.bool_]) -> Candles:
+        """The bars where ``keep`` is True."""
+        return Candles(
+            self.ts[keep], self.open[keep], self.high[keep], self.low[keep], self.close[keep],
+            self.volume[keep],
+        )  # fmt: skip
+
     def to_frame(self) -> pd.DataFrame:
         """Return a DataFrame indexed by aware UTC open time; the ms timestamp stays as ``ts``."""
         frame = pd.DataFrame(

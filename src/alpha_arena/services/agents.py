@@ -6,12 +6,27 @@ import asyncio
 from dataclasses import dataclass
 from typing import Any
 
-from alpha_arena.agents.config import LlmAgentConfig, StrategyAgentConfig, parse_config
+import numpy as np
+
+from alpha_arena.agents.config import (
+    LlmAgentConfig,
+    PortfolioAgentConfig,
+    StrategyAgentConfig,
+    parse_config,
+)
 from alpha_arena.agents.context import account_context, build_context
 from alpha_arena.agents.llm.caller import CacheMode
 from alpha_arena.agents.llm.prompts import DEFAULT_PROMPT, default_template
 from alpha_arena.agents.llm.providers import create_provider, get_spec
 from alpha_arena.agents.llm.trader import LlmTrader, TraderOutcome, TraderSettings
+from alpha_arena.agents.portfolio import (
+    RegimePortfolio,
+    RegimePortfolioParams,
+    RunReturns,
+    Weights,
+    regime_scores,
+    regime_weights,
+)
 from alpha_arena.agents.strategy_agent import Sizing, StrategyAgent
 from alpha_arena.backtest.run import funding_per_bar, warmup_bars
 from alpha_arena.core.errors import InvalidInputError, NotFoundError
@@ -21,9 +36,10 @@ from alpha_arena.engine.participant import StepView
 from alpha_arena.marketdata.service import DataService
 from alpha_arena.services.context import AppContext
 from alpha_arena.storage.agent_store import AgentRecord, AgentStore, PromptStore
+from alpha_arena.storage.backtest_store import BacktestStore
 from alpha_arena.storage.llm_store import LlmCache, LlmCallStore
 from alpha_arena.strategies import registry
-from alpha_arena.strategies.base import StrategyInput
+from alpha_arena.strategies.base import Strategy, StrategyInput
 
 _NAME_CHARACTERS = set("abcdefghijklmnopqrstuvwxyz0123456789-_.")
 
@@ -62,8 +78,47 @@ def decide_once(
     config = parse_config(record.config)
     data = DataService(context.market, exchange)
     if isinstance(config, StrategyAgentConfig):
-        return AgentDecision(_strategy_decision(data, config, name, ts, symbols, capital))
+        strategy = registry.create(config.strategy, config.params)
+        sizing = Sizing(config.leverage, config.stop_loss, config.take_profit)
+        return AgentDecision(
+            _rule_decision(data, strategy, sizing, config.timeframe, name, ts, symbols, capital)
+        )
+    if isinstance(config, PortfolioAgentConfig):
+        weights = portfolio_weights(context, config.top_n, exchange)
+        portfolio = RegimePortfolio(RegimePortfolioParams(weights))
+        sizing = Sizing(config.leverage)
+        return AgentDecision(
+            _rule_decision(data, portfolio, sizing, config.timeframe, name, ts, symbols, capital)
+        )
     return _llm_decision(context, data, record, config, ts, symbols, capital, cache_mode)
+
+
+def portfolio_weights(context: AppContext, top_n: int, exchange: str) -> Weights:
+    """Regime weights learned from every stored single-symbol backtest."""
+    store = BacktestStore(context.engine)
+    data = DataService(context.market, exchange)
+    runs = []
+    for summary in store.recent(limit=1_000):
+        if len(summary.symbols) != 1 or summary.config.get("exchange", exchange) != exchange:
+            continue
+        rows = store.equity(summary.id)
+        if len(rows) < 3:
+            continue
+        step = timeframe_ms(summary.timeframe)
+        opens = np.array([row["ts"] for row in rows], dtype=np.int64) - step
+        candles = data.candles(summary.symbols[0], summary.timeframe, int(opens[0]),
+                               int(opens[-1]))  # fmt: skip
+        keep = np.isin(opens, candles.ts)
+        aligned = np.isin(candles.ts, opens)
+        equity = np.array([row["equity"] for row in rows], dtype=np.float64)[keep]
+        bars = candles.where(aligned)
+        runs.append(RunReturns(summary.strategy, equity, bars))
+    if not runs:
+        raise NotFoundError(
+            "the portfolio agent learns from stored backtests and there are none; "
+            "run some first, e.g. `arena backtest run --strategy ema_trend ...`"
+        )
+    return regime_weights(regime_scores(runs), top_n)
 
 
 def _llm_decision(
@@ -120,27 +175,27 @@ def _llm_decision(
     return AgentDecision(outcome.decision, outcome.prompt, outcome.valid, len(outcome.calls))
 
 
-def _strategy_decision(
+def _rule_decision(
     data: DataService,
-    config: StrategyAgentConfig,
+    strategy: Strategy,
+    sizing: Sizing,
+    timeframe: str,
     name: str,
     ts: int,
     symbols: list[str],
     capital: float,
 ) -> Decision:
-    strategy = registry.create(config.strategy, config.params)
-    step = timeframe_ms(config.timeframe)
+    step = timeframe_ms(timeframe)
     inputs = {}
     bars = {}
     for symbol in symbols:
-        candles = data.closed_candles(symbol, config.timeframe, ts, warmup_bars(strategy) + 1)
+        candles = data.closed_candles(symbol, timeframe, ts, warmup_bars(strategy) + 1)
         if len(candles) == 0:
-            raise NotFoundError(f"no {config.timeframe} bar of {symbol} had closed by then")
+            raise NotFoundError(f"no {timeframe} bar of {symbol} had closed by then")
         funding = data.funding(symbol, int(candles.ts[0]), ts)
         rates = funding_per_bar(candles, funding, step)
-        inputs[symbol] = StrategyInput(symbol, config.timeframe, candles, rates)
+        inputs[symbol] = StrategyInput(symbol, timeframe, candles, rates)
         bars[symbol] = len(candles) - 1
-    sizing = Sizing(config.leverage, config.stop_loss, config.take_profit)
     agent = StrategyAgent(name, strategy, inputs, sizing)
     view = StepView(0, ts, bars, capital, capital, {})
     decision = agent.decide(view)

@@ -141,3 +141,18 @@ def test_bad_agent_configurations_are_one_line(
     assert result.exit_code == 2, result.output
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and fragment in lines[0], result.stderr
+
+
+def test_the_portfolio_agent_learns_from_stored_backtests(llm: FakeLlmServer) -> None:
+    name = f"portfolio-{id(llm)}"
+    assert invoke("agent", "add", name, "--kind", "portfolio", "--set", "top_n=2").exit_code == 0
+    for strategy in ("ema_trend", "buy_and_hold", "momentum"):
+        ran = invoke("backtest", "run", "--strategy", strategy, "--symbol", "BTC/USDT:USDT",
+                     "--start", "2024-01-01", "--end", "2024-07-01", "--json")  # fmt: skip
+        assert ran.exit_code == 0, ran.output
+    outcome = decide(name)
+    actions = outcome["actions"]
+    assert isinstance(actions, list) and actions, outcome  # buy_and_hold scores in some regime
+    for action in actions:
+        assert str(action["justification"]).startswith("regime_portfolio: regime ")
+    assert llm.count == 0

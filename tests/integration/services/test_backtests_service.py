@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
+from alpha_arena.core.errors import NotFoundError
 from alpha_arena.core.time import DAY_MS
+from alpha_arena.services.agents import portfolio_weights
 from alpha_arena.services.backtests import compare_library
 from alpha_arena.services.context import AppContext
 from alpha_arena.services.sample import load_sample
@@ -32,3 +36,8 @@ def test_compare_library_runs_every_strategy_on_the_newest_year_ranked_by_return
     assert by_name["flat"].metrics.trade_count == 0
     assert by_name["buy_and_hold"].metrics.trade_count == 1
     assert by_name["buy_and_hold"].bars == 90 * 24
+
+
+def test_the_portfolio_needs_stored_backtests_and_says_so(context: AppContext) -> None:
+    with pytest.raises(NotFoundError, match="learns from stored backtests and there are none"):
+        portfolio_weights(context, top_n=2, exchange="binance")
