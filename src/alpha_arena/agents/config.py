@@ -53,7 +53,22 @@ class PortfolioAgentConfig(_Config):
     leverage: float = Field(default=1.0, gt=0, le=125)  # the global leverage cap
 
 
-AnyAgentConfig = StrategyAgentConfig | LlmAgentConfig | PortfolioAgentConfig
+class SelectorAgentConfig(_Config):
+    """A language model choosing a library strategy per coin from the market regime."""
+
+    kind: Literal["selector"] = "selector"
+    provider: str
+    model: str
+    strategies: list[str] = Field(
+        default_factory=lambda: [n for n in registry.names() if n != "flat"]
+    )
+    reselect_every: int = Field(default=24, ge=1, le=10_000)  # decision steps between choices
+    timeframe: str = "1h"
+    leverage: float = Field(default=1.0, gt=0, le=125)
+    temperature: float = Field(default=0.0, ge=0, le=2)
+
+
+AnyAgentConfig = StrategyAgentConfig | LlmAgentConfig | PortfolioAgentConfig | SelectorAgentConfig
 AgentConfig = Annotated[AnyAgentConfig, Field(discriminator="kind")]
 _ADAPTER: TypeAdapter[AnyAgentConfig] = TypeAdapter(AgentConfig)
 
@@ -68,8 +83,13 @@ def parse_config(values: dict[str, Any]) -> AnyAgentConfig:
         raise InvalidInputError(f"agent {where}: {first['msg']}") from None
     if isinstance(config, StrategyAgentConfig):
         registry.create(config.strategy, config.params)  # unknown strategy or bad params
-    elif isinstance(config, LlmAgentConfig) and config.provider not in PROVIDERS:
+    if isinstance(config, LlmAgentConfig | SelectorAgentConfig) and (
+        config.provider not in PROVIDERS
+    ):
         raise InvalidInputError(
             f"unknown LLM provider {config.provider!r}; accepted: {', '.join(PROVIDERS)}"
         )
+    if isinstance(config, SelectorAgentConfig):
+        for name in config.strategies:
+            registry.strategy_type(name)
     return config

@@ -11,11 +11,12 @@ import numpy as np
 from alpha_arena.agents.config import (
     LlmAgentConfig,
     PortfolioAgentConfig,
+    SelectorAgentConfig,
     StrategyAgentConfig,
     parse_config,
 )
 from alpha_arena.agents.context import account_context, build_context
-from alpha_arena.agents.llm.caller import CacheMode
+from alpha_arena.agents.llm.caller import CacheMode, CallSettings, LlmCaller
 from alpha_arena.agents.llm.prompts import DEFAULT_PROMPT, default_template
 from alpha_arena.agents.llm.providers import create_provider, get_spec
 from alpha_arena.agents.llm.trader import LlmTrader, TraderOutcome, TraderSettings
@@ -27,6 +28,7 @@ from alpha_arena.agents.portfolio import (
     regime_scores,
     regime_weights,
 )
+from alpha_arena.agents.selector import StrategySelector
 from alpha_arena.agents.strategy_agent import Sizing, StrategyAgent
 from alpha_arena.backtest.run import funding_per_bar, warmup_bars
 from alpha_arena.core.errors import InvalidInputError, NotFoundError
@@ -90,7 +92,75 @@ def decide_once(
         return AgentDecision(
             _rule_decision(data, portfolio, sizing, config.timeframe, name, ts, symbols, capital)
         )
+    if isinstance(config, SelectorAgentConfig):
+        return _selector_decision(context, data, record, config, ts, symbols, capital, cache_mode)
     return _llm_decision(context, data, record, config, ts, symbols, capital, cache_mode)
+
+
+def _selector_decision(
+    context: AppContext,
+    data: DataService,
+    record: AgentRecord,
+    config: SelectorAgentConfig,
+    ts: int,
+    symbols: list[str],
+    capital: float,
+    cache_mode: CacheMode,
+) -> AgentDecision:
+    strategies = {name: registry.create(name) for name in config.strategies}
+    warmup = max(warmup_bars(strategy) for strategy in strategies.values())
+    inputs, bars = _inputs(data, config.timeframe, ts, symbols, warmup)
+    spec = get_spec(config.provider)
+    settings = CallSettings(
+        config.provider, config.model, config.temperature, 500, spec.supports_json_mode
+    )
+
+    async def ask() -> tuple[Decision | None, bool, int]:
+        provider = None
+        if cache_mode is not CacheMode.READ:
+            provider = create_provider(
+                spec, base_url=context.settings.llm_base_url,
+                timeout_s=context.settings.llm_timeout_s,
+                max_retries=context.settings.llm_max_retries,
+            )  # fmt: skip
+        caller = LlmCaller(
+            settings, provider, LlmCache(context.engine), cache_mode, context.clock, record.id
+        )
+        selector = StrategySelector(
+            record.name, caller, strategies, inputs, Sizing(config.leverage), None,
+            config.reselect_every,
+        )  # fmt: skip
+        try:
+            decision = await selector.decide_async(StepView(0, ts, bars, capital, capital, {}))
+        finally:
+            if provider is not None:
+                await provider.aclose()
+        for call in selector.calls:
+            LlmCallStore(context.engine).record(call)
+        return decision, selector.invalid_outputs == 0, len(selector.calls)
+
+    decision, valid, calls = asyncio.run(ask())
+    if decision is None:
+        decision = Decision(ts, (), reasoning="every target is flat: hold")
+    return AgentDecision(decision, None, valid, calls)
+
+
+def _inputs(
+    data: DataService, timeframe: str, ts: int, symbols: list[str], warmup: int
+) -> tuple[dict[str, StrategyInput], dict[str, int]]:
+    """Each symbol's closed bars up to ``ts`` (with ``warmup`` before), as strategy input."""
+    step = timeframe_ms(timeframe)
+    inputs = {}
+    bars = {}
+    for symbol in symbols:
+        candles = data.closed_candles(symbol, timeframe, ts, warmup + 1)
+        if len(candles) == 0:
+            raise NotFoundError(f"no {timeframe} bar of {symbol} had closed by then")
+        funding = data.funding(symbol, int(candles.ts[0]), ts)
+        inputs[symbol] = StrategyInput(symbol, timeframe, candles, funding_per_bar(
+            candles, funding, step))  # fmt: skip
+        bars[symbol] = len(candles) - 1
+    return inputs, bars
 
 
 def portfolio_weights(context: AppContext, top_n: int, exchange: str) -> Weights:
@@ -185,17 +255,7 @@ def _rule_decision(
     symbols: list[str],
     capital: float,
 ) -> Decision:
-    step = timeframe_ms(timeframe)
-    inputs = {}
-    bars = {}
-    for symbol in symbols:
-        candles = data.closed_candles(symbol, timeframe, ts, warmup_bars(strategy) + 1)
-        if len(candles) == 0:
-            raise NotFoundError(f"no {timeframe} bar of {symbol} had closed by then")
-        funding = data.funding(symbol, int(candles.ts[0]), ts)
-        rates = funding_per_bar(candles, funding, step)
-        inputs[symbol] = StrategyInput(symbol, timeframe, candles, rates)
-        bars[symbol] = len(candles) - 1
+    inputs, bars = _inputs(data, timeframe, ts, symbols, warmup_bars(strategy))
     agent = StrategyAgent(name, strategy, inputs, sizing)
     view = StepView(0, ts, bars, capital, capital, {})
     decision = agent.decide(view)

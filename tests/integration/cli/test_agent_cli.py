@@ -156,3 +156,18 @@ def test_the_portfolio_agent_learns_from_stored_backtests(llm: FakeLlmServer) ->
     for action in actions:
         assert str(action["justification"]).startswith("regime_portfolio: regime ")
     assert llm.count == 0
+
+
+def test_the_strategy_selector_decides_through_its_chosen_strategy(llm: FakeLlmServer) -> None:
+    name = f"selector-{id(llm)}"
+    added = invoke("agent", "add", name, "--kind", "selector", "--provider", "openai",
+                   "--model", "gpt-selector")  # fmt: skip
+    assert added.exit_code == 0, added.output
+    llm.reply(json.dumps({"reasoning": "trend", "selections": {"BTC": "buy_and_hold"}}))
+    outcome = decide(name, "--llm-cache", "off")
+    assert outcome["valid"] is True and outcome["llm_calls"] == 1
+    [action] = outcome["actions"]  # type: ignore[misc]
+    assert action["signal"] == "buy_to_enter"
+    assert action["justification"] == "selector chose buy_and_hold: target +1.00"
+    system = llm.received[-1].body["messages"][0]["content"]
+    assert "ema_trend" in system and "flat: stay out of the market" in system
