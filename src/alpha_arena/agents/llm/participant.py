@@ -6,6 +6,8 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 
+import numpy as np
+
 from alpha_arena.agents.context import DecisionContext, account_context, build_context
 from alpha_arena.agents.llm.trader import LlmTrader
 from alpha_arena.core.errors import AgentError
@@ -36,6 +38,7 @@ class LlmParticipant:
         self._timeframe = timeframe
         self.calls: list[LlmCall] = []  # the audit trail, for the caller to store
         self.invalid_outputs = 0
+        self._equity_seen: list[float] = []  # at each decision, for the Sharpe ratio so far
 
     @property
     def name(self) -> str:
@@ -60,7 +63,20 @@ class LlmParticipant:
     def _context(self, view: StepView) -> DecisionContext:
         held = list(view.positions)
         marks = {s: p.last for s, p in self._data.latest_prices(held, view.ts).items() if p.last}
+        self._equity_seen.append(view.equity)
         account = account_context(
-            self._initial_capital, view.equity, view.cash, view.positions, marks, self._fee_rate
-        )
+            self._initial_capital, view.equity, view.cash, view.positions, marks,
+            self._fee_rate, sharpe_so_far(self._equity_seen),
+        )  # fmt: skip
         return build_context(self._data, self._symbols, view.ts, account, self._timeframe)
+
+
+def sharpe_so_far(equity: Sequence[float]) -> float | None:
+    """Mean over standard deviation of the returns between decisions (not annualized); None
+    until there are three decisions or while the returns do not vary."""
+    if len(equity) < 3:
+        return None
+    values = np.asarray(equity, dtype=np.float64)
+    returns = np.diff(values) / values[:-1]
+    spread = float(returns.std(ddof=1))
+    return float(returns.mean()) / spread if spread > 0 else None
