@@ -18,7 +18,7 @@ from alpha_arena.agents.config import (
 from alpha_arena.agents.context import account_context, build_context
 from alpha_arena.agents.llm.caller import CacheMode, CallSettings, LlmCaller
 from alpha_arena.agents.llm.prompts import DEFAULT_PROMPT, default_template
-from alpha_arena.agents.llm.providers import create_provider, get_spec
+from alpha_arena.agents.llm.providers import ProviderSpec, SdkProvider, create_provider, get_spec
 from alpha_arena.agents.llm.trader import LlmTrader, TraderOutcome, TraderSettings
 from alpha_arena.agents.portfolio import (
     RegimePortfolio,
@@ -116,13 +116,7 @@ def _selector_decision(
     )
 
     async def ask() -> tuple[Decision | None, bool, int]:
-        provider = None
-        if cache_mode is not CacheMode.READ:
-            provider = create_provider(
-                spec, base_url=context.settings.llm_base_url,
-                timeout_s=context.settings.llm_timeout_s,
-                max_retries=context.settings.llm_max_retries,
-            )  # fmt: skip
+        provider = _provider(context, spec, cache_mode)
         caller = LlmCaller(
             settings, provider, LlmCache(context.engine), cache_mode, context.clock, record.id
         )
@@ -143,6 +137,17 @@ def _selector_decision(
     if decision is None:
         decision = Decision(ts, (), reasoning="every target is flat: hold")
     return AgentDecision(decision, None, valid, calls)
+
+
+def _provider(context: AppContext, spec: ProviderSpec, cache_mode: CacheMode) -> SdkProvider | None:
+    """The model client, as configured; none when answers may come only from the cache."""
+    if cache_mode is CacheMode.READ:
+        return None
+    settings = context.settings
+    return create_provider(
+        spec, base_url=settings.llm_base_url, timeout_s=settings.llm_timeout_s,
+        max_retries=settings.llm_max_retries,
+    )  # fmt: skip
 
 
 def _inputs(
@@ -222,13 +227,7 @@ def _llm_decision(
     )  # fmt: skip
 
     async def ask() -> TraderOutcome:
-        provider = None
-        if cache_mode is not CacheMode.READ:
-            provider = create_provider(
-                spec, base_url=context.settings.llm_base_url,
-                timeout_s=context.settings.llm_timeout_s,
-                max_retries=context.settings.llm_max_retries,
-            )  # fmt: skip
+        provider = _provider(context, spec, cache_mode)
         trader = LlmTrader(
             settings, provider, LlmCache(context.engine), cache_mode, context.clock, record.id
         )
