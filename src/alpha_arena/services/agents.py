@@ -32,7 +32,7 @@ from alpha_arena.agents.selector import StrategySelector
 from alpha_arena.agents.strategy_agent import Sizing, StrategyAgent
 from alpha_arena.backtest.run import funding_per_bar, warmup_bars
 from alpha_arena.core.errors import InvalidInputError, NotFoundError
-from alpha_arena.core.time import timeframe_ms
+from alpha_arena.core.time import timeframe_ms, to_iso
 from alpha_arena.domain.decisions import Decision
 from alpha_arena.engine.participant import StepView
 from alpha_arena.marketdata.service import DataService
@@ -86,7 +86,7 @@ def decide_once(
             _rule_decision(data, strategy, sizing, config.timeframe, name, ts, symbols, capital)
         )
     if isinstance(config, PortfolioAgentConfig):
-        weights = portfolio_weights(context, config.top_n, exchange)
+        weights = portfolio_weights(context, config.top_n, exchange, as_of=ts)
         portfolio = RegimePortfolio(RegimePortfolioParams(weights))
         sizing = Sizing(config.leverage)
         return AgentDecision(
@@ -168,13 +168,18 @@ def _inputs(
     return inputs, bars
 
 
-def portfolio_weights(context: AppContext, top_n: int, exchange: str) -> Weights:
-    """Regime weights learned from every stored single-symbol backtest."""
+def portfolio_weights(
+    context: AppContext, top_n: int, exchange: str, as_of: int | None = None
+) -> Weights:
+    """Regime weights learned from the stored single-symbol backtests that had ended by
+    ``as_of``: a backtest of a later window would hand the agent hindsight."""
     store = BacktestStore(context.engine)
     data = DataService(context.market, exchange)
     runs = []
     for summary in store.recent(limit=1_000):
         if len(summary.symbols) != 1 or summary.config.get("exchange", exchange) != exchange:
+            continue
+        if as_of is not None and summary.ts_end > as_of:
             continue
         rows = store.equity(summary.id)
         if len(rows) < 3:
@@ -190,8 +195,9 @@ def portfolio_weights(context: AppContext, top_n: int, exchange: str) -> Weights
         runs.append(RunReturns(summary.strategy, equity, bars))
     if not runs:
         raise NotFoundError(
-            "the portfolio agent learns from stored backtests and there are none; "
-            "run some first, e.g. `arena backtest run --strategy ema_trend ...`"
+            "the portfolio agent learns from stored backtests and there are none"
+            + ("" if as_of is None else f" that ended by {to_iso(as_of)}")
+            + "; run some first, e.g. `arena backtest run --strategy ema_trend ...`"
         )
     return regime_weights(regime_scores(runs), top_n)
 

@@ -6,10 +6,11 @@ from pathlib import Path
 
 import pytest
 
+from alpha_arena.backtest.run import BacktestConfig
 from alpha_arena.core.errors import NotFoundError
-from alpha_arena.core.time import DAY_MS
+from alpha_arena.core.time import DAY_MS, parse_ts
 from alpha_arena.services.agents import portfolio_weights
-from alpha_arena.services.backtests import compare_library
+from alpha_arena.services.backtests import compare_library, run
 from alpha_arena.services.context import AppContext
 from alpha_arena.services.sample import load_sample
 from alpha_arena.strategies import registry
@@ -41,3 +42,16 @@ def test_compare_library_runs_every_strategy_on_the_newest_year_ranked_by_return
 def test_the_portfolio_needs_stored_backtests_and_says_so(context: AppContext) -> None:
     with pytest.raises(NotFoundError, match="learns from stored backtests and there are none"):
         portfolio_weights(context, top_n=2, exchange="binance")
+
+
+def test_the_portfolio_ignores_backtests_that_end_after_the_decision(
+    context: AppContext, tmp_path: Path
+) -> None:
+    load_sample(context, sample_subset(tmp_path / "sample", FILES))
+    config = BacktestConfig(
+        "buy_and_hold", ("BTC/USDT:USDT",), "1h", parse_ts("2024-01-01"), parse_ts("2024-03-01")
+    )
+    run(context, config)
+    assert portfolio_weights(context, 2, "binance", as_of=parse_ts("2024-06-01"))
+    with pytest.raises(NotFoundError, match="that ended by 2024-02-01"):
+        portfolio_weights(context, 2, "binance", as_of=parse_ts("2024-02-01"))
