@@ -72,6 +72,39 @@ def _params(values: list[str]) -> tuple[tuple[str, str], ...]:
     return tuple(parsed)
 
 
+def _config(
+    strategy: str,
+    symbols: str,
+    timeframe: str,
+    start: str,
+    end: str,
+    capital: float,
+    fee_rate: float | None,
+    slippage_bps: float,
+    leverage: float,
+    params: list[str],
+    exchange: str,
+    stop_loss: float | None = None,
+    take_profit: float | None = None,
+) -> BacktestConfig:
+    """The backtest configuration from the command-line options shared by run and sweep."""
+    return BacktestConfig(
+        strategy=strategy,
+        symbols=tuple(s.strip() for s in symbols.split(",") if s.strip()),
+        timeframe=timeframe,
+        ts_start=parse_ts(start),
+        ts_end=parse_ts(end),
+        capital=capital,
+        fee_rate=fee_rate,
+        slippage_bps=slippage_bps,
+        leverage=leverage,
+        stop_loss=stop_loss,
+        take_profit=take_profit,
+        params=_params(params),
+        exchange=exchange,
+    )
+
+
 @contextmanager
 def _progress(label: str, unit: str, hidden: bool) -> Iterator[Callable[[int, int], None]]:
     """A progress bar on stderr (none with --json); yields the callback that advances it."""
@@ -122,21 +155,10 @@ def run_command(
     as_json: bool = JsonOption,
 ) -> None:
     """Backtest a library strategy on the stored data, print its metrics and store the run."""
-    config = BacktestConfig(
-        strategy=strategy,
-        symbols=tuple(s.strip() for s in symbol.split(",") if s.strip()),
-        timeframe=timeframe,
-        ts_start=parse_ts(start),
-        ts_end=parse_ts(end),
-        capital=capital,
-        fee_rate=fee_rate,
-        slippage_bps=slippage_bps,
-        leverage=leverage,
-        stop_loss=stop_loss,
-        take_profit=take_profit,
-        params=_params(param),
-        exchange=exchange,
-    )
+    config = _config(
+        strategy, symbol, timeframe, start, end, capital, fee_rate, slippage_bps, leverage,
+        param, exchange, stop_loss=stop_loss, take_profit=take_profit,
+    )  # fmt: skip
     with app_context() as context, _progress("backtest", "bars", as_json) as advance:
         run_id, result = backtests.run(context, config, advance)
     metrics = result.metrics.as_dict()
@@ -174,19 +196,10 @@ def sweep_command(
     as_json: bool = JsonOption,
 ) -> None:
     """Run a strategy over a parameter grid and print the combinations ranked."""
-    base = BacktestConfig(
-        strategy=strategy,
-        symbols=tuple(s.strip() for s in symbol.split(",") if s.strip()),
-        timeframe=timeframe,
-        ts_start=parse_ts(start),
-        ts_end=parse_ts(end),
-        capital=capital,
-        fee_rate=fee_rate,
-        slippage_bps=slippage_bps,
-        leverage=leverage,
-        params=_params(param),
-        exchange=exchange,
-    )
+    base = _config(
+        strategy, symbol, timeframe, start, end, capital, fee_rate, slippage_bps, leverage,
+        param, exchange,
+    )  # fmt: skip
     grid_values = parse_grid(grid)
     with app_context() as context, _progress("sweep", "runs", as_json) as advance:
         result = backtests.sweep(context, base, grid_values, jobs, rank_by, advance)
