@@ -110,7 +110,8 @@ def _progress(label: str, unit: str, hidden: bool) -> Iterator[Callable[[int, in
     """A progress bar on stderr (none with --json); yields the callback that advances it."""
     progress = Progress(
         TextColumn(label), BarColumn(), TextColumn(f"{{task.completed:,}}/{{task.total:,}} {unit}"),
-        TimeElapsedColumn(), console=error_console, transient=True, disable=hidden,
+        TimeElapsedColumn(), console=error_console, transient=True,
+        disable=hidden or not error_console.is_terminal,  # no bars in logs and pipes
     )  # fmt: skip
     with progress:
         task = progress.add_task(label, total=0)

@@ -86,6 +86,8 @@ def _progress_bar(enabled: bool) -> Iterator[ProgressCallback | None]:
     tasks: dict[tuple[str, str, str | None], TaskID] = {}
 
     def update(event: IngestionProgress) -> None:
+        if not tasks:
+            bar.start()  # only once there is progress: an early error stays a single line
         key = (event.symbol, event.dataset, event.timeframe)
         if key not in tasks:
             label = f"{event.symbol} {event.timeframe or event.dataset}"
@@ -94,8 +96,11 @@ def _progress_bar(enabled: bool) -> Iterator[ProgressCallback | None]:
         done = min(max(event.ts_done - event.ts_from, 0), max(event.ts_to - event.ts_from, 1))
         bar.update(tasks[key], completed=done, rows=event.inserted)
 
-    with bar:
+    try:
         yield update
+    finally:
+        if tasks:
+            bar.stop()
 
 
 def _as_json(report: IngestionReport) -> dict[str, object]:
