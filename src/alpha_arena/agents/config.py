@@ -24,6 +24,7 @@ class StrategyAgentConfig(_Config):
     kind: Literal["strategy"] = "strategy"
     strategy: str
     params: dict[str, str] = Field(default_factory=dict)
+    symbols: list[str] | None = None  # None: every symbol it is given (a season's symbols)
     timeframe: str = "1h"
     leverage: float = Field(default=1.0, gt=0, le=125)
     stop_loss: float | None = Field(default=None, gt=0, lt=1)

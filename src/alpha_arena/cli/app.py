@@ -10,6 +10,7 @@ from alpha_arena.cli.backtest import backtest_app
 from alpha_arena.cli.data import data_app
 from alpha_arena.cli.db import db_app
 from alpha_arena.cli.demo import demo
+from alpha_arena.cli.season import season_app
 from alpha_arena.cli.strategies import strategies_app
 
 app = typer.Typer(
@@ -25,6 +26,7 @@ app.add_typer(backtest_app, name="backtest")
 app.add_typer(strategies_app, name="strategies")
 app.add_typer(agent_app, name="agent")
 app.add_typer(prompt_app, name="prompt")
+app.add_typer(season_app, name="season")
 app.command("demo")(demo)
 
 

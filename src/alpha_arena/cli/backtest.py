@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import typer
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from alpha_arena.backtest.run import BacktestConfig
 from alpha_arena.backtest.sweep import parse_grid
-from alpha_arena.cli.common import app_context, console, error_console, one_line_errors, print_json
+from alpha_arena.cli.common import (
+    app_context,
+    console,
+    one_line_errors,
+    print_json,
+    progress_bar,
+)
 from alpha_arena.core.errors import InvalidInputError
 from alpha_arena.core.time import parse_ts, to_iso
 from alpha_arena.services import backtests
@@ -105,23 +108,6 @@ def _config(
     )
 
 
-@contextmanager
-def _progress(label: str, unit: str, hidden: bool) -> Iterator[Callable[[int, int], None]]:
-    """A progress bar on stderr (none with --json); yields the callback that advances it."""
-    progress = Progress(
-        TextColumn(label), BarColumn(), TextColumn(f"{{task.completed:,}}/{{task.total:,}} {unit}"),
-        TimeElapsedColumn(), console=error_console, transient=True,
-        disable=hidden or not error_console.is_terminal,  # no bars in logs and pipes
-    )  # fmt: skip
-    with progress:
-        task = progress.add_task(label, total=0)
-
-        def advance(done: int, total: int) -> None:
-            progress.update(task, completed=done, total=total)
-
-        yield advance
-
-
 def _metrics_table(title: str, metrics: dict[str, Any]) -> Table:
     table = Table("metric", "value", title=title)
     for key, label, kind in _METRICS:
@@ -160,7 +146,7 @@ def run_command(
         strategy, symbol, timeframe, start, end, capital, fee_rate, slippage_bps, leverage,
         param, exchange, stop_loss=stop_loss, take_profit=take_profit,
     )  # fmt: skip
-    with app_context() as context, _progress("backtest", "bars", as_json) as advance:
+    with app_context() as context, progress_bar("backtest", "bars", as_json) as advance:
         run_id, result = backtests.run(context, config, advance)
     metrics = result.metrics.as_dict()
     if as_json:
@@ -202,7 +188,7 @@ def sweep_command(
         param, exchange,
     )  # fmt: skip
     grid_values = parse_grid(grid)
-    with app_context() as context, _progress("sweep", "runs", as_json) as advance:
+    with app_context() as context, progress_bar("sweep", "runs", as_json) as advance:
         result = backtests.sweep(context, base, grid_values, jobs, rank_by, advance)
     if as_json:
         print_json({

@@ -13,6 +13,7 @@ from typing import Any, ParamSpec, TypeVar
 import typer
 from pydantic import ValidationError
 from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from alpha_arena.core.errors import ArenaError
 from alpha_arena.core.settings import Settings
@@ -76,3 +77,20 @@ def app_context() -> Iterator[AppContext]:
 
 def print_json(payload: Any) -> None:
     sys.stdout.write(json.dumps(payload, indent=2) + "\n")
+
+
+@contextmanager
+def progress_bar(label: str, unit: str, hidden: bool) -> Iterator[Callable[[int, int], None]]:
+    """A progress bar on stderr (none with --json); yields the callback that advances it."""
+    progress = Progress(
+        TextColumn(label), BarColumn(), TextColumn(f"{{task.completed:,}}/{{task.total:,}} {unit}"),
+        TimeElapsedColumn(), console=error_console, transient=True,
+        disable=hidden or not error_console.is_terminal,  # no bars in logs and pipes
+    )  # fmt: skip
+    with progress:
+        task = progress.add_task(label, total=0)
+
+        def advance(done: int, total: int) -> None:
+            progress.update(task, completed=done, total=total)
+
+        yield advance

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import math
+import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -49,6 +50,7 @@ class Entrant:
     decides_at: set[int] | None = None  # None: at every step of the cadence
     appenders: tuple[Callable[[Any], None], ...] = ()  # the ledger's per-step columns
     asynchronous: bool = False  # asked through decide_async, together with the others
+    active: bool = True  # False: frozen (eliminated from a season), asked for nothing more
 
     def __post_init__(self) -> None:
         self.asynchronous = isinstance(self.participant, AsyncParticipant)
@@ -70,10 +72,13 @@ class TradingEngine:
         decision_every: int = 1,
         fast_forward: bool = True,
         decision_timeout_s: float | None = None,
+        elimination_equity: float | None = None,
     ) -> None:
         """``fast_forward=False`` steps every bar even through quiet spans (see
         ``engine.quiet``); the ledger is the same either way, only slower.
-        ``decision_timeout_s`` bounds how long an asynchronous participant may think per step."""
+        ``decision_timeout_s`` bounds how long an asynchronous participant may think per step.
+        ``elimination_equity``: an account whose equity falls to it at a step's close is
+        eliminated there: its orders are canceled, its positions closed, and it decides no more."""
         if decision_every < 1:
             raise ValueError("decision_every must be at least 1")
         self._feed = feed
@@ -82,6 +87,7 @@ class TradingEngine:
         self._clock = clock
         self._decision_every = decision_every
         self._decision_timeout_s = decision_timeout_s
+        self._elimination_equity = elimination_equity
         self._event_loop: asyncio.AbstractEventLoop | None = None
         self.entrants = [
             Entrant(participant, venue, Ledger(participant.name)) for participant, venue in entrants
@@ -104,10 +110,22 @@ class TradingEngine:
                 accounts.append(Account(entrant.venue, sorted(steps.tolist())))
         # Quiet spans can be skipped only when every participant announced its decision steps.
         everyone_known = (
-            fast_forward and decision_every == 1 and len(accounts) == len(self.entrants)
+            fast_forward
+            and decision_every == 1
+            and len(accounts) == len(self.entrants)
+            and elimination_equity is None
         )
         self._accounts = accounts if everyone_known else None
         self._check_from = 0
+
+    @property
+    def timeline(self) -> list[int]:
+        """The open time of each step's bars; step k closes at ``timeline[k] + step_ms``."""
+        return self._timeline
+
+    @property
+    def step_ms(self) -> int:
+        return self._step_ms
 
     def run(self, progress: StepCallback | None = None) -> dict[str, Ledger]:
         """Step through the whole feed; return each participant's ledger."""
@@ -190,11 +208,12 @@ class TradingEngine:
             deciding = [
                 entrant
                 for entrant in entrants
-                if entrant.decides_at is None or step in entrant.decides_at
+                if entrant.active and (entrant.decides_at is None or step in entrant.decides_at)
             ]
             if deciding:
-                for entrant, decision in self._ask(deciding, step, ts_close, bars):
+                for entrant, decision, latency_ms in self._ask(deciding, step, ts_close, bars):
                     if decision is not None:
+                        entrant.ledger.decision_latency_ms.append(latency_ms)
                         self._apply(entrant, decision, ts_close)
         for entrant in entrants:
             self._record(entrant, ts_close)
@@ -218,38 +237,45 @@ class TradingEngine:
 
     def _ask(
         self, deciding: list[Entrant], step: int, ts: int, bars: dict[str, int]
-    ) -> list[tuple[Entrant, Decision | None]]:
-        """Every deciding participant's decision. Asynchronous ones (LLM agents) are asked
-        together, each within the decision deadline; a missed deadline is a recorded hold."""
-        answers: list[tuple[Entrant, Decision | None]] = []
+    ) -> list[tuple[Entrant, Decision | None, float]]:
+        """Every deciding participant's decision and how long it took (ms). Asynchronous ones
+        (LLM agents) are asked together, each within the decision deadline; a missed deadline
+        is a recorded hold."""
+        answers: list[tuple[Entrant, Decision | None, float]] = []
         waiting: list[Entrant] = []
         for entrant in deciding:
             if entrant.asynchronous:
                 waiting.append(entrant)
             else:
-                answers.append(
-                    (entrant, entrant.participant.decide(self._view(entrant, step, ts, bars)))
-                )
+                view = self._view(entrant, step, ts, bars)
+                started = time.perf_counter()
+                decision = entrant.participant.decide(view)
+                answers.append((entrant, decision, (time.perf_counter() - started) * 1000))
         if waiting:
             views = [self._view(entrant, step, ts, bars) for entrant in waiting]
             results = self.loop.run_until_complete(self._gather(waiting, views, ts))
-            answers += list(zip(waiting, results, strict=True))
+            answers += [
+                (entrant, decision, latency)
+                for entrant, (decision, latency) in zip(waiting, results, strict=True)
+            ]
         return answers
 
     async def _gather(
         self, waiting: list[Entrant], views: list[StepView], ts: int
-    ) -> list[Decision | None]:
-        async def one(entrant: Entrant, view: StepView) -> Decision | None:
+    ) -> list[tuple[Decision | None, float]]:
+        async def one(entrant: Entrant, view: StepView) -> tuple[Decision | None, float]:
             participant = entrant.participant
             assert isinstance(participant, AsyncParticipant)
+            started = time.perf_counter()
             try:
-                return await asyncio.wait_for(
+                decision = await asyncio.wait_for(
                     participant.decide_async(view), self._decision_timeout_s
                 )
             except TimeoutError:
-                return Decision(
+                decision = Decision(
                     ts, (), reasoning=f"missed the {self._decision_timeout_s:g} s deadline: hold"
                 )
+            return decision, (time.perf_counter() - started) * 1000
 
         return list(await asyncio.gather(*(one(e, v) for e, v in zip(waiting, views, strict=True))))
 
@@ -383,6 +409,12 @@ class TradingEngine:
         venue = entrant.venue
         ledger = entrant.ledger
         equity, gross, cash, news = venue.valuation()
+        floor = self._elimination_equity
+        if floor is not None and entrant.active and equity <= floor:
+            venue.close_all(ts, "elimination")
+            entrant.active = False
+            ledger.eliminated_at = ts
+            equity, gross, cash, news = venue.valuation()
         day = ts // _DAY_MS
         if day != entrant.day:  # the daily loss limit counts from each UTC day's first equity
             entrant.day, entrant.day_start_equity, entrant.day_low_equity = day, equity, equity

@@ -29,8 +29,10 @@ class Ledger:
     cash: list[float] = field(default_factory=list)
     exposure: list[float] = field(default_factory=list)  # gross notional / equity
     decisions: list[Decision] = field(default_factory=list)
+    decision_latency_ms: list[float] = field(default_factory=list)  # one per decision
     orders: dict[str, Order] = field(default_factory=dict)  # as submitted, by client order id
     order_events: list[OrderEvent] = field(default_factory=list)
     fills: list[Fill] = field(default_factory=list)
     risk_events: list[RiskEvent] = field(default_factory=list)
     funding: list[tuple[int, str, float]] = field(default_factory=list)  # ts, symbol, amount
+    eliminated_at: int | None = None  # the step close at which the account was eliminated

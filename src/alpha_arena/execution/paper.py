@@ -118,6 +118,23 @@ class PaperVenue:
     def cancel(self, client_order_id: str, ts: int, reason: str = "") -> None:
         self._cancel(client_order_id, ts, reason)
 
+    def close_all(self, ts: int, reason: str) -> None:
+        """Cancel every open order and close every position at once at its mark (a taker fill
+        with slippage): how an eliminated account is frozen."""
+        for client_order_id in list(self._orders):
+            self._cancel(client_order_id, ts, reason)
+        for symbol, position in list(self._positions.items()):
+            side = Side.SELL if position.quantity > 0 else Side.BUY
+            order = Order(
+                f"{reason}-{symbol}-{ts}", symbol, side, OrderType.MARKET, position.size, ts,
+                reduce_only=True, leverage=position.leverage, tag=reason,
+            )  # fmt: skip
+            self._submitted.append(order)
+            accepted, event = order.apply(OrderAction.ACCEPT, ts)
+            self._events.append(event)
+            self._orders[accepted.client_order_id] = accepted
+            self._fill_market(accepted, self._marks[symbol], ts)
+
     def open_orders(self, symbol: str | None = None) -> list[Order]:
         return [o for o in self._orders.values() if symbol is None or o.symbol == symbol]
 

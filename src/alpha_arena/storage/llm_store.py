@@ -6,7 +6,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Engine, case, func, insert, select
+from sqlalchemy import Connection, Engine, case, func, insert, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -33,38 +33,14 @@ class LlmCallStore:
 
     def record(self, call: LlmCall) -> int:
         with self._engine.begin() as connection:
-            result = connection.execute(
-                insert(LlmCallRow)
-                .values(
-                    agent_id=call.agent_id,
-                    prompt_version_id=call.prompt_version_id,
-                    ts=call.ts,
-                    provider=call.provider,
-                    model=call.model,
-                    parameters=json.dumps(call.parameters, sort_keys=True),
-                    request_hash=call.request_hash,
-                    request=json.dumps(call.messages),
-                    raw_response=call.raw_response,
-                    parsed_decision=(
-                        None if call.parsed_decision is None else json.dumps(call.parsed_decision)
-                    ),
-                    error=call.error,
-                    input_tokens=call.input_tokens,
-                    output_tokens=call.output_tokens,
-                    latency_ms=call.latency_ms,
-                    cost_usd=call.cost_usd,
-                    cached=call.cached,
-                )
-                .returning(LlmCallRow.id)
-            )
-            return int(result.scalar_one())
+            return insert_call(connection, call)
 
     def calls(self, agent_id: int | None = None, limit: int = 100) -> list[LlmCall]:
         query = select(LlmCallRow).order_by(LlmCallRow.id.desc()).limit(limit)
         if agent_id is not None:
             query = query.where(LlmCallRow.agent_id == agent_id)
         with self._engine.connect() as connection:
-            return [_call(row) for row in connection.execute(query)]
+            return [call_from_row(row) for row in connection.execute(query)]
 
     def stats(self) -> list[CallStats]:
         """Totals per agent; an output that failed to parse counts as invalid."""
@@ -121,7 +97,36 @@ class LlmCache:
             connection.execute(statement)
 
 
-def _call(row: Any) -> LlmCall:
+def insert_call(connection: Connection, call: LlmCall) -> int:
+    """Store ``call`` inside the caller's transaction; return its id."""
+    result = connection.execute(
+        insert(LlmCallRow)
+        .values(
+            agent_id=call.agent_id,
+            prompt_version_id=call.prompt_version_id,
+            ts=call.ts,
+            provider=call.provider,
+            model=call.model,
+            parameters=json.dumps(call.parameters, sort_keys=True),
+            request_hash=call.request_hash,
+            request=json.dumps(call.messages),
+            raw_response=call.raw_response,
+            parsed_decision=(
+                None if call.parsed_decision is None else json.dumps(call.parsed_decision)
+            ),
+            error=call.error,
+            input_tokens=call.input_tokens,
+            output_tokens=call.output_tokens,
+            latency_ms=call.latency_ms,
+            cost_usd=call.cost_usd,
+            cached=call.cached,
+        )
+        .returning(LlmCallRow.id)
+    )
+    return int(result.scalar_one())
+
+
+def call_from_row(row: Any) -> LlmCall:
     return LlmCall(
         ts=row.ts,
         provider=row.provider,

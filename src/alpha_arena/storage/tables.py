@@ -328,3 +328,172 @@ class LlmCacheRow(Base):
     model: Mapped[str] = mapped_column(String(128))
     response: Mapped[str] = mapped_column(Text)  # JSON: text, reasoning, tokens, raw
     ts_created: Mapped[int] = mapped_column(BigInteger)
+
+
+# -- seasons -----------------------------------------------------------------------------------
+
+
+class SeasonRow(Base):
+    """A competition: its configuration as JSON, its lifecycle status, and how many ticks the
+    runner has committed (the resume point after a crash)."""
+
+    __tablename__ = "seasons"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(128))
+    mode: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16))
+    timeframe: Mapped[str] = mapped_column(String(8))
+    ts_start: Mapped[int] = mapped_column(BigInteger)
+    ts_end: Mapped[int] = mapped_column(BigInteger)
+    config: Mapped[str] = mapped_column(Text)  # JSON
+    ticks_done: Mapped[int] = mapped_column(Integer, default=0)
+    ts_last_tick: Mapped[int | None] = mapped_column(BigInteger)
+    message: Mapped[str] = mapped_column(Text, default="")  # why it last stopped, one line
+    ts_created: Mapped[int] = mapped_column(BigInteger)
+    ts_updated: Mapped[int] = mapped_column(BigInteger)
+
+
+class SeasonEntryRow(Base):
+    """A participant's isolated account in one season, with its agent configuration pinned
+    at creation (editing the agent later does not change a season)."""
+
+    __tablename__ = "season_entries"
+    __table_args__ = (UniqueConstraint("season_id", "name"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    season_id: Mapped[int] = mapped_column(ForeignKey("seasons.id", ondelete="CASCADE"))
+    agent_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id", ondelete="SET NULL"))
+    name: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(24))
+    config: Mapped[str] = mapped_column(Text)  # JSON, pinned
+    fingerprint: Mapped[str] = mapped_column(String(16))
+    baseline: Mapped[bool] = mapped_column(Boolean, default=False)
+    status: Mapped[str] = mapped_column(String(16))
+    equity: Mapped[float] = mapped_column(Money)
+    cash: Mapped[float] = mapped_column(Money)
+    ts_eliminated: Mapped[int | None] = mapped_column(BigInteger)
+
+
+def _entry_fk() -> Mapped[int]:
+    return mapped_column(ForeignKey("season_entries.id", ondelete="CASCADE"), primary_key=True)
+
+
+class SeasonEquityRow(Base):
+    __tablename__ = "season_equity"
+
+    entry_id: Mapped[int] = _entry_fk()
+    tick: Mapped[int] = mapped_column(Integer, primary_key=True)
+    ts: Mapped[int] = mapped_column(BigInteger)
+    equity: Mapped[float] = mapped_column(Double)
+    cash: Mapped[float] = mapped_column(Double)
+    exposure: Mapped[float] = mapped_column(Double)
+
+
+class SeasonDecisionRow(Base):
+    __tablename__ = "season_decisions"
+
+    entry_id: Mapped[int] = _entry_fk()
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True)
+    tick: Mapped[int] = mapped_column(Integer)
+    ts: Mapped[int] = mapped_column(BigInteger)
+    actions: Mapped[str] = mapped_column(Text)  # JSON
+    reasoning: Mapped[str] = mapped_column(Text)
+    latency_ms: Mapped[float] = mapped_column(Double)
+
+
+class SeasonOrderRow(Base):
+    """An order as submitted; its lifecycle is in ``season_order_events``."""
+
+    __tablename__ = "season_orders"
+
+    entry_id: Mapped[int] = _entry_fk()
+    client_order_id: Mapped[str] = mapped_column(String(96), primary_key=True)
+    tick: Mapped[int] = mapped_column(Integer)
+    symbol: Mapped[str] = mapped_column(String(64))
+    side: Mapped[str] = mapped_column(String(8))
+    type: Mapped[str] = mapped_column(String(24))
+    quantity: Mapped[float] = mapped_column(Double)
+    price: Mapped[float | None] = mapped_column(Double)
+    trigger_price: Mapped[float | None] = mapped_column(Double)
+    reduce_only: Mapped[bool] = mapped_column(Boolean)
+    leverage: Mapped[float] = mapped_column(Double)
+    tag: Mapped[str] = mapped_column(String(32))
+    ts_created: Mapped[int] = mapped_column(BigInteger)
+
+
+class SeasonOrderEventRow(Base):
+    __tablename__ = "season_order_events"
+
+    entry_id: Mapped[int] = _entry_fk()
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True)
+    tick: Mapped[int] = mapped_column(Integer)
+    client_order_id: Mapped[str] = mapped_column(String(96))
+    ts: Mapped[int] = mapped_column(BigInteger)
+    action: Mapped[str] = mapped_column(String(16))
+    status_from: Mapped[str] = mapped_column(String(24))
+    status_to: Mapped[str] = mapped_column(String(24))
+    quantity: Mapped[float] = mapped_column(Double)
+    price: Mapped[float] = mapped_column(Double)
+    reason: Mapped[str] = mapped_column(Text)
+
+
+class SeasonFillRow(Base):
+    __tablename__ = "season_fills"
+
+    entry_id: Mapped[int] = _entry_fk()
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True)
+    tick: Mapped[int] = mapped_column(Integer)
+    client_order_id: Mapped[str] = mapped_column(String(96))
+    symbol: Mapped[str] = mapped_column(String(64))
+    side: Mapped[str] = mapped_column(String(8))
+    quantity: Mapped[float] = mapped_column(Double)
+    price: Mapped[float] = mapped_column(Double)
+    fee: Mapped[float] = mapped_column(Double)
+    liquidity: Mapped[str] = mapped_column(String(8))
+    ts: Mapped[int] = mapped_column(BigInteger)
+    realized_pnl: Mapped[float] = mapped_column(Double)
+    tag: Mapped[str] = mapped_column(String(32))
+
+
+class SeasonFundingRow(Base):
+    """A funding settlement of an open position; ``amount`` > 0 means received."""
+
+    __tablename__ = "season_funding"
+
+    entry_id: Mapped[int] = _entry_fk()
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True)
+    tick: Mapped[int] = mapped_column(Integer)
+    ts: Mapped[int] = mapped_column(BigInteger)
+    symbol: Mapped[str] = mapped_column(String(64))
+    amount: Mapped[float] = mapped_column(Double)
+
+
+class SeasonRiskEventRow(Base):
+    """An action the risk checks denied or adjusted."""
+
+    __tablename__ = "season_risk_events"
+
+    entry_id: Mapped[int] = _entry_fk()
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True)
+    tick: Mapped[int] = mapped_column(Integer)
+    ts: Mapped[int] = mapped_column(BigInteger)
+    symbol: Mapped[str] = mapped_column(String(64))
+    signal: Mapped[str] = mapped_column(String(16))
+    approved: Mapped[bool] = mapped_column(Boolean)
+    reason: Mapped[str] = mapped_column(Text)
+    adjustments: Mapped[str] = mapped_column(Text)  # JSON list
+
+
+class SeasonLlmCallRow(Base):
+    """Which season entry, at which tick, made an LLM call (the call itself is in
+    ``llm_calls``, shared with one-off decisions)."""
+
+    __tablename__ = "season_llm_calls"
+    __table_args__ = (Index(None, "entry_id", "tick"),)
+
+    call_id: Mapped[int] = mapped_column(
+        ForeignKey("llm_calls.id", ondelete="CASCADE"), primary_key=True
+    )
+    entry_id: Mapped[int] = mapped_column(ForeignKey("season_entries.id", ondelete="CASCADE"))
+    tick: Mapped[int] = mapped_column(Integer)

@@ -1,0 +1,262 @@
+"""``arena season``: create, run and rank seasons of competing agents."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.table import Table
+
+from alpha_arena.cli.common import app_context, console, one_line_errors, print_json, progress_bar
+from alpha_arena.core.errors import InvalidInputError
+from alpha_arena.core.time import parse_ts, to_iso
+from alpha_arena.domain.seasons import SeasonEvent
+from alpha_arena.seasons.leaderboard import Leaderboard
+from alpha_arena.services import seasons
+from alpha_arena.storage.season_store import SeasonRecord, SeasonStore
+
+season_app = typer.Typer(
+    help="Seasons: agents competing on isolated accounts.", no_args_is_help=True
+)
+JsonOption = typer.Option(False, "--json", help="Print machine-readable JSON.")
+IdArgument = typer.Argument(..., help="Season id (see `arena season list`).")
+
+
+@season_app.command("create")
+@one_line_errors
+def create_command(
+    name: str = typer.Option(..., "--name"),
+    symbols: str = typer.Option(
+        ..., "--symbols", help="Comma-separated CCXT symbols, e.g. BTC/USDT:USDT,ETH/USDT:USDT."
+    ),
+    start: str = typer.Option(..., "--start", help="UTC date or time, e.g. 2025-01-01."),
+    end: str = typer.Option(..., "--end", help="UTC date or time (exclusive)."),
+    agents: str = typer.Option("", "--agents", help="Comma-separated registered agent names."),
+    mode: str = typer.Option("replay", "--mode", help="replay, paper or live (refused)."),
+    timeframe: str = typer.Option("1h", "--timeframe", help="Decision cadence: one tick a bar."),
+    capital: float = typer.Option(10_000.0, "--capital", help="Starting capital per entry."),
+    fee_rate: float | None = typer.Option(
+        None, "--fee-rate", help="Fee per fill as a fraction (default: the instrument's)."
+    ),
+    slippage_bps: float = typer.Option(2.0, "--slippage-bps"),
+    risk: list[str] = typer.Option(  # noqa: B008
+        [], "--risk", help="Risk limit NAME=VALUE, e.g. max_leverage=5 (repeatable)."
+    ),
+    timeout_s: float = typer.Option(60.0, "--decision-timeout", help="Per-tick deadline, s."),
+    elimination: float = typer.Option(
+        0.0, "--elimination", help="Eliminate at this fraction of the capital (0: all lost)."
+    ),
+    min_trades: int = typer.Option(10, "--min-trades", help="Fewer trades are flagged."),
+    no_baselines: bool = typer.Option(False, "--no-baselines", help="Leave the baselines out."),
+    exchange: str = typer.Option("binance", "--exchange"),
+    as_json: bool = JsonOption,
+) -> None:
+    """Create a season (a draft) from registered agents; baselines are added unless disabled."""
+    values: dict[str, Any] = {
+        "name": name, "mode": mode, "exchange": exchange, "symbols": _split(symbols),
+        "start": parse_ts(start), "end": parse_ts(end), "timeframe": timeframe,
+        "capital": capital, "fee_rate": fee_rate, "slippage_bps": slippage_bps,
+        "risk": _risk(risk), "decision_timeout_s": timeout_s,
+        "elimination_threshold": elimination, "min_trades": min_trades,
+        "baselines": not no_baselines, "participants": _split(agents),
+    }  # fmt: skip
+    with app_context() as context:
+        season = seasons.create_season(context, values)
+        entries = SeasonStore(context.engine).entries(season.id)
+    if as_json:
+        print_json(_season_json(season) | {"entries": [e.name for e in entries]})
+        return
+    console.print(
+        f"created season {season.id} ({season.mode}, {len(entries)} entries: "
+        f"{', '.join(e.name for e in entries)}); run it with `arena season run {season.id}`"
+    )
+
+
+@season_app.command("list")
+@one_line_errors
+def list_command(as_json: bool = JsonOption) -> None:
+    """List seasons, newest first."""
+    with app_context() as context:
+        found = SeasonStore(context.engine).all()
+    if as_json:
+        print_json([_season_json(season) for season in found])
+        return
+    table = Table("id", "name", "mode", "status", "start", "end", "ticks", "message")
+    for season in found:
+        table.add_row(
+            str(season.id), season.name, season.mode, season.status.value,
+            to_iso(season.ts_start), to_iso(season.ts_end), f"{season.ticks_done:,}",
+            season.message,
+        )  # fmt: skip
+    console.print(table)
+
+
+@season_app.command("show")
+@one_line_errors
+def show_command(season_id: int = IdArgument, as_json: bool = JsonOption) -> None:
+    """Show a season: configuration, progress, entries and the hash of its ledger."""
+    with app_context() as context:
+        store = SeasonStore(context.engine)
+        season = store.get(season_id)
+        entries = store.entries(season_id)
+        digest = store.ledger_hash(season_id)
+    payload = _season_json(season) | {"config": season.config, "ledger_sha256": digest}
+    payload["entries"] = [
+        {"name": e.name, "kind": e.kind, "fingerprint": e.fingerprint, "baseline": e.baseline,
+         "status": e.status.value, "equity": e.equity, "config": e.config}
+        for e in entries
+    ]  # fmt: skip
+    if as_json:
+        print_json(payload)
+        return
+    console.print(
+        f"season {season.id} {season.name!r}: {season.mode}, {season.status}, "
+        f"{to_iso(season.ts_start)} to {to_iso(season.ts_end)}, {season.ticks_done:,} ticks "
+        f"committed{f' ({season.message})' if season.message else ''}"
+    )
+    table = Table("entry", "kind", "fingerprint", "status", "equity")
+    for entry in entries:
+        table.add_row(
+            entry.name + (" (baseline)" if entry.baseline else ""), entry.kind,
+            entry.fingerprint, entry.status.value, f"{entry.equity:,.2f}",
+        )  # fmt: skip
+    console.print(table)
+    console.print(f"ledger sha256: {digest}")
+
+
+def _transition_command(event: SeasonEvent) -> Any:
+    @one_line_errors
+    def command(season_id: int = IdArgument) -> None:
+        with app_context() as context:
+            season = seasons.transition(context, season_id, event)
+        console.print(f"season {season.id} is {season.status}")
+
+    command.__doc__ = {
+        SeasonEvent.START: "Start a draft season (then drive it with `arena season run`).",
+        SeasonEvent.PAUSE: "Pause a running season: its runner stops after the current tick.",
+        SeasonEvent.RESUME: "Resume a paused season (then drive it with `arena season run`).",
+        SeasonEvent.END: "End a season now: a draft is canceled, a started one finishes.",
+    }[event]
+    return command
+
+
+for _event in (SeasonEvent.START, SeasonEvent.PAUSE, SeasonEvent.RESUME, SeasonEvent.END):
+    season_app.command(_event.value)(_transition_command(_event))
+
+
+@season_app.command("run")
+@one_line_errors
+def run_command(
+    season_id: int = IdArgument,
+    as_json: bool = JsonOption,
+) -> None:
+    """Drive a season in the foreground until it finishes or is paused (a draft is started).
+    After a crash or a pause, run it again: it resumes from the last committed tick."""
+    with app_context() as context, progress_bar("season", "ticks", as_json) as advance:
+        report = seasons.run_season(context, season_id, advance)
+        board = seasons.leaderboard(context, season_id)
+    if as_json:
+        print_json({"season": season_id, "status": report.status.value,
+                    "ticks_done": report.ticks_done, "ticks_stepped": report.ticks_stepped,
+                    "message": report.message, "leaderboard": board.as_dict()})  # fmt: skip
+        return
+    console.print(leaderboard_table(board))
+    why = f": {report.message}" if report.message else ""
+    console.print(
+        f"season {season_id} is {report.status} after {report.ticks_done:,} ticks "
+        f"({report.ticks_stepped:,} stepped by this run){why}"
+    )
+
+
+@season_app.command("leaderboard")
+@one_line_errors
+def leaderboard_command(season_id: int = IdArgument, as_json: bool = JsonOption) -> None:
+    """Rank a season's entries, with bootstrap intervals and configuration fingerprints."""
+    with app_context() as context:
+        board = seasons.leaderboard(context, season_id)
+    if as_json:
+        print_json(board.as_dict())
+        return
+    console.print(leaderboard_table(board))
+
+
+@season_app.command("export")
+@one_line_errors
+def export_command(
+    season_id: int = IdArgument,
+    out: Path = typer.Option(..., "--out", help="Folder for season.json and the CSV files."),  # noqa: B008
+) -> None:
+    """Write the season, its leaderboard and every ledger (equity, decisions, orders, order
+    events, fills, funding, risk events, LLM calls) as files."""
+    with app_context() as context:
+        written = seasons.export_season(context, season_id, out)
+    console.print(f"wrote {len(written)} files to {out}")
+
+
+def leaderboard_table(board: Leaderboard) -> Table:
+    table = Table(
+        "#", "agent", "value", "return", f"{board.confidence:.0%} interval", "P(>BTC)", "PnL",
+        "fees", "funding", "win", "best", "worst", "Sharpe", "Sharpe interval", "max DD",
+        "trades", "LLM $", "invalid", "ms", "fingerprint",
+        title=(
+            f"Season {board.season_id} {board.name!r} ({board.status}, {board.ticks:,} ticks "
+            f"from {board.start})"
+        ),
+        caption=(
+            "interval: bootstrap of per-tick returns; P(>BTC): share of resamples beating BTC "
+            f"buy-and-hold; * fewer than {board.min_trades} trades, too few to judge"
+        ),
+    )  # fmt: skip
+    for row in board.rows:
+        name = row.name + (" (baseline)" if row.baseline else "") + (" *" if row.few_trades else "")
+        if row.status != "active":
+            name += f" [{row.status}]"
+        table.add_row(
+            str(row.rank), name, f"{row.account_value:,.0f}", f"{row.return_pct:+.1f}%",
+            f"{row.return_low_pct:+.1f}..{row.return_high_pct:+.1f}%",
+            _maybe(row.p_beats_btc, "{:.2f}"),
+            f"{row.pnl:+,.0f}", f"{row.fees:,.0f}", f"{row.funding:+,.0f}",
+            _maybe(row.win_rate, "{:.0%}"), _maybe(row.biggest_win, "{:+,.0f}"),
+            _maybe(row.biggest_loss, "{:+,.0f}"), _maybe(row.sharpe, "{:.2f}"),
+            f"{row.sharpe_low:.1f}..{row.sharpe_high:.1f}", f"{row.max_drawdown_pct:.1f}%",
+            str(row.trades), f"{row.llm_cost_usd:.2f}", str(row.invalid_outputs),
+            _maybe(row.avg_decision_ms, "{:.1f}"), row.fingerprint,
+        )  # fmt: skip
+    return table
+
+
+def _maybe(value: float | None, template: str) -> str:
+    return "-" if value is None else template.format(value)
+
+
+def _season_json(season: SeasonRecord) -> dict[str, Any]:
+    return {
+        "id": season.id, "name": season.name, "mode": season.mode, "status": season.status.value,
+        "start": to_iso(season.ts_start), "end": to_iso(season.ts_end),
+        "ticks_done": season.ticks_done, "message": season.message,
+    }  # fmt: skip
+
+
+def _split(text: str) -> list[str]:
+    return [part.strip() for part in text.split(",") if part.strip()]
+
+
+def _risk(items: list[str]) -> dict[str, Any]:
+    limits: dict[str, Any] = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise InvalidInputError(f"--risk {item!r}: expected NAME=VALUE")
+        text = value.strip().lower()
+        limits[key.strip()] = text == "true" if text in ("true", "false") else _number(key, text)
+    return limits
+
+
+def _number(key: str, text: str) -> float | None:
+    if text in ("none", "off"):
+        return None
+    try:
+        return float(text)
+    except ValueError:
+        raise InvalidInputError(f"--risk {key}: {text!r} is not a number") from None

@@ -1,0 +1,1 @@
+"""Seasons: registered agents competing on isolated accounts over the same market."""

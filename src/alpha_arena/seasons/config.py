@@ -1,0 +1,93 @@
+"""A season's configuration: what ``arena season create`` accepts, validated at the boundary."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from alpha_arena.core.errors import InvalidInputError
+from alpha_arena.core.time import timeframe_ms, to_iso
+from alpha_arena.domain.seasons import SeasonMode
+from alpha_arena.risk.limits import RiskLimits
+
+
+class SeasonConfig(BaseModel):
+    """Everything that defines a season; two replay seasons with equal configurations and
+    agents produce equal ledgers.
+
+    ``elimination_threshold`` is a fraction of the initial capital: an entry whose equity falls
+    to it or below is eliminated (the default 0 means when all margin is lost). ``min_trades``:
+    below it, the leaderboard flags an entry as too few trades to judge."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str = Field(min_length=1, max_length=128)
+    mode: SeasonMode = SeasonMode.REPLAY
+    exchange: str = "binance"
+    symbols: tuple[str, ...] = Field(min_length=1, max_length=20)
+    start: int  # ms since the epoch, UTC
+    end: int
+    timeframe: str = "1h"  # the decision cadence: one tick per bar
+    capital: float = Field(default=10_000.0, gt=0, lt=1e12)
+    fee_rate: float | None = Field(default=None, ge=0, lt=0.1)  # None: the instruments' fees
+    slippage_bps: float = Field(default=2.0, ge=0, lt=1000)
+    risk: dict[str, Any] = Field(default_factory=dict)  # RiskLimits fields
+    decision_timeout_s: float = Field(default=60.0, gt=0, le=3600)
+    elimination_threshold: float = Field(default=0.0, ge=0, lt=1)
+    min_trades: int = Field(default=10, ge=0, le=100_000)
+    baselines: bool = True
+    participants: tuple[str, ...] = ()  # registered agent names
+
+    @field_validator("timeframe")
+    @classmethod
+    def _known_timeframe(cls, value: str) -> str:
+        timeframe_ms(value)
+        return value
+
+    @field_validator("symbols", "participants")
+    @classmethod
+    def _unique(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        repeated = sorted({item for item in value if value.count(item) > 1})
+        if repeated:
+            raise ValueError(f"listed twice: {', '.join(repeated)}")
+        return value
+
+    def limits(self) -> RiskLimits:
+        return RiskLimits.from_mapping(self.risk)
+
+    @property
+    def step_ms(self) -> int:
+        return timeframe_ms(self.timeframe)
+
+
+MAX_TICKS = 1_000_000
+
+
+def parse_season_config(values: dict[str, Any]) -> SeasonConfig:
+    """Validate a season configuration; a problem becomes one line naming the field."""
+    try:
+        config = SeasonConfig.model_validate(values)
+    except ValidationError as error:
+        first = error.errors()[0]
+        where = ".".join(str(part) for part in first["loc"]) or "configuration"
+        message = str(first["msg"]).removeprefix("Value error, ")
+        raise InvalidInputError(f"season {where}: {message}") from None
+    except InvalidInputError as error:  # raised inside a validator (an unknown timeframe)
+        raise InvalidInputError(f"season: {error}") from None
+    if config.mode is SeasonMode.LIVE:
+        raise InvalidInputError(
+            "live seasons are refused: live trading does not exist yet; use mode paper "
+            "(live market data, simulated fills)"
+        )
+    if config.start >= config.end:
+        raise InvalidInputError(
+            f"season start {to_iso(config.start)} is not before its end {to_iso(config.end)}"
+        )
+    if (config.end - config.start) // config.step_ms > MAX_TICKS:
+        raise InvalidInputError(
+            f"season of more than {MAX_TICKS:,} {config.timeframe} ticks; shorten it or use a "
+            "longer timeframe"
+        )
+    config.limits()  # unknown or out-of-range limits
+    return config

@@ -1,0 +1,178 @@
+"""The leaderboard: every entry measured from its stored ledger alone, with the uncertainty of
+its result (a bootstrap interval of return and Sharpe, the probability that it beat BTC
+buy-and-hold) and a flag where it traded too little to judge."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import numpy as np
+
+from alpha_arena.analytics.bootstrap import ranking_stats
+from alpha_arena.analytics.metrics import compute_metrics
+from alpha_arena.backtest.trades import round_trips
+from alpha_arena.core.time import DAY_MS, timeframe_ms, to_iso
+from alpha_arena.marketdata.service import DataService
+from alpha_arena.seasons.config import SeasonConfig
+from alpha_arena.seasons.lineup import BTC_BASELINE, describe
+from alpha_arena.storage.season_store import EntryRecord, SeasonRecord, SeasonStore
+
+CONFIDENCE = 0.9
+
+
+@dataclass(frozen=True, slots=True)
+class LeaderboardRow:
+    rank: int
+    entry_id: int
+    name: str
+    description: str  # kind, model, prompt version, parameters
+    fingerprint: str
+    baseline: bool
+    status: str
+    account_value: float
+    return_pct: float  # percent
+    pnl: float
+    fees: float
+    funding: float  # received (+) or paid (-)
+    win_rate: float | None  # fraction of trades that made money after fees and funding
+    biggest_win: float | None
+    biggest_loss: float | None
+    sharpe: float | None  # annualized, from per-tick returns
+    max_drawdown_pct: float
+    trades: int
+    llm_cost_usd: float
+    invalid_outputs: int
+    avg_decision_ms: float | None
+    return_low_pct: float  # the bootstrap interval of the return, percent
+    return_high_pct: float
+    sharpe_low: float
+    sharpe_high: float
+    p_beats_btc: float | None  # None for the BTC baseline itself or without it
+    few_trades: bool  # fewer trades than the season's ``min_trades``: too few to judge
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True, slots=True)
+class Leaderboard:
+    season_id: int
+    name: str
+    status: str
+    ticks: int
+    start: str
+    last_tick: str | None
+    confidence: float
+    min_trades: int
+    rows: list[LeaderboardRow]
+
+    def as_dict(self) -> dict[str, Any]:
+        values = asdict(self)
+        values["rows"] = [row.as_dict() for row in self.rows]
+        return values
+
+
+def build_leaderboard(store: SeasonStore, data: DataService, season: SeasonRecord) -> Leaderboard:
+    config = SeasonConfig.model_validate(season.config)
+    entries = store.entries(season.id)
+    curves = {entry.id: _curve(store, entry, config.capital) for entry in entries}
+    btc = next((e for e in entries if e.baseline and e.name == BTC_BASELINE), None)
+    benchmark = curves[btc.id][1] if btc is not None else None
+    rows = [
+        _measure(store, data, config, season, entry, curves[entry.id], benchmark, entry is btc)
+        for entry in entries
+    ]
+    rows.sort(key=lambda row: (-row.account_value, row.name))
+    ranked = [_with_rank(row, rank) for rank, row in enumerate(rows, 1)]
+    last = None if season.ts_last_tick is None else to_iso(season.ts_last_tick)
+    return Leaderboard(
+        season.id, season.name, season.status.value, season.ticks_done, to_iso(season.ts_start),
+        last, CONFIDENCE, config.min_trades, ranked,
+    )  # fmt: skip
+
+
+def _curve(store: SeasonStore, entry: EntryRecord, capital: float) -> tuple[np.ndarray, np.ndarray]:
+    """Timestamps and equity, the initial capital first (so the first tick's return counts)."""
+    rows = store.equity(entry.id)
+    ts = np.array([row["ts"] for row in rows], dtype=np.int64)
+    equity = np.array([capital] + [row["equity"] for row in rows], dtype=np.float64)
+    return ts, equity
+
+
+def _measure(
+    store: SeasonStore,
+    data: DataService,
+    config: SeasonConfig,
+    season: SeasonRecord,
+    entry: EntryRecord,
+    curve: tuple[np.ndarray, np.ndarray],
+    benchmark: np.ndarray | None,
+    is_benchmark: bool,
+) -> LeaderboardRow:
+    ts, equity = curve
+    step = timeframe_ms(config.timeframe)
+    fills = store.fills(entry.id)
+    funding = store.funding(entry.id)
+    ts_end = int(ts[-1]) if len(ts) else config.start
+    marks = _marks(data, {fill.symbol for fill in fills}, config.timeframe, ts_end)
+    trades = round_trips(fills, funding, marks, ts_end)
+    points = np.concatenate(([config.start], ts))
+    fees = sum(fill.fee for fill in fills)
+    received = sum(amount for _, _, amount in funding)
+    metrics = compute_metrics(
+        points, equity, trades, timeframe=config.timeframe, fees_paid=fees,
+        funding_paid=-received,
+    )  # fmt: skip
+    stats = ranking_stats(
+        equity, 365 * DAY_MS / step, None if is_benchmark else benchmark, seed=entry.id
+    )
+    calls = [call for _, call in store.llm_calls(entry.id)]
+    latencies = [row["latency_ms"] for row in store.decisions(entry.id)]
+    return LeaderboardRow(
+        rank=0,
+        entry_id=entry.id,
+        name=entry.name,
+        description=describe(entry),
+        fingerprint=entry.fingerprint,
+        baseline=entry.baseline,
+        status=entry.status.value,
+        account_value=float(equity[-1]),
+        return_pct=metrics.total_return * 100,
+        pnl=float(equity[-1] - config.capital),
+        fees=fees,
+        funding=received,
+        win_rate=metrics.win_rate,
+        biggest_win=metrics.best_trade if metrics.best_trade and metrics.best_trade > 0 else None,
+        biggest_loss=(
+            metrics.worst_trade if metrics.worst_trade and metrics.worst_trade < 0 else None
+        ),
+        sharpe=metrics.sharpe,
+        max_drawdown_pct=metrics.max_drawdown * 100,
+        trades=len(trades),
+        llm_cost_usd=sum(call.cost_usd for call in calls),
+        invalid_outputs=sum(1 for call in calls if call.parsed_decision is None),
+        avg_decision_ms=float(np.mean(latencies)) if latencies else None,
+        return_low_pct=stats.return_interval.low * 100,
+        return_high_pct=stats.return_interval.high * 100,
+        sharpe_low=stats.sharpe_interval.low,
+        sharpe_high=stats.sharpe_interval.high,
+        p_beats_btc=stats.p_beats_benchmark,
+        few_trades=not entry.baseline and len(trades) < config.min_trades,
+    )
+
+
+def _marks(data: DataService, symbols: set[str], timeframe: str, ts: int) -> dict[str, float]:
+    """Each symbol's last close by ``ts``: where a position still open is valued."""
+    marks = {}
+    for symbol in symbols:
+        candles = data.closed_candles(symbol, timeframe, ts, 1)
+        if len(candles):
+            marks[symbol] = float(candles.close[-1])
+    return marks
+
+
+def _with_rank(row: LeaderboardRow, rank: int) -> LeaderboardRow:
+    values = row.as_dict()
+    values["rank"] = rank
+    return LeaderboardRow(**values)

@@ -1,0 +1,269 @@
+"""A season's lineup: registered agents pinned into entries when the season is created, and
+entries turned into engine participants when it runs.
+
+Pinning resolves everything that could change later (the newest prompt version, the
+portfolio's weights) so that a season always runs what it was created with; the fingerprint
+is a hash of that pinned configuration."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from alpha_arena.agents.config import (
+    AnyAgentConfig,
+    LlmAgentConfig,
+    PortfolioAgentConfig,
+    SelectorAgentConfig,
+    StrategyAgentConfig,
+    parse_config,
+)
+from alpha_arena.agents.llm.caller import CacheMode, CallSettings, LlmCaller
+from alpha_arena.agents.llm.participant import LlmParticipant
+from alpha_arena.agents.llm.prompts import DEFAULT_PROMPT, default_template
+from alpha_arena.agents.llm.providers import create_provider, get_spec
+from alpha_arena.agents.llm.providers.base import LlmRequest, LlmResponse, SdkProvider
+from alpha_arena.agents.llm.trader import LlmTrader, TraderSettings
+from alpha_arena.agents.portfolio import RegimePortfolio, RegimePortfolioParams, Weights
+from alpha_arena.agents.selector import StrategySelector
+from alpha_arena.agents.strategy_agent import Sizing, StrategyAgent
+from alpha_arena.backtest.run import warmup_bars
+from alpha_arena.core.clock import Clock
+from alpha_arena.core.errors import InvalidInputError, TemporaryError
+from alpha_arena.engine.participant import Participant
+from alpha_arena.marketdata.service import DataService
+from alpha_arena.seasons.config import SeasonConfig
+from alpha_arena.seasons.market import SeasonMarket
+from alpha_arena.services.agents import portfolio_weights
+from alpha_arena.services.context import AppContext
+from alpha_arena.storage.agent_store import AgentRecord, PromptStore
+from alpha_arena.storage.llm_store import LlmCache
+from alpha_arena.storage.season_store import EntryRecord, NewEntry
+from alpha_arena.strategies import registry
+from alpha_arena.strategies.base import Strategy
+
+BTC_BASELINE = "btc-buy-and-hold"
+EQUAL_WEIGHT_BASELINE = "equal-weight-hold"
+
+
+# -- pinning, at creation ----------------------------------------------------------------------
+
+
+def pin_agent(context: AppContext, agent: AgentRecord, season: SeasonConfig) -> NewEntry:
+    """Turn a registered agent into a season entry with its configuration pinned."""
+    if not agent.enabled:
+        raise InvalidInputError(f"agent {agent.name!r} is disabled")
+    config = parse_config(agent.config)
+    if config.timeframe != season.timeframe:
+        raise InvalidInputError(
+            f"agent {agent.name!r} trades {config.timeframe} bars; the season ticks every "
+            f"{season.timeframe}"
+        )
+    pinned: dict[str, Any] = {}
+    if isinstance(config, LlmAgentConfig):
+        prompts = PromptStore(context.engine)
+        if config.prompt == DEFAULT_PROMPT:
+            now = context.clock.now_ms()
+            prompts.add(DEFAULT_PROMPT, default_template(), now, "shipped default")
+        version = (
+            prompts.latest(config.prompt)
+            if config.prompt_version is None
+            else prompts.version(config.prompt, config.prompt_version)
+        )
+        pinned = {"prompt_version": version.version, "prompt_sha256": version.sha256}
+    elif isinstance(config, PortfolioAgentConfig):
+        # Learned once, from backtests that had ended before the season starts: no hindsight.
+        weights = portfolio_weights(context, config.top_n, season.exchange, as_of=season.start)
+        pinned = {"weights": _weights_json(weights)}
+    return _entry(agent.name, config, pinned, agent_id=agent.id)
+
+
+def baseline_entries(season: SeasonConfig) -> list[NewEntry]:
+    """BTC buy-and-hold and an equal-weight buy-and-hold of the season's coins."""
+    quote = season.symbols[0].partition("/")[2] or "USDT"
+    btc = StrategyAgentConfig(
+        strategy="buy_and_hold", symbols=[f"BTC/{quote}"], timeframe=season.timeframe
+    )
+    equal = StrategyAgentConfig(strategy="buy_and_hold", timeframe=season.timeframe)
+    return [
+        _entry(BTC_BASELINE, btc, {}, baseline=True),
+        _entry(EQUAL_WEIGHT_BASELINE, equal, {}, baseline=True),
+    ]
+
+
+def _entry(
+    name: str,
+    config: AnyAgentConfig,
+    pinned: dict[str, Any],
+    agent_id: int | None = None,
+    baseline: bool = False,
+) -> NewEntry:
+    values = {"agent": config.model_dump(mode="json"), "pinned": pinned}
+    return NewEntry(name, config.kind, values, fingerprint(values), baseline, agent_id)
+
+
+def fingerprint(values: dict[str, Any]) -> str:
+    """12 hex digits of SHA-256 over the canonical JSON of the pinned configuration."""
+    canonical = json.dumps(values, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()[:12]
+
+
+def describe(entry: EntryRecord) -> str:
+    """One line saying what the entry is: kind, model, prompt version, parameters."""
+    agent = entry.config["agent"]
+    pinned = entry.config.get("pinned", {})
+    kind = agent["kind"]
+    if kind == "strategy":
+        params = " ".join(f"{k}={v}" for k, v in sorted(agent.get("params", {}).items()))
+        where = f" on {','.join(agent['symbols'])}" if agent.get("symbols") else ""
+        return f"strategy {agent['strategy']}{where} {params} {agent['leverage']:g}x".replace(
+            "  ", " "
+        )
+    if kind == "llm":
+        return (
+            f"llm {agent['provider']}/{agent['model']} prompt {agent['prompt']} "
+            f"v{pinned.get('prompt_version', '?')} t={agent['temperature']:g}"
+        )
+    if kind == "selector":
+        return f"selector {agent['provider']}/{agent['model']} every {agent['reselect_every']}"
+    return f"portfolio top {agent['top_n']} {agent['leverage']:g}x"
+
+
+# -- participants, at run time -----------------------------------------------------------------
+
+
+class GatedProvider:
+    """A model client that answers only once opened. While a resumed runner re-executes the
+    ticks already stored, answers must come from the response cache: a request that reaches
+    the network there fails (and holds), exactly as the original missing answer did."""
+
+    def __init__(self, inner: SdkProvider) -> None:
+        self._inner = inner
+        self.opened = False
+
+    @property
+    def name(self) -> str:
+        return self._inner.name
+
+    async def complete(self, request: LlmRequest) -> LlmResponse:
+        if not self.opened:
+            raise TemporaryError("no answer in the response cache while catching up")
+        return await self._inner.complete(request)
+
+    async def aclose(self) -> None:
+        await self._inner.aclose()
+
+
+@dataclass
+class Lineup:
+    participants: list[Participant]
+    providers: list[GatedProvider]
+
+
+def warmup_needed(entries: Sequence[EntryRecord]) -> int:
+    """Warm-up bars the rule strategies of ``entries`` need before the season's first bar."""
+    bars = [warmup_bars(strategy) for entry in entries for strategy in _strategies(entry)]
+    return max(bars, default=0)
+
+
+def build_lineup(
+    context: AppContext,
+    entries: Sequence[EntryRecord],
+    season: SeasonConfig,
+    market: SeasonMarket,
+    data: DataService,
+    clock: Clock,
+) -> Lineup:
+    participants: list[Participant] = []
+    providers: list[GatedProvider] = []
+    cache = LlmCache(context.engine)
+    for entry in entries:
+        config = parse_config(entry.config["agent"])
+        pinned = entry.config.get("pinned", {})
+        if isinstance(config, StrategyAgentConfig | PortfolioAgentConfig):
+            (strategy,) = _strategies(entry)
+            symbols = getattr(config, "symbols", None) or season.symbols
+            sizing = Sizing(
+                config.leverage, getattr(config, "stop_loss", None),
+                getattr(config, "take_profit", None),
+            )  # fmt: skip
+            inputs = {symbol: market.inputs[symbol] for symbol in symbols}
+            offsets = {symbol: market.offsets[symbol] for symbol in symbols}
+            participants.append(StrategyAgent(entry.name, strategy, inputs, sizing, offsets))
+            continue
+        provider = GatedProvider(_provider(context, config.provider))
+        providers.append(provider)
+        spec = get_spec(config.provider)
+        if isinstance(config, LlmAgentConfig):
+            version = PromptStore(context.engine).version(config.prompt, pinned["prompt_version"])
+            settings = TraderSettings(
+                provider=config.provider, model=config.model, template=version.template,
+                prompt_version_id=version.id, temperature=config.temperature,
+                max_tokens=config.max_tokens, json_mode=spec.supports_json_mode,
+                max_leverage=config.max_leverage, exchange=season.exchange,
+            )  # fmt: skip
+            mode = CacheMode.READWRITE
+            trader = LlmTrader(settings, provider, cache, mode, clock, entry.agent_id)
+            fee = season.fee_rate if season.fee_rate is not None else _taker_fee(market)
+            participants.append(
+                LlmParticipant(
+                    entry.name, trader, data, season.symbols, season.capital, fee, season.timeframe
+                )
+            )
+        else:
+            call_settings = CallSettings(
+                config.provider, config.model, config.temperature, 500, spec.supports_json_mode
+            )
+            caller = LlmCaller(
+                call_settings, provider, cache, CacheMode.READWRITE, clock, entry.agent_id
+            )
+            strategies = {name: registry.create(name) for name in config.strategies}
+            participants.append(
+                StrategySelector(
+                    entry.name,
+                    caller,
+                    strategies,
+                    market.inputs,
+                    Sizing(config.leverage),
+                    market.offsets,
+                    config.reselect_every,
+                )
+            )
+    return Lineup(participants, providers)
+
+
+def _strategies(entry: EntryRecord) -> list[Strategy]:
+    config = parse_config(entry.config["agent"])
+    if isinstance(config, StrategyAgentConfig):
+        return [registry.create(config.strategy, config.params)]
+    if isinstance(config, PortfolioAgentConfig):
+        return [RegimePortfolio(RegimePortfolioParams(_weights(entry.config["pinned"])))]
+    if isinstance(config, SelectorAgentConfig):
+        return [registry.create(name) for name in config.strategies]
+    return []
+
+
+def _weights_json(weights: Weights) -> list[Any]:
+    return [[regime, [list(pair) for pair in chosen]] for regime, chosen in weights]
+
+
+def _weights(pinned: dict[str, Any]) -> Weights:
+    return tuple(
+        (regime, tuple((name, float(weight)) for name, weight in chosen))
+        for regime, chosen in pinned["weights"]
+    )
+
+
+def _provider(context: AppContext, provider: str) -> SdkProvider:
+    settings = context.settings
+    return create_provider(
+        get_spec(provider), base_url=settings.llm_base_url, timeout_s=settings.llm_timeout_s,
+        max_retries=settings.llm_max_retries,
+    )  # fmt: skip
+
+
+def _taker_fee(market: SeasonMarket) -> float:
+    return max((item.taker_fee for item in market.instruments.values()), default=0.0005)

@@ -1,0 +1,271 @@
+"""The season runner: drives the one engine through a season, one committed tick at a time.
+
+Crash safety comes from determinism rather than from snapshots: the engine's state after tick
+k is a function of the market data and the decisions up to k, so a runner that starts (after a
+pause, a crash or a ``kill -9``) re-executes the stored ticks without writing, answering model
+calls from the response cache only, checks that it arrived at the stored ledger, and carries on
+from the first tick not committed. Each tick is one transaction, guarded by the season's tick
+counter, so no tick is lost or stored twice."""
+
+from __future__ import annotations
+
+import itertools
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from alpha_arena.core.clock import SimClock
+from alpha_arena.core.errors import DataIntegrityError, SourceUnavailableError, TemporaryError
+from alpha_arena.core.time import floor_ts, to_iso
+from alpha_arena.domain.seasons import SeasonConflictError, SeasonEvent, SeasonMode, SeasonStatus
+from alpha_arena.engine.engine import Entrant, TradingEngine
+from alpha_arena.execution.paper import NextBarOpen, PaperVenue, PaperVenueConfig
+from alpha_arena.marketdata.service import DataService
+from alpha_arena.seasons.config import SeasonConfig, parse_season_config
+from alpha_arena.seasons.lineup import Lineup, build_lineup, warmup_needed
+from alpha_arena.seasons.market import load_season_market
+from alpha_arena.services.context import AppContext
+from alpha_arena.storage.season_store import EntryRecord, EntryTick, SeasonStore
+
+Progress = Callable[[int, int], None]  # (ticks committed, ticks known)
+
+#: How long after a bar's close a paper season asks for it (exchanges publish with a lag).
+PAPER_LAG_MS = 5_000
+
+
+@dataclass(frozen=True, slots=True)
+class RunReport:
+    season_id: int
+    status: SeasonStatus
+    ticks_done: int
+    ticks_stepped: int  # by this runner, not counting the ticks it re-executed
+    message: str
+
+
+class SeasonRunner:
+    def __init__(
+        self,
+        context: AppContext,
+        season_id: int,
+        progress: Progress | None = None,
+        poll_s: float = 0.25,
+        stop_after: int | None = None,
+    ) -> None:
+        """``poll_s``: how often the season's status is re-read (a pause or an end from
+        elsewhere stops the runner within it). ``stop_after``: commit at most this many ticks,
+        then return (a season can then be run on by another runner)."""
+        self._context = context
+        self._store = SeasonStore(context.engine)
+        self._season_id = season_id
+        self._progress = progress
+        self._poll_s = poll_s
+        self._budget = stop_after
+
+    def run(self) -> RunReport:
+        season = self._store.get(self._season_id)
+        if season.status is not SeasonStatus.RUNNING:
+            hint = {
+                SeasonStatus.DRAFT: f"start it first: `arena season start {season.id}`",
+                SeasonStatus.PAUSED: f"resume it first: `arena season resume {season.id}`",
+            }.get(season.status, "there is nothing left to run")
+            raise SeasonConflictError(f"season {season.id} is {season.status}; {hint}")
+        config = parse_season_config(season.config)
+        if config.mode is SeasonMode.REPLAY:
+            return self._advance(config, config.end)
+        return self._run_paper(config)
+
+    # -- paper: live data, one advance per closed bar ------------------------------------------
+
+    def _run_paper(self, config: SeasonConfig) -> RunReport:
+        stepped = 0
+        while True:
+            now = self._context.clock.now_ms()
+            until = min(floor_ts(now - PAPER_LAG_MS, config.step_ms), config.end)
+            self._ingest(config)
+            report = self._advance(config, until)
+            stepped += report.ticks_stepped
+            if report.status is not SeasonStatus.RUNNING or self._budget_spent(stepped):
+                return RunReport(report.season_id, report.status, report.ticks_done, stepped,
+                                 report.message)  # fmt: skip
+            next_close = until + config.step_ms + PAPER_LAG_MS
+            while self._context.clock.now_ms() < next_close:
+                if self._store.status(self._season_id) is not SeasonStatus.RUNNING:
+                    return self._report(stepped)
+                time.sleep(self._poll_s)
+
+    def _ingest(self, config: SeasonConfig) -> None:
+        from alpha_arena.services.ingestion import ingest
+
+        try:
+            ingest(self._context, config.exchange, config.symbols, [config.timeframe],
+                   since=config.start - 500 * config.step_ms)  # fmt: skip
+        except (SourceUnavailableError, TemporaryError) as error:
+            message = (
+                f"paper season {self._season_id} needs live data from {config.exchange}: {error}"
+            )
+            self._store.set_message(self._season_id, message, self._context.clock.now_ms())
+            raise SourceUnavailableError(message) from None
+
+    # -- one advance: rebuild, re-execute what is stored, step and commit the rest -------------
+
+    def _advance(self, config: SeasonConfig, until: int) -> RunReport:
+        season = self._store.get(self._season_id)
+        entries = self._store.entries(self._season_id)
+        data = DataService(self._context.market, config.exchange)
+        stored = self._context.market.instruments(config.exchange)
+        instruments = {item.symbol: item for item in stored}
+        symbols = _market_symbols(config, entries)
+        market = load_season_market(
+            data, instruments, symbols, config.timeframe, config.start, until,
+            warmup_needed(entries),
+        )  # fmt: skip
+        clock = SimClock(config.start)
+        lineup = build_lineup(self._context, entries, config, market, data, clock)
+        venues = [
+            PaperVenue(
+                PaperVenueConfig(config.capital, config.slippage_bps, config.fee_rate),
+                market.instruments,
+                NextBarOpen(),
+            )
+            for _ in entries
+        ]
+        engine = TradingEngine(
+            market.feed, list(zip(lineup.participants, venues, strict=True)), instruments,
+            config.limits(), clock, fast_forward=False,
+            decision_timeout_s=config.decision_timeout_s,
+            elimination_equity=config.elimination_threshold * config.capital,
+        )  # fmt: skip
+        try:
+            final = until >= config.end
+            return self._drive(engine, lineup, entries, season.ticks_done, len(market.feed), final)
+        finally:
+            for provider in lineup.providers:
+                engine.loop.run_until_complete(provider.aclose())
+            engine.close()
+
+    def _drive(
+        self,
+        engine: TradingEngine,
+        lineup: Lineup,
+        entries: Sequence[EntryRecord],
+        done: int,
+        total: int,
+        final: bool,
+    ) -> RunReport:
+        if done > total:
+            raise DataIntegrityError(
+                f"season {self._season_id} has {done} ticks stored but its market data now has "
+                f"only {total}: was market data deleted?"
+            )
+        for step in range(done):
+            engine.step(step)
+        cursors = self._verify(engine.entrants, entries, done)
+        for provider in lineup.providers:
+            provider.opened = True
+        timeline = engine.timeline
+        checked = time.monotonic()
+        stepped = 0
+        for step in range(done, total):
+            if time.monotonic() - checked >= self._poll_s:
+                if self._store.status(self._season_id) is not SeasonStatus.RUNNING:
+                    return self._report(stepped)
+                checked = time.monotonic()
+            engine.step(step)
+            ts = timeline[step] + engine.step_ms
+            ticks = [
+                _collect(entrant, entry.id, cursor)
+                for entrant, entry, cursor in zip(engine.entrants, entries, cursors, strict=True)
+            ]
+            self._store.commit_tick(self._season_id, step, ts, ticks, self._context.clock.now_ms())
+            stepped += 1
+            if self._progress is not None:
+                self._progress(step + 1, total)
+            if self._budget_spent(stepped):
+                return self._report(stepped)
+        if final and self._store.status(self._season_id) is SeasonStatus.RUNNING:
+            last = to_iso(timeline[-1] + engine.step_ms) if timeline else "its start"
+            self._store.transition(
+                self._season_id, SeasonEvent.COMPLETE, self._context.clock.now_ms(),
+                f"reached its end after {total} ticks (last bar closed {last})",
+            )  # fmt: skip
+        return self._report(stepped)
+
+    def _verify(
+        self, entrants: Sequence[Entrant], entries: Sequence[EntryRecord], done: int
+    ) -> list[dict[str, int]]:
+        """Check that re-executing the stored ticks arrived at the stored ledger; return each
+        entry's row counts, where its writing resumes."""
+        cursors = []
+        for entrant, entry in zip(entrants, entries, strict=True):
+            stored = self._store.counts(entry.id)
+            ledger = entrant.ledger
+            have = _counts(entrant)
+            differs = [
+                name for name in ("decisions", "orders", "events", "fills", "funding")
+                if have[name] != stored[name]
+            ]  # fmt: skip
+            if done and not differs:
+                last = self._store.equity_at(entry.id, done - 1)
+                if last != ledger.equity[-1]:
+                    differs.append(f"equity {ledger.equity[-1]!r} vs stored {last!r}")
+            if differs:
+                raise DataIntegrityError(
+                    f"season {self._season_id}, entry {entry.name}: re-executing the {done} "
+                    f"stored ticks did not reproduce the stored ledger ({', '.join(differs)}); "
+                    "the market data or the response cache changed since they ran"
+                )
+            calls = len(getattr(entrant.participant, "calls", ()))
+            cursors.append(have | {"calls": calls, "frozen": int(not entrant.active)})
+        return cursors
+
+    def _report(self, stepped: int) -> RunReport:
+        season = self._store.get(self._season_id)
+        return RunReport(season.id, season.status, season.ticks_done, stepped, season.message)
+
+    def _budget_spent(self, stepped: int) -> bool:
+        return self._budget is not None and stepped >= self._budget
+
+
+def _market_symbols(config: SeasonConfig, entries: Sequence[EntryRecord]) -> list[str]:
+    """The season's symbols and any other an entry trades (the BTC baseline's, say)."""
+    extra = [
+        symbol
+        for entry in entries
+        for symbol in entry.config["agent"].get("symbols") or ()
+        if symbol not in config.symbols
+    ]
+    return list(dict.fromkeys([*config.symbols, *extra]))
+
+
+def _counts(entrant: Entrant) -> dict[str, int]:
+    ledger = entrant.ledger
+    return {
+        "decisions": len(ledger.decisions), "orders": len(ledger.orders),
+        "events": len(ledger.order_events), "fills": len(ledger.fills),
+        "funding": len(ledger.funding), "risk_events": len(ledger.risk_events),
+    }  # fmt: skip
+
+
+def _collect(entrant: Entrant, entry_id: int, cursor: dict[str, int]) -> EntryTick:
+    """What ``entrant`` added to its ledger since ``cursor``; advances the cursor."""
+    ledger = entrant.ledger
+    calls = getattr(entrant.participant, "calls", [])
+    n = cursor
+    tick = EntryTick(
+        entry_id,
+        ledger.equity[-1],
+        ledger.cash[-1],
+        ledger.exposure[-1],
+        decisions=list(zip(ledger.decisions[n["decisions"]:],
+                           ledger.decision_latency_ms[n["decisions"]:], strict=True)),
+        orders=list(itertools.islice(ledger.orders.values(), n["orders"], None)),
+        events=ledger.order_events[n["events"]:],
+        fills=ledger.fills[n["fills"]:],
+        funding=ledger.funding[n["funding"]:],
+        risk_events=ledger.risk_events[n["risk_events"]:],
+        calls=calls[n["calls"]:],
+        eliminated_at=ledger.eliminated_at if not entrant.active and not n.get("frozen") else None,
+        seq=dict(cursor),
+    )  # fmt: skip
+    cursor.update(_counts(entrant), calls=len(calls), frozen=int(not entrant.active))
+    return tick

@@ -1,0 +1,172 @@
+"""Season use cases: create, list, show, move through the lifecycle, run, rank, export."""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from alpha_arena.core.errors import InvalidInputError
+from alpha_arena.core.time import to_iso
+from alpha_arena.domain.seasons import SeasonEvent, SeasonMode, SeasonStatus
+from alpha_arena.marketdata.service import DataService
+from alpha_arena.seasons.config import parse_season_config
+from alpha_arena.seasons.leaderboard import Leaderboard, build_leaderboard
+from alpha_arena.seasons.lineup import baseline_entries, pin_agent
+from alpha_arena.seasons.runner import Progress, RunReport, SeasonRunner
+from alpha_arena.services.context import AppContext
+from alpha_arena.storage.agent_store import AgentStore
+from alpha_arena.storage.season_store import SeasonRecord, SeasonStore
+
+
+def create_season(context: AppContext, values: dict[str, Any]) -> SeasonRecord:
+    """Validate a season, pin its participants' configurations and store it as a draft."""
+    config = parse_season_config(values)
+    known = {item.symbol for item in context.market.instruments(config.exchange)}
+    unknown = [symbol for symbol in config.symbols if symbol not in known]
+    if unknown:
+        raise InvalidInputError(
+            f"unknown symbol {', '.join(unknown)} on {config.exchange}; known: "
+            + (", ".join(sorted(known)) or "none (load data first: `arena data load-sample`)")
+        )
+    if config.mode is SeasonMode.REPLAY:
+        data = DataService(context.market, config.exchange)
+        for symbol in config.symbols:
+            if not len(
+                data.candles(symbol, config.timeframe, config.start, config.end - 1, last=1)
+            ):
+                raise InvalidInputError(
+                    f"no {config.timeframe} candles of {symbol} between {to_iso(config.start)} "
+                    f"and {to_iso(config.end)} to replay"
+                )
+    agents = AgentStore(context.engine)
+    entries = [pin_agent(context, agents.get(name), config) for name in config.participants]
+    if config.baselines:
+        baselines = baseline_entries(config)
+        taken = {entry.name for entry in entries} & {entry.name for entry in baselines}
+        if taken:
+            raise InvalidInputError(f"agent name {', '.join(taken)} is reserved for a baseline")
+        entries += baselines
+    if not entries:
+        raise InvalidInputError("a season needs at least one participant (or its baselines)")
+    return SeasonStore(context.engine).create(
+        config.model_dump(mode="json"), entries, config.capital, context.clock.now_ms()
+    )
+
+
+def transition(context: AppContext, season_id: int, event: SeasonEvent) -> SeasonRecord:
+    messages = {
+        SeasonEvent.START: "started",
+        SeasonEvent.PAUSE: "paused by hand",
+        SeasonEvent.RESUME: "resumed",
+        SeasonEvent.END: "ended by hand",
+    }
+    return SeasonStore(context.engine).transition(
+        season_id, event, context.clock.now_ms(), messages.get(event, "")
+    )
+
+
+def run_season(
+    context: AppContext,
+    season_id: int,
+    progress: Progress | None = None,
+    stop_after: int | None = None,
+) -> RunReport:
+    """Drive a running season (a draft is started first) until it finishes or is paused."""
+    store = SeasonStore(context.engine)
+    if store.get(season_id).status is SeasonStatus.DRAFT:
+        transition(context, season_id, SeasonEvent.START)
+    return SeasonRunner(context, season_id, progress, stop_after=stop_after).run()
+
+
+def leaderboard(context: AppContext, season_id: int) -> Leaderboard:
+    store = SeasonStore(context.engine)
+    season = store.get(season_id)
+    data = DataService(context.market, str(season.config.get("exchange", "binance")))
+    return build_leaderboard(store, data, season)
+
+
+def export_season(context: AppContext, season_id: int, folder: Path) -> list[Path]:
+    """Write the season, its leaderboard and every entry's ledger as CSV into ``folder``."""
+    store = SeasonStore(context.engine)
+    season = store.get(season_id)
+    if folder.exists() and not folder.is_dir():
+        raise InvalidInputError(f"{folder} exists and is not a folder")
+    folder.mkdir(parents=True, exist_ok=True)
+    board = leaderboard(context, season_id)
+    summary = {
+        "season": {**season.config, "id": season.id, "status": season.status.value,
+                   "ticks_done": season.ticks_done, "message": season.message},
+        "ledger_sha256": store.ledger_hash(season_id),
+        "leaderboard": board.as_dict(),
+    }  # fmt: skip
+    written = [folder / "season.json"]
+    written[0].write_text(json.dumps(summary, indent=2, sort_keys=True) + "\n")
+    tables: dict[str, list[dict[str, Any]]] = {
+        "leaderboard": [row.as_dict() for row in board.rows],
+        **{name: [] for name in _LEDGER_READS},
+    }
+    for entry in store.entries(season_id):
+        for name, read in _LEDGER_READS.items():
+            tables[name] += [{"entry": entry.name, **row} for row in read(store, entry.id)]
+    for name, rows in tables.items():
+        path = folder / f"{name}.csv"
+        _write_csv(path, rows)
+        written.append(path)
+    return written
+
+
+_LEDGER_READS: dict[str, Callable[[SeasonStore, int], list[dict[str, Any]]]] = {
+    "equity": lambda store, entry: store.equity(entry),
+    "decisions": lambda store, entry: [
+        {**row, "actions": json.dumps(row["actions"])} for row in store.decisions(entry)
+    ],
+    "orders": lambda store, entry: store.orders(entry),
+    "order_events": lambda store, entry: store.order_events(entry),
+    "fills": lambda store, entry: [
+        {
+            "ts": f.ts,
+            "client_order_id": f.client_order_id,
+            "symbol": f.symbol,
+            "side": f.side.value,
+            "quantity": f.quantity,
+            "price": f.price,
+            "fee": f.fee,
+            "liquidity": f.liquidity.value,
+            "realized_pnl": f.realized_pnl,
+            "tag": f.tag,
+        }
+        for f in store.fills(entry)
+    ],
+    "funding": lambda store, entry: [
+        {"ts": ts, "symbol": symbol, "amount": amount}
+        for ts, symbol, amount in store.funding(entry)
+    ],
+    "risk_events": lambda store, entry: store.risk_events(entry),
+    "llm_calls": lambda store, entry: [
+        {
+            "tick": tick,
+            "ts": call.ts,
+            "provider": call.provider,
+            "model": call.model,
+            "request_hash": call.request_hash,
+            "raw_response": call.raw_response,
+            "parsed": json.dumps(call.parsed_decision),
+            "error": call.error,
+            "cost_usd": call.cost_usd,
+            "latency_ms": call.latency_ms,
+            "cached": call.cached,
+        }
+        for tick, call in store.llm_calls(entry)
+    ],
+}
+
+
+def _write_csv(path: Path, rows: list[dict[str, Any]]) -> None:
+    with path.open("w", newline="") as handle:
+        if rows:
+            writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+            writer.writeheader()
+            writer.writerows(rows)

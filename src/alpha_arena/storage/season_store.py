@@ -1,0 +1,420 @@
+"""Seasons, their entries and their ledgers. A runner commits each tick in one transaction,
+guarded by the season's tick counter, so that a tick is never stored twice or half."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Connection, Engine, func, insert, select, update
+
+from alpha_arena.core.errors import ArenaError, NotFoundError
+from alpha_arena.domain.decisions import Decision
+from alpha_arena.domain.fills import Fill, Liquidity
+from alpha_arena.domain.llm import LlmCall
+from alpha_arena.domain.orders import Order, OrderEvent, Side
+from alpha_arena.domain.seasons import (
+    EntryStatus,
+    SeasonConflictError,
+    SeasonEvent,
+    SeasonStatus,
+    next_status,
+)
+from alpha_arena.engine.ledger import RiskEvent
+from alpha_arena.storage.llm_store import call_from_row, insert_call
+from alpha_arena.storage.tables import (
+    LlmCallRow,
+    SeasonDecisionRow,
+    SeasonEntryRow,
+    SeasonEquityRow,
+    SeasonFillRow,
+    SeasonFundingRow,
+    SeasonLlmCallRow,
+    SeasonOrderEventRow,
+    SeasonOrderRow,
+    SeasonRiskEventRow,
+    SeasonRow,
+)
+
+
+class TickConflictError(ArenaError):
+    """Another runner committed this tick first: two runners are driving one season."""
+
+
+@dataclass(frozen=True, slots=True)
+class SeasonRecord:
+    id: int
+    name: str
+    mode: str
+    status: SeasonStatus
+    timeframe: str
+    ts_start: int
+    ts_end: int
+    config: dict[str, Any]
+    ticks_done: int
+    ts_last_tick: int | None
+    message: str
+    ts_created: int
+    ts_updated: int
+
+
+@dataclass(frozen=True, slots=True)
+class NewEntry:
+    name: str
+    kind: str
+    config: dict[str, Any]  # {"agent": the agent's configuration, "pinned": what was resolved}
+    fingerprint: str
+    baseline: bool = False
+    agent_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class EntryRecord:
+    id: int
+    season_id: int
+    agent_id: int | None
+    name: str
+    kind: str
+    config: dict[str, Any]
+    fingerprint: str
+    baseline: bool
+    status: EntryStatus
+    equity: float
+    cash: float
+    ts_eliminated: int | None
+
+
+@dataclass
+class EntryTick:
+    """What one entry did in one tick, and how many of each kind it had stored before."""
+
+    entry_id: int
+    equity: float
+    cash: float
+    exposure: float
+    decisions: Sequence[tuple[Decision, float]] = ()  # with the decision latency in ms
+    orders: Sequence[Order] = ()
+    events: Sequence[OrderEvent] = ()
+    fills: Sequence[Fill] = ()
+    funding: Sequence[tuple[int, str, float]] = ()
+    risk_events: Sequence[RiskEvent] = ()
+    calls: Sequence[LlmCall] = ()
+    eliminated_at: int | None = None
+    seq: dict[str, int] = field(default_factory=dict)  # rows stored before, per table
+
+
+class SeasonStore:
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+
+    # -- seasons -----------------------------------------------------------------------------
+
+    def create(
+        self, config: dict[str, Any], entries: Sequence[NewEntry], capital: float, now: int
+    ) -> SeasonRecord:
+        values = {
+            "name": config["name"], "mode": config["mode"], "status": SeasonStatus.DRAFT.value,
+            "timeframe": config["timeframe"], "ts_start": config["start"],
+            "ts_end": config["end"], "config": json.dumps(config, sort_keys=True),
+            "ticks_done": 0, "ts_last_tick": None, "message": "", "ts_created": now,
+            "ts_updated": now,
+        }  # fmt: skip
+        with self._engine.begin() as connection:
+            season_id = int(
+                connection.execute(
+                    insert(SeasonRow).values(**values).returning(SeasonRow.id)
+                ).scalar_one()
+            )
+            connection.execute(
+                insert(SeasonEntryRow),
+                [_new_entry_row(season_id, entry, capital) for entry in entries],
+            )
+        return self.get(season_id)
+
+    def get(self, season_id: int) -> SeasonRecord:
+        with self._engine.connect() as connection:
+            row = connection.execute(select(SeasonRow).where(SeasonRow.id == season_id)).first()
+        if row is None:
+            raise NotFoundError(f"no season {season_id} (see `arena season list`)")
+        return _season(row)
+
+    def all(self, limit: int = 100) -> list[SeasonRecord]:
+        query = select(SeasonRow).order_by(SeasonRow.id.desc()).limit(limit)
+        with self._engine.connect() as connection:
+            return [_season(row) for row in connection.execute(query)]
+
+    def transition(
+        self, season_id: int, event: SeasonEvent, now: int, message: str = ""
+    ) -> SeasonRecord:
+        """Apply ``event`` by the transition table. The update is conditional on the status
+        read, so two concurrent moves cannot both succeed."""
+        current = self.get(season_id)
+        target = next_status(current.status, event)
+        with self._engine.begin() as connection:
+            moved = connection.execute(
+                update(SeasonRow)
+                .where(SeasonRow.id == season_id, SeasonRow.status == current.status.value)
+                .values(status=target.value, message=message, ts_updated=now)
+            ).rowcount
+        if moved != 1:
+            raise SeasonConflictError(
+                f"season {season_id} changed status meanwhile; now {self.get(season_id).status}"
+            )
+        return self.get(season_id)
+
+    def status(self, season_id: int) -> SeasonStatus:
+        with self._engine.connect() as connection:
+            value = connection.execute(
+                select(SeasonRow.status).where(SeasonRow.id == season_id)
+            ).scalar_one()
+        return SeasonStatus(value)
+
+    def set_message(self, season_id: int, message: str, now: int) -> None:
+        with self._engine.begin() as connection:
+            connection.execute(
+                update(SeasonRow)
+                .where(SeasonRow.id == season_id)
+                .values(message=message, ts_updated=now)
+            )
+
+    # -- entries -----------------------------------------------------------------------------
+
+    def entries(self, season_id: int) -> list[EntryRecord]:
+        query = (
+            select(SeasonEntryRow)
+            .where(SeasonEntryRow.season_id == season_id)
+            .order_by(SeasonEntryRow.id)
+        )
+        with self._engine.connect() as connection:
+            return [_entry(row) for row in connection.execute(query)]
+
+    # -- the runner's commit -----------------------------------------------------------------
+
+    def commit_tick(
+        self, season_id: int, tick: int, ts: int, entries: Sequence[EntryTick], now: int
+    ) -> None:
+        """Store tick ``tick`` of every entry atomically. Refused when the season's counter is
+        not at ``tick`` (the tick is stored already, or one before it is missing)."""
+        with self._engine.begin() as connection:
+            advanced = connection.execute(
+                update(SeasonRow)
+                .where(SeasonRow.id == season_id, SeasonRow.ticks_done == tick)
+                .values(ticks_done=tick + 1, ts_last_tick=ts, ts_updated=now)
+            ).rowcount
+            if advanced != 1:
+                raise TickConflictError(
+                    f"season {season_id}: tick {tick} was committed by another runner"
+                )
+            _insert_rows(connection, tick, ts, entries)
+
+    # -- reads -------------------------------------------------------------------------------
+
+    def equity(self, entry_id: int) -> list[dict[str, Any]]:
+        return self._rows(SeasonEquityRow, entry_id, SeasonEquityRow.tick)
+
+    def equity_at(self, entry_id: int, tick: int) -> float | None:
+        query = select(SeasonEquityRow.equity).where(
+            SeasonEquityRow.entry_id == entry_id, SeasonEquityRow.tick == tick
+        )
+        with self._engine.connect() as connection:
+            value = connection.execute(query).scalar()
+        return None if value is None else float(value)
+
+    def decisions(self, entry_id: int) -> list[dict[str, Any]]:
+        rows = self._rows(SeasonDecisionRow, entry_id, SeasonDecisionRow.seq)
+        return [{**row, "actions": json.loads(row["actions"])} for row in rows]
+
+    def orders(self, entry_id: int) -> list[dict[str, Any]]:
+        return self._rows(SeasonOrderRow, entry_id, SeasonOrderRow.tick)
+
+    def order_events(self, entry_id: int) -> list[dict[str, Any]]:
+        return self._rows(SeasonOrderEventRow, entry_id, SeasonOrderEventRow.seq)
+
+    def fills(self, entry_id: int) -> list[Fill]:
+        return [_fill(row) for row in self._rows(SeasonFillRow, entry_id, SeasonFillRow.seq)]
+
+    def funding(self, entry_id: int) -> list[tuple[int, str, float]]:
+        rows = self._rows(SeasonFundingRow, entry_id, SeasonFundingRow.seq)
+        return [(row["ts"], row["symbol"], row["amount"]) for row in rows]
+
+    def risk_events(self, entry_id: int) -> list[dict[str, Any]]:
+        rows = self._rows(SeasonRiskEventRow, entry_id, SeasonRiskEventRow.seq)
+        return [{**row, "adjustments": json.loads(row["adjustments"])} for row in rows]
+
+    def llm_calls(self, entry_id: int) -> list[tuple[int, LlmCall]]:
+        """The entry's model calls with the tick of each, in the order they were made."""
+        query = (
+            select(SeasonLlmCallRow.tick, LlmCallRow)
+            .join(LlmCallRow, LlmCallRow.id == SeasonLlmCallRow.call_id)
+            .where(SeasonLlmCallRow.entry_id == entry_id)
+            .order_by(LlmCallRow.id)
+        )
+        with self._engine.connect() as connection:
+            return [(row.tick, call_from_row(row)) for row in connection.execute(query)]
+
+    def counts(self, entry_id: int) -> dict[str, int]:
+        """Rows stored per ledger table: where a resumed runner's cursors start."""
+        with self._engine.connect() as connection:
+            return {
+                name: int(
+                    connection.execute(
+                        select(func.count()).select_from(table).where(table.entry_id == entry_id)
+                    ).scalar_one()
+                )
+                for name, table in _LEDGER_TABLES.items()
+            }
+
+    def ledger_hash(self, season_id: int) -> str:
+        """SHA-256 over every entry's fills and equity snapshots, in order: two runs with the
+        same hash produced the same ledger."""
+        digest = hashlib.sha256()
+        for entry in sorted(self.entries(season_id), key=lambda e: e.name):
+            digest.update(f"entry {entry.name}\n".encode())
+            for fill in self.fills(entry.id):
+                line = (
+                    f"{fill.ts} {fill.client_order_id} {fill.symbol} {fill.side} "
+                    f"{fill.quantity!r} {fill.price!r} {fill.fee!r} {fill.realized_pnl!r}\n"
+                )
+                digest.update(line.encode())
+            for row in self.equity(entry.id):
+                digest.update(f"{row['tick']} {row['ts']} {row['equity']!r}\n".encode())
+        return digest.hexdigest()
+
+    def _rows(self, table: Any, entry_id: int, order: Any) -> list[dict[str, Any]]:
+        query = select(table).where(table.entry_id == entry_id).order_by(order)
+        with self._engine.connect() as connection:
+            return [dict(row._mapping) for row in connection.execute(query)]
+
+
+_LEDGER_TABLES: dict[str, Any] = {
+    "decisions": SeasonDecisionRow,
+    "orders": SeasonOrderRow,
+    "events": SeasonOrderEventRow,
+    "fills": SeasonFillRow,
+    "funding": SeasonFundingRow,
+    "risk_events": SeasonRiskEventRow,
+    "calls": SeasonLlmCallRow,
+}
+
+
+def _insert_rows(connection: Connection, tick: int, ts: int, entries: Sequence[EntryTick]) -> None:
+    rows: dict[Any, list[dict[str, Any]]] = {table: [] for table in _LEDGER_TABLES.values()}
+    equity = []
+    for entry in entries:
+        eid = entry.entry_id
+        equity.append({"entry_id": eid, "tick": tick, "ts": ts, "equity": entry.equity,
+                       "cash": entry.cash, "exposure": entry.exposure})  # fmt: skip
+        seq = entry.seq
+        for n, (decision, latency) in enumerate(entry.decisions, seq.get("decisions", 0)):
+            rows[SeasonDecisionRow].append(_decision_row(eid, n, tick, decision, latency))
+        for order in entry.orders:
+            rows[SeasonOrderRow].append(_order_row(eid, tick, order))
+        for n, event in enumerate(entry.events, seq.get("events", 0)):
+            rows[SeasonOrderEventRow].append(_event_row(eid, n, tick, event))
+        for n, fill in enumerate(entry.fills, seq.get("fills", 0)):
+            rows[SeasonFillRow].append(_fill_row(eid, n, tick, fill))
+        for n, (paid_at, symbol, amount) in enumerate(entry.funding, seq.get("funding", 0)):
+            rows[SeasonFundingRow].append({"entry_id": eid, "seq": n, "tick": tick,
+                                           "ts": paid_at, "symbol": symbol,
+                                           "amount": amount})  # fmt: skip
+        for n, risk in enumerate(entry.risk_events, seq.get("risk_events", 0)):
+            rows[SeasonRiskEventRow].append(_risk_row(eid, n, tick, risk))
+        for call in entry.calls:
+            call_id = insert_call(connection, call)
+            rows[SeasonLlmCallRow].append({"call_id": call_id, "entry_id": eid, "tick": tick})
+        values: dict[str, Any] = {"equity": entry.equity, "cash": entry.cash}
+        if entry.eliminated_at is not None:
+            values |= {"status": EntryStatus.ELIMINATED.value, "ts_eliminated": entry.eliminated_at}
+        connection.execute(update(SeasonEntryRow).where(SeasonEntryRow.id == eid).values(**values))
+    if equity:
+        connection.execute(insert(SeasonEquityRow), equity)
+    for table, table_rows in rows.items():
+        if table_rows:
+            connection.execute(insert(table), table_rows)
+
+
+def _decision_row(
+    entry_id: int, seq: int, tick: int, decision: Decision, latency_ms: float
+) -> dict[str, Any]:
+    actions = [
+        {"symbol": a.symbol, "signal": a.signal.value, "quantity": a.quantity,
+         "notional": a.notional, "leverage": a.leverage, "take_profit": a.take_profit,
+         "stop_loss": a.stop_loss, "invalidation": a.invalidation, "confidence": a.confidence,
+         "justification": a.justification}
+        for a in decision.actions
+    ]  # fmt: skip
+    return {"entry_id": entry_id, "seq": seq, "tick": tick, "ts": decision.ts,
+            "actions": json.dumps(actions), "reasoning": decision.reasoning,
+            "latency_ms": latency_ms}  # fmt: skip
+
+
+def _order_row(entry_id: int, tick: int, order: Order) -> dict[str, Any]:
+    return {
+        "entry_id": entry_id, "client_order_id": order.client_order_id, "tick": tick,
+        "symbol": order.symbol, "side": order.side.value, "type": order.type.value,
+        "quantity": order.quantity, "price": order.price, "trigger_price": order.trigger_price,
+        "reduce_only": order.reduce_only, "leverage": order.leverage, "tag": order.tag,
+        "ts_created": order.ts_created,
+    }  # fmt: skip
+
+
+def _event_row(entry_id: int, seq: int, tick: int, event: OrderEvent) -> dict[str, Any]:
+    return {
+        "entry_id": entry_id, "seq": seq, "tick": tick, "client_order_id": event.client_order_id,
+        "ts": event.ts, "action": event.action.value, "status_from": event.status_from.value,
+        "status_to": event.status_to.value, "quantity": event.quantity, "price": event.price,
+        "reason": event.reason,
+    }  # fmt: skip
+
+
+def _fill_row(entry_id: int, seq: int, tick: int, fill: Fill) -> dict[str, Any]:
+    return {
+        "entry_id": entry_id, "seq": seq, "tick": tick, "client_order_id": fill.client_order_id,
+        "symbol": fill.symbol, "side": fill.side.value, "quantity": fill.quantity,
+        "price": fill.price, "fee": fill.fee, "liquidity": fill.liquidity.value, "ts": fill.ts,
+        "realized_pnl": fill.realized_pnl, "tag": fill.tag,
+    }  # fmt: skip
+
+
+def _risk_row(entry_id: int, seq: int, tick: int, risk: RiskEvent) -> dict[str, Any]:
+    return {
+        "entry_id": entry_id, "seq": seq, "tick": tick, "ts": risk.ts, "symbol": risk.symbol,
+        "signal": risk.action.signal.value, "approved": risk.approved, "reason": risk.reason,
+        "adjustments": json.dumps(list(risk.adjustments)),
+    }  # fmt: skip
+
+
+def _new_entry_row(season_id: int, entry: NewEntry, capital: float) -> dict[str, Any]:
+    return {
+        "season_id": season_id, "agent_id": entry.agent_id, "name": entry.name,
+        "kind": entry.kind, "config": json.dumps(entry.config, sort_keys=True),
+        "fingerprint": entry.fingerprint, "baseline": entry.baseline,
+        "status": EntryStatus.ACTIVE.value, "equity": capital, "cash": capital,
+        "ts_eliminated": None,
+    }  # fmt: skip
+
+
+def _fill(row: dict[str, Any]) -> Fill:
+    return Fill(
+        row["client_order_id"], row["symbol"], Side(row["side"]), row["quantity"], row["price"],
+        row["fee"], Liquidity(row["liquidity"]), row["ts"], row["realized_pnl"], row["tag"],
+    )  # fmt: skip
+
+
+def _season(row: Any) -> SeasonRecord:
+    return SeasonRecord(
+        row.id, row.name, row.mode, SeasonStatus(row.status), row.timeframe, row.ts_start,
+        row.ts_end, json.loads(row.config), row.ticks_done, row.ts_last_tick, row.message,
+        row.ts_created, row.ts_updated,
+    )  # fmt: skip
+
+
+def _entry(row: Any) -> EntryRecord:
+    return EntryRecord(
+        row.id, row.season_id, row.agent_id, row.name, row.kind, json.loads(row.config),
+        row.fingerprint, row.baseline, EntryStatus(row.status), row.equity, row.cash,
+        row.ts_eliminated,
+    )  # fmt: skip
