@@ -4,20 +4,20 @@ from __future__ import annotations
 
 from rich.table import Table
 
-from alpha_arena.backtest.run import BacktestConfig, BacktestResult
-from alpha_arena.cli.common import app_context, console, one_line_errors
-from alpha_arena.core.time import to_iso
-from alpha_arena.services import backtests, integrity
+from alpha_arena.cli.common import app_context, console, one_line_errors, progress_bar
+from alpha_arena.cli.season import leaderboard_table
+from alpha_arena.services import integrity, seasons
+from alpha_arena.services.demo import prepare_demo
 from alpha_arena.services.integrity import SeriesStats
 from alpha_arena.services.sample import load_sample
-
-DEMO_SYMBOL = "BTC/USDT:USDT"
+from alpha_arena.storage.season_store import SeasonStore
 
 
 @one_line_errors
 def demo() -> None:
-    """Set up the database, load the bundled Binance sample, show what is stored, and backtest
-    the strategy library on the newest year of BTC perpetual data."""
+    """Load the bundled Binance sample, register the built-in agents (the library strategies,
+    the portfolio agent, and an LLM trader for every provider whose API key is set), run a
+    replay season over the newest 90 days with both baselines, and print its leaderboard."""
     with app_context() as context:
         console.print(f"database: {context.engine.url.render_as_string(hide_password=True)}")
         with console.status("loading the bundled Binance sample..."):
@@ -26,15 +26,26 @@ def demo() -> None:
             f"sample: {report.inserted:,} rows inserted, "
             f"{report.rows - report.inserted:,} already present ({len(report.files)} files)"
         )
-        stats = integrity.series_stats(context)
-        with console.status("backtesting the strategy library..."):
-            base, results = backtests.compare_library(context, DEMO_SYMBOL, "1h", days=365)
-    console.print(_data_table(stats))
-    console.print(_library_table(base, results))
+        console.print(_data_table(integrity.series_stats(context)))
+        with console.status("registering agents; backtesting the year before the season..."):
+            plan = prepare_demo(context)
+        season_id = plan.season.id
+        llm = ", ".join(plan.llm_agents) or "none (no provider API key is set)"
+        console.print(
+            f"season {season_id} {plan.season.name!r}: {len(plan.agents)} agents + 2 baselines; "
+            f"LLM traders: {llm}"
+        )
+        with progress_bar(f"season {season_id}", "ticks", hidden=False) as advance:
+            run = seasons.run_season(context, season_id, advance)
+        board = seasons.leaderboard(context, season_id)
+        digest = SeasonStore(context.engine).ledger_hash(season_id)
+    console.print(leaderboard_table(board))
+    console.print(f"season {season_id} {run.status}: {run.message}; ledger sha256 {digest[:16]}")
     console.print(
-        "next: `arena backtest run --strategy ema_trend --symbol BTC/USDT:USDT --start 2024-01-01 "
-        "--end 2025-01-01` stores a run; `arena data scan` records the gaps above as integrity "
-        "events; `arena data stats --json` prints the data table as JSON."
+        f"next: `arena season show {season_id}`, `arena season leaderboard {season_id} --json`, "
+        f"`arena season export {season_id} --out season-{season_id}`; create your own with "
+        "`arena season create --name NAME --symbols BTC/USDT:USDT --start 2025-01-01 --end "
+        "2025-04-01 --agents ema-trend,breakout` and `arena season run ID`."
     )
 
 
@@ -49,25 +60,3 @@ def _data_table(stats: list[SeriesStats]) -> Table:
             str(item.gaps), str(item.missing_rows),
         )  # fmt: skip
     return table
-
-
-def _library_table(base: BacktestConfig, results: list[tuple[str, BacktestResult]]) -> Table:
-    table = Table(
-        "strategy", "return", "buy & hold", "max drawdown", "Sharpe", "trades", "fees",
-        title=(
-            f"Strategy library on {DEMO_SYMBOL} 1h, {to_iso(base.ts_start)[:10]} to "
-            f"{to_iso(base.ts_end)[:10]} (10,000 USDT, 1x, 0.05% fee, 2 bps slippage)"
-        ),
-    )  # fmt: skip
-    for name, result in results:
-        m = result.metrics
-        table.add_row(
-            name, _pct(m.total_return), _pct(m.buy_and_hold_return), _pct(m.max_drawdown),
-            "-" if m.sharpe is None else f"{m.sharpe:.2f}", str(m.trade_count),
-            f"{m.fees_paid:,.0f}",
-        )  # fmt: skip
-    return table
-
-
-def _pct(value: float | None) -> str:
-    return "-" if value is None else f"{value * 100:.1f}%"

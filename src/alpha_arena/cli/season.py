@@ -6,7 +6,8 @@ from pathlib import Path
 from typing import Any
 
 import typer
-from rich.table import Table
+from rich.console import Group
+from rich.table import Column, Table
 
 from alpha_arena.cli.common import app_context, console, one_line_errors, print_json, progress_bar
 from alpha_arena.core.errors import InvalidInputError
@@ -194,36 +195,45 @@ def export_command(
     console.print(f"wrote {len(written)} files to {out}")
 
 
-def leaderboard_table(board: Leaderboard) -> Table:
-    table = Table(
-        "#", "agent", "value", "return", f"{board.confidence:.0%} interval", "P(>BTC)", "PnL",
-        "fees", "funding", "win", "best", "worst", "Sharpe", "Sharpe interval", "max DD",
-        "trades", "LLM $", "invalid", "ms", "fingerprint",
+def leaderboard_table(board: Leaderboard) -> Group:
+    """The ranking with its uncertainty, then what each entry paid, did and is."""
+    ranking = Table(
+        "#", Column("agent", no_wrap=True), "account value", "return",
+        f"{board.confidence:.0%} interval", "P(beats BTC)", "Sharpe", "Sharpe interval",
+        "max drawdown", "trades",
         title=(
             f"Season {board.season_id} {board.name!r} ({board.status}, {board.ticks:,} ticks "
             f"from {board.start})"
         ),
         caption=(
-            "interval: bootstrap of per-tick returns; P(>BTC): share of resamples beating BTC "
-            f"buy-and-hold; * fewer than {board.min_trades} trades, too few to judge"
+            "intervals: bootstrap of per-tick returns; P(beats BTC): share of resamples in which "
+            f"it beat BTC buy-and-hold; * fewer than {board.min_trades} trades, too few to judge"
         ),
+    )  # fmt: skip
+    details = Table(
+        Column("agent", no_wrap=True), "PnL", "fees", "funding", "win rate", "biggest win",
+        "biggest loss", "LLM $", "invalid", "decision ms", "fingerprint",
+        Column("configuration", no_wrap=True),
     )  # fmt: skip
     for row in board.rows:
         name = row.name + (" (baseline)" if row.baseline else "") + (" *" if row.few_trades else "")
         if row.status != "active":
             name += f" [{row.status}]"
-        table.add_row(
+        ranking.add_row(
             str(row.rank), name, f"{row.account_value:,.0f}", f"{row.return_pct:+.1f}%",
-            f"{row.return_low_pct:+.1f}..{row.return_high_pct:+.1f}%",
-            _maybe(row.p_beats_btc, "{:.2f}"),
-            f"{row.pnl:+,.0f}", f"{row.fees:,.0f}", f"{row.funding:+,.0f}",
-            _maybe(row.win_rate, "{:.0%}"), _maybe(row.biggest_win, "{:+,.0f}"),
-            _maybe(row.biggest_loss, "{:+,.0f}"), _maybe(row.sharpe, "{:.2f}"),
-            f"{row.sharpe_low:.1f}..{row.sharpe_high:.1f}", f"{row.max_drawdown_pct:.1f}%",
-            str(row.trades), f"{row.llm_cost_usd:.2f}", str(row.invalid_outputs),
-            _maybe(row.avg_decision_ms, "{:.1f}"), row.fingerprint,
+            f"{row.return_low_pct:+.1f}% .. {row.return_high_pct:+.1f}%",
+            _maybe(row.p_beats_btc, "{:.2f}"), _maybe(row.sharpe, "{:.2f}"),
+            f"{row.sharpe_low:.1f} .. {row.sharpe_high:.1f}", f"{row.max_drawdown_pct:.1f}%",
+            str(row.trades),
         )  # fmt: skip
-    return table
+        details.add_row(
+            row.name, f"{row.pnl:+,.0f}", f"{row.fees:,.0f}", f"{row.funding:+,.0f}",
+            _maybe(row.win_rate, "{:.0%}"), _maybe(row.biggest_win, "{:+,.0f}"),
+            _maybe(row.biggest_loss, "{:+,.0f}"), f"{row.llm_cost_usd:.2f}",
+            str(row.invalid_outputs), _maybe(row.avg_decision_ms, "{:.1f}"), row.fingerprint,
+            row.description,
+        )  # fmt: skip
+    return Group(ranking, details)
 
 
 def _maybe(value: float | None, template: str) -> str:
