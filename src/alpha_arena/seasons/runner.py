@@ -96,8 +96,11 @@ class SeasonRunner:
     def _ingest(self, config: SeasonConfig) -> None:
         from alpha_arena.services.ingestion import ingest
 
+        # Perpetuals stored as Binance come from its USDT-M API (the spot API has none).
+        perpetuals = all(":" in symbol for symbol in config.symbols)
+        source = "binanceusdm" if config.exchange == "binance" and perpetuals else config.exchange
         try:
-            ingest(self._context, config.exchange, config.symbols, [config.timeframe],
+            ingest(self._context, source, config.symbols, [config.timeframe],
                    since=config.start - 500 * config.step_ms)  # fmt: skip
         except (SourceUnavailableError, TemporaryError) as error:
             message = (

@@ -42,9 +42,7 @@ def test_the_table_is_exactly_the_specified_lifecycle() -> None:
 
 
 @pytest.mark.parametrize(("status", "event"), LEGAL, ids=[rid(pair) for pair in LEGAL])
-def test_every_legal_move_gives_the_tables_target(
-    status: SeasonStatus, event: SeasonEvent
-) -> None:
+def test_every_legal_move_gives_the_tables_target(status: SeasonStatus, event: SeasonEvent) -> None:
     assert next_status(status, event) is EXPECTED[(status, event)]
 
 
