@@ -226,7 +226,7 @@ def build_lineup(
                     entry.name,
                     caller,
                     strategies,
-                    market.inputs,
+                    {symbol: market.inputs[symbol] for symbol in season.symbols},
                     Sizing(config.leverage),
                     market.offsets,
                     config.reselect_every,

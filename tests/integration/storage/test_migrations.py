@@ -34,6 +34,16 @@ TABLES = {
     "prompt_versions",
     "llm_calls",
     "llm_cache",
+    "seasons",
+    "season_entries",
+    "season_equity",
+    "season_decisions",
+    "season_orders",
+    "season_order_events",
+    "season_fills",
+    "season_funding",
+    "season_risk_events",
+    "season_llm_calls",
 }
 
 
