@@ -80,7 +80,7 @@ def sample_subset(folder: Path) -> Path:
 
 def prepare(url: str, sample: Path) -> tuple[AppContext, int]:
     """A context on ``url`` with the sample loaded, the agents registered and a draft season."""
-    settings = Settings(_env_file=None, database_url=url)  # type: ignore[call-arg]
+    settings = Settings(_env_file=None, database_url=url)
     context = open_context(settings)
     load_sample(context, sample)
     covered = set(registry.names()) - {"flat", "buy_and_hold"}
@@ -110,7 +110,7 @@ def timed_methods(durations: dict[str, dict[int, float]]) -> Iterator[None]:
         commit(store, season_id, tick, *args)
         durations["commit"][tick] = time.perf_counter() - started
 
-    TradingEngine.step = timed_step  # type: ignore[method-assign]
+    TradingEngine.step = timed_step  # type: ignore[method-assign,assignment]
     SeasonStore.commit_tick = timed_commit  # type: ignore[method-assign,assignment]
     try:
         yield
@@ -194,7 +194,9 @@ def bench(context: AppContext, season_id: int, label: str) -> None:
           f"{counts['risk_events']:,} risk events")  # fmt: skip
     print(f"  agent think time (recorded decisions): {thought:.2f} s in all, "
           f"{ms(thought / ticks)} per tick on average")  # fmt: skip
-    print(f"  tick wall time: median {ms(statistics.median(wall))}, p99 {ms(percentile(wall, 0.99))}")
+    print(
+        f"  tick wall time: median {ms(statistics.median(wall))}, p99 {ms(percentile(wall, 0.99))}"
+    )
     print(f"  runner overhead per tick (agent think time excluded): median "
           f"{ms(statistics.median(overhead))}, p99 {ms(percentile(overhead, 0.99))}")  # fmt: skip
     for name, values in (("engine step", engine), ("commit (1 transaction)", commit),

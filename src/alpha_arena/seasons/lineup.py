@@ -43,7 +43,7 @@ from alpha_arena.storage.agent_store import AgentRecord, PromptStore
 from alpha_arena.storage.llm_store import LlmCache
 from alpha_arena.storage.season_store import EntryRecord, NewEntry
 from alpha_arena.strategies import registry
-from alpha_arena.strategies.base import Strategy
+from alpha_arena.strategies.base import Strategy, StrategyInput
 
 BTC_BASELINE = "btc-buy-and-hold"
 EQUAL_WEIGHT_BASELINE = "equal-weight-hold"
@@ -190,8 +190,7 @@ def build_lineup(
                 config.leverage, getattr(config, "stop_loss", None),
                 getattr(config, "take_profit", None),
             )  # fmt: skip
-            inputs = {symbol: market.inputs[symbol] for symbol in symbols}
-            offsets = {symbol: market.offsets[symbol] for symbol in symbols}
+            inputs, offsets = _own_warmup(market, symbols, [strategy])
             participants.append(StrategyAgent(entry.name, strategy, inputs, sizing, offsets))
             continue
         provider = GatedProvider(_provider(context, config.provider))
@@ -221,18 +220,36 @@ def build_lineup(
                 call_settings, provider, cache, CacheMode.READWRITE, clock, entry.agent_id
             )
             strategies = {name: registry.create(name) for name in config.strategies}
+            inputs, offsets = _own_warmup(market, season.symbols, list(strategies.values()))
             participants.append(
                 StrategySelector(
                     entry.name,
                     caller,
                     strategies,
-                    {symbol: market.inputs[symbol] for symbol in season.symbols},
+                    inputs,
                     Sizing(config.leverage),
-                    market.offsets,
+                    offsets,
                     config.reselect_every,
                 )
             )
     return Lineup(participants, providers)
+
+
+def _own_warmup(
+    market: SeasonMarket, symbols: Sequence[str], strategies: Sequence[Strategy]
+) -> tuple[dict[str, StrategyInput], dict[str, int]]:
+    """Each symbol's input cut to the warm-up these strategies need: recursive indicators
+    (EMA, RSI) depend on their seed bar, so an entry must not see more history because a
+    rival in the season needs more; its ledger is then the same whoever it competes with."""
+    own = max((warmup_bars(strategy) for strategy in strategies), default=0)
+    inputs, offsets = {}, {}
+    for symbol in symbols:
+        full, offset = market.inputs[symbol], market.offsets[symbol]
+        cut = max(offset - own, 0)
+        candles = full.candles.slice(cut, len(full.candles))
+        inputs[symbol] = StrategyInput(symbol, full.timeframe, candles, full.funding_rate[cut:])
+        offsets[symbol] = offset - cut
+    return inputs, offsets
 
 
 def _strategies(entry: EntryRecord) -> list[Strategy]:

@@ -261,7 +261,11 @@ def _collect(entrant: Entrant, entry_id: int, cursor: dict[str, int]) -> EntryTi
         ledger.exposure[-1],
         decisions=list(zip(ledger.decisions[n["decisions"]:],
                            ledger.decision_latency_ms[n["decisions"]:], strict=True)),
-        orders=list(itertools.islice(ledger.orders.values(), n["orders"], None)),
+        orders=(
+            list(itertools.islice(ledger.orders.values(), n["orders"], None))
+            if len(ledger.orders) > n["orders"]
+            else []
+        ),
         events=ledger.order_events[n["events"]:],
         fills=ledger.fills[n["fills"]:],
         funding=ledger.funding[n["funding"]:],

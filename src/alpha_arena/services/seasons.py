@@ -24,23 +24,6 @@ from alpha_arena.storage.season_store import SeasonRecord, SeasonStore
 def create_season(context: AppContext, values: dict[str, Any]) -> SeasonRecord:
     """Validate a season, pin its participants' configurations and store it as a draft."""
     config = parse_season_config(values)
-    known = {item.symbol for item in context.market.instruments(config.exchange)}
-    unknown = [symbol for symbol in config.symbols if symbol not in known]
-    if unknown:
-        raise InvalidInputError(
-            f"unknown symbol {', '.join(unknown)} on {config.exchange}; known: "
-            + (", ".join(sorted(known)) or "none (load data first: `arena data load-sample`)")
-        )
-    if config.mode is SeasonMode.REPLAY:
-        data = DataService(context.market, config.exchange)
-        for symbol in config.symbols:
-            if not len(
-                data.candles(symbol, config.timeframe, config.start, config.end - 1, last=1)
-            ):
-                raise InvalidInputError(
-                    f"no {config.timeframe} candles of {symbol} between {to_iso(config.start)} "
-                    f"and {to_iso(config.end)} to replay"
-                )
     agents = AgentStore(context.engine)
     entries = [pin_agent(context, agents.get(name), config) for name in config.participants]
     if config.baselines:
@@ -51,12 +34,35 @@ def create_season(context: AppContext, values: dict[str, Any]) -> SeasonRecord:
         entries += baselines
     if not entries:
         raise InvalidInputError("a season needs at least one participant (or its baselines)")
+    # Every symbol the runner will load: the season's and any an entry trades (the BTC
+    # baseline's), so that a season never starts only to fail on its first tick.
+    traded = [s for e in entries for s in e.config["agent"].get("symbols") or ()]
+    symbols = list(dict.fromkeys([*config.symbols, *traded]))
+    known = {item.symbol for item in context.market.instruments(config.exchange)}
+    unknown = [symbol for symbol in symbols if symbol not in known]
+    if unknown:
+        raise InvalidInputError(
+            f"unknown symbol {', '.join(unknown)} on {config.exchange}; known: "
+            + (", ".join(sorted(known)) or "none (load data first: `arena data load-sample`)")
+        )
+    if config.mode is SeasonMode.REPLAY:
+        data = DataService(context.market, config.exchange)
+        for symbol in symbols:
+            if not len(
+                data.candles(symbol, config.timeframe, config.start, config.end - 1, last=1)
+            ):
+                raise InvalidInputError(
+                    f"no {config.timeframe} candles of {symbol} between {to_iso(config.start)} "
+                    f"and {to_iso(config.end)} to replay"
+                )
     return SeasonStore(context.engine).create(
         config.model_dump(mode="json"), entries, config.capital, context.clock.now_ms()
     )
 
 
 def transition(context: AppContext, season_id: int, event: SeasonEvent) -> SeasonRecord:
+    if event is SeasonEvent.COMPLETE:
+        raise InvalidInputError("a season completes by itself when its runner reaches its end")
     messages = {
         SeasonEvent.START: "started",
         SeasonEvent.PAUSE: "paused by hand",

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, Engine, func, insert, select, update
+from sqlalchemy import Connection, Engine, bindparam, func, insert, select, update
 
 from alpha_arena.core.errors import ArenaError, NotFoundError
 from alpha_arena.domain.decisions import Decision
@@ -300,9 +300,17 @@ _LEDGER_TABLES: dict[str, Any] = {
 }
 
 
+_UPDATE_ACCOUNT = (
+    update(SeasonEntryRow)
+    .where(SeasonEntryRow.id == bindparam("entry"))
+    .values(equity=bindparam("equity"), cash=bindparam("cash"))
+)
+
+
 def _insert_rows(connection: Connection, tick: int, ts: int, entries: Sequence[EntryTick]) -> None:
     rows: dict[Any, list[dict[str, Any]]] = {table: [] for table in _LEDGER_TABLES.values()}
     equity = []
+    accounts: list[dict[str, Any]] = []
     for entry in entries:
         eid = entry.entry_id
         equity.append({"entry_id": eid, "tick": tick, "ts": ts, "equity": entry.equity,
@@ -325,10 +333,15 @@ def _insert_rows(connection: Connection, tick: int, ts: int, entries: Sequence[E
         for call in entry.calls:
             call_id = insert_call(connection, call)
             rows[SeasonLlmCallRow].append({"call_id": call_id, "entry_id": eid, "tick": tick})
-        values: dict[str, Any] = {"equity": entry.equity, "cash": entry.cash}
+        accounts.append({"entry": eid, "equity": entry.equity, "cash": entry.cash})
         if entry.eliminated_at is not None:
-            values |= {"status": EntryStatus.ELIMINATED.value, "ts_eliminated": entry.eliminated_at}
-        connection.execute(update(SeasonEntryRow).where(SeasonEntryRow.id == eid).values(**values))
+            connection.execute(
+                update(SeasonEntryRow)
+                .where(SeasonEntryRow.id == eid)
+                .values(status=EntryStatus.ELIMINATED.value, ts_eliminated=entry.eliminated_at)
+            )
+    if accounts:  # one statement for every entry's account (executemany)
+        connection.execute(_UPDATE_ACCOUNT, accounts)
     if equity:
         connection.execute(insert(SeasonEquityRow), equity)
     for table, table_rows in rows.items():

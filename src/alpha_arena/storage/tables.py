@@ -370,8 +370,8 @@ class SeasonEntryRow(Base):
     fingerprint: Mapped[str] = mapped_column(String(16))
     baseline: Mapped[bool] = mapped_column(Boolean, default=False)
     status: Mapped[str] = mapped_column(String(16))
-    equity: Mapped[float] = mapped_column(Money)
-    cash: Mapped[float] = mapped_column(Money)
+    equity: Mapped[float] = mapped_column(Double)  # as of the last committed tick
+    cash: Mapped[float] = mapped_column(Double)
     ts_eliminated: Mapped[int | None] = mapped_column(BigInteger)
 
 

@@ -10,6 +10,7 @@ import math
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -33,8 +34,8 @@ START, END = parse_ts("2024-02-01"), parse_ts("2024-02-22")  # three weeks: 504 
 TICKS = (END - START) // HOUR
 CAPITAL = 10_000.0
 MIN_TRADES = 10
-EMA = {"kind": "strategy", "strategy": "ema_trend"}
-AGENTS = {
+EMA: dict[str, Any] = {"kind": "strategy", "strategy": "ema_trend"}
+AGENTS: dict[str, dict[str, Any]] = {
     # EMA 50/200 on hourly bars turns a handful of times in three weeks: too few to judge.
     "ema-slow": EMA | {"params": {"fast": "50", "slow": "200"}},
     "ema": EMA,
@@ -115,8 +116,8 @@ def row(played: Played, name: str) -> LeaderboardRow:
 
 def test_the_board_lists_every_entry_ranked_by_account_value(played: Played) -> None:
     board = played.board
-    assert (board.season_id, board.name, board.status) == (played.season_id, "three weeks",
-                                                           "finished")  # fmt: skip
+    assert (board.season_id, board.name) == (played.season_id, "three weeks")
+    assert board.status == "finished"
     assert (board.ticks, board.start, board.last_tick) == (TICKS, to_iso(START), to_iso(END))
     assert (board.confidence, board.min_trades) == (0.9, MIN_TRADES)
     assert sorted(r.name for r in board.rows) == sorted(played.entries)
@@ -184,8 +185,8 @@ def test_intervals_are_ordered_and_spread_for_trading_entries(played: Played) ->
         assert r.sharpe_low <= r.sharpe_high
         assert r.return_high_pct - r.return_low_pct > 0.1  # three weeks of risk: not a point
         assert r.sharpe_high - r.sharpe_low > 0.1
-        assert all(math.isfinite(value) for value in (r.return_low_pct, r.return_high_pct,
-                                                      r.sharpe_low, r.sharpe_high))  # fmt: skip
+        bounds = (r.return_low_pct, r.return_high_pct, r.sharpe_low, r.sharpe_high)
+        assert all(math.isfinite(value) for value in bounds)
 
 
 def test_p_beats_btc_is_none_for_btc_and_a_probability_for_the_rest(played: Played) -> None:
@@ -220,8 +221,8 @@ def test_the_export_carries_the_ledger_and_the_board(played: Played, tmp_path: P
     store = SeasonStore(played.context.engine)
     written = export_season(played.context, played.season_id, tmp_path / "export")
 
-    assert {path.name for path in written} >= {"season.json", "leaderboard.csv", "equity.csv",
-                                                "fills.csv", "funding.csv"}  # fmt: skip
+    expected = {"season.json", "leaderboard.csv", "equity.csv", "fills.csv", "funding.csv"}
+    assert {path.name for path in written} >= expected
     summary = json.loads((tmp_path / "export" / "season.json").read_text())
     assert summary["ledger_sha256"] == store.ledger_hash(played.season_id)
     assert summary["season"]["ticks_done"] == TICKS

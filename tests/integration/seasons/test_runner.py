@@ -347,3 +347,26 @@ def test_a_paper_season_without_a_network_fails_fast_with_one_line(
         assert SeasonStore(context.engine).get(season.id).message == str(error.value)
     finally:
         context.close()
+
+
+def test_an_entry_trades_the_same_whoever_it_competes_with(loaded: str) -> None:
+    """Recursive indicators depend on their seed bar: an entry gets the warm-up its own
+    strategy needs, not the longest any rival needs."""
+    context = open_context(settings_for(loaded))
+    try:
+        add_agent(context, "rsi", {"kind": "strategy", "strategy": "rsi_mean_reversion"})
+        add_agent(context, "slow-ema", {"kind": "strategy", "strategy": "ema_trend",
+                                        "params": {"fast": "50", "slow": "200"}})  # fmt: skip
+        store = SeasonStore(context.engine)
+        ledgers = []
+        for rivals in ([], ["slow-ema"]):
+            values = season_values("rivals", "2025-02-01", "2025-02-15",
+                                   participants=["rsi", *rivals], baselines=False)  # fmt: skip
+            season = seasons.create_season(context, values)
+            seasons.run_season(context, season.id)
+            rsi = next(e for e in store.entries(season.id) if e.name == "rsi")
+            ledgers.append((store.fills(rsi.id), [r["equity"] for r in store.equity(rsi.id)]))
+        assert ledgers[0][0], "the RSI agent should have traded in two weeks"
+        assert ledgers[0] == ledgers[1]
+    finally:
+        context.close()

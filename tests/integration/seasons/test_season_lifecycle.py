@@ -132,9 +132,11 @@ def test_lifecycle_moves_persist_and_refusals_change_nothing(market: AppContext)
         assert stored.message == message
         assert store.status(season.id) is status
 
-    for event in SeasonEvent:
+    for event in (SeasonEvent.START, SeasonEvent.PAUSE, SeasonEvent.RESUME, SeasonEvent.END):
         with pytest.raises(SeasonConflictError, match=f"cannot {event.value} a finished season"):
             transition(market, season.id, event)
+    with pytest.raises(InvalidInputError, match="completes by itself"):  # only the runner may
+        transition(market, running_id(market), SeasonEvent.COMPLETE)
     assert store.get(season.id).status is SeasonStatus.FINISHED
 
     running = transition(market, create_season(market, values([])).id, SeasonEvent.START)
@@ -166,8 +168,10 @@ def test_a_run_stopped_after_n_ticks_resumes_to_the_end_like_a_straight_run(
     season = create_season(market, values(participants))
     progress: list[tuple[int, int]] = []
 
-    first = run_season(market, season.id, lambda done, total: progress.append((done, total)),
-                       stop_after=7)  # fmt: skip
+    def report(done: int, total: int) -> None:
+        progress.append((done, total))
+
+    first = run_season(market, season.id, report, stop_after=7)
 
     assert (first.status, first.ticks_done, first.ticks_stepped) == (SeasonStatus.RUNNING, 7, 7)
     stored = store.get(season.id)
@@ -298,11 +302,15 @@ def test_editing_or_disabling_an_agent_leaves_its_pinned_entry_alone(
         ({"timeframe": "7m"}, "season: unknown timeframe '7m'"),
         ({"capital": -1}, "season capital"),
         ({"surprise": 1}, "season surprise: Extra inputs are not permitted"),
+        ({"participants": ["x", "y", "x"]}, "season participants: listed twice: x"),
+        ({"baselines": False}, "a season needs at least one participant"),
+        ({"timeframe": "1m", "start": 0}, "season of more than 1,000,000 1m ticks"),
     ],
     ids=[
         "unknown-symbol", "symbol-without-data", "unknown-agent", "window-without-data",
         "start-after-end", "empty-window", "live", "unknown-risk-limit", "bad-risk-limit",
         "duplicate-symbols", "bad-timeframe", "negative-capital", "unknown-field",
+        "duplicate-participants", "nobody-at-all", "too-many-ticks",
     ],
 )  # fmt: skip
 def test_bad_input_is_a_one_line_error_and_stores_nothing(
@@ -334,3 +342,8 @@ def test_a_participant_may_not_take_a_baseline_name(market: AppContext) -> None:
     add_agent(market, "btc-buy-and-hold", {"kind": "strategy", "strategy": "flat"})
     with pytest.raises(InvalidInputError, match="reserved for a baseline"):
         create_season(market, values(["btc-buy-and-hold"]))
+
+
+def running_id(context: AppContext) -> int:
+    season = create_season(context, values([]))
+    return transition(context, season.id, SeasonEvent.START).id

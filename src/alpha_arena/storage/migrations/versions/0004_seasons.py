@@ -46,8 +46,8 @@ def upgrade() -> None:
         sa.Column("fingerprint", sa.String(length=16), nullable=False),
         sa.Column("baseline", sa.Boolean(), nullable=False),
         sa.Column("status", sa.String(length=16), nullable=False),
-        sa.Column("equity", sa.Numeric(precision=38, scale=12, asdecimal=False), nullable=False),
-        sa.Column("cash", sa.Numeric(precision=38, scale=12, asdecimal=False), nullable=False),
+        sa.Column("equity", sa.Double(), nullable=False),
+        sa.Column("cash", sa.Double(), nullable=False),
         sa.Column("ts_eliminated", sa.BigInteger(), nullable=True),
         sa.ForeignKeyConstraint(
             ["agent_id"],
