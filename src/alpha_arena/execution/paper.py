@@ -418,8 +418,10 @@ class PaperVenue:
         direction = 1.0 if position.quantity > 0 else -1.0
         # Isolated margin: a close can lose at most the margin it releases.
         realized = max(closing * (price - position.entry_price) * direction, -released)
-        fee = min(closing * price * fee_rate, self.cash + released + realized)
-        self.cash += released + realized - fee
+        available = self.cash + released + realized
+        fee = min(closing * price * fee_rate, available)
+        # A fee that takes all that is left leaves exactly zero, not a rounding residue below it.
+        self.cash = 0.0 if fee >= available else self.cash + released + realized - fee
         self.realized_pnl += realized
         self.fees += fee
         remaining = position.size - closing
@@ -450,7 +452,12 @@ class PaperVenue:
             return 0.0, 0.0
         margin = size * price / order.leverage
         fee = size * price * fee_rate
-        self.cash -= margin + fee
+        if margin + fee >= self.cash:  # all the free cash: rounding must not leave it at -1e-16
+            fee = max(self.cash - margin, 0.0)
+            margin = self.cash - fee
+            self.cash = 0.0
+        else:
+            self.cash -= margin + fee
         self.fees += fee
         direction = 1.0 if signed > 0 else -1.0
         position = self._positions.get(symbol)
