@@ -80,7 +80,7 @@ def build_leaderboard(store: SeasonStore, data: DataService, season: SeasonRecor
     btc = next((e for e in entries if e.baseline and e.name == BTC_BASELINE), None)
     benchmark = curves[btc.id][1] if btc is not None else None
     rows = [
-        _measure(store, data, config, season, entry, curves[entry.id], benchmark, entry is btc)
+        _measure(store, data, config, entry, curves[entry.id], benchmark, entry is btc)
         for entry in entries
     ]
     rows.sort(key=lambda row: (-row.account_value, row.name))
@@ -104,7 +104,6 @@ def _measure(
     store: SeasonStore,
     data: DataService,
     config: SeasonConfig,
-    season: SeasonRecord,
     entry: EntryRecord,
     curve: tuple[np.ndarray, np.ndarray],
     benchmark: np.ndarray | None,
