@@ -13,6 +13,10 @@ class NotFoundError(InvalidInputError):
     """The thing asked for does not exist (unknown instrument, empty series, unknown id)."""
 
 
+class ConflictError(InvalidInputError):
+    """The request clashes with the current state (a name taken, a move the lifecycle forbids)."""
+
+
 class ConfigurationError(ArenaError):
     """A person must change the configuration (settings, database URL, credentials)."""
 

@@ -46,6 +46,25 @@ class Settings(BaseSettings):
     exchange_api_key: SecretStr | None = Field(default=None, description="Only for private calls.")
     exchange_api_secret: SecretStr | None = None
 
+    api_token: SecretStr | None = Field(
+        default=None,
+        description="Bearer token every API write needs; with none set the API is read-only.",
+    )
+    api_cors_origins: str = Field(
+        default="", description="Comma-separated origins a browser may call the API from."
+    )
+    api_public_reads: bool = Field(
+        default=False,
+        description="Serve reads without the token to clients beyond loopback too.",
+    )
+    api_max_body_bytes: int = Field(default=1_048_576, ge=1_024, le=104_857_600)
+    api_writes_per_minute: int = Field(
+        default=120, ge=1, le=100_000, description="Per client; more get 429."
+    )
+    api_embedded_runner: bool = Field(
+        default=True, description="Drive running seasons inside `arena serve`."
+    )
+
     @field_validator("log_level")
     @classmethod
     def _known_log_level(cls, value: str) -> str:
@@ -54,6 +73,9 @@ class Settings(BaseSettings):
                 f"{value!r} is not a logging level; use one of {', '.join(_LOG_LEVELS)}"
             )
         return value.upper()
+
+    def cors_origins(self) -> list[str]:
+        return [origin.strip() for origin in self.api_cors_origins.split(",") if origin.strip()]
 
     def sqlite_path(self) -> Path | None:
         """Return the SQLite file path of the database URL, or None for other databases."""

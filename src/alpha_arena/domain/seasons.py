@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from alpha_arena.core.errors import InvalidInputError
+from alpha_arena.core.errors import ConflictError
 
 
 class SeasonMode(StrEnum):
@@ -43,7 +43,7 @@ SEASON_TRANSITIONS: dict[tuple[SeasonStatus, SeasonEvent], SeasonStatus] = {
 }
 
 
-class SeasonConflictError(InvalidInputError):
+class SeasonConflictError(ConflictError):
     """The season is not in a state that allows this (e.g. pausing a finished season)."""
 
 

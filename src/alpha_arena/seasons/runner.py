@@ -10,6 +10,7 @@ counter, so no tick is lost or stored twice."""
 from __future__ import annotations
 
 import itertools
+import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -28,6 +29,7 @@ from alpha_arena.services.context import AppContext
 from alpha_arena.storage.season_store import EntryRecord, EntryTick, SeasonStore
 
 Progress = Callable[[int, int], None]  # (ticks committed, ticks known)
+OnCommit = Callable[[int, int, Sequence[EntryTick]], None]  # (season id, tick, what it stored)
 
 #: How long after a bar's close a paper season asks for it (exchanges publish with a lag).
 PAPER_LAG_MS = 5_000
@@ -50,16 +52,22 @@ class SeasonRunner:
         progress: Progress | None = None,
         poll_s: float = 0.25,
         stop_after: int | None = None,
+        on_commit: OnCommit | None = None,
+        stop: threading.Event | None = None,
     ) -> None:
         """``poll_s``: how often the season's status is re-read (a pause or an end from
         elsewhere stops the runner within it). ``stop_after``: commit at most this many ticks,
-        then return (a season can then be run on by another runner)."""
+        then return (a season can then be run on by another runner). ``on_commit``: told of
+        every committed tick (metrics). ``stop``: set it to make the runner return, leaving
+        the season running for the next runner (a server shutting down)."""
         self._context = context
         self._store = SeasonStore(context.engine)
         self._season_id = season_id
         self._progress = progress
         self._poll_s = poll_s
         self._budget = stop_after
+        self._on_commit = on_commit
+        self._stop = stop or threading.Event()
 
     def run(self) -> RunReport:
         season = self._store.get(self._season_id)
@@ -89,7 +97,7 @@ class SeasonRunner:
                                  report.message)  # fmt: skip
             next_close = until + config.step_ms + PAPER_LAG_MS
             while self._context.clock.now_ms() < next_close:
-                if self._store.status(self._season_id) is not SeasonStatus.RUNNING:
+                if self._should_stop():
                     return self._report(stepped)
                 time.sleep(self._poll_s)
 
@@ -169,8 +177,8 @@ class SeasonRunner:
         checked = time.monotonic()
         stepped = 0
         for step in range(done, total):
-            if time.monotonic() - checked >= self._poll_s:
-                if self._store.status(self._season_id) is not SeasonStatus.RUNNING:
+            if self._stop.is_set() or time.monotonic() - checked >= self._poll_s:
+                if self._should_stop():
                     return self._report(stepped)
                 checked = time.monotonic()
             engine.step(step)
@@ -180,6 +188,8 @@ class SeasonRunner:
                 for entrant, entry, cursor in zip(engine.entrants, entries, cursors, strict=True)
             ]
             self._store.commit_tick(self._season_id, step, ts, ticks, self._context.clock.now_ms())
+            if self._on_commit is not None:
+                self._on_commit(self._season_id, step, ticks)
             stepped += 1
             if self._progress is not None:
                 self._progress(step + 1, total)
@@ -220,6 +230,12 @@ class SeasonRunner:
             calls = len(getattr(entrant.participant, "calls", ()))
             cursors.append(have | {"calls": calls, "frozen": int(not entrant.active)})
         return cursors
+
+    def _should_stop(self) -> bool:
+        return (
+            self._stop.is_set()
+            or self._store.status(self._season_id) is not SeasonStatus.RUNNING
+        )
 
     def _report(self, stepped: int) -> RunReport:
         season = self._store.get(self._season_id)

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import Engine, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from alpha_arena.core.errors import InvalidInputError, NotFoundError
+from alpha_arena.core.errors import ConflictError, NotFoundError
 from alpha_arena.storage.tables import AgentRow, PromptVersionRow
 
 
@@ -64,7 +64,7 @@ class AgentStore:
                     )
                 )  # fmt: skip
         except IntegrityError:
-            raise InvalidInputError(f"an agent named {name!r} exists already") from None
+            raise ConflictError(f"an agent named {name!r} exists already") from None
         return self.get(name)
 
     def get(self, name: str) -> AgentRecord:
@@ -87,6 +87,17 @@ class AgentStore:
         with self._engine.begin() as connection:
             connection.execute(
                 update(AgentRow).where(AgentRow.name == name).values(enabled=enabled, ts_updated=ts)
+            )
+        return self.get(name)
+
+    def update_config(self, name: str, config: dict[str, Any], ts: int) -> AgentRecord:
+        """Replace an agent's configuration; its kind stays (seasons pin what they used)."""
+        self.get(name)
+        with self._engine.begin() as connection:
+            connection.execute(
+                update(AgentRow)
+                .where(AgentRow.name == name)
+                .values(config=json.dumps(config, sort_keys=True), ts_updated=ts)
             )
         return self.get(name)
 

@@ -140,6 +140,8 @@ class ColumnReader:
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
         self._local = threading.local()
+        self._opened: list[Any] = []  # every thread's, so that close() closes them all
+        self._lock = threading.Lock()
 
     def _connection(self) -> Any:
         connection = getattr(self._local, "connection", None)
@@ -156,6 +158,8 @@ class ColumnReader:
                 # Autocommit: each read sees every write committed before it.
                 connection = adbc_sqlite.connect(url.database, autocommit=True)
             self._local.connection = connection
+            with self._lock:
+                self._opened.append(connection)
         return connection
 
     def select(self, query: str, dtypes: Sequence[tuple[str, str]]) -> dict[str, npt.NDArray[Any]]:
@@ -192,7 +196,9 @@ class ColumnReader:
         }
 
     def close(self) -> None:
-        connection = getattr(self._local, "connection", None)
-        if connection is not None:
+        """Close every thread's connection (call it once no thread reads any more)."""
+        with self._lock:
+            opened, self._opened = self._opened, []
+        for connection in opened:
             connection.close()
-            self._local.connection = None
+        self._local = threading.local()

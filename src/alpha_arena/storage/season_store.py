@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, bindparam, func, insert, select, update
 
-from alpha_arena.core.errors import ArenaError, NotFoundError
+from alpha_arena.core.errors import ConflictError, NotFoundError
 from alpha_arena.domain.decisions import Decision
 from alpha_arena.domain.fills import Fill, Liquidity
 from alpha_arena.domain.llm import LlmCall
@@ -40,7 +40,7 @@ from alpha_arena.storage.tables import (
 )
 
 
-class TickConflictError(ArenaError):
+class TickConflictError(ConflictError):
     """Another runner committed this tick first: two runners are driving one season."""
 
 
@@ -145,6 +145,11 @@ class SeasonStore:
         query = select(SeasonRow).order_by(SeasonRow.id.desc()).limit(limit)
         with self._engine.connect() as connection:
             return [_season(row) for row in connection.execute(query)]
+
+    def with_status(self, status: SeasonStatus) -> list[int]:
+        query = select(SeasonRow.id).where(SeasonRow.status == status.value).order_by(SeasonRow.id)
+        with self._engine.connect() as connection:
+            return [int(value) for value in connection.execute(query).scalars()]
 
     def transition(
         self, season_id: int, event: SeasonEvent, now: int, message: str = ""

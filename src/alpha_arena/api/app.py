@@ -1,0 +1,97 @@
+"""The FastAPI application: routes, error bodies, security, metrics and the embedded runner."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+
+from alpha_arena import __version__
+from alpha_arena.api.cache import ReadCache
+from alpha_arena.api.errors import install_error_handlers
+from alpha_arena.api.metrics import MeasureRequests, Metrics
+from alpha_arena.api.routes import (
+    agents,
+    backtests,
+    data_health,
+    live,
+    market,
+    seasons,
+    strategies,
+    system,
+)
+from alpha_arena.api.security import BodySizeLimit, RateLimiter
+from alpha_arena.api.state import ApiState
+from alpha_arena.core.settings import Settings
+from alpha_arena.seasons.supervisor import RunnerSupervisor
+from alpha_arena.services.context import AppContext, open_context
+
+API_PREFIX = "/api/v1"
+
+DESCRIPTION = """\
+Run and watch Alpha Arena: agents, seasons and their leaderboards, every decision with the
+model's prompt and answer, orders, fills, positions, equity, market data, data health and
+backtests. Reads are open on loopback; every write needs `Authorization: Bearer <token>`
+(`ARENA_API_TOKEN`). Every error has one body: `{"error": {"code", "message", "details"}}`.
+Live updates: the WebSocket at `/api/v1/ws`."""
+
+
+def create_app(
+    settings: Settings | None = None,
+    context: AppContext | None = None,
+    embedded_runner: bool | None = None,
+) -> FastAPI:
+    """Build the app. ``context``: use this one (tests) instead of opening one at startup;
+    ``embedded_runner``: override ``ARENA_API_EMBEDDED_RUNNER``."""
+    settings = settings or (context.settings if context is not None else Settings())
+    run_seasons = settings.api_embedded_runner if embedded_runner is None else embedded_runner
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        own = context is None
+        ctx = open_context(settings) if context is None else context
+        metrics = Metrics()
+        state = ApiState(
+            settings=settings, context=ctx, metrics=metrics, cache=ReadCache(),
+            write_limiter=RateLimiter(settings.api_writes_per_minute),
+            started_ms=int(time.time() * 1000),
+        )  # fmt: skip
+        if run_seasons:
+            state.supervisor = RunnerSupervisor(
+                ctx,
+                on_commit=lambda season, _tick, ticks: metrics.on_commit(season, ticks),
+                on_error=lambda _season, error: metrics.errors.labels(
+                    f"runner:{type(error).__name__}"
+                ).inc(),
+            )
+            state.supervisor.start()
+        app.state.arena = state
+        try:
+            yield
+        finally:
+            if state.supervisor is not None:
+                state.supervisor.stop()
+            if own:
+                ctx.close()
+
+    app = FastAPI(
+        title="Alpha Arena API", version=__version__, description=DESCRIPTION,
+        lifespan=lifespan, openapi_url=f"{API_PREFIX}/openapi.json", docs_url=f"{API_PREFIX}/docs",
+        redoc_url=None,
+    )  # fmt: skip
+    install_error_handlers(app)
+    app.add_middleware(MeasureRequests)
+    if settings.cors_origins():
+        app.add_middleware(
+            CORSMiddleware, allow_origins=settings.cors_origins(),
+            allow_methods=["GET", "POST", "PATCH", "DELETE"],
+            allow_headers=["Authorization", "Content-Type"],
+        )  # fmt: skip
+    app.add_middleware(BodySizeLimit, limit=settings.api_max_body_bytes)
+    app.include_router(system.root)
+    for module in (system, agents, strategies, seasons, market, data_health, backtests, live):
+        app.include_router(module.router, prefix=API_PREFIX)
+    return app

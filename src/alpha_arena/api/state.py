@@ -1,0 +1,39 @@
+"""What the running server holds: the application context and its long-lived helpers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from fastapi import Request
+
+from alpha_arena.core.settings import Settings
+from alpha_arena.services.context import AppContext
+
+if TYPE_CHECKING:
+    from alpha_arena.api.cache import ReadCache
+    from alpha_arena.api.metrics import Metrics
+    from alpha_arena.api.security import RateLimiter
+    from alpha_arena.seasons.supervisor import RunnerSupervisor
+
+
+@dataclass
+class ApiState:
+    settings: Settings
+    context: AppContext
+    write_limiter: RateLimiter
+    metrics: Metrics
+    cache: ReadCache
+    started_ms: int
+    supervisor: RunnerSupervisor | None = None
+    extras: dict[str, object] = field(default_factory=dict)
+
+
+def api_state(request: Request) -> ApiState:
+    state: ApiState = request.app.state.arena
+    return state
+
+
+def context_of(request: Request) -> AppContext:
+    """The dependency every route uses for its stores and use cases."""
+    return api_state(request).context
