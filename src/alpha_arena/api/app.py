@@ -19,6 +19,7 @@ from alpha_arena.api.routes import (
     data_health,
     live,
     market,
+    season_ledger,
     seasons,
     strategies,
     system,
@@ -92,6 +93,16 @@ def create_app(
         )  # fmt: skip
     app.add_middleware(BodySizeLimit, limit=settings.api_max_body_bytes)
     app.include_router(system.root)
-    for module in (system, agents, strategies, seasons, market, data_health, backtests, live):
+    for module in (
+        system,
+        agents,
+        strategies,
+        seasons,
+        season_ledger,
+        market,
+        data_health,
+        backtests,
+        live,
+    ):
         app.include_router(module.router, prefix=API_PREFIX)
     return app

@@ -12,6 +12,7 @@ import time
 from collections import deque
 
 from fastapi import Request
+from starlette.requests import HTTPConnection
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from alpha_arena.api.errors import ApiError, error_response
@@ -29,25 +30,30 @@ def _is_loopback(host: str | None) -> bool:
         return False
 
 
-def _bearer(request: Request) -> str | None:
+def _bearer(request: HTTPConnection) -> str | None:
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
     return token.strip() if scheme.lower() == "bearer" and token.strip() else None
 
 
-def _token_matches(request: Request) -> bool:
-    expected = api_state(request).settings.api_token
-    given = _bearer(request)
+def token_matches(connection: HTTPConnection, given: str | None = None) -> bool:
+    """Whether ``given`` (by default the request's bearer token) is the configured token."""
+    expected = api_state(connection).settings.api_token
+    given = given if given is not None else _bearer(connection)
     if expected is None or given is None:
         return False
     return hmac.compare_digest(given.encode(), expected.get_secret_value().encode())
 
 
+def reads_open(connection: HTTPConnection) -> bool:
+    """Reads are open to loopback clients (or everyone with ARENA_API_PUBLIC_READS)."""
+    host = connection.client.host if connection.client else None
+    return api_state(connection).settings.api_public_reads or _is_loopback(host)
+
+
 def require_reader(request: Request) -> None:
-    """Reads: open to loopback clients (or everyone with ARENA_API_PUBLIC_READS), else token."""
-    settings = api_state(request).settings
-    host = request.client.host if request.client else None
-    if settings.api_public_reads or _is_loopback(host) or _token_matches(request):
+    """Reads: open on loopback, else they need the token."""
+    if reads_open(request) or token_matches(request):
         return
     raise ApiError(401, "unauthorized", "reads from beyond loopback need the bearer token")
 
@@ -61,7 +67,7 @@ def require_writer(request: Request) -> None:
         )
     if _bearer(request) is None:
         raise ApiError(401, "unauthorized", "this write needs `Authorization: Bearer <token>`")
-    if not _token_matches(request):
+    if not token_matches(request):
         raise ApiError(401, "unauthorized", "the bearer token is wrong")
     host = request.client.host if request.client else "unknown"
     if not state.write_limiter.allow(host):

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from fastapi import Request
+from starlette.requests import HTTPConnection
 
 from alpha_arena.core.settings import Settings
 from alpha_arena.services.context import AppContext
@@ -29,8 +30,8 @@ class ApiState:
     extras: dict[str, object] = field(default_factory=dict)
 
 
-def api_state(request: Request) -> ApiState:
-    state: ApiState = request.app.state.arena
+def api_state(connection: HTTPConnection) -> ApiState:
+    state: ApiState = connection.app.state.arena
     return state
 
 

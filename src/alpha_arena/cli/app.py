@@ -11,6 +11,7 @@ from alpha_arena.cli.data import data_app
 from alpha_arena.cli.db import db_app
 from alpha_arena.cli.demo import demo
 from alpha_arena.cli.season import season_app
+from alpha_arena.cli.serve import openapi, serve
 from alpha_arena.cli.strategies import strategies_app
 
 app = typer.Typer(
@@ -28,6 +29,8 @@ app.add_typer(agent_app, name="agent")
 app.add_typer(prompt_app, name="prompt")
 app.add_typer(season_app, name="season")
 app.command("demo")(demo)
+app.command("serve")(serve)
+app.command("openapi")(openapi)
 
 
 @app.command("version")

@@ -76,11 +76,13 @@ class Leaderboard:
 def build_leaderboard(store: SeasonStore, data: DataService, season: SeasonRecord) -> Leaderboard:
     config = SeasonConfig.model_validate(season.config)
     entries = store.entries(season.id)
-    curves = {entry.id: _curve(store, entry, config.capital) for entry in entries}
+    # Every read stops at the ticks counted here: a runner may commit more meanwhile.
+    horizon = season.ticks_done
+    curves = {entry.id: _curve(store, entry, config.capital, horizon) for entry in entries}
     btc = next((e for e in entries if e.baseline and e.name == BTC_BASELINE), None)
     benchmark = curves[btc.id][1] if btc is not None else None
     rows = [
-        _measure(store, data, config, entry, curves[entry.id], benchmark, entry is btc)
+        _measure(store, data, config, entry, curves[entry.id], benchmark, entry is btc, horizon)
         for entry in entries
     ]
     rows.sort(key=lambda row: (-row.account_value, row.name))
@@ -92,9 +94,11 @@ def build_leaderboard(store: SeasonStore, data: DataService, season: SeasonRecor
     )  # fmt: skip
 
 
-def _curve(store: SeasonStore, entry: EntryRecord, capital: float) -> tuple[np.ndarray, np.ndarray]:
+def _curve(
+    store: SeasonStore, entry: EntryRecord, capital: float, horizon: int
+) -> tuple[np.ndarray, np.ndarray]:
     """Timestamps and equity, the initial capital first (so the first tick's return counts)."""
-    rows = store.equity(entry.id)
+    rows = store.equity(entry.id, horizon)
     ts = np.array([row["ts"] for row in rows], dtype=np.int64)
     equity = np.array([capital] + [row["equity"] for row in rows], dtype=np.float64)
     return ts, equity
@@ -108,11 +112,12 @@ def _measure(
     curve: tuple[np.ndarray, np.ndarray],
     benchmark: np.ndarray | None,
     is_benchmark: bool,
+    horizon: int,
 ) -> LeaderboardRow:
     ts, equity = curve
     step = timeframe_ms(config.timeframe)
-    fills = store.fills(entry.id)
-    funding = store.funding(entry.id)
+    fills = store.fills(entry.id, horizon)
+    funding = store.funding(entry.id, horizon)
     ts_end = int(ts[-1]) if len(ts) else config.start
     marks = _marks(data, {fill.symbol for fill in fills}, config.timeframe, ts_end)
     trades = round_trips(fills, funding, marks, ts_end)
@@ -126,8 +131,8 @@ def _measure(
     stats = ranking_stats(
         equity, 365 * DAY_MS / step, None if is_benchmark else benchmark, seed=entry.id
     )
-    calls = [call for _, call in store.llm_calls(entry.id)]
-    latencies = [row["latency_ms"] for row in store.decisions(entry.id)]
+    calls = [call for _, call in store.llm_calls(entry.id, horizon)]
+    latencies = [row["latency_ms"] for row in store.decisions(entry.id, horizon)]
     return LeaderboardRow(
         rank=0,
         entry_id=entry.id,

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from alpha_arena.core.clock import SimClock
 from alpha_arena.core.errors import DataIntegrityError, SourceUnavailableError, TemporaryError
 from alpha_arena.core.time import floor_ts, to_iso
+from alpha_arena.domain.positions import Position
 from alpha_arena.domain.seasons import SeasonConflictError, SeasonEvent, SeasonMode, SeasonStatus
 from alpha_arena.engine.engine import Entrant, TradingEngine
 from alpha_arena.execution.paper import NextBarOpen, PaperVenue, PaperVenueConfig
@@ -171,6 +172,7 @@ class SeasonRunner:
         for step in range(done):
             engine.step(step)
         cursors = self._verify(engine.entrants, entries, done)
+        held = [dict(entrant.venue.positions()) for entrant in engine.entrants]
         for provider in lineup.providers:
             provider.opened = True
         timeline = engine.timeline
@@ -184,8 +186,10 @@ class SeasonRunner:
             engine.step(step)
             ts = timeline[step] + engine.step_ms
             ticks = [
-                _collect(entrant, entry.id, cursor)
-                for entrant, entry, cursor in zip(engine.entrants, entries, cursors, strict=True)
+                _collect(entrant, entry.id, cursor, positions)
+                for entrant, entry, cursor, positions in zip(
+                    engine.entrants, entries, cursors, held, strict=True
+                )
             ]
             self._store.commit_tick(self._season_id, step, ts, ticks, self._context.clock.now_ms())
             if self._on_commit is not None:
@@ -265,9 +269,17 @@ def _counts(entrant: Entrant) -> dict[str, int]:
     }  # fmt: skip
 
 
-def _collect(entrant: Entrant, entry_id: int, cursor: dict[str, int]) -> EntryTick:
-    """What ``entrant`` added to its ledger since ``cursor``; advances the cursor."""
+def _collect(
+    entrant: Entrant, entry_id: int, cursor: dict[str, int], held: dict[str, Position]
+) -> EntryTick:
+    """What ``entrant`` added to its ledger since ``cursor``, and its positions if they differ
+    from ``held``; advances the cursor and ``held``."""
     ledger = entrant.ledger
+    positions = entrant.venue.positions()
+    changed = positions != held
+    if changed:
+        held.clear()
+        held.update(positions)
     calls = getattr(entrant.participant, "calls", [])
     n = cursor
     tick = EntryTick(
@@ -288,6 +300,7 @@ def _collect(entrant: Entrant, entry_id: int, cursor: dict[str, int]) -> EntryTi
         risk_events=ledger.risk_events[n["risk_events"]:],
         calls=calls[n["calls"]:],
         eliminated_at=ledger.eliminated_at if not entrant.active and not n.get("frozen") else None,
+        positions=list(positions.values()) if changed else None,
         seq=dict(cursor),
     )  # fmt: skip
     cursor.update(_counts(entrant), calls=len(calls), frozen=int(not entrant.active))

@@ -35,12 +35,23 @@ class LlmCallStore:
         with self._engine.begin() as connection:
             return insert_call(connection, call)
 
-    def calls(self, agent_id: int | None = None, limit: int = 100) -> list[LlmCall]:
-        query = select(LlmCallRow).order_by(LlmCallRow.id.desc()).limit(limit)
+    def calls(
+        self, agent_id: int | None = None, limit: int = 100, offset: int = 0
+    ) -> list[LlmCall]:
+        """Newest first; ``offset`` skips that many of the newest (pages of a long trail)."""
+        query = select(LlmCallRow).order_by(LlmCallRow.id.desc()).limit(limit).offset(offset)
         if agent_id is not None:
             query = query.where(LlmCallRow.agent_id == agent_id)
         with self._engine.connect() as connection:
             return [call_from_row(row) for row in connection.execute(query)]
+
+    def count(self, agent_id: int | None = None) -> int:
+        """How many calls are recorded (of ``agent_id``, or in all)."""
+        query = select(func.count()).select_from(LlmCallRow)
+        if agent_id is not None:
+            query = query.where(LlmCallRow.agent_id == agent_id)
+        with self._engine.connect() as connection:
+            return int(connection.execute(query).scalar_one())
 
     def stats(self) -> list[CallStats]:
         """Totals per agent; an output that failed to parse counts as invalid."""

@@ -9,13 +9,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, Engine, bindparam, func, insert, select, update
+from sqlalchemy import Connection, Engine, bindparam, delete, func, insert, select, update
 
 from alpha_arena.core.errors import ConflictError, NotFoundError
 from alpha_arena.domain.decisions import Decision
 from alpha_arena.domain.fills import Fill, Liquidity
 from alpha_arena.domain.llm import LlmCall
 from alpha_arena.domain.orders import Order, OrderEvent, Side
+from alpha_arena.domain.positions import ExitPlan, Position
 from alpha_arena.domain.seasons import (
     EntryStatus,
     SeasonConflictError,
@@ -35,6 +36,7 @@ from alpha_arena.storage.tables import (
     SeasonLlmCallRow,
     SeasonOrderEventRow,
     SeasonOrderRow,
+    SeasonPositionRow,
     SeasonRiskEventRow,
     SeasonRow,
 )
@@ -103,6 +105,7 @@ class EntryTick:
     risk_events: Sequence[RiskEvent] = ()
     calls: Sequence[LlmCall] = ()
     eliminated_at: int | None = None
+    positions: Sequence[Position] | None = None  # the open positions, when they changed
     seq: dict[str, int] = field(default_factory=dict)  # rows stored before, per table
 
 
@@ -217,8 +220,11 @@ class SeasonStore:
 
     # -- reads -------------------------------------------------------------------------------
 
-    def equity(self, entry_id: int) -> list[dict[str, Any]]:
-        return self._rows(SeasonEquityRow, entry_id, SeasonEquityRow.tick)
+    # ``before``: only what ticks before it stored. A reader that bounds every read by the
+    # ``ticks_done`` it read first sees one consistent season while a runner commits on.
+
+    def equity(self, entry_id: int, before: int | None = None) -> list[dict[str, Any]]:
+        return self._rows(SeasonEquityRow, entry_id, SeasonEquityRow.tick, before)
 
     def equity_at(self, entry_id: int, tick: int) -> float | None:
         query = select(SeasonEquityRow.equity).where(
@@ -228,8 +234,8 @@ class SeasonStore:
             value = connection.execute(query).scalar()
         return None if value is None else float(value)
 
-    def decisions(self, entry_id: int) -> list[dict[str, Any]]:
-        rows = self._rows(SeasonDecisionRow, entry_id, SeasonDecisionRow.seq)
+    def decisions(self, entry_id: int, before: int | None = None) -> list[dict[str, Any]]:
+        rows = self._rows(SeasonDecisionRow, entry_id, SeasonDecisionRow.seq, before)
         return [{**row, "actions": json.loads(row["actions"])} for row in rows]
 
     def orders(self, entry_id: int) -> list[dict[str, Any]]:
@@ -238,18 +244,19 @@ class SeasonStore:
     def order_events(self, entry_id: int) -> list[dict[str, Any]]:
         return self._rows(SeasonOrderEventRow, entry_id, SeasonOrderEventRow.seq)
 
-    def fills(self, entry_id: int) -> list[Fill]:
-        return [_fill(row) for row in self._rows(SeasonFillRow, entry_id, SeasonFillRow.seq)]
+    def fills(self, entry_id: int, before: int | None = None) -> list[Fill]:
+        rows = self._rows(SeasonFillRow, entry_id, SeasonFillRow.seq, before)
+        return [_fill(row) for row in rows]
 
-    def funding(self, entry_id: int) -> list[tuple[int, str, float]]:
-        rows = self._rows(SeasonFundingRow, entry_id, SeasonFundingRow.seq)
+    def funding(self, entry_id: int, before: int | None = None) -> list[tuple[int, str, float]]:
+        rows = self._rows(SeasonFundingRow, entry_id, SeasonFundingRow.seq, before)
         return [(row["ts"], row["symbol"], row["amount"]) for row in rows]
 
     def risk_events(self, entry_id: int) -> list[dict[str, Any]]:
         rows = self._rows(SeasonRiskEventRow, entry_id, SeasonRiskEventRow.seq)
         return [{**row, "adjustments": json.loads(row["adjustments"])} for row in rows]
 
-    def llm_calls(self, entry_id: int) -> list[tuple[int, LlmCall]]:
+    def llm_calls(self, entry_id: int, before: int | None = None) -> list[tuple[int, LlmCall]]:
         """The entry's model calls with the tick of each, in the order they were made."""
         query = (
             select(SeasonLlmCallRow.tick, LlmCallRow)
@@ -257,8 +264,20 @@ class SeasonStore:
             .where(SeasonLlmCallRow.entry_id == entry_id)
             .order_by(LlmCallRow.id)
         )
+        if before is not None:
+            query = query.where(SeasonLlmCallRow.tick < before)
         with self._engine.connect() as connection:
             return [(row.tick, call_from_row(row)) for row in connection.execute(query)]
+
+    def positions(self, entry_id: int) -> list[tuple[int, Position]]:
+        """The entry's open positions as of its last committed change, with that tick."""
+        query = (
+            select(SeasonPositionRow)
+            .where(SeasonPositionRow.entry_id == entry_id)
+            .order_by(SeasonPositionRow.symbol)
+        )
+        with self._engine.connect() as connection:
+            return [(row.tick, _position(row)) for row in connection.execute(query)]
 
     def counts(self, entry_id: int) -> dict[str, int]:
         """Rows stored per ledger table: where a resumed runner's cursors start."""
@@ -288,8 +307,12 @@ class SeasonStore:
                 digest.update(f"{row['tick']} {row['ts']} {row['equity']!r}\n".encode())
         return digest.hexdigest()
 
-    def _rows(self, table: Any, entry_id: int, order: Any) -> list[dict[str, Any]]:
+    def _rows(
+        self, table: Any, entry_id: int, order: Any, before: int | None = None
+    ) -> list[dict[str, Any]]:
         query = select(table).where(table.entry_id == entry_id).order_by(order)
+        if before is not None:
+            query = query.where(table.tick < before)
         with self._engine.connect() as connection:
             return [dict(row._mapping) for row in connection.execute(query)]
 
@@ -339,6 +362,8 @@ def _insert_rows(connection: Connection, tick: int, ts: int, entries: Sequence[E
             call_id = insert_call(connection, call)
             rows[SeasonLlmCallRow].append({"call_id": call_id, "entry_id": eid, "tick": tick})
         accounts.append({"entry": eid, "equity": entry.equity, "cash": entry.cash})
+        if entry.positions is not None:
+            _replace_positions(connection, eid, tick, entry.positions)
         if entry.eliminated_at is not None:
             connection.execute(
                 update(SeasonEntryRow)
@@ -352,6 +377,32 @@ def _insert_rows(connection: Connection, tick: int, ts: int, entries: Sequence[E
     for table, table_rows in rows.items():
         if table_rows:
             connection.execute(insert(table), table_rows)
+
+
+def _replace_positions(
+    connection: Connection, entry_id: int, tick: int, positions: Sequence[Position]
+) -> None:
+    connection.execute(delete(SeasonPositionRow).where(SeasonPositionRow.entry_id == entry_id))
+    if positions:
+        connection.execute(
+            insert(SeasonPositionRow),
+            [
+                {"entry_id": entry_id, "symbol": p.symbol, "tick": tick, "quantity": p.quantity,
+                 "entry_price": p.entry_price, "margin": p.margin, "leverage": p.leverage,
+                 "maintenance_margin_rate": p.maintenance_margin_rate, "ts_opened": p.ts_opened,
+                 "take_profit": p.exit_plan.take_profit, "stop_loss": p.exit_plan.stop_loss,
+                 "invalidation": p.exit_plan.invalidation}
+                for p in positions
+            ],
+        )  # fmt: skip
+
+
+def _position(row: Any) -> Position:
+    return Position(
+        row.symbol, row.quantity, row.entry_price, row.margin, row.leverage,
+        row.maintenance_margin_rate, row.ts_opened,
+        ExitPlan(row.take_profit, row.stop_loss, row.invalidation),
+    )  # fmt: skip
 
 
 def _decision_row(

@@ -497,3 +497,23 @@ class SeasonLlmCallRow(Base):
     )
     entry_id: Mapped[int] = mapped_column(ForeignKey("season_entries.id", ondelete="CASCADE"))
     tick: Mapped[int] = mapped_column(Integer)
+
+
+class SeasonPositionRow(Base):
+    """An entry's open position as of the last committed tick, with its exit plan; the rows
+    of an entry are replaced whenever its positions change (marks are applied on reading)."""
+
+    __tablename__ = "season_positions"
+
+    entry_id: Mapped[int] = _entry_fk()
+    symbol: Mapped[str] = mapped_column(String(64), primary_key=True)
+    tick: Mapped[int] = mapped_column(Integer)  # when it last changed
+    quantity: Mapped[float] = mapped_column(Double)  # signed: long > 0, short < 0
+    entry_price: Mapped[float] = mapped_column(Double)
+    margin: Mapped[float] = mapped_column(Double)
+    leverage: Mapped[float] = mapped_column(Double)
+    maintenance_margin_rate: Mapped[float] = mapped_column(Double)
+    ts_opened: Mapped[int] = mapped_column(BigInteger)
+    take_profit: Mapped[float | None] = mapped_column(Double)
+    stop_loss: Mapped[float | None] = mapped_column(Double)
+    invalidation: Mapped[str] = mapped_column(Text)

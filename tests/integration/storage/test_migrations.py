@@ -44,6 +44,7 @@ TABLES = {
     "season_funding",
     "season_risk_events",
     "season_llm_calls",
+    "season_positions",
 }
 
 

@@ -1,7 +1,134 @@
-"""Placeholder while this area is being written."""
+"""Seasons: create, read, move through the lifecycle, their entries and leaderboard."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated, Any
 
-router = APIRouter()
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
+from fastapi.concurrency import run_in_threadpool
+
+from alpha_arena.api.errors import ERROR_RESPONSES, WRITE_RESPONSES
+from alpha_arena.api.pagination import Page, Window, page, window
+from alpha_arena.api.season_models import EntryOut, LeaderboardOut, SeasonCreate, SeasonOut
+from alpha_arena.api.security import require_reader, require_writer
+from alpha_arena.api.state import ApiState, api_state, context_of
+from alpha_arena.core.errors import NotFoundError
+from alpha_arena.core.time import timeframe_ms, to_iso
+from alpha_arena.domain.seasons import SeasonEvent, SeasonStatus
+from alpha_arena.services import seasons as season_service
+from alpha_arena.services.context import AppContext
+from alpha_arena.storage.season_queries import SeasonQueries
+from alpha_arena.storage.season_store import EntryRecord, SeasonRecord, SeasonStore
+
+router = APIRouter(prefix="/seasons", tags=["seasons"], responses=ERROR_RESPONSES,
+                   dependencies=[Depends(require_reader)])  # fmt: skip
+
+Context = Annotated[AppContext, Depends(context_of)]
+SeasonId = Annotated[int, Path(ge=1, le=2**31 - 1, description="The season's id.")]
+WRITER = [Depends(require_writer)]
+
+
+def season_out(season: SeasonRecord) -> SeasonOut:
+    step = timeframe_ms(season.timeframe)
+    return SeasonOut(
+        id=season.id, name=season.name, mode=season.mode, status=season.status.value,
+        timeframe=season.timeframe, start=to_iso(season.ts_start), end=to_iso(season.ts_end),
+        ticks_done=season.ticks_done, ticks_total=(season.ts_end - season.ts_start) // step,
+        last_tick=None if season.ts_last_tick is None else to_iso(season.ts_last_tick),
+        message=season.message, created=to_iso(season.ts_created),
+        updated=to_iso(season.ts_updated), config=season.config,
+    )  # fmt: skip
+
+
+def entry_out(entry: EntryRecord) -> EntryOut:
+    return EntryOut(
+        id=entry.id, name=entry.name, kind=entry.kind, fingerprint=entry.fingerprint,
+        baseline=entry.baseline, status=entry.status.value, equity=entry.equity,
+        cash=entry.cash, config=entry.config,
+        eliminated=None if entry.ts_eliminated is None else to_iso(entry.ts_eliminated),
+    )  # fmt: skip
+
+
+@router.get("", response_model=Page[SeasonOut], summary="Seasons, newest first")
+def list_seasons(
+    context: Context,
+    at: Annotated[Window, Depends(window)],
+    status: Annotated[
+        SeasonStatus | None, Query(description="Only seasons in this status.")
+    ] = None,
+) -> Page[SeasonOut]:
+    found = SeasonStore(context.engine).all(limit=10_000)
+    if status is not None:
+        found = [season for season in found if season.status is status]
+    return page([season_out(season) for season in found], at)
+
+
+@router.post(
+    "",
+    response_model=SeasonOut,
+    status_code=201,
+    summary="Create a draft season",
+    dependencies=WRITER,
+    responses=WRITE_RESPONSES,
+)
+def create_season(context: Context, body: SeasonCreate) -> SeasonOut:
+    return season_out(season_service.create_season(context, body.as_config()))
+
+
+@router.get("/{season_id}", response_model=SeasonOut, summary="One season and its progress")
+def get_season(context: Context, season_id: SeasonId) -> SeasonOut:
+    return season_out(SeasonStore(context.engine).get(season_id))
+
+
+def _move(event: SeasonEvent, summary: str) -> None:
+    def move(request: Request, context: Context, season_id: SeasonId) -> SeasonOut:
+        season = season_service.transition(context, season_id, event)
+        supervisor = api_state(request).supervisor
+        if supervisor is not None and season.status is SeasonStatus.RUNNING:
+            supervisor.nudge()  # start driving it now, not at the next poll
+        return season_out(season)
+
+    move.__name__ = f"{event.value}_season"
+    router.post(f"/{{season_id}}/{event.value}", response_model=SeasonOut, summary=summary,
+                dependencies=WRITER, responses=WRITE_RESPONSES)(move)  # fmt: skip
+
+
+_move(SeasonEvent.START, "Start a draft season (the embedded runner drives it)")
+_move(SeasonEvent.PAUSE, "Pause a running season")
+_move(SeasonEvent.RESUME, "Resume a paused season")
+_move(SeasonEvent.END, "End a season (a draft is cancelled)")
+
+
+@router.get("/{season_id}/entries", response_model=list[EntryOut], summary="A season's entries")
+def list_entries(context: Context, season_id: SeasonId) -> list[EntryOut]:
+    store = SeasonStore(context.engine)
+    store.get(season_id)
+    return [entry_out(entry) for entry in store.entries(season_id)]
+
+
+@router.get(
+    "/{season_id}/leaderboard",
+    response_model=LeaderboardOut,
+    summary="The ranking, with bootstrap intervals, P(beats BTC) and fingerprints",
+)
+async def get_leaderboard(request: Request, season_id: SeasonId) -> Response:
+    return Response(await leaderboard_json(api_state(request), season_id),
+                    media_type="application/json")  # fmt: skip
+
+
+async def leaderboard_json(state: ApiState, season_id: int) -> bytes:
+    """The leaderboard as JSON. Hot path: one indexed lookup of the season's version, then
+    stored bytes; the board (a bootstrap) is computed only when the season moved since."""
+    version = SeasonQueries(state.context.engine).version(season_id)
+    if version is None:
+        raise NotFoundError(f"no season {season_id} (see `arena season list`)")
+
+    def compute() -> bytes:
+        board = season_service.leaderboard(state.context, season_id)
+        return LeaderboardOut.model_validate(board.as_dict()).model_dump_json().encode()
+
+    key: Any = ("leaderboard", season_id, version)
+    body = state.cache.get(key)
+    if body is None:
+        body = state.cache.put(key, await run_in_threadpool(compute))
+    return body

@@ -1,0 +1,258 @@
+"""What a season's entries did: decisions with their model chat, orders with their lifecycle,
+fills, open positions with their exit plans, and equity history for the account-value chart."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi.concurrency import run_in_threadpool
+
+from alpha_arena.api.errors import ERROR_RESPONSES
+from alpha_arena.api.pagination import Page, TimeRange, Window, time_range, window
+from alpha_arena.api.routes.seasons import Context, SeasonId
+from alpha_arena.api.season_models import (
+    DecisionOut,
+    EquityOut,
+    EquityPoint,
+    EquitySeries,
+    FillOut,
+    LlmCallOut,
+    OrderEventOut,
+    OrderOut,
+    PositionOut,
+)
+from alpha_arena.api.security import require_reader
+from alpha_arena.api.state import api_state
+from alpha_arena.core.errors import NotFoundError
+from alpha_arena.core.time import to_iso
+from alpha_arena.domain.llm import LlmCall
+from alpha_arena.marketdata.service import DataService
+from alpha_arena.services.context import AppContext
+from alpha_arena.storage.season_queries import LedgerFilter, SeasonQueries
+from alpha_arena.storage.season_store import SeasonStore
+
+router = APIRouter(prefix="/seasons", tags=["season ledger"], responses=ERROR_RESPONSES,
+                   dependencies=[Depends(require_reader)])  # fmt: skip
+
+EntryName = Annotated[str | None, Query(max_length=64, description="Only this entry (agent name).")]
+Symbol = Annotated[str | None, Query(max_length=64, description="Only this symbol.")]
+Oldest = Annotated[bool, Query(description="Oldest first instead of newest first.")]
+Range = Annotated[TimeRange, Depends(time_range)]
+At = Annotated[Window, Depends(window)]
+
+
+def _entries(context: AppContext, season_id: int, entry: str | None) -> dict[int, str]:
+    """The season's entries (by id), or only the one named; 404 for either unknown."""
+    queries = SeasonQueries(context.engine)
+    names = queries.entry_names(season_id)
+    if not names:
+        SeasonStore(context.engine).get(season_id)  # 404 when the season does not exist
+    if entry is None:
+        return names
+    chosen = {eid: name for eid, name in names.items() if name == entry}
+    if not chosen:
+        raise NotFoundError(
+            f"season {season_id} has no entry {entry!r}; entries: {', '.join(names.values())}"
+        )
+    return chosen
+
+
+def _filter(
+    names: dict[int, str], symbol: str | None, span: TimeRange, oldest: bool
+) -> LedgerFilter:
+    return LedgerFilter(list(names), symbol, span.start, span.end, newest_first=not oldest)
+
+
+@router.get(
+    "/{season_id}/decisions",
+    response_model=Page[DecisionOut],
+    summary="Decisions with the LLM calls behind them (prompt, raw response, parsed decision)",
+)
+def list_decisions(
+    context: Context, season_id: SeasonId, at: At, span: Range, entry: EntryName = None,
+    symbol: Symbol = None, oldest_first: Oldest = False,
+) -> Page[DecisionOut]:  # fmt: skip
+    names = _entries(context, season_id, entry)
+    queries = SeasonQueries(context.engine)
+    rows, total = queries.decisions(_filter(names, symbol, span, oldest_first), at.limit,
+                                    at.offset)  # fmt: skip
+    calls = queries.calls_at([(row["entry_id"], row["tick"]) for row in rows])
+    items = [
+        decision_out(names[row["entry_id"]], row, calls.get((row["entry_id"], row["tick"]), []))
+        for row in rows
+    ]
+    return Page(items=items, total=total, limit=at.limit, offset=at.offset)
+
+
+def decision_out(entry: str, row: dict[str, Any], calls: list[LlmCall]) -> DecisionOut:
+    return DecisionOut(
+        entry=entry, tick=row["tick"], ts=row["ts"], time=to_iso(row["ts"]),
+        reasoning=row["reasoning"], actions=row["actions"], latency_ms=row["latency_ms"],
+        llm_calls=[_call(call) for call in calls],
+    )  # fmt: skip
+
+
+def _call(call: LlmCall) -> LlmCallOut:
+    return LlmCallOut(
+        ts=call.ts, provider=call.provider, model=call.model, messages=call.messages,
+        raw_response=call.raw_response, parsed_decision=call.parsed_decision, error=call.error,
+        input_tokens=call.input_tokens, output_tokens=call.output_tokens,
+        latency_ms=call.latency_ms, cost_usd=call.cost_usd, cached=call.cached,
+    )  # fmt: skip
+
+
+@router.get(
+    "/{season_id}/orders",
+    response_model=Page[OrderOut],
+    summary="Orders with their lifecycle events",
+)
+def list_orders(
+    context: Context, season_id: SeasonId, at: At, span: Range, entry: EntryName = None,
+    symbol: Symbol = None, oldest_first: Oldest = False,
+) -> Page[OrderOut]:  # fmt: skip
+    names = _entries(context, season_id, entry)
+    queries = SeasonQueries(context.engine)
+    rows, total = queries.orders(_filter(names, symbol, span, oldest_first), at.limit, at.offset)
+    events: dict[tuple[int, str], list[OrderEventOut]] = {}
+    keys = [(row["entry_id"], row["client_order_id"]) for row in rows]
+    for event in queries.order_events(keys):
+        events.setdefault((event["entry_id"], event["client_order_id"]), []).append(
+            OrderEventOut.model_validate(event)
+        )
+    items = []
+    for row in rows:
+        history = events.get((row["entry_id"], row["client_order_id"]), [])
+        items.append(
+            OrderOut.model_validate(
+                {
+                    **row,
+                    "entry": names[row["entry_id"]],
+                    "ts": row["ts_created"],
+                    "status": history[-1].status_to if history else "new",
+                    "events": history,
+                }
+            )
+        )
+    return Page(items=items, total=total, limit=at.limit, offset=at.offset)
+
+
+@router.get("/{season_id}/fills", response_model=Page[FillOut], summary="Fills (trades)")
+def list_fills(
+    context: Context, season_id: SeasonId, at: At, span: Range, entry: EntryName = None,
+    symbol: Symbol = None, oldest_first: Oldest = False,
+) -> Page[FillOut]:  # fmt: skip
+    names = _entries(context, season_id, entry)
+    rows, total = SeasonQueries(context.engine).fills(
+        _filter(names, symbol, span, oldest_first), at.limit, at.offset
+    )
+    items = [fill_out(names[row["entry_id"]], row) for row in rows]
+    return Page(items=items, total=total, limit=at.limit, offset=at.offset)
+
+
+def fill_out(entry: str, row: dict[str, Any]) -> FillOut:
+    return FillOut.model_validate({**row, "entry": entry, "time": to_iso(row["ts"])})
+
+
+@router.get(
+    "/{season_id}/positions",
+    response_model=list[PositionOut],
+    summary="Open positions with their exit plans, marked at the season's last tick",
+)
+def list_positions(
+    context: Context, season_id: SeasonId, entry: EntryName = None, symbol: Symbol = None
+) -> list[PositionOut]:
+    season = SeasonStore(context.engine).get(season_id)
+    names = _entries(context, season_id, entry)
+    store = SeasonStore(context.engine)
+    data = DataService(context.market, str(season.config.get("exchange", "binance")))
+    marks: dict[str, float | None] = {}
+    out = []
+    for entry_id, name in names.items():
+        for _tick, position in store.positions(entry_id):
+            if symbol is not None and position.symbol != symbol:
+                continue
+            if position.symbol not in marks:
+                marks[position.symbol] = _mark(data, position.symbol, season.timeframe,
+                                               season.ts_last_tick)  # fmt: skip
+            mark = marks[position.symbol]
+            out.append(
+                PositionOut(
+                    entry=name,
+                    symbol=position.symbol,
+                    side="long" if position.is_long else "short",
+                    quantity=position.quantity,
+                    entry_price=position.entry_price,
+                    mark_price=mark,
+                    notional=None if mark is None else position.notional(mark),
+                    unrealized_pnl=None if mark is None else position.unrealized_pnl(mark),
+                    margin=position.margin,
+                    leverage=position.leverage,
+                    liquidation_price=position.liquidation_price(),
+                    opened=to_iso(position.ts_opened),
+                    take_profit=position.exit_plan.take_profit,
+                    stop_loss=position.exit_plan.stop_loss,
+                    invalidation=position.exit_plan.invalidation,
+                )
+            )
+    return out
+
+
+def _mark(data: DataService, symbol: str, timeframe: str, as_of: int | None) -> float | None:
+    """The close of the last bar the season has seen."""
+    if as_of is None:
+        return None
+    bars = data.closed_candles(symbol, timeframe, as_of, 1)
+    return float(bars.close[-1]) if len(bars) else None
+
+
+@router.get(
+    "/{season_id}/equity",
+    response_model=EquityOut,
+    summary="Equity history per entry, for the account-value chart (downsampled on request)",
+)
+async def get_equity(
+    request: Request,
+    season_id: SeasonId,
+    span: Range,
+    entry: EntryName = None,
+    points: Annotated[
+        int, Query(ge=2, le=100_000, description="At most this many points per entry.")
+    ] = 1_000,
+) -> Response:
+    # Hot path, like the leaderboard: cached per season version and request.
+    state = api_state(request)
+    version = SeasonQueries(state.context.engine).version(season_id)
+    if version is None:
+        raise NotFoundError(f"no season {season_id} (see `arena season list`)")
+    key: Any = ("equity", season_id, version, entry, points, span.start, span.end)
+    body = state.cache.get(key)
+    if body is None:
+        body = state.cache.put(key, await run_in_threadpool(
+            _equity_json, state.context, season_id, entry, points, span))  # fmt: skip
+    return Response(body, media_type="application/json")
+
+
+def _equity_json(
+    context: AppContext, season_id: int, entry: str | None, points: int, span: TimeRange
+) -> bytes:
+    queries = SeasonQueries(context.engine)
+    series = []
+    for entry_id, name in _entries(context, season_id, entry).items():
+        rows = queries.equity(entry_id, span.start, span.end)
+        kept = downsample(rows, points)
+        series.append(EquitySeries(
+            entry=name, total_points=len(rows),
+            points=[EquityPoint(tick=r[0], ts=r[1], equity=r[2], cash=r[3], exposure=r[4])
+                    for r in kept],
+        ))  # fmt: skip
+    return EquityOut(season_id=season_id, series=series).model_dump_json().encode()
+
+
+def downsample(rows: list[Any], points: int) -> list[Any]:
+    """At most ``points`` rows, evenly spaced, always with the first and the last."""
+    if len(rows) <= points:
+        return rows
+    last = len(rows) - 1
+    picks = sorted({round(i * last / (points - 1)) for i in range(points)})
+    return [rows[i] for i in picks]

@@ -1,0 +1,225 @@
+"""What the season endpoints accept and return."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from alpha_arena.core.time import parse_ts
+
+BTC = "BTC/USDT:USDT"
+
+
+class SeasonCreate(BaseModel):
+    """A season as `arena season create` takes it; times are ISO-8601 UTC strings."""
+
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
+
+    name: str = Field(min_length=1, max_length=128, examples=["spring-2025"])
+    mode: str = Field(default="replay", max_length=16, examples=["replay"])
+    exchange: str = Field(default="binance", max_length=32, examples=["binance"])
+    symbols: list[str] = Field(min_length=1, max_length=20, examples=[[BTC, "ETH/USDT:USDT"]])
+    start: str = Field(max_length=40, examples=["2025-01-01"])
+    end: str = Field(max_length=40, examples=["2025-04-01"])
+    timeframe: str = Field(default="1h", max_length=8, examples=["1h"])
+    capital: float = Field(default=10_000.0, gt=0, lt=1e12, examples=[10_000.0])
+    fee_rate: float | None = Field(default=None, ge=0, lt=0.1, examples=[0.0005])
+    slippage_bps: float = Field(default=2.0, ge=0, lt=1000, examples=[2.0])
+    risk: dict[str, float] = Field(default_factory=dict, examples=[{"max_leverage": 5}])
+    decision_timeout_s: float = Field(default=60.0, gt=0, le=3600, examples=[60.0])
+    elimination_threshold: float = Field(default=0.0, ge=0, lt=1, examples=[0.5])
+    min_trades: int = Field(default=10, ge=0, le=100_000, examples=[10])
+    baselines: bool = Field(default=True, examples=[True])
+    participants: list[str] = Field(default_factory=list, max_length=64, examples=[["ema-trend"]])
+
+    def as_config(self) -> dict[str, Any]:
+        return self.model_dump() | {"start": parse_ts(self.start), "end": parse_ts(self.end)}
+
+
+class SeasonOut(BaseModel):
+    id: int = Field(examples=[1])
+    name: str = Field(examples=["spring-2025"])
+    mode: str = Field(examples=["replay"])
+    status: str = Field(examples=["running"])
+    timeframe: str = Field(examples=["1h"])
+    start: str = Field(examples=["2025-01-01T00:00:00Z"])
+    end: str = Field(examples=["2025-04-01T00:00:00Z"])
+    ticks_done: int = Field(examples=[120])
+    ticks_total: int = Field(examples=[2160])
+    last_tick: str | None = Field(examples=["2025-01-06T00:00:00Z"])
+    message: str = Field(examples=["started"])
+    created: str = Field(examples=["2026-11-21T10:00:00Z"])
+    updated: str = Field(examples=["2026-11-21T10:00:02Z"])
+    config: dict[str, Any] = Field(examples=[{"symbols": [BTC], "capital": 10000.0}])
+
+
+class EntryOut(BaseModel):
+    id: int = Field(examples=[3])
+    name: str = Field(examples=["ema-trend"])
+    kind: str = Field(examples=["strategy"])
+    fingerprint: str = Field(examples=["3f9a1c2b7d40"])
+    baseline: bool = Field(examples=[False])
+    status: str = Field(examples=["active"])
+    equity: float = Field(examples=[10_412.5])
+    cash: float = Field(examples=[8_120.0])
+    eliminated: str | None = Field(examples=[None])
+    config: dict[str, Any] = Field(
+        description="The agent's configuration as pinned when the season was created.",
+        examples=[{"agent": {"kind": "strategy", "strategy": "ema_trend"}, "pinned": {}}],
+    )
+
+
+class LeaderboardRowOut(BaseModel):
+    rank: int = Field(examples=[1])
+    entry_id: int = Field(examples=[3])
+    name: str = Field(examples=["ema-trend"])
+    description: str = Field(examples=["strategy ema_trend fast=12 slow=26"])
+    fingerprint: str = Field(examples=["3f9a1c2b7d40"])
+    baseline: bool = Field(examples=[False])
+    status: str = Field(examples=["active"])
+    account_value: float = Field(examples=[10_412.5])
+    return_pct: float = Field(examples=[4.125])
+    pnl: float = Field(examples=[412.5])
+    fees: float = Field(examples=[18.2])
+    funding: float = Field(examples=[-2.1])
+    win_rate: float | None = Field(examples=[0.55])
+    biggest_win: float | None = Field(examples=[310.0])
+    biggest_loss: float | None = Field(examples=[-120.0])
+    sharpe: float | None = Field(examples=[1.4])
+    max_drawdown_pct: float = Field(examples=[6.2])
+    trades: int = Field(examples=[14])
+    llm_cost_usd: float = Field(examples=[0.0])
+    invalid_outputs: int = Field(examples=[0])
+    avg_decision_ms: float | None = Field(examples=[0.4])
+    return_low_pct: float = Field(examples=[-3.0])
+    return_high_pct: float = Field(examples=[11.0])
+    sharpe_low: float = Field(examples=[-0.5])
+    sharpe_high: float = Field(examples=[3.1])
+    p_beats_btc: float | None = Field(examples=[0.62])
+    few_trades: bool = Field(examples=[False])
+
+
+class LeaderboardOut(BaseModel):
+    season_id: int = Field(examples=[1])
+    name: str = Field(examples=["spring-2025"])
+    status: str = Field(examples=["finished"])
+    ticks: int = Field(examples=[2160])
+    start: str = Field(examples=["2025-01-01T00:00:00Z"])
+    last_tick: str | None = Field(examples=["2025-04-01T00:00:00Z"])
+    confidence: float = Field(examples=[0.9])
+    min_trades: int = Field(examples=[10])
+    rows: list[LeaderboardRowOut]
+
+
+class LlmCallOut(BaseModel):
+    """One model call: the prompt sent, the raw answer, and what was parsed from it."""
+
+    ts: int = Field(examples=[1735693200000])
+    provider: str = Field(examples=["deepseek"])
+    model: str = Field(examples=["deepseek-chat"])
+    messages: list[dict[str, Any]] = Field(
+        examples=[[{"role": "system", "content": "You trade..."}]]
+    )
+    raw_response: str | None = Field(examples=['{"decisions": []}'])
+    parsed_decision: dict[str, Any] | None = Field(examples=[{"decisions": []}])
+    error: str | None = Field(examples=[None])
+    input_tokens: int = Field(examples=[1800])
+    output_tokens: int = Field(examples=[240])
+    latency_ms: float = Field(examples=[950.0])
+    cost_usd: float = Field(examples=[0.0007])
+    cached: bool = Field(examples=[False])
+
+
+class DecisionOut(BaseModel):
+    entry: str = Field(examples=["llm-deepseek"])
+    tick: int = Field(examples=[41])
+    ts: int = Field(examples=[1735693200000])
+    time: str = Field(examples=["2025-01-01T01:00:00Z"])
+    reasoning: str = Field(examples=["BTC broke out above the 4h range; long with a stop."])
+    actions: list[dict[str, Any]] = Field(
+        examples=[[{"symbol": BTC, "signal": "buy_to_enter", "leverage": 3}]]
+    )
+    latency_ms: float = Field(examples=[950.0])
+    llm_calls: list[LlmCallOut] = Field(description="The model chat behind this decision.")
+
+
+class OrderEventOut(BaseModel):
+    ts: int = Field(examples=[1735693200000])
+    action: str = Field(examples=["fill"])
+    status_from: str = Field(examples=["accepted"])
+    status_to: str = Field(examples=["filled"])
+    quantity: float = Field(examples=[0.01])
+    price: float = Field(examples=[94_120.5])
+    reason: str = Field(examples=[""])
+
+
+class OrderOut(BaseModel):
+    entry: str = Field(examples=["ema-trend"])
+    client_order_id: str = Field(examples=["ema-trend-000007"])
+    tick: int = Field(examples=[41])
+    ts: int = Field(examples=[1735693200000])
+    symbol: str = Field(examples=[BTC])
+    side: str = Field(examples=["buy"])
+    type: str = Field(examples=["market"])
+    quantity: float = Field(examples=[0.01])
+    price: float | None = Field(examples=[None])
+    trigger_price: float | None = Field(examples=[None])
+    reduce_only: bool = Field(examples=[False])
+    leverage: float = Field(examples=[3.0])
+    tag: str = Field(examples=["entry"])
+    status: str = Field(description="After its last event.", examples=["filled"])
+    events: list[OrderEventOut]
+
+
+class FillOut(BaseModel):
+    entry: str = Field(examples=["ema-trend"])
+    tick: int = Field(examples=[42])
+    ts: int = Field(examples=[1735696800000])
+    time: str = Field(examples=["2025-01-01T02:00:00Z"])
+    client_order_id: str = Field(examples=["ema-trend-000007"])
+    symbol: str = Field(examples=[BTC])
+    side: str = Field(examples=["buy"])
+    quantity: float = Field(examples=[0.01])
+    price: float = Field(examples=[94_140.1])
+    fee: float = Field(examples=[0.47])
+    liquidity: str = Field(examples=["taker"])
+    realized_pnl: float = Field(examples=[0.0])
+    tag: str = Field(examples=["entry"])
+
+
+class PositionOut(BaseModel):
+    entry: str = Field(examples=["ema-trend"])
+    symbol: str = Field(examples=[BTC])
+    side: str = Field(examples=["long"])
+    quantity: float = Field(examples=[0.01])
+    entry_price: float = Field(examples=[94_140.1])
+    mark_price: float | None = Field(examples=[95_010.0])
+    notional: float | None = Field(examples=[950.1])
+    unrealized_pnl: float | None = Field(examples=[8.7])
+    margin: float = Field(examples=[313.8])
+    leverage: float = Field(examples=[3.0])
+    liquidation_price: float = Field(examples=[63_200.0])
+    opened: str = Field(examples=["2025-01-01T02:00:00Z"])
+    take_profit: float | None = Field(examples=[99_000.0])
+    stop_loss: float | None = Field(examples=[92_000.0])
+    invalidation: str = Field(examples=["4h close below 91,500"])
+
+
+class EquityPoint(BaseModel):
+    tick: int = Field(examples=[41])
+    ts: int = Field(examples=[1735693200000])
+    equity: float = Field(examples=[10_412.5])
+    cash: float = Field(examples=[8_120.0])
+    exposure: float = Field(examples=[2_300.0])
+
+
+class EquitySeries(BaseModel):
+    entry: str = Field(examples=["ema-trend"])
+    points: list[EquityPoint]
+    total_points: int = Field(description="Before downsampling.", examples=[2160])
+
+
+class EquityOut(BaseModel):
+    season_id: int = Field(examples=[1])
+    series: list[EquitySeries]

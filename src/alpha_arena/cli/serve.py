@@ -1,0 +1,76 @@
+"""``arena serve`` (the HTTP API with its embedded season runner) and ``arena openapi``."""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import logging
+import sys
+from pathlib import Path
+
+import typer
+
+from alpha_arena.cli.common import console, error_console, one_line_errors
+from alpha_arena.core.settings import Settings
+from alpha_arena.storage.database import check_connection, create_database_engine
+
+
+@one_line_errors
+def serve(
+    host: str = typer.Option("127.0.0.1", "--host", help="Interface to listen on."),
+    port: int = typer.Option(8000, "--port", min=1, max=65535),
+    runner: bool = typer.Option(
+        True, "--runner/--no-runner",
+        help="Drive running seasons in this server (default; ARENA_API_EMBEDDED_RUNNER).",
+    ),
+) -> None:
+    """Serve the REST API under /api/v1, the live WebSocket, /health and /metrics. Started
+    seasons are run by the server and resume when it restarts."""
+    import uvicorn
+
+    from alpha_arena.api.app import create_app
+
+    settings = Settings()
+    logging.basicConfig(
+        level=settings.log_level.upper(),
+        format="%(asctime)s %(levelname)s %(name)s %(message)s",
+        stream=sys.stderr,
+    )
+    engine = create_database_engine(settings.database_url)
+    try:
+        check_connection(engine)  # a wrong URL is one line here, not a traceback at startup
+    finally:
+        engine.dispose()
+    embedded = runner and settings.api_embedded_runner
+    access = "writes need the bearer token" if settings.api_token else "read-only (no token)"
+    console.print(f"serving http://{host}:{port}/api/v1 ({access}; docs at /api/v1/docs)")
+    if not _loopback(host) and not settings.api_public_reads:
+        error_console.print("note: clients beyond loopback need the token to read too")
+    uvicorn.run(
+        create_app(settings, embedded_runner=embedded), host=host, port=port,
+        log_level=settings.log_level.lower(), access_log=settings.log_level == "DEBUG",
+    )  # fmt: skip
+
+
+def _loopback(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return host == "localhost"
+
+
+@one_line_errors
+def openapi(
+    out: Path | None = typer.Option(  # noqa: B008
+        None, "--out", help="Write here instead of to stdout."
+    ),
+) -> None:
+    """Print the OpenAPI spec of the HTTP API (the committed openapi.json is this output)."""
+    from alpha_arena.api.spec import openapi_text
+
+    text = openapi_text()
+    if out is None:
+        sys.stdout.write(text)
+        return
+    out.write_text(text)
+    console.print(f"wrote {out} ({len(json.loads(text)['paths'])} paths)")
