@@ -51,6 +51,10 @@ def from_datetime(moment: datetime) -> int:
     return (moment - _EPOCH) // timedelta(milliseconds=1)
 
 
+_FIRST_YEAR_MS = 0
+_PAST_YEAR_9999_MS = 253_402_300_800_000  # 10000-01-01T00:00Z
+
+
 def parse_ts(text: str) -> int:
     """Parse ``2024-01-01``, ``2024-01-01T12:00`` or a full ISO-8601 string into epoch ms (UTC)."""
     cleaned = text.strip().replace("Z", "+00:00")
@@ -60,7 +64,10 @@ def parse_ts(text: str) -> int:
         raise InvalidInputError(
             f"cannot read {text!r} as a date; use YYYY-MM-DD or YYYY-MM-DDTHH:MM (UTC)"
         ) from None
-    return from_datetime(moment)
+    ts = from_datetime(moment)
+    if not _FIRST_YEAR_MS <= ts < _PAST_YEAR_9999_MS:  # an offset can push it out of range
+        raise InvalidInputError(f"{text!r} is outside the years 1970 to 9999 (UTC)")
+    return ts
 
 
 def floor_ts(ts_ms: int, step_ms: int) -> int:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import Engine, insert, select, update
+from sqlalchemy import Engine, func, insert, select, update
 
 from alpha_arena.storage.tables import IngestionRunRow
 
@@ -92,10 +92,19 @@ class IngestionRunStore:
             ).first()
         return None if row is None else _run_of(row)
 
-    def recent(self, limit: int = 20) -> list[IngestionRun]:
-        query = select(IngestionRunRow).order_by(IngestionRunRow.id.desc()).limit(limit)
+    def recent(self, limit: int = 20, offset: int = 0) -> list[IngestionRun]:
+        """The newest runs first, skipping the ``offset`` newest."""
+        query = (
+            select(IngestionRunRow).order_by(IngestionRunRow.id.desc()).limit(limit).offset(offset)
+        )
         with self._engine.connect() as connection:
             return [_run_of(row) for row in connection.execute(query)]
+
+    def count(self) -> int:
+        with self._engine.connect() as connection:
+            return int(
+                connection.execute(select(func.count()).select_from(IngestionRunRow)).scalar_one()
+            )
 
     def _update(self, run_id: int, **values: object) -> None:
         with self._engine.begin() as connection:
