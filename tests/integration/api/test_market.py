@@ -278,7 +278,7 @@ def test_price_errors(client: TestClient) -> None:
     assert_error(client.get(PRICES, params={"symbols": BTC, "at": "\x00"}), 400, "invalid_input")
     assert_error(
         client.get(PRICES, params={"symbols": BTC, "at": "9999-12-31T23:59:59-05:00"}),
-        400, "invalid_input", "between the years",
+        400, "invalid_input", "outside the years",
     )  # fmt: skip
     assert_error(
         client.get(PRICES, params={"symbols": BTC, "timeframe": "xyz"}), 400, "invalid_input"

@@ -134,21 +134,8 @@ class Prices(BaseModel):
     )
 
 
-#: Times a caller may give: those a datetime can show (an offset can push a parsed date past them).
-_EARLIEST, _LATEST = parse_ts("0001-01-02"), parse_ts("9999-12-30")
-
-
-def checked_time(ts: int, name: str) -> int:
-    if not _EARLIEST <= ts <= _LATEST:
-        raise InvalidInputError(f"{name} must lie between the years 1 and 9999")
-    return ts
-
-
 def inclusive_bounds(window: TimeRange) -> tuple[int | None, int | None]:
     """``[start, end)`` as the inclusive bounds the storage reads take; refuse start > end."""
-    for ts, name in ((window.start, "start"), (window.end, "end")):
-        if ts is not None:
-            checked_time(ts, name)
     if window.start is not None and window.end is not None and window.start > window.end:
         raise InvalidInputError(f"start {to_iso(window.start)} is after end {to_iso(window.end)}")
     return window.start, None if window.end is None else window.end - 1
@@ -293,7 +280,7 @@ def prices(
     timeframe: TimeframeQuery = "1h",
 ) -> Prices:
     wanted = symbol_list(symbols)
-    as_of = context.clock.now_ms() if at is None else checked_time(parse_ts(at), "at")
+    as_of = context.clock.now_ms() if at is None else parse_ts(at)
     timeframe_ms(timeframe)
     known = DataService(context.market, exchange).latest_prices(wanted, as_of, timeframe)
     return Prices(
