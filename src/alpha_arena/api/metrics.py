@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import re
 import time
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -65,11 +66,36 @@ class Metrics:
                 self.llm_cost.labels(call.provider, call.model).inc(call.cost_usd)
 
 
+class RouteTemplates:
+    """The route template a path was served by, e.g. ``/api/v1/seasons/{season_id}``: metric
+    labels must be bounded, so never the raw path. Matched against the app's own templates
+    (how routers expose their full path differs between FastAPI versions)."""
+
+    def __init__(self, templates: Iterable[str]) -> None:
+        self._static: set[str] = set()
+        self._patterns: list[tuple[re.Pattern[str], str]] = []
+        for template in templates:
+            if "{" not in template:
+                self._static.add(template)
+                continue
+            pattern = re.sub(r"\\\{[^}]+\\\}", "[^/]+", re.escape(template))
+            self._patterns.append((re.compile(pattern + "$"), template))
+
+    def of(self, path: str) -> str:
+        if path in self._static:
+            return path
+        for pattern, template in self._patterns:
+            if pattern.match(path):
+                return template
+        return "unmatched"
+
+
 class MeasureRequests:
     """Count and time every request by its route template (bounded labels, not raw paths)."""
 
     def __init__(self, app: ASGIApp) -> None:
         self._app = app
+        self._templates: RouteTemplates | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -88,8 +114,13 @@ class MeasureRequests:
             await self._app(scope, receive, send_and_note)
         finally:
             metrics: Metrics = scope["app"].state.arena.metrics
-            template = getattr(scope.get("route"), "path", "unmatched")
+            template = self._template(scope)
             metrics.requests.labels(scope["method"], template, str(status)).inc()
             metrics.request_seconds.labels(template).observe(time.perf_counter() - started)
             if status >= 500:
                 metrics.errors.labels("http_5xx").inc()
+
+    def _template(self, scope: Scope) -> str:
+        if self._templates is None:
+            self._templates = RouteTemplates(scope["app"].openapi()["paths"])
+        return self._templates.of(scope["path"])
