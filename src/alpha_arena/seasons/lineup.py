@@ -24,7 +24,7 @@ from alpha_arena.agents.config import (
 from alpha_arena.agents.llm.caller import CacheMode, CallSettings, LlmCaller
 from alpha_arena.agents.llm.participant import LlmParticipant
 from alpha_arena.agents.llm.prompts import DEFAULT_PROMPT, default_template
-from alpha_arena.agents.llm.providers import create_provider, get_spec
+from alpha_arena.agents.llm.providers import configured_provider, get_spec
 from alpha_arena.agents.llm.providers.base import LlmRequest, LlmResponse, SdkProvider
 from alpha_arena.agents.llm.trader import LlmTrader, TraderSettings
 from alpha_arena.agents.portfolio import RegimePortfolio, RegimePortfolioParams, Weights
@@ -193,7 +193,7 @@ def build_lineup(
             inputs, offsets = _own_warmup(market, symbols, [strategy])
             participants.append(StrategyAgent(entry.name, strategy, inputs, sizing, offsets))
             continue
-        provider = GatedProvider(_provider(context, config.provider))
+        provider = GatedProvider(configured_provider(config.provider, context.settings))
         providers.append(provider)
         spec = get_spec(config.provider)
         if isinstance(config, LlmAgentConfig):
@@ -272,14 +272,6 @@ def _weights(pinned: dict[str, Any]) -> Weights:
         (regime, tuple((name, float(weight)) for name, weight in chosen))
         for regime, chosen in pinned["weights"]
     )
-
-
-def _provider(context: AppContext, provider: str) -> SdkProvider:
-    settings = context.settings
-    return create_provider(
-        get_spec(provider), base_url=settings.llm_base_url, timeout_s=settings.llm_timeout_s,
-        max_retries=settings.llm_max_retries,
-    )  # fmt: skip
 
 
 def _taker_fee(market: SeasonMarket) -> float:

@@ -18,7 +18,12 @@ from alpha_arena.agents.config import (
 from alpha_arena.agents.context import account_context, build_context
 from alpha_arena.agents.llm.caller import CacheMode, CallSettings, LlmCaller
 from alpha_arena.agents.llm.prompts import DEFAULT_PROMPT, default_template
-from alpha_arena.agents.llm.providers import ProviderSpec, SdkProvider, create_provider, get_spec
+from alpha_arena.agents.llm.providers import (
+    ProviderSpec,
+    SdkProvider,
+    configured_provider,
+    get_spec,
+)
 from alpha_arena.agents.llm.trader import LlmTrader, TraderOutcome, TraderSettings
 from alpha_arena.agents.portfolio import (
     RegimePortfolio,
@@ -141,13 +146,7 @@ def _selector_decision(
 
 def _provider(context: AppContext, spec: ProviderSpec, cache_mode: CacheMode) -> SdkProvider | None:
     """The model client, as configured; none when answers may come only from the cache."""
-    if cache_mode is CacheMode.READ:
-        return None
-    settings = context.settings
-    return create_provider(
-        spec, base_url=settings.llm_base_url, timeout_s=settings.llm_timeout_s,
-        max_retries=settings.llm_max_retries,
-    )  # fmt: skip
+    return None if cache_mode is CacheMode.READ else configured_provider(spec, context.settings)
 
 
 def _inputs(

@@ -10,7 +10,7 @@ from alpha_arena.agents.llm.providers.base import (
     ProviderConfig,
     SdkProvider,
 )
-from alpha_arena.agents.llm.providers.factory import create_provider
+from alpha_arena.agents.llm.providers.factory import configured_provider, create_provider
 from alpha_arena.agents.llm.providers.registry import (
     PROVIDERS,
     ProviderSpec,
@@ -27,6 +27,7 @@ __all__ = [
     "ProviderConfig",
     "ProviderSpec",
     "SdkProvider",
+    "configured_provider",
     "create_provider",
     "get_spec",
     "with_prices",

@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from alpha_arena.agents.llm.providers.base import ProviderConfig, SdkProvider
 from alpha_arena.agents.llm.providers.registry import ProviderSpec, get_spec
 from alpha_arena.core.errors import ConfigurationError
+from alpha_arena.core.settings import Settings
 
 # Local servers (Ollama, vLLM) ignore the key, but the SDK insists on one.
 _NO_KEY = "not-needed"
@@ -62,3 +63,11 @@ def _key_from(spec: ProviderSpec, environ: Mapping[str, str]) -> str:
             f"{spec.api_key_env}"
         )
     return key
+
+
+def configured_provider(provider: str | ProviderSpec, settings: Settings) -> SdkProvider:
+    """A provider with the LLM settings (base URL, timeout, retries) every caller shares."""
+    return create_provider(
+        provider, base_url=settings.llm_base_url, timeout_s=settings.llm_timeout_s,
+        max_retries=settings.llm_max_retries,
+    )  # fmt: skip
