@@ -9,7 +9,6 @@ from typing import Any
 import typer
 from rich.table import Table
 
-from alpha_arena.backtest.run import BacktestConfig
 from alpha_arena.backtest.sweep import parse_grid
 from alpha_arena.cli.common import (
     app_context,
@@ -18,8 +17,7 @@ from alpha_arena.cli.common import (
     print_json,
     progress_bar,
 )
-from alpha_arena.core.errors import InvalidInputError
-from alpha_arena.core.time import parse_ts, to_iso
+from alpha_arena.core.time import to_iso
 from alpha_arena.services import backtests
 from alpha_arena.storage.backtest_store import BacktestStore
 
@@ -65,49 +63,6 @@ def _format(value: Any, kind: str) -> str:
     return f"{value:,.3f}"
 
 
-def _params(values: list[str]) -> tuple[tuple[str, str], ...]:
-    parsed = []
-    for item in values:
-        key, sep, value = item.partition("=")
-        if not sep or not key.strip():
-            raise InvalidInputError(f"--param {item!r}: use NAME=VALUE, e.g. --param fast=12")
-        parsed.append((key.strip(), value.strip()))
-    return tuple(parsed)
-
-
-def _config(
-    strategy: str,
-    symbols: str,
-    timeframe: str,
-    start: str,
-    end: str,
-    capital: float,
-    fee_rate: float | None,
-    slippage_bps: float,
-    leverage: float,
-    params: list[str],
-    exchange: str,
-    stop_loss: float | None = None,
-    take_profit: float | None = None,
-) -> BacktestConfig:
-    """The backtest configuration from the command-line options shared by run and sweep."""
-    return BacktestConfig(
-        strategy=strategy,
-        symbols=tuple(s.strip() for s in symbols.split(",") if s.strip()),
-        timeframe=timeframe,
-        ts_start=parse_ts(start),
-        ts_end=parse_ts(end),
-        capital=capital,
-        fee_rate=fee_rate,
-        slippage_bps=slippage_bps,
-        leverage=leverage,
-        stop_loss=stop_loss,
-        take_profit=take_profit,
-        params=_params(params),
-        exchange=exchange,
-    )
-
-
 def _metrics_table(title: str, metrics: dict[str, Any]) -> Table:
     table = Table("metric", "value", title=title)
     for key, label, kind in _METRICS:
@@ -142,9 +97,10 @@ def run_command(
     as_json: bool = JsonOption,
 ) -> None:
     """Backtest a library strategy on the stored data, print its metrics and store the run."""
-    config = _config(
-        strategy, symbol, timeframe, start, end, capital, fee_rate, slippage_bps, leverage,
-        param, exchange, stop_loss=stop_loss, take_profit=take_profit,
+    config = backtests.build_config(
+        strategy, symbol, timeframe, start, end, capital=capital, fee_rate=fee_rate,
+        slippage_bps=slippage_bps, leverage=leverage, params=param, exchange=exchange,
+        stop_loss=stop_loss, take_profit=take_profit,
     )  # fmt: skip
     with app_context() as context, progress_bar("backtest", "bars", as_json) as advance:
         run_id, result = backtests.run(context, config, advance)
@@ -183,9 +139,9 @@ def sweep_command(
     as_json: bool = JsonOption,
 ) -> None:
     """Run a strategy over a parameter grid and print the combinations ranked."""
-    base = _config(
-        strategy, symbol, timeframe, start, end, capital, fee_rate, slippage_bps, leverage,
-        param, exchange,
+    base = backtests.build_config(
+        strategy, symbol, timeframe, start, end, capital=capital, fee_rate=fee_rate,
+        slippage_bps=slippage_bps, leverage=leverage, params=param, exchange=exchange,
     )  # fmt: skip
     grid_values = parse_grid(grid)
     with app_context() as context, progress_bar("sweep", "runs", as_json) as advance:

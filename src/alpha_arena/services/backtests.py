@@ -1,12 +1,14 @@
-"""Backtest use cases: run and store, list, show, export."""
+"""Backtest use cases: build a configuration from user input, run and store, list, show,
+export."""
 
 from __future__ import annotations
 
-import csv
-from collections.abc import Callable, Mapping
+import dataclasses
+import logging
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from alpha_arena.backtest.run import (
     BacktestConfig,
@@ -18,11 +20,92 @@ from alpha_arena.backtest.run import (
 )
 from alpha_arena.backtest.sweep import SweepResult, run_sweep
 from alpha_arena.core.errors import InvalidInputError
-from alpha_arena.core.time import DAY_MS, to_iso
+from alpha_arena.core.time import DAY_MS, parse_ts, to_iso
 from alpha_arena.marketdata.service import DataService
 from alpha_arena.services.context import AppContext
-from alpha_arena.storage.backtest_store import BacktestRecord, BacktestStore
+from alpha_arena.services.csv_tables import write_csv
+from alpha_arena.storage.backtest_store import BacktestRecord, BacktestStore, BacktestSummary
 from alpha_arena.strategies import registry
+
+logger = logging.getLogger(__name__)
+
+#: The largest magnitude a numeric strategy parameter may have (periods, rates, thresholds and
+#: band widths are all far below; beyond it indicator libraries refuse or overflow).
+MAX_PARAM = 1e12
+#: What a stored backtest exports, by table name.
+Table = Literal["equity", "trades", "orders"]
+TABLES: tuple[Table, ...] = ("equity", "trades", "orders")
+
+
+def parse_params(items: Iterable[str]) -> tuple[tuple[str, str], ...]:
+    """``NAME=VALUE`` strings (``--param fast=12``) as (name, value) pairs."""
+    parsed = []
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise InvalidInputError(f"--param {item!r}: use NAME=VALUE, e.g. --param fast=12")
+        parsed.append((key.strip(), value.strip()))
+    return tuple(parsed)
+
+
+def build_config(
+    strategy: str,
+    symbols: str | Sequence[str],
+    timeframe: str,
+    start: str,
+    end: str,
+    *,
+    capital: float = 10_000.0,
+    fee_rate: float | None = None,
+    slippage_bps: float = 0.0,
+    leverage: float = 1.0,
+    params: Iterable[str] | Mapping[str, str] = (),
+    exchange: str = "binance",
+    stop_loss: float | None = None,
+    take_profit: float | None = None,
+) -> BacktestConfig:
+    """The backtest configuration from user input (``arena backtest run|sweep`` and the API).
+
+    ``symbols``: a list, or one string with comma-separated symbols; ``start``/``end``: UTC
+    dates (ISO-8601); ``params``: ``NAME=VALUE`` strings or a mapping of strings. A mistake
+    raises InvalidInputError; the strategy's parameters are checked when it runs (a sweep's
+    base need not be valid without its grid)."""
+    names = symbols.split(",") if isinstance(symbols, str) else symbols
+    if isinstance(params, Mapping):
+        pairs = tuple((key.strip(), value.strip()) for key, value in params.items())
+        if any(not key for key, _ in pairs):
+            raise InvalidInputError("a strategy parameter has an empty name")
+    else:
+        pairs = parse_params(params)
+    return BacktestConfig(
+        strategy=strategy,
+        symbols=tuple(s.strip() for s in names if s.strip()),
+        timeframe=timeframe,
+        ts_start=parse_ts(start),
+        ts_end=parse_ts(end),
+        capital=capital,
+        fee_rate=fee_rate,
+        slippage_bps=slippage_bps,
+        leverage=leverage,
+        stop_loss=stop_loss,
+        take_profit=take_profit,
+        params=pairs,
+        exchange=exchange,
+    )
+
+
+def check_params(config: BacktestConfig) -> None:
+    """Build the strategy's parameters (unknown names and bad values raise) and refuse numbers
+    too large to mean anything."""
+    values = registry.parse_params(config.strategy, dict(config.params))
+    for field in dataclasses.fields(values):
+        value = getattr(values, field.name)
+        number = isinstance(value, int | float) and not isinstance(value, bool)
+        if number and abs(value) > MAX_PARAM:
+            raise InvalidInputError(
+                f"{config.strategy} parameter {field.name} = {value:g} is out of range "
+                f"(at most {MAX_PARAM:g} in size)"
+            )
 
 
 def data_service(context: AppContext, exchange: str) -> DataService:
@@ -34,11 +117,23 @@ def run(
     config: BacktestConfig,
     progress: Callable[[int, int], None] | None = None,
 ) -> tuple[int, BacktestResult]:
-    """Run a backtest on the stored data and store it; return its id and result."""
+    """Run a backtest on the stored data and store it; return its id and result.
+
+    The strategy's parameters are checked first (``check_params``). A configuration the
+    engine cannot run (an arithmetic or lookup failure on the user's strategy, window or
+    sizing) raises InvalidInputError with a one-line message; the traceback goes to the log."""
+    check_params(config)
     instruments = {item.symbol: item for item in context.market.instruments(config.exchange)}
-    result = run_backtest(
-        data_service(context, config.exchange), instruments, config, None, progress
-    )
+    try:
+        result = run_backtest(
+            data_service(context, config.exchange), instruments, config, None, progress
+        )
+    except (ArithmeticError, LookupError, ValueError) as error:
+        logger.warning("backtest %s cannot run", config, exc_info=error)
+        reason = (str(error).splitlines() or [""])[0] or type(error).__name__
+        raise InvalidInputError(
+            f"the backtest cannot run with this configuration: {reason}"
+        ) from error
     run_id = BacktestStore(context.engine).save(to_record(result), context.clock.now_ms())
     return run_id, result
 
@@ -117,24 +212,41 @@ def to_record(result: BacktestResult) -> BacktestRecord:
     )
 
 
+def stored(
+    context: AppContext, strategy: str | None = None, symbol: str | None = None
+) -> list[BacktestSummary]:
+    """Stored backtests, newest first; only those of ``strategy`` or trading ``symbol`` when
+    given."""
+    return [
+        run
+        for run in BacktestStore(context.engine).recent(_EVERY_RUN)
+        if (strategy is None or run.strategy == strategy)
+        and (symbol is None or symbol in run.symbols)
+    ]
+
+
+_EVERY_RUN = 2**31 - 1
+
+
+def table(context: AppContext, run_id: int, name: Table) -> list[dict[str, Any]]:
+    """One table of a stored backtest (NotFoundError for an unknown id), as stored rows."""
+    store = BacktestStore(context.engine)
+    if name == "equity":
+        return store.equity(run_id)
+    if name == "trades":
+        return store.trades(run_id)
+    return store.orders(run_id)
+
+
 def export(context: AppContext, run_id: int, folder: Path) -> list[Path]:
     """Write equity.csv, trades.csv and orders.csv of a stored backtest into ``folder``."""
-    store = BacktestStore(context.engine)
-    store.get(run_id)
+    BacktestStore(context.engine).get(run_id)
     if folder.exists() and not folder.is_dir():
         raise InvalidInputError(f"{folder} exists and is not a folder")
     folder.mkdir(parents=True, exist_ok=True)
     written = []
-    for name, rows in (
-        ("equity", store.equity(run_id)),
-        ("trades", store.trades(run_id)),
-        ("orders", store.orders(run_id)),
-    ):
+    for name in TABLES:
         path = folder / f"{name}.csv"
-        with path.open("w", newline="") as handle:
-            if rows:
-                writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
-                writer.writeheader()
-                writer.writerows(rows)
+        write_csv(path, table(context, run_id, name))
         written.append(path)
     return written

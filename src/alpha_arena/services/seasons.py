@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import json
 from collections.abc import Callable
 from pathlib import Path
@@ -17,6 +16,7 @@ from alpha_arena.seasons.leaderboard import Leaderboard, build_leaderboard
 from alpha_arena.seasons.lineup import baseline_entries, pin_agent
 from alpha_arena.seasons.runner import Progress, RunReport, SeasonRunner
 from alpha_arena.services.context import AppContext
+from alpha_arena.services.csv_tables import write_csv
 from alpha_arena.storage.agent_store import AgentStore
 from alpha_arena.storage.season_store import SeasonRecord, SeasonStore
 
@@ -119,7 +119,7 @@ def export_season(context: AppContext, season_id: int, folder: Path) -> list[Pat
             tables[name] += [{"entry": entry.name, **row} for row in read(store, entry.id)]
     for name, rows in tables.items():
         path = folder / f"{name}.csv"
-        _write_csv(path, rows)
+        write_csv(path, rows)
         written.append(path)
     return written
 
@@ -168,11 +168,3 @@ _LEDGER_READS: dict[str, Callable[[SeasonStore, int], list[dict[str, Any]]]] = {
         for tick, call in store.llm_calls(entry)
     ],
 }
-
-
-def _write_csv(path: Path, rows: list[dict[str, Any]]) -> None:
-    with path.open("w", newline="") as handle:
-        if rows:
-            writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
-            writer.writeheader()
-            writer.writerows(rows)
