@@ -2,13 +2,20 @@
 
 The key carries the season's version (ticks committed, status, last update), read from the
 database on every request, so a runner in another process invalidates it as surely as the
-embedded one; a hot endpoint then costs one indexed lookup and a copy of stored bytes."""
+embedded one; a hot endpoint then costs one indexed lookup and a copy of stored bytes.
+
+A key missing from the cache is computed once, in a worker thread: requests asking for it
+meanwhile wait for that computation rather than each starting their own (a cold leaderboard
+under load would otherwise be computed once per waiting connection)."""
 
 from __future__ import annotations
 
+import asyncio
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
+
+from starlette.concurrency import run_in_threadpool
 
 
 class ReadCache:
@@ -16,6 +23,7 @@ class ReadCache:
         self._capacity = capacity
         self._items: OrderedDict[Hashable, bytes] = OrderedDict()
         self._lock = threading.Lock()
+        self._pending: dict[Hashable, asyncio.Task[bytes]] = {}
 
     def get(self, key: Hashable) -> bytes | None:
         with self._lock:
@@ -35,3 +43,30 @@ class ReadCache:
     def get_or_compute(self, key: Hashable, compute: Callable[[], bytes]) -> bytes:
         cached = self.get(key)
         return cached if cached is not None else self.put(key, compute())
+
+    async def get_or_compute_async(self, key: Hashable, compute: Callable[[], bytes]) -> bytes:
+        """The stored value, or ``compute()`` run in a worker thread and stored; concurrent
+        callers for one key share one computation (a caller cancelled while waiting does not
+        cancel it for the others). Call it from the server's event loop only."""
+        cached = self.get(key)
+        if cached is not None:
+            return cached
+        task = self._pending.get(key)
+        if task is None or task.get_loop() is not asyncio.get_running_loop():
+            task = asyncio.ensure_future(self._compute(key, compute))
+            task.add_done_callback(_retrieve)
+            self._pending[key] = task
+        return await asyncio.shield(task)
+
+    async def _compute(self, key: Hashable, compute: Callable[[], bytes]) -> bytes:
+        try:
+            return self.put(key, await run_in_threadpool(compute))
+        finally:
+            if self._pending.get(key) is asyncio.current_task():
+                del self._pending[key]
+
+
+def _retrieve(task: asyncio.Task[bytes]) -> None:
+    """Mark a failure as seen even when every caller went away (no 'never retrieved' log)."""
+    if not task.cancelled():
+        task.exception()
