@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 
@@ -24,6 +25,7 @@ class ReadCache:
         self._items: OrderedDict[Hashable, bytes] = OrderedDict()
         self._lock = threading.Lock()
         self._pending: dict[Hashable, asyncio.Task[bytes]] = {}
+        self._latest: dict[Hashable, tuple[float, bytes]] = {}  # by request, any version
 
     def get(self, key: Hashable) -> bytes | None:
         with self._lock:
@@ -57,6 +59,23 @@ class ReadCache:
             task.add_done_callback(_retrieve)
             self._pending[key] = task
         return await asyncio.shield(task)
+
+    async def fetch(
+        self, request: Hashable, version: Hashable, compute: Callable[[], bytes],
+        max_age_s: float = 0.0,
+    ) -> bytes:  # fmt: skip
+        """``request`` as of ``version``; with ``max_age_s``, an answer computed for an older
+        version that long ago or less will do (a running season moves every few milliseconds;
+        its answers say which tick they are as of, and are recomputed at most this often)."""
+        if max_age_s > 0:
+            latest = self._latest.get(request)
+            if latest is not None and time.monotonic() - latest[0] <= max_age_s:
+                return latest[1]
+        body = await self.get_or_compute_async((request, version), compute)
+        self._latest[request] = (time.monotonic(), body)
+        if len(self._latest) > self._capacity:
+            self._latest.pop(next(iter(self._latest)))
+        return body
 
     async def _compute(self, key: Hashable, compute: Callable[[], bytes]) -> bytes:
         try:

@@ -7,6 +7,7 @@ nothing about the server's internals (the traceback goes to the log only)."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -14,6 +15,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match, Route
 
 from alpha_arena.core.errors import (
     AgentError,
@@ -86,10 +88,19 @@ WRITE_RESPONSES: dict[int | str, dict[str, Any]] = {
 }
 
 
-def error_response(status: int, code: str, message: str, details: Any = None) -> JSONResponse:
+def error_response(
+    status: int,
+    code: str,
+    message: str,
+    details: Any = None,
+    headers: Mapping[str, str] | None = None,
+) -> JSONResponse:
+    """The unified body; ``headers`` are those the status calls for (a 405's ``Allow``)."""
     body = {"error": {"code": code, "message": message, "details": details}}
-    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
-    return JSONResponse(body, status_code=status, headers=headers)
+    sent = dict(headers or {})
+    if status == 401:
+        sent["WWW-Authenticate"] = "Bearer"
+    return JSONResponse(body, status_code=status, headers=sent or None)
 
 
 def arena_status(error: ArenaError) -> tuple[int, str]:
@@ -97,6 +108,18 @@ def arena_status(error: ArenaError) -> tuple[int, str]:
         if isinstance(error, kind):
             return status, code
     return 500, "internal"
+
+
+def allowed_methods(request: Request) -> str:
+    """Every method the request's path serves. Starlette's 405 names only those of the first
+    route matching the path, though a path often has one route per method (GET and POST)."""
+    methods: set[str] = set()
+    for route in request.app.router.routes:
+        if isinstance(route, Route) and route.methods:
+            match, _ = route.matches(request.scope)
+            if match is not Match.NONE:
+                methods |= route.methods
+    return ", ".join(sorted(methods))
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -122,10 +145,13 @@ def install_error_handlers(app: FastAPI) -> None:
         where = ".".join(first["location"])
         return error_response(422, "validation_error", f"{where}: {first['message']}", details)
 
-    async def on_http(_request: Request, error: Exception) -> JSONResponse:
+    async def on_http(request: Request, error: Exception) -> JSONResponse:
         assert isinstance(error, StarletteHTTPException)
         code = _HTTP_CODES.get(error.status_code, "http_error")
-        return error_response(error.status_code, code, str(error.detail))
+        headers = dict(error.headers or {})
+        if error.status_code == 405:
+            headers["Allow"] = allowed_methods(request)
+        return error_response(error.status_code, code, str(error.detail), headers=headers)
 
     async def on_unexpected(_request: Request, error: Exception) -> JSONResponse:
         logger.exception("unexpected error", exc_info=error)

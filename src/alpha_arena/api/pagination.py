@@ -1,4 +1,7 @@
-"""Paginated lists: ``{"items", "total", "limit", "offset"}`` with bounded limits."""
+"""Paginated lists: ``{"items", "total", "limit", "offset"}`` with bounded limits.
+
+The query dependencies are coroutines only so that FastAPI runs them on the event loop (a plain
+function would cost every request a trip through the thread pool); they do no I/O."""
 
 from __future__ import annotations
 
@@ -6,7 +9,7 @@ from collections.abc import Sequence
 from typing import Annotated, Generic, TypeVar
 
 from fastapi import Query
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from alpha_arena.core.time import parse_ts
 
@@ -16,9 +19,9 @@ MAX_LIMIT = 1_000
 
 class Page(BaseModel, Generic[T]):
     items: list[T]
-    total: int
-    limit: int
-    offset: int
+    total: int = Field(examples=[42], description="Items in the whole list, not this page.")
+    limit: int = Field(examples=[100])
+    offset: int = Field(examples=[0])
 
 
 class Window(BaseModel):
@@ -28,7 +31,7 @@ class Window(BaseModel):
     offset: int
 
 
-def window(
+async def window(
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Items per page.")] = 100,
     offset: Annotated[int, Query(ge=0, le=10_000_000, description="Items to skip.")] = 0,
 ) -> Window:
@@ -53,7 +56,7 @@ class TimeRange(BaseModel):
         return (self.start is None or ts >= self.start) and (self.end is None or ts < self.end)
 
 
-def time_range(
+async def time_range(
     start: Annotated[
         str | None, Query(description="From this time on (ISO-8601 UTC, e.g. 2025-01-01).")
     ] = None,

@@ -12,9 +12,10 @@ BTC = "BTC/USDT:USDT"
 
 
 class SeasonCreate(BaseModel):
-    """A season as `arena season create` takes it; times are ISO-8601 UTC strings."""
+    """A season as `arena season create` takes it; times are ISO-8601 UTC strings. Strict: a
+    value of another JSON type than documented (``false`` for a number) is refused, not cast."""
 
-    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False, strict=True)
 
     name: str = Field(min_length=1, max_length=128, examples=["spring-2025"])
     mode: str = Field(default="replay", max_length=16, examples=["replay"])

@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import hmac
 import ipaddress
+import json
 import threading
 import time
 from collections import deque
+from typing import Any
 
 from fastapi import Request
 from starlette.requests import HTTPConnection
@@ -51,11 +53,57 @@ def reads_open(connection: HTTPConnection) -> bool:
     return api_state(connection).settings.api_public_reads or _is_loopback(host)
 
 
-def require_reader(request: Request) -> None:
-    """Reads: open on loopback, else they need the token."""
+async def require_reader(request: Request) -> None:
+    """Reads: open on loopback, else they need the token. (A coroutine, not a function, only
+    so that FastAPI runs it on the event loop: a plain function would cost every read a trip
+    through the thread pool.)"""
     if reads_open(request) or token_matches(request):
         return
     raise ApiError(401, "unauthorized", "reads from beyond loopback need the bearer token")
+
+
+async def refuse_nul(request: Request) -> None:
+    """Refuse a NUL character anywhere in the request's text (path, query, JSON body) with 400.
+
+    PostgreSQL can neither store nor compare text holding NUL (psycopg raises) while SQLite
+    can, so unchecked the same request is a 500 on one backend and a 200 on the other. A
+    router dependency (after ``require_reader``) for routes that pass text on to the database
+    as it came; one check covers path, query and body, whatever the route's parameters."""
+    where = None
+    if _NUL in request.scope["path"]:
+        where = "path"
+    elif any(_NUL in key or _NUL in value for key, value in request.query_params.multi_items()):
+        where = "query"
+    else:
+        body = await request.body()  # FastAPI has read it already for routes with a body
+        if _JSON_NUL in body and _holds_nul(_json_or_none(body)):
+            where = "body"
+    if where is not None:
+        raise ApiError(
+            400, "invalid_input", f"the request {where} holds a NUL character (\\x00); "
+            "no text here may contain one",
+        )  # fmt: skip
+
+
+_NUL = "\x00"
+_JSON_NUL = b"\\u0000"  # the only way JSON can carry NUL
+
+
+def _json_or_none(body: bytes) -> Any:
+    try:
+        return json.loads(body)
+    except (ValueError, RecursionError):
+        return None  # not JSON (or nested too deep to read): the route's validation answers it
+
+
+def _holds_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return _NUL in value
+    if isinstance(value, dict):
+        return any(_NUL in key or _holds_nul(item) for key, item in value.items())
+    if isinstance(value, list):
+        return any(_holds_nul(item) for item in value)
+    return False
 
 
 def require_writer(request: Request) -> None:

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Engine, Select, func, select, tuple_
+from sqlalchemy import Engine, Select, bindparam, func, select, tuple_
 
 from alpha_arena.domain.llm import LlmCall
 from alpha_arena.storage.llm_store import call_from_row
@@ -46,16 +46,20 @@ class SeasonVersion:
     ts_updated: int
 
 
+_VERSION = select(SeasonRow.status, SeasonRow.ticks_done, SeasonRow.ts_updated).where(
+    SeasonRow.id == bindparam("season_id")
+)
+
+
 class SeasonQueries:
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
 
     def version(self, season_id: int) -> SeasonVersion | None:
-        query = select(SeasonRow.status, SeasonRow.ticks_done, SeasonRow.ts_updated).where(
-            SeasonRow.id == season_id
-        )
+        """Read on every leaderboard and equity request: the statement is built once, so
+        SQLAlchemy finds its compiled form without rebuilding and re-keying it each time."""
         with self._engine.connect() as connection:
-            row = connection.execute(query).first()
+            row = connection.execute(_VERSION, {"season_id": season_id}).first()
         return None if row is None else SeasonVersion(row[0], int(row[1]), int(row[2]))
 
     def entry_names(self, season_id: int) -> dict[int, str]:

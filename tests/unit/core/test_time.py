@@ -123,9 +123,15 @@ def test_to_datetime_and_from_datetime_round_trip_every_millisecond(ts: int) -> 
     assert from_datetime(moment) == ts
 
 
-@given(timestamps)
+@given(st.integers(min_value=0, max_value=4_102_444_800_000))
 def test_to_iso_and_parse_ts_round_trip_to_the_whole_second(ts: int) -> None:
     assert parse_ts(to_iso(ts)) == ts - ts % 1000
+
+
+@pytest.mark.parametrize("text", ["1969-12-31T23:59", "0001-01-01", "9999-12-31T23:00-05:00"])
+def test_parse_ts_refuses_moments_outside_1970_to_9999(text: str) -> None:
+    with pytest.raises(InvalidInputError, match="outside the years 1970 to 9999"):
+        parse_ts(text)
 
 
 @given(timestamps, st.sampled_from(sorted(LENGTHS_MS.values())))

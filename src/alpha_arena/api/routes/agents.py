@@ -27,7 +27,7 @@ from alpha_arena.agents.llm.prompts import (
 )
 from alpha_arena.api.errors import ERROR_RESPONSES, WRITE_RESPONSES
 from alpha_arena.api.pagination import Page, Window, page, window
-from alpha_arena.api.security import require_reader, require_writer
+from alpha_arena.api.security import refuse_nul, require_reader, require_writer
 from alpha_arena.api.state import context_of
 from alpha_arena.core.errors import ConflictError, InvalidInputError, NotFoundError
 from alpha_arena.domain.llm import LlmCall
@@ -37,9 +37,9 @@ from alpha_arena.storage.agent_store import AgentRecord, AgentStore, PromptStore
 from alpha_arena.storage.llm_store import LlmCallStore
 
 agents_router = APIRouter(prefix="/agents", tags=["agents"], responses=ERROR_RESPONSES,
-                          dependencies=[Depends(require_reader)])  # fmt: skip
+                          dependencies=[Depends(require_reader), Depends(refuse_nul)])  # fmt: skip
 prompts_router = APIRouter(prefix="/prompts", tags=["prompts"], responses=ERROR_RESPONSES,
-                           dependencies=[Depends(require_reader)])  # fmt: skip
+                           dependencies=[Depends(require_reader), Depends(refuse_nul)])  # fmt: skip
 
 Context = Annotated[AppContext, Depends(context_of)]
 At = Annotated[Window, Depends(window)]
@@ -47,7 +47,8 @@ AgentName = Annotated[str, Path(min_length=1, max_length=64, examples=["ema-fast
 PromptName = Annotated[str, Path(min_length=1, max_length=64, examples=[DEFAULT_PROMPT])]
 AgentKind = Literal["strategy", "llm", "portfolio", "selector"]
 
-#: Body bounds: a configuration has about ten fields, a template a few kilobytes.
+#: Body bounds: a configuration has about ten fields, a template a few kilobytes. Bodies are
+#: strict: a value of another JSON type than documented (``0`` for a boolean) is refused.
 MAX_CONFIG_FIELDS = 32
 MAX_TEMPLATE_CHARS = 100_000
 MAX_DESCRIPTION_CHARS = 1_000
@@ -79,7 +80,7 @@ class AgentOut(BaseModel):
 
 
 class AgentCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
 
     name: str = Field(
         min_length=1, max_length=64, examples=["ema-fast"],
@@ -93,7 +94,7 @@ class AgentCreate(BaseModel):
 
 
 class AgentPatch(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
 
     config: dict[str, Any] | None = Field(
         default=None, max_length=MAX_CONFIG_FIELDS, examples=[_CONFIG_EXAMPLE],
@@ -144,7 +145,7 @@ class PromptOut(PromptSummary):
 
 
 class PromptCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
 
     name: str = Field(min_length=1, max_length=64, pattern=NAME_PATTERN, examples=["my_trader"])
     template: str = Field(

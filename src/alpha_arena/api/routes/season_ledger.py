@@ -3,14 +3,14 @@ fills, open positions with their exit plans, and equity history for the account-
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
-from fastapi.concurrency import run_in_threadpool
 
 from alpha_arena.api.errors import ERROR_RESPONSES
 from alpha_arena.api.pagination import Page, TimeRange, Window, time_range, window
-from alpha_arena.api.routes.seasons import Context, SeasonId
+from alpha_arena.api.routes.seasons import Context, SeasonId, live_max_age_s
 from alpha_arena.api.season_models import (
     DecisionOut,
     EquityOut,
@@ -22,7 +22,7 @@ from alpha_arena.api.season_models import (
     OrderOut,
     PositionOut,
 )
-from alpha_arena.api.security import require_reader
+from alpha_arena.api.security import refuse_nul, require_reader
 from alpha_arena.api.state import api_state
 from alpha_arena.core.errors import NotFoundError
 from alpha_arena.core.time import to_iso
@@ -33,7 +33,7 @@ from alpha_arena.storage.season_queries import LedgerFilter, SeasonQueries
 from alpha_arena.storage.season_store import SeasonStore
 
 router = APIRouter(prefix="/seasons", tags=["season ledger"], responses=ERROR_RESPONSES,
-                   dependencies=[Depends(require_reader)])  # fmt: skip
+                   dependencies=[Depends(require_reader), Depends(refuse_nul)])  # fmt: skip
 
 EntryName = Annotated[str | None, Query(max_length=64, description="Only this entry (agent name).")]
 Symbol = Annotated[str | None, Query(max_length=64, description="Only this symbol.")]
@@ -225,11 +225,11 @@ async def get_equity(
     version = SeasonQueries(state.context.engine).version(season_id)
     if version is None:
         raise NotFoundError(f"no season {season_id} (see `arena season list`)")
-    key: Any = ("equity", season_id, version, entry, points, span.start, span.end)
-    body = state.cache.get(key)
-    if body is None:
-        body = state.cache.put(key, await run_in_threadpool(
-            _equity_json, state.context, season_id, entry, points, span))  # fmt: skip
+    body = await state.cache.fetch(
+        ("equity", season_id, entry, points, span.start, span.end), version,
+        partial(_equity_json, state.context, season_id, entry, points, span),
+        live_max_age_s(version),
+    )  # fmt: skip
     return Response(body, media_type="application/json")
 
 

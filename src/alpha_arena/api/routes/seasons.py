@@ -2,26 +2,25 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
-from fastapi.concurrency import run_in_threadpool
 
 from alpha_arena.api.errors import ERROR_RESPONSES, WRITE_RESPONSES
 from alpha_arena.api.pagination import Page, Window, page, window
 from alpha_arena.api.season_models import EntryOut, LeaderboardOut, SeasonCreate, SeasonOut
-from alpha_arena.api.security import require_reader, require_writer
+from alpha_arena.api.security import refuse_nul, require_reader, require_writer
 from alpha_arena.api.state import ApiState, api_state, context_of
 from alpha_arena.core.errors import NotFoundError
 from alpha_arena.core.time import timeframe_ms, to_iso
 from alpha_arena.domain.seasons import SeasonEvent, SeasonStatus
 from alpha_arena.services import seasons as season_service
 from alpha_arena.services.context import AppContext
-from alpha_arena.storage.season_queries import SeasonQueries
+from alpha_arena.storage.season_queries import SeasonQueries, SeasonVersion
 from alpha_arena.storage.season_store import EntryRecord, SeasonRecord, SeasonStore
 
 router = APIRouter(prefix="/seasons", tags=["seasons"], responses=ERROR_RESPONSES,
-                   dependencies=[Depends(require_reader)])  # fmt: skip
+                   dependencies=[Depends(require_reader), Depends(refuse_nul)])  # fmt: skip
 
 Context = Annotated[AppContext, Depends(context_of)]
 SeasonId = Annotated[int, Path(ge=1, le=2**31 - 1, description="The season's id.")]
@@ -118,7 +117,8 @@ async def get_leaderboard(request: Request, season_id: SeasonId) -> Response:
 
 async def leaderboard_json(state: ApiState, season_id: int) -> bytes:
     """The leaderboard as JSON. Hot path: one indexed lookup of the season's version, then
-    stored bytes; the board (a bootstrap) is computed only when the season moved since."""
+    stored bytes; the board (a bootstrap) is computed only when the season moved since (for a
+    running season, at most once per ``LIVE_MAX_AGE_S``)."""
     version = SeasonQueries(state.context.engine).version(season_id)
     if version is None:
         raise NotFoundError(f"no season {season_id} (see `arena season list`)")
@@ -127,8 +127,14 @@ async def leaderboard_json(state: ApiState, season_id: int) -> bytes:
         board = season_service.leaderboard(state.context, season_id)
         return LeaderboardOut.model_validate(board.as_dict()).model_dump_json().encode()
 
-    key: Any = ("leaderboard", season_id, version)
-    body = state.cache.get(key)
-    if body is None:
-        body = state.cache.put(key, await run_in_threadpool(compute))
-    return body
+    return await state.cache.fetch(("leaderboard", season_id), version, compute,
+                                   live_max_age_s(version))  # fmt: skip
+
+
+#: How stale a running season's leaderboard or equity history may be: under load it is then
+#: recomputed at most this often instead of at every committed tick.
+LIVE_MAX_AGE_S = 1.0
+
+
+def live_max_age_s(version: SeasonVersion) -> float:
+    return LIVE_MAX_AGE_S if version.status == SeasonStatus.RUNNING.value else 0.0

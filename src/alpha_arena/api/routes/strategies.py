@@ -9,13 +9,13 @@ from pydantic import BaseModel, Field
 
 from alpha_arena.api.errors import ERROR_RESPONSES
 from alpha_arena.api.pagination import Page, Window, page, window
-from alpha_arena.api.security import require_reader
+from alpha_arena.api.security import refuse_nul, require_reader
 from alpha_arena.core.errors import NotFoundError
 from alpha_arena.strategies import registry
 from alpha_arena.strategies.registry import StrategyInfo
 
 router = APIRouter(prefix="/strategies", tags=["strategies"], responses=ERROR_RESPONSES,
-                   dependencies=[Depends(require_reader)])  # fmt: skip
+                   dependencies=[Depends(require_reader), Depends(refuse_nul)])  # fmt: skip
 
 
 class ParamOut(BaseModel):

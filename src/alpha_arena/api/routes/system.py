@@ -30,9 +30,13 @@ class Health(BaseModel):
 
 
 class RunnerStatus(BaseModel):
-    embedded: bool = Field(description="Whether this server drives running seasons itself.")
-    active_seasons: list[int] = Field(description="Seasons being driven right now.")
-    running_seasons: list[int] = Field(description="Seasons whose status is running.")
+    embedded: bool = Field(
+        examples=[True], description="Whether this server drives running seasons itself."
+    )
+    active_seasons: list[int] = Field(examples=[[3]], description="Seasons being driven now.")
+    running_seasons: list[int] = Field(
+        examples=[[3]], description="Seasons whose status is running."
+    )
 
 
 class SystemInfo(BaseModel):
@@ -40,7 +44,7 @@ class SystemInfo(BaseModel):
     database_backend: str = Field(examples=["sqlite"])
     schema_revision: str | None = Field(examples=["0005"])
     uptime_s: float = Field(examples=[12.5])
-    read_only: bool = Field(description="True when no API token is configured.")
+    read_only: bool = Field(examples=[False], description="True when no API token is configured.")
     runner: RunnerStatus
 
 
