@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -29,6 +30,18 @@ FILES = [
     "binance_usdm_ETHUSDT_1h.csv.gz",
     "binance_usdm_ETHUSDT_funding_8h.csv.gz",
 ]
+
+
+def assert_error(response: Any, status: int, code: str, *fragments: str) -> str:
+    """The unified error body with ``status``, ``code`` and each fragment; returns its message."""
+    assert response.status_code == status, response.text
+    assert set(response.json()) == {"error"}
+    error = response.json()["error"]
+    assert set(error) == {"code", "message", "details"}
+    assert error["code"] == code and error["message"]
+    for fragment in fragments:
+        assert fragment in error["message"]
+    return str(error["message"])
 
 
 def with_token(settings: Settings, token: str | None = TOKEN) -> Settings:

@@ -15,7 +15,7 @@ from alpha_arena.domain.llm import LlmCall
 from alpha_arena.services.context import AppContext
 from alpha_arena.storage.agent_store import AgentStore
 from alpha_arena.storage.llm_store import LlmCallStore
-from tests.integration.api.conftest import AUTH, read_only_client
+from tests.integration.api.conftest import AUTH, assert_error, read_only_client
 
 AGENTS = "/api/v1/agents"
 PROMPTS = "/api/v1/prompts"
@@ -47,17 +47,6 @@ class Reply(Protocol):
     @property
     def text(self) -> str: ...
     def json(self) -> Any: ...
-
-
-def assert_error(response: Reply, status: int, code: str) -> str:
-    """The unified error body with ``status`` and ``code``; returns the message."""
-    assert response.status_code == status, response.text
-    error = response.json()["error"]
-    assert set(error) == {"code", "message", "details"}
-    assert error["code"] == code
-    assert error["message"]
-    message: str = error["message"]
-    return message
 
 
 # --- agents -------------------------------------------------------------------------------

@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 from alpha_arena.services import backtests
 from alpha_arena.services.context import AppContext
 from alpha_arena.storage.backtest_store import BacktestStore
-from tests.integration.api.conftest import AUTH, BTC, ETH, read_only_client
+from tests.integration.api.conftest import AUTH, BTC, ETH, assert_error, read_only_client
 
 URL = "/api/v1/backtests"
 BODY: dict[str, Any] = {
@@ -38,14 +38,6 @@ def post(client: TestClient, drop: tuple[str, ...] = (), **changes: Any) -> dict
 
 def stored_count(market: AppContext) -> int:
     return len(backtests.stored(market))
-
-
-def error_of(response: Any, status: int, code: str) -> str:
-    assert response.status_code == status, response.text
-    assert set(response.json()) == {"error"}
-    assert response.json()["error"]["code"] == code
-    message: str = response.json()["error"]["message"]
-    return message
 
 
 def test_a_posted_backtest_has_the_metrics_of_the_same_config_run_in_process(
@@ -231,7 +223,7 @@ def test_compare_returns_the_runs_side_by_side_in_the_order_asked(client: TestCl
 def test_compare_refuses_other_than_two_or_three_ids(
     client: TestClient, ids: str, fragment: str
 ) -> None:
-    message = error_of(client.get(f"{URL}/compare", params={"ids": ids}), 400, "invalid_input")
+    message = assert_error(client.get(f"{URL}/compare", params={"ids": ids}), 400, "invalid_input")
     assert fragment in message
 
 
@@ -239,9 +231,9 @@ def test_compare_names_an_unknown_id(client: TestClient) -> None:
     known = post(client, strategy="flat", params={})["id"]
     for ids, missing in ((f"{known},2000000000", 2000000000), (f"0,{known}", 0),
                          (f"{known},99999999999999", 99999999999999)):  # fmt: skip
-        message = error_of(client.get(f"{URL}/compare", params={"ids": ids}), 404, "not_found")
+        message = assert_error(client.get(f"{URL}/compare", params={"ids": ids}), 404, "not_found")
         assert f"no backtest {missing}" in message
-    assert error_of(client.get(f"{URL}/compare"), 422, "validation_error")
+    assert assert_error(client.get(f"{URL}/compare"), 422, "validation_error")
 
 
 @pytest.mark.parametrize(
@@ -254,7 +246,7 @@ def test_compare_names_an_unknown_id(client: TestClient) -> None:
 )  # fmt: skip
 def test_reads_of_a_missing_or_malformed_id(client: TestClient, path: str, status: int) -> None:
     response = client.get(URL + path)
-    message = error_of(response, status, "not_found" if status == 404 else "validation_error")
+    message = assert_error(response, status, "not_found" if status == 404 else "validation_error")
     if status == 404:
         assert "no backtest 2000000000" in message
 
@@ -283,7 +275,7 @@ def test_bad_input_is_a_400_naming_the_mistake_and_stores_nothing(
 ) -> None:
     before = stored_count(market)
     response = client.post(URL, json={**BODY, **changes}, headers=AUTH)
-    assert fragment in error_of(response, 400, "invalid_input")
+    assert fragment in assert_error(response, 400, "invalid_input")
     assert "\n" not in response.json()["error"]["message"]
     assert stored_count(market) == before
 
@@ -293,7 +285,7 @@ def test_a_symbol_that_cannot_be_one_fails_validation(
 ) -> None:
     before = stored_count(market)
     response = client.post(URL, json={**BODY, "symbol": "BTC\x00"}, headers=AUTH)
-    assert "symbol" in error_of(response, 422, "validation_error")
+    assert "symbol" in assert_error(response, 422, "validation_error")
     assert stored_count(market) == before
 
 
@@ -310,7 +302,7 @@ def test_missing_data_is_a_404(
 ) -> None:
     before = stored_count(market)
     response = client.post(URL, json={**BODY, **changes}, headers=AUTH)
-    assert fragment in error_of(response, 404, "not_found")
+    assert fragment in assert_error(response, 404, "not_found")
     assert stored_count(market) == before
 
 
@@ -345,7 +337,7 @@ def test_malformed_bodies_are_422_with_the_location(
 ) -> None:
     before = stored_count(market)
     response = client.post(URL, json=request_body(drop, **changes), headers=AUTH)
-    error_of(response, 422, "validation_error")
+    assert_error(response, 422, "validation_error")
     found = response.json()["error"]["details"][0]["location"]
     assert found[: len(location)] == location, found
     assert stored_count(market) == before
@@ -357,18 +349,20 @@ def test_non_finite_numbers_are_refused(client: TestClient, raw: str) -> None:
     content += '"end": "2024-02-01", ' + raw + "}"
     headers = {**AUTH, "Content-Type": "application/json"}
     response = client.post(URL, content=content, headers=headers)
-    assert error_of(response, 422, "validation_error").endswith("Input should be a finite number")
+    assert assert_error(response, 422, "validation_error").endswith(
+        "Input should be a finite number"
+    )
 
 
 def test_running_a_backtest_needs_the_token(client: TestClient, market: AppContext) -> None:
     before = stored_count(market)
     missing = client.post(URL, json=BODY)
-    assert "needs `Authorization: Bearer <token>`" in error_of(missing, 401, "unauthorized")
+    assert "needs `Authorization: Bearer <token>`" in assert_error(missing, 401, "unauthorized")
     wrong = client.post(URL, json=BODY, headers={"Authorization": "Bearer nope"})
-    assert error_of(wrong, 401, "unauthorized") == "the bearer token is wrong"
+    assert assert_error(wrong, 401, "unauthorized") == "the bearer token is wrong"
     with read_only_client(market) as reader:
         refused = reader.post(URL, json=BODY, headers=AUTH)
-        assert "read-only" in error_of(refused, 403, "forbidden")
+        assert "read-only" in assert_error(refused, 403, "forbidden")
         assert reader.get(URL).status_code == 200
     assert stored_count(market) == before
 

@@ -19,7 +19,7 @@ from alpha_arena.domain.market import Candles
 from alpha_arena.marketdata.sources.sample import read_candles, sample_instruments
 from alpha_arena.services import integrity
 from alpha_arena.services.context import AppContext
-from tests.integration.api.conftest import AUTH, BTC, ETH, TOKEN, read_only_client
+from tests.integration.api.conftest import AUTH, BTC, ETH, TOKEN, assert_error, read_only_client
 from tests.integration.marketdata.ingest_helpers import NOW, pointed_at
 from tests.support.fake_exchange import FakeExchange
 from tests.support.sample import SAMPLE, manifest
@@ -38,16 +38,6 @@ GAP_FROM, GAP_TO = parse_ts("2024-02-01T05:00"), parse_ts("2024-02-01T09:00")
 
 def between(candles: Candles, start: int, end: int) -> Candles:
     return candles.where((candles.ts >= start) & (candles.ts <= end))
-
-
-def assert_error(response: Any, status: int, code: str, *fragments: str) -> str:
-    assert response.status_code == status, response.text
-    error = response.json()["error"]
-    assert set(error) == {"code", "message", "details"}
-    assert error["code"] == code
-    for fragment in fragments:
-        assert fragment in error["message"]
-    return str(error["message"])
 
 
 # -- coverage ----------------------------------------------------------------------------------

@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 from alpha_arena.core.time import HOUR_MS, parse_ts
 from alpha_arena.marketdata.service import DataService
 from alpha_arena.services.context import AppContext
-from tests.integration.api.conftest import BTC, ETH
+from tests.integration.api.conftest import BTC, ETH, assert_error
 from tests.support.sample import manifest
 
 CANDLES = "/api/v1/market/candles"
@@ -29,16 +29,6 @@ def rows_of(body: dict[str, Any]) -> np.ndarray:
             for c in body["candles"]
         ]
     )
-
-
-def assert_error(response: Any, status: int, code: str, *fragments: str) -> str:
-    assert response.status_code == status, response.text
-    error = response.json()["error"]
-    assert set(error) == {"code", "message", "details"}
-    assert error["code"] == code
-    for fragment in fragments:
-        assert fragment in error["message"]
-    return str(error["message"])
 
 
 # -- instruments -------------------------------------------------------------------------------
