@@ -11,6 +11,7 @@ from pathlib import Path
 import typer
 
 from alpha_arena.cli.common import console, error_console, one_line_errors
+from alpha_arena.core.errors import InvalidInputError
 from alpha_arena.core.settings import Settings
 from alpha_arena.storage.database import check_connection, create_database_engine
 
@@ -72,5 +73,8 @@ def openapi(
     if out is None:
         sys.stdout.write(text)
         return
-    out.write_text(text)
+    try:
+        out.write_text(text)
+    except OSError as error:
+        raise InvalidInputError(f"cannot write {out}: {error.strerror}") from None
     console.print(f"wrote {out} ({len(json.loads(text)['paths'])} paths)")
