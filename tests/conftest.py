@@ -7,6 +7,7 @@ which turns a missing or unreachable server into a failure (CI sets both). The m
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,6 +16,10 @@ import pytest
 from alpha_arena.core.settings import Settings
 from alpha_arena.services.context import AppContext, open_context
 from tests.support.databases import BACKENDS, empty_database, settings_for
+
+# pytest-xdist's workers inherit COLUMNS=80, which the CLI honours for output that is not a
+# terminal: tests that read the CLI's tables would see them cut at 80 columns under -n only.
+os.environ.pop("COLUMNS", None)
 
 
 @pytest.fixture(params=BACKENDS)

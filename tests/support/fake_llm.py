@@ -7,10 +7,12 @@ output tokens). Errors use each API's error body.
 
 Replies are scripted: ``reply`` queues answers, ``respond_with`` sets a function of the received
 request used once the queue is empty (by default an answer of ``"ok"``). Fault switches:
-``fail_next(429, n)`` (with ``Retry-After: 0``) or ``fail_next(500, n)``, ``delay_s`` holds every
-answer (for timeouts and concurrency), ``api_key`` answers 401 to any other key (sent as a bearer
-token, or in Anthropic's ``x-api-key``). ``received`` keeps every request (path, headers, JSON
-body), ``max_in_flight`` the most requests handled at once."""
+``fail_next(429, n)`` (with ``Retry-After: 0``) or ``fail_next(500, n)``, optionally with the
+error message to send (one echoing a key, say), ``delay_s`` holds every answer (for timeouts and
+concurrency) and ``FakeAnswer.delay_s`` one answer (a model slow on some prompts), ``api_key``
+answers 401 to any other key (sent as a bearer token, or in Anthropic's ``x-api-key``).
+``received`` keeps every request (path, headers, JSON body), ``max_in_flight`` the most requests
+handled at once."""
 
 from __future__ import annotations
 
@@ -36,6 +38,7 @@ class FakeAnswer:
     output_tokens: int = 5
     reasoning: str | None = None
     model: str | None = None  # None: echo the requested model
+    delay_s: float = 0.0  # held this long before it is sent
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,7 +65,7 @@ class FakeLlmServer:
         self.max_in_flight = 0
         self._answers: deque[FakeAnswer] = deque()
         self._responder: Responder = lambda _request: FakeAnswer("ok")
-        self._failures: deque[int] = deque()
+        self._failures: deque[tuple[int, str | None]] = deque()
         self._lock = threading.Lock()
         self._closing = threading.Event()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
@@ -113,10 +116,11 @@ class FakeLlmServer:
         """Answer with ``responder(request)`` once the queue is empty."""
         self._responder = responder
 
-    def fail_next(self, status: int, count: int = 1) -> None:
-        """Answer the next ``count`` requests with ``status`` (429 carries ``Retry-After: 0``)."""
+    def fail_next(self, status: int, count: int = 1, message: str | None = None) -> None:
+        """Answer the next ``count`` requests with ``status`` (429 carries ``Retry-After: 0``),
+        with ``message`` as the error's message when given."""
         with self._lock:
-            self._failures.extend([status] * count)
+            self._failures.extend([(status, message)] * count)
 
     @property
     def count(self) -> int:
@@ -126,7 +130,7 @@ class FakeLlmServer:
 
     # -- serving (handler threads) -----------------------------------------------------------
 
-    def _enter(self, request: ReceivedRequest) -> int | None:
+    def _enter(self, request: ReceivedRequest) -> tuple[int, str | None] | None:
         with self._lock:
             self.received.append(request)
             self.in_flight += 1
@@ -143,9 +147,10 @@ class FakeLlmServer:
                 return self._answers.popleft()
         return self._responder(request)
 
-    def _wait(self) -> None:
-        if self.delay_s > 0:
-            self._closing.wait(self.delay_s)
+    def _wait(self, delay_s: float | None = None) -> None:
+        delay = self.delay_s if delay_s is None else delay_s
+        if delay > 0:
+            self._closing.wait(delay)
 
 
 _ERROR_TYPES = {
@@ -155,14 +160,14 @@ _ERROR_TYPES = {
 }
 
 
-def _openai_error(status: int) -> dict[str, Any]:
+def _openai_error(status: int, text: str | None = None) -> dict[str, Any]:
     code, _, message = _ERROR_TYPES.get(status, ("error", "api_error", f"HTTP {status}"))
-    return {"error": {"message": message, "type": code, "param": None, "code": code}}
+    return {"error": {"message": text or message, "type": code, "param": None, "code": code}}
 
 
-def _anthropic_error(status: int) -> dict[str, Any]:
+def _anthropic_error(status: int, text: str | None = None) -> dict[str, Any]:
     _, kind, message = _ERROR_TYPES.get(status, ("error", "api_error", f"HTTP {status}"))
-    return {"type": "error", "error": {"type": kind, "message": message}}
+    return {"type": "error", "error": {"type": kind, "message": text or message}}
 
 
 def _openai_answer(answer: FakeAnswer, body: dict[str, Any], number: int) -> dict[str, Any]:
@@ -224,13 +229,15 @@ class _Handler(BaseHTTPRequestHandler):
         try:
             fake._wait()
             if fake.api_key is not None and not self._authorized(fake.api_key, anthropic=anthropic):
-                failure = 401
+                failure = (401, None)
             if failure is not None:
-                body = _anthropic_error(failure) if anthropic else _openai_error(failure)
-                headers = {"Retry-After": "0"} if failure == 429 else {}
-                self._send(failure, body, headers)
+                status, text = failure
+                body = _anthropic_error(status, text) if anthropic else _openai_error(status, text)
+                headers = {"Retry-After": "0"} if status == 429 else {}
+                self._send(status, body, headers)
                 return
             answer = fake._next_answer(request)
+            fake._wait(answer.delay_s)
             number = fake.count
             if anthropic:
                 self._send(200, _anthropic_answer(answer, request.body, number))

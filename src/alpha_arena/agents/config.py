@@ -1,15 +1,26 @@
 """Agent configurations: what ``arena agent add`` accepts, validated at the boundary.
 
-A configuration never holds an API key, only the provider's name; the key is read from the
-provider's environment variable when the agent runs."""
+A configuration never holds an API key, only the provider's name and optionally the name of
+the environment variable holding the key (``api_key_env``); the key is read from it (or from
+the provider's variable) when the agent runs."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+import re
+from typing import Annotated, Any, Literal, Self
+from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    TypeAdapter,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
-from alpha_arena.agents.llm.providers.registry import PROVIDERS
+from alpha_arena.agents.llm.providers.registry import PROVIDERS, ModelPrice
 from alpha_arena.core.errors import InvalidInputError
 from alpha_arena.strategies import registry
 
@@ -31,7 +42,63 @@ class StrategyAgentConfig(_Config):
     take_profit: float | None = Field(default=None, gt=0, lt=1)
 
 
-class LlmAgentConfig(_Config):
+_ENV_NAME = re.compile(r"[A-Z_][A-Z0-9_]{0,127}")
+
+
+class _ModelAccess(_Config):
+    """Where an LLM-driven agent's model lives and what it costs, when not the provider's.
+
+    ``base_url``: the agent's own endpoint (a local vLLM next to a hosted model), before
+    ``ARENA_LLM_BASE_URL`` and the provider's. ``api_key_env``: the environment variable that
+    holds its key (its name, never the key). ``input_usd_per_mtok`` / ``output_usd_per_mtok``:
+    its price per million tokens, both or neither; without them the provider's price table
+    is used, and a model missing from it has an unknown cost."""
+
+    base_url: str | None = Field(default=None, max_length=512)
+    api_key_env: str | None = Field(default=None, max_length=128)
+    input_usd_per_mtok: float | None = Field(default=None, ge=0, le=100_000)
+    output_usd_per_mtok: float | None = Field(default=None, ge=0, le=100_000)
+
+    @field_validator("base_url")
+    @classmethod
+    def _http_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        try:
+            parts = urlsplit(value)
+            has_credentials = parts.username is not None or parts.password is not None
+        except ValueError:
+            parts, has_credentials = None, False
+        if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError("base_url must be an http(s) URL, e.g. http://localhost:8000/v1")
+        if has_credentials or any(c.isspace() for c in value):
+            raise ValueError("base_url must not hold credentials or spaces; use api_key_env")
+        return value
+
+    @field_validator("api_key_env")
+    @classmethod
+    def _env_name(cls, value: str | None) -> str | None:
+        if value is not None and not _ENV_NAME.fullmatch(value):
+            raise ValueError(
+                "api_key_env must name an environment variable (A-Z, 0-9 and _, e.g. "
+                "MY_LLM_KEY), not hold the key itself"
+            )
+        return value
+
+    @model_validator(mode="after")
+    def _both_prices_or_neither(self) -> Self:
+        if (self.input_usd_per_mtok is None) != (self.output_usd_per_mtok is None):
+            raise ValueError("give both input_usd_per_mtok and output_usd_per_mtok, or neither")
+        return self
+
+    def price(self) -> ModelPrice | None:
+        """Return the agent's own price, or None to use the provider's price table."""
+        if self.input_usd_per_mtok is None or self.output_usd_per_mtok is None:
+            return None
+        return ModelPrice(self.input_usd_per_mtok, self.output_usd_per_mtok)
+
+
+class LlmAgentConfig(_ModelAccess):
     """A language model trading from the decision context and the prompt."""
 
     kind: Literal["llm"] = "llm"
@@ -54,7 +121,7 @@ class PortfolioAgentConfig(_Config):
     leverage: float = Field(default=1.0, gt=0, le=125)  # the global leverage cap
 
 
-class SelectorAgentConfig(_Config):
+class SelectorAgentConfig(_ModelAccess):
     """A language model choosing a library strategy per coin from the market regime."""
 
     kind: Literal["selector"] = "selector"

@@ -3,10 +3,11 @@ strategies that did best in that regime in the stored backtests.
 
 Scoring: every stored backtest's per-bar returns are split by the regime of each bar (from the
 run's own candles, ``strategies.regime``); a strategy's score in a regime is the Sharpe-like
-mean / standard deviation of its per-bar returns there, over all its runs. Weights: in each
-regime, the ``top_n`` strategies with a positive score, weighted in proportion to their scores
-(summing to 1). The blend's target at a bar is the weighted sum of the chosen strategies' own
-targets for the bar's regime; the position size is capped by the agent's leverage."""
+mean / standard deviation of its per-bar returns there, over all its runs that traded.
+Weights: in each regime, the ``top_n`` strategies with a positive score, weighted in
+proportion to their scores (summing to 1). The blend's target at a bar is the weighted sum of
+the chosen strategies' own targets for the bar's regime; the position size is capped by the
+agent's leverage."""
 
 from __future__ import annotations
 
@@ -40,6 +41,8 @@ def regime_scores(runs: Sequence[RunReturns]) -> dict[str, dict[str, float]]:
     for run in runs:
         if len(run.equity) < 3 or len(run.equity) != len(run.candles):
             continue
+        if (run.equity == run.equity[0]).all():
+            continue  # never traded (every entry denied, say): its flat line would dilute
         returns = np.diff(run.equity) / run.equity[:-1]
         labels = regime_labels(run.candles)[1:]  # the return of bar i belongs to bar i's regime
         for regime in REGIMES:
@@ -69,6 +72,30 @@ def regime_weights(scores: Mapping[str, Mapping[str, float]], top_n: int) -> Wei
         total = sum(score for _, score in ranked)
         weights.append((regime, tuple((name, score / total) for name, score in ranked)))
     return tuple(weights)
+
+
+def portfolio_warning(weights: Weights) -> str | None:
+    """Say when learned ``weights`` leave the portfolio flat in some or every regime (no
+    strategy scored above zero there in the stored backtests); None when every regime holds
+    something."""
+    chosen = dict(weights)
+    empty = [regime for regime in REGIMES if not chosen.get(regime)]
+    if not empty:
+        return None
+    advice = (
+        "run backtests that trade in those markets (`arena backtest run`) before creating "
+        "the season"
+    )
+    if len(empty) == len(REGIMES):
+        return (
+            "the portfolio agent learned no weights: no strategy scored above zero in any "
+            f"regime of the stored backtests, so it will never trade; {advice}"
+        )
+    return (
+        f"the portfolio agent holds nothing in the {', '.join(empty)} regime"
+        f"{'' if len(empty) == 1 else 's'}: no strategy scored above zero there in the stored "
+        f"backtests, so it stays flat then; {advice}"
+    )
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,7 +5,8 @@ strategy's own causal targets decide the trades.
 The regime shown per symbol: ADX(14) (trend strength), Bollinger band width (20, 2) against its
 range over the last 200 bars (a squeeze or an expansion), and the 4-bar return. The model
 answers ``{"reasoning": ..., "selections": {"BTC": "ema_trend", ...}}``; an unknown strategy or
-an unreadable answer keeps the previous choice (flat at first) and is recorded as invalid."""
+an unreadable answer keeps the previous choice (flat at first) and is recorded as invalid (the
+decision of that step has the outcome ``invalid``)."""
 
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ from alpha_arena.agents.llm.parsing import ParseError, extract_json
 from alpha_arena.agents.llm.providers import LlmMessage
 from alpha_arena.agents.strategy_agent import Sizing, target_actions
 from alpha_arena.core.errors import AgentError
-from alpha_arena.domain.decisions import Decision, SymbolDecision
+from alpha_arena.domain.decisions import Decision, DecisionOutcome, SymbolDecision
 from alpha_arena.domain.llm import LlmCall
 from alpha_arena.domain.market import Candles, IntArray
 from alpha_arena.engine.participant import StepView
@@ -119,8 +120,12 @@ class StrategySelector:
 
     async def decide_async(self, view: StepView) -> Decision | None:
         reasoning = ""
+        outcome = DecisionOutcome.VALID
         if self._asked % self._reselect_every == 0:
+            invalid_before = self.invalid_outputs
             reasoning = await self._select(view)
+            if self.invalid_outputs > invalid_before:
+                outcome = DecisionOutcome.INVALID
         self._asked += 1
         actions: list[SymbolDecision] = []
         for symbol, index in view.bars.items():
@@ -137,7 +142,7 @@ class StrategySelector:
             self._held[symbol] = target
         if not actions and not reasoning:
             return None
-        return Decision(view.ts, tuple(actions), reasoning)
+        return Decision(view.ts, tuple(actions), reasoning, outcome)
 
     async def _select(self, view: StepView) -> str:
         regimes = [

@@ -15,15 +15,28 @@ from alpha_arena.strategies.base import Strategy, StrategyInput
 
 @dataclass(frozen=True, slots=True)
 class Sizing:
-    """How a target becomes an order: notional = |target| x equity x (1 - reserve) x leverage,
-    shared equally among the symbols; ``reserve`` keeps cash for fees and for the next open
-    being worse than this close. Optional stop-loss and take-profit distances are fractions of
-    the entry price."""
+    """How a target becomes an order.
+
+    ``notional = |target| x share x equity x (1 - reserve) x leverage / (1 + leverage x
+    fee_rate)``: the entry's margin (``notional / leverage``) plus its taker fee (``notional x
+    fee_rate``) take exactly ``(1 - reserve)`` of the symbol's share of equity, so an entry fits
+    in cash at any leverage. ``fee_rate`` must be the fee the venue will charge the entry (the
+    run's fee rate when it sets one, else the instrument's taker fee). ``reserve`` keeps cash
+    for the next open being worse than this close: margin and fee both scale with the fill
+    price, so a reserve of 1% absorbs a 1% adverse gap whatever the leverage.
+
+    A leverage above the risk cap (the account's ``max_leverage`` or the instrument's) is
+    lowered by the risk check together with the size, by the same factor (see
+    ``risk.checks``): the margin this sizing commits is kept, so the clamped entry fits too.
+
+    ``stop_loss`` and ``take_profit`` are distances from the entry's fill price, as fractions;
+    the venue places them when the entry fills."""
 
     leverage: float = 1.0
     stop_loss: float | None = None
     take_profit: float | None = None
     reserve: float = 0.01
+    fee_rate: float = 0.0
 
     def __post_init__(self) -> None:
         if not self.leverage > 0:
@@ -34,6 +47,13 @@ class Sizing:
                 raise ValueError(f"{name} must be a fraction in (0, 1)")
         if not 0 <= self.reserve < 1:
             raise ValueError("reserve must be a fraction in [0, 1)")
+        if not 0 <= self.fee_rate < 1:
+            raise ValueError("fee_rate must be a fraction in [0, 1)")
+
+    def notional(self, equity: float, target: float, share: float) -> float:
+        """The entry notional for ``target`` (in [-1, 1]) and this symbol's ``share``."""
+        committed = abs(target) * share * equity * (1 - self.reserve)
+        return committed * self.leverage / (1 + self.leverage * self.fee_rate)
 
 
 class StrategyAgent:
@@ -120,31 +140,29 @@ def target_actions(
     reason: str,
 ) -> list[SymbolDecision]:
     """The actions that move ``symbol`` to ``target`` (in [-1, 1]) from what is held: a close
-    when the side changes or the target is flat, an entry sized by ``sizing`` when it is not.
-    A position already on the target's side is kept as it is."""
+    when the side changes or the target is flat, an entry sized by ``sizing`` when it is not
+    (after a close, on the equity the close's fee at ``price`` leaves; no entry when no equity
+    is left). A position already on the target's side is kept as it is."""
     held = view.positions.get(symbol)
     actions = []
+    equity = view.equity
     if held is not None and (target == 0 or (held.quantity > 0) != (target > 0)):
         actions.append(SymbolDecision(symbol, Signal.CLOSE, justification=reason))
+        equity -= held.notional(price) * sizing.fee_rate  # the close's fee leaves with it
     elif held is not None:
         return []  # same direction, different strength: keep the position as it is
-    if target != 0:
+    notional = sizing.notional(equity, target, share)
+    if notional > 0:  # none when nothing is left to size with (a liquidated account)
         long = target > 0
-        stop = take = None
-        if sizing.stop_loss is not None:
-            stop = price * (1 - sizing.stop_loss) if long else price * (1 + sizing.stop_loss)
-        if sizing.take_profit is not None:
-            take = price * (1 + sizing.take_profit) if long else price * (1 - sizing.take_profit)
-        notional = abs(target) * view.equity * (1 - sizing.reserve) * sizing.leverage * share
         actions.append(
             SymbolDecision(
                 symbol,
                 Signal.BUY_TO_ENTER if long else Signal.SELL_TO_ENTER,
                 notional=notional,
                 leverage=sizing.leverage,
-                stop_loss=stop,
-                take_profit=take,
                 justification=reason,
+                stop_loss_fraction=sizing.stop_loss,
+                take_profit_fraction=sizing.take_profit,
             )
         )
     return actions

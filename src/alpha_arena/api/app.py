@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
@@ -12,6 +12,8 @@ from fastapi.middleware.cors import CORSMiddleware
 from alpha_arena import __version__
 from alpha_arena.api.cache import ReadCache
 from alpha_arena.api.errors import install_error_handlers
+from alpha_arena.api.hosts import HostAllowList, RefuseUnknownHosts
+from alpha_arena.api.live_hub import LiveHub
 from alpha_arena.api.metrics import MeasureRequests, Metrics
 from alpha_arena.api.routes import (
     agents,
@@ -24,11 +26,13 @@ from alpha_arena.api.routes import (
     strategies,
     system,
 )
-from alpha_arena.api.security import BodySizeLimit, RateLimiter
+from alpha_arena.api.routes.seasons import leaderboard_json
+from alpha_arena.api.security import AuthThrottle, BodySizeLimit, RateLimiter
 from alpha_arena.api.state import ApiState
 from alpha_arena.core.settings import Settings
 from alpha_arena.seasons.supervisor import RunnerSupervisor
 from alpha_arena.services.context import AppContext, open_context
+from alpha_arena.storage.season_store import EntryTick
 
 API_PREFIX = "/api/v1"
 
@@ -44,35 +48,50 @@ def create_app(
     settings: Settings | None = None,
     context: AppContext | None = None,
     embedded_runner: bool | None = None,
+    bound_host: str | None = None,
 ) -> FastAPI:
     """Build the app. ``context``: use this one (tests) instead of opening one at startup;
-    ``embedded_runner``: override ``ARENA_API_EMBEDDED_RUNNER``."""
+    ``embedded_runner``: override ``ARENA_API_EMBEDDED_RUNNER``; ``bound_host``: the address
+    the server listens on, a name it answers to besides ``ARENA_API_ALLOWED_HOSTS``."""
     settings = settings or (context.settings if context is not None else Settings())
     run_seasons = settings.api_embedded_runner if embedded_runner is None else embedded_runner
+    hosts = HostAllowList(settings.allowed_hosts(), bound_host)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         own = context is None
         ctx = open_context(settings) if context is None else context
         metrics = Metrics()
+        hub = LiveHub(
+            ctx.engine, lambda season_id: leaderboard_json(state, season_id),
+            settings.api_live_poll_s, metrics.registry,
+        )  # fmt: skip
         state = ApiState(
-            settings=settings, context=ctx, metrics=metrics, cache=ReadCache(),
-            write_limiter=RateLimiter(settings.api_writes_per_minute),
+            settings=settings, context=ctx, metrics=metrics, cache=ReadCache(), hosts=hosts,
+            write_limiter=RateLimiter(settings.api_writes_per_minute), hub=hub,
+            auth_throttle=AuthThrottle(settings.api_auth_max_failures, settings.api_auth_window_s),
             started_ms=int(time.time() * 1000),
         )  # fmt: skip
+
+        def on_commit(season_id: int, _tick: int, ticks: Sequence[EntryTick]) -> None:
+            metrics.on_commit(season_id, ticks)
+            hub.notify(season_id)  # subscribers get the tick now, not at the next poll
+
         if run_seasons:
             state.supervisor = RunnerSupervisor(
                 ctx,
-                on_commit=lambda season, _tick, ticks: metrics.on_commit(season, ticks),
+                on_commit=on_commit,
                 on_error=lambda _season, error: metrics.errors.labels(
                     f"runner:{type(error).__name__}"
                 ).inc(),
+                on_stop=hub.notify,  # a season that finished: its final status now
             )
             state.supervisor.start()
         app.state.arena = state
         try:
             yield
         finally:
+            hub.close()
             if state.supervisor is not None:
                 state.supervisor.stop()
             if own:
@@ -92,6 +111,7 @@ def create_app(
             allow_headers=["Authorization", "Content-Type"],
         )  # fmt: skip
     app.add_middleware(BodySizeLimit, limit=settings.api_max_body_bytes)
+    app.add_middleware(RefuseUnknownHosts, hosts=hosts)  # the outermost: before anything else
     app.include_router(system.root)
     for module in (
         system,

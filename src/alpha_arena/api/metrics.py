@@ -31,8 +31,11 @@ class Metrics:
         )
         self.ticks = Counter("arena_ticks", "Season ticks committed.", ["season"], registry=r)
         self.decisions = Counter(
-            "arena_decisions", "Agent decisions recorded.", ["season"], registry=r
-        )
+            "arena_decisions",
+            "Agent decisions recorded, by outcome: valid, repaired (from the answer to a repair "
+            "request), invalid (a hold: no valid answer) or deadline (a hold: cut off).",
+            ["season", "outcome"], registry=r,
+        )  # fmt: skip
         self.orders = Counter("arena_orders", "Orders placed.", ["season"], registry=r)
         self.fills = Counter("arena_fills", "Orders filled (fills).", ["season"], registry=r)
         self.llm_calls = Counter(
@@ -44,8 +47,13 @@ class Metrics:
             buckets=(0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0),
         )  # fmt: skip
         self.llm_cost = Counter(
-            "arena_llm_cost_usd", "LLM cost in US dollars.", ["provider", "model"], registry=r
-        )
+            "arena_llm_cost_usd", "LLM cost in US dollars, of the calls whose price is known.",
+            ["provider", "model"], registry=r,
+        )  # fmt: skip
+        self.llm_unpriced = Counter(
+            "arena_llm_unpriced_calls", "LLM calls of a model whose price is unknown.",
+            ["provider", "model"], registry=r,
+        )  # fmt: skip
         self.runners = Gauge(
             "arena_season_runners", "Seasons being driven by the embedded runner.", registry=r
         )
@@ -54,7 +62,9 @@ class Metrics:
         """Count what one committed tick of a season added."""
         season = str(season_id)
         self.ticks.labels(season).inc()
-        self.decisions.labels(season).inc(sum(len(t.decisions) for t in ticks))
+        for tick in ticks:
+            for decision, _latency in tick.decisions:
+                self.decisions.labels(season, decision.outcome.value).inc()
         self.orders.labels(season).inc(sum(len(t.orders) for t in ticks))
         self.fills.labels(season).inc(sum(len(t.fills) for t in ticks))
         for tick in ticks:
@@ -63,7 +73,10 @@ class Metrics:
                     continue
                 self.llm_calls.labels(call.provider, call.model).inc()
                 self.llm_latency.labels(call.provider).observe(call.latency_ms / 1000.0)
-                self.llm_cost.labels(call.provider, call.model).inc(call.cost_usd)
+                if call.cost_usd is None:
+                    self.llm_unpriced.labels(call.provider, call.model).inc()
+                else:
+                    self.llm_cost.labels(call.provider, call.model).inc(call.cost_usd)
 
 
 class RouteTemplates:

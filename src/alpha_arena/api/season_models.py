@@ -90,8 +90,17 @@ class LeaderboardRowOut(BaseModel):
     sharpe: float | None = Field(examples=[1.4])
     max_drawdown_pct: float = Field(examples=[6.2])
     trades: int = Field(examples=[14])
-    llm_cost_usd: float = Field(examples=[0.0])
-    invalid_outputs: int = Field(examples=[0])
+    llm_cost_usd: float | None = Field(
+        examples=[0.0123],
+        description="The LLM calls' cost in USD; null when any call's model has no known price.",
+    )
+    invalid_decisions: int = Field(
+        examples=[0], description="Holds because no valid answer came back (after the repair)."
+    )
+    repaired_answers: int = Field(
+        examples=[2], description="Decisions taken from the answer to a repair request."
+    )
+    missed_deadlines: int = Field(examples=[1], description="Holds at the decision deadline.")
     avg_decision_ms: float | None = Field(examples=[0.4])
     return_low_pct: float = Field(examples=[-3.0])
     return_high_pct: float = Field(examples=[11.0])
@@ -128,8 +137,14 @@ class LlmCallOut(BaseModel):
     input_tokens: int = Field(examples=[1800])
     output_tokens: int = Field(examples=[240])
     latency_ms: float = Field(examples=[950.0])
-    cost_usd: float = Field(examples=[0.0007])
+    cost_usd: float | None = Field(
+        examples=[0.0007], description="Null when the model's price is unknown."
+    )
     cached: bool = Field(examples=[False])
+    reasoning: str | None = Field(
+        examples=["RSI is neutral and funding flat; no edge."],
+        description="The model's separate reasoning channel (thinking), when it has one.",
+    )
 
 
 class DecisionOut(BaseModel):
@@ -142,6 +157,11 @@ class DecisionOut(BaseModel):
         examples=[[{"symbol": BTC, "signal": "buy_to_enter", "leverage": 3}]]
     )
     latency_ms: float = Field(examples=[950.0])
+    outcome: str = Field(
+        examples=["valid"],
+        description="valid, repaired (from the answer to a repair request), invalid (a hold: "
+        "no valid answer) or deadline (a hold: cut off at the decision deadline).",
+    )
     llm_calls: list[LlmCallOut] = Field(description="The model chat behind this decision.")
 
 

@@ -1,19 +1,22 @@
 """Who may do what: reads are open on loopback, every write needs the bearer token.
 
 With no ``ARENA_API_TOKEN`` configured the server is read-only and every write gets 403, so a
-server started without thinking about security cannot be driven by whoever reaches it."""
+server started without thinking about security cannot be driven by whoever reaches it. Wrong
+tokens are throttled per client, so the token cannot be guessed at the server's speed."""
 
 from __future__ import annotations
 
 import hmac
 import ipaddress
 import json
+import math
 import threading
 import time
 from collections import deque
 from typing import Any
 
 from fastapi import Request
+from starlette.exceptions import HTTPException
 from starlette.requests import HTTPConnection
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -21,15 +24,20 @@ from alpha_arena.api.errors import ApiError, error_response
 from alpha_arena.api.state import api_state
 
 
-def _is_loopback(host: str | None) -> bool:
+def is_loopback(host: str | None) -> bool:
+    """Whether the client's address is a loopback one. By address only: a name (``localhost``,
+    a test client's ``testclient``, whatever a proxy's X-Forwarded-For carried) is not."""
     if host is None:
         return False
-    if host in ("testclient", "localhost"):  # Starlette's in-process test client
-        return True
     try:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
+
+
+def client_key(connection: HTTPConnection) -> str:
+    """Whom a rate limit or the failed-token count applies to: the client's address."""
+    return connection.client.host if connection.client else "unknown"
 
 
 def _bearer(request: HTTPConnection) -> str | None:
@@ -50,16 +58,40 @@ def token_matches(connection: HTTPConnection, given: str | None = None) -> bool:
 def reads_open(connection: HTTPConnection) -> bool:
     """Reads are open to loopback clients (or everyone with ARENA_API_PUBLIC_READS)."""
     host = connection.client.host if connection.client else None
-    return api_state(connection).settings.api_public_reads or _is_loopback(host)
+    return api_state(connection).settings.api_public_reads or is_loopback(host)
+
+
+def may_read(connection: HTTPConnection) -> bool:
+    """Whether the connection may read as it came: from loopback, on a server with public
+    reads, or with the right bearer token (a wrong one counts against the client)."""
+    return reads_open(connection) or (_bearer(connection) is not None and checked_token(connection))
 
 
 async def require_reader(request: Request) -> None:
     """Reads: open on loopback, else they need the token. (A coroutine, not a function, only
     so that FastAPI runs it on the event loop: a plain function would cost every read a trip
     through the thread pool.)"""
-    if reads_open(request) or token_matches(request):
+    if may_read(request):
         return
     raise ApiError(401, "unauthorized", "reads from beyond loopback need the bearer token")
+
+
+def checked_token(connection: HTTPConnection, given: str | None = None) -> bool:
+    """Whether the token (by default the bearer's) is right, counting a wrong one against the
+    client; a client with too many wrong ones gets 429 whatever it sends, until its window
+    has passed (else it could go on guessing at full speed)."""
+    state = api_state(connection)
+    client = client_key(connection)
+    wait_s = state.auth_throttle.locked_for(client)
+    if wait_s is not None:
+        raise HTTPException(
+            429, f"too many wrong tokens from this client; retry in {wait_s} s",
+            headers={"Retry-After": str(wait_s)},
+        )  # fmt: skip
+    if token_matches(connection, given):
+        return True
+    state.auth_throttle.failed(client)
+    return False
 
 
 async def refuse_nul(request: Request) -> None:
@@ -115,10 +147,9 @@ def require_writer(request: Request) -> None:
         )
     if _bearer(request) is None:
         raise ApiError(401, "unauthorized", "this write needs `Authorization: Bearer <token>`")
-    if not token_matches(request):
+    if not checked_token(request):
         raise ApiError(401, "unauthorized", "the bearer token is wrong")
-    host = request.client.host if request.client else "unknown"
-    if not state.write_limiter.allow(host):
+    if not state.write_limiter.allow(client_key(request)):
         raise ApiError(
             429, "rate_limited",
             f"more than {state.settings.api_writes_per_minute} writes a minute; slow down",
@@ -143,6 +174,48 @@ class RateLimiter:
                 return False
             window.append(now)
             return True
+
+
+class AuthThrottle:
+    """Failed authentications per client in a sliding window: ``max_failures`` of them lock
+    the client out until the oldest has left the window."""
+
+    def __init__(self, max_failures: int, window_s: float) -> None:
+        self._max = max_failures
+        self._window_s = window_s
+        self._failures: dict[str, deque[float]] = {}
+        self._lock = threading.Lock()
+
+    def locked_for(self, client: str) -> int | None:
+        """Whole seconds until ``client`` may try again, or None when it may now."""
+        now = time.monotonic()
+        with self._lock:
+            failures = self._recent(client, now)
+            if failures is None or len(failures) < self._max:
+                return None
+            return max(1, math.ceil(failures[0] + self._window_s - now))
+
+    def failed(self, client: str) -> None:
+        now = time.monotonic()
+        with self._lock:
+            if len(self._failures) >= _TRACKED_CLIENTS:
+                for other in list(self._failures):  # forget those whose window has passed
+                    self._recent(other, now)
+            self._failures.setdefault(client, deque(maxlen=self._max)).append(now)
+
+    def _recent(self, client: str, now: float) -> deque[float] | None:
+        failures = self._failures.get(client)
+        if failures is None:
+            return None
+        while failures and now - failures[0] >= self._window_s:
+            failures.popleft()
+        if not failures:
+            del self._failures[client]
+            return None
+        return failures
+
+
+_TRACKED_CLIENTS = 10_000
 
 
 class BodySizeLimit:

@@ -13,8 +13,10 @@ from alpha_arena.services.context import AppContext
 
 if TYPE_CHECKING:
     from alpha_arena.api.cache import ReadCache
+    from alpha_arena.api.hosts import HostAllowList
+    from alpha_arena.api.live_hub import LiveHub
     from alpha_arena.api.metrics import Metrics
-    from alpha_arena.api.security import RateLimiter
+    from alpha_arena.api.security import AuthThrottle, RateLimiter
     from alpha_arena.seasons.supervisor import RunnerSupervisor
 
 
@@ -23,8 +25,11 @@ class ApiState:
     settings: Settings
     context: AppContext
     write_limiter: RateLimiter
+    auth_throttle: AuthThrottle
     metrics: Metrics
     cache: ReadCache
+    hub: LiveHub
+    hosts: HostAllowList
     started_ms: int
     supervisor: RunnerSupervisor | None = None
     extras: dict[str, object] = field(default_factory=dict)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -18,7 +19,7 @@ from alpha_arena.domain.market import Candles, FundingRates
 from alpha_arena.domain.trades import Trade
 from alpha_arena.engine.engine import TradingEngine
 from alpha_arena.engine.feed import ReplayFeed
-from alpha_arena.engine.ledger import Ledger
+from alpha_arena.engine.ledger import Ledger, RiskEvent
 from alpha_arena.execution.paper import NextBarOpen, PaperVenue, PaperVenueConfig
 from alpha_arena.marketdata.service import DataService
 from alpha_arena.risk.limits import RiskLimits
@@ -79,6 +80,25 @@ class BacktestResult:
     ledger: Ledger
     trades: list[Trade]
     bars: int
+
+    @property
+    def denials(self) -> dict[str, int]:
+        """How many actions the risk checks denied, by rule."""
+        return denial_counts(self.ledger.risk_events)
+
+
+def denial_counts(events: Iterable[RiskEvent]) -> dict[str, int]:
+    """Count the denied actions among ``events`` by rule (a RiskRule value), most first."""
+    counts = Counter(event.rule or "unknown" for event in events if not event.approved)
+    return dict(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
+
+
+def entry_fee(config: BacktestConfig, instruments: Mapping[str, Instrument]) -> float:
+    """The taker fee the run's entries pay: its own fee rate, else the highest of its
+    instruments' taker fees (what sizing must leave room for)."""
+    if config.fee_rate is not None:
+        return config.fee_rate
+    return max(instruments[symbol].taker_fee for symbol in config.symbols)
 
 
 def build_strategy(config: BacktestConfig) -> Strategy:
@@ -167,7 +187,10 @@ def simulate(
         funding[symbol] = rates
     feed = ReplayFeed(config.timeframe, window, funding)
     sizing = Sizing(
-        leverage=config.leverage, stop_loss=config.stop_loss, take_profit=config.take_profit
+        leverage=config.leverage,
+        stop_loss=config.stop_loss,
+        take_profit=config.take_profit,
+        fee_rate=entry_fee(config, instruments),
     )
     agent = StrategyAgent(config.strategy, strategy, inputs, sizing, offsets)
     venue = PaperVenue(

@@ -3,22 +3,29 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
 
 import typer
 from rich.table import Table
 
-from alpha_arena.agents.llm.caller import CacheMode
-from alpha_arena.agents.llm.prompts import DEFAULT_PROMPT, default_template
 from alpha_arena.cli.common import app_context, console, one_line_errors, print_json
 from alpha_arena.core.errors import InvalidInputError
 from alpha_arena.core.time import parse_ts, to_iso
-from alpha_arena.services.agents import add_agent, decide_once
-from alpha_arena.storage.agent_store import AgentStore, PromptStore
 
-agent_app = typer.Typer(help="Trading agents: register, list, show, decide.", no_args_is_help=True)
+# The agents, the model SDKs and the stores are imported inside the commands: `arena --help`
+# must not load them.
+if TYPE_CHECKING:
+    from alpha_arena.services.context import AppContext
+    from alpha_arena.storage.agent_store import AgentRecord, PromptStore
+
+agent_app = typer.Typer(
+    help="Trading agents: register, list, show, enable, disable, decide.", no_args_is_help=True
+)
 prompt_app = typer.Typer(help="Versioned prompt templates.", no_args_is_help=True)
 
 JsonOption = typer.Option(False, "--json", help="Print machine-readable JSON.")
+#: The LLM response cache modes (``CacheMode``'s values; a test keeps the two in step).
+CacheModeName = Literal["off", "read", "write", "readwrite"]
 
 
 def _pairs(values: list[str], option: str) -> dict[str, str]:
@@ -46,6 +53,8 @@ def add_command(
     as_json: bool = JsonOption,
 ) -> None:
     """Register an agent."""
+    from alpha_arena.services.agents import add_agent
+
     values: dict[str, object] = {"kind": kind, **_pairs(setting, "--set")}
     if strategy is not None:
         values["strategy"] = strategy
@@ -58,26 +67,29 @@ def add_command(
     with app_context() as context:
         record = add_agent(context, name, values)
     if as_json:
-        print_json({"name": record.name, "kind": record.kind, "config": record.config})
+        print_json(_agent_json(record))
     else:
-        console.print(f"registered {record.kind} agent {record.name}: {record.config}")
+        console.print(
+            f"registered {record.kind} agent {record.name}: {_config_text(record.config)}",
+            highlight=False, markup=False,
+        )  # fmt: skip
 
 
 @agent_app.command("list")
 @one_line_errors
 def list_command(as_json: bool = JsonOption) -> None:
     """List the registered agents."""
+    from alpha_arena.storage.agent_store import AgentStore
+
     with app_context() as context:
         agents = AgentStore(context.engine).all()
     if as_json:
-        print_json([
-            {"name": a.name, "kind": a.kind, "enabled": a.enabled, "config": a.config}
-            for a in agents
-        ])  # fmt: skip
+        print_json([_agent_json(agent) for agent in agents])
         return
     table = Table("name", "kind", "enabled", "configuration", title="Agents")
     for agent in agents:
-        table.add_row(agent.name, agent.kind, "yes" if agent.enabled else "no", str(agent.config))
+        table.add_row(agent.name, agent.kind, "yes" if agent.enabled else "no",
+                      _config_text(agent.config))  # fmt: skip
     console.print(table)
 
 
@@ -85,15 +97,74 @@ def list_command(as_json: bool = JsonOption) -> None:
 @one_line_errors
 def show_command(name: str = typer.Argument(...), as_json: bool = JsonOption) -> None:
     """Show one agent's configuration."""
+    from alpha_arena.storage.agent_store import AgentStore
+
     with app_context() as context:
         agent = AgentStore(context.engine).get(name)
-    payload = {"name": agent.name, "kind": agent.kind, "enabled": agent.enabled,
-               "config": agent.config, "created": to_iso(agent.ts_created)}  # fmt: skip
     if as_json:
-        print_json(payload)
-    else:
-        for key, value in payload.items():
-            console.print(f"{key}: {value}")
+        print_json(_agent_json(agent))
+        return
+    table = Table("field", "value", title=f"Agent {agent.name}", show_header=False)
+    table.add_row("kind", agent.kind)
+    table.add_row("enabled", "yes" if agent.enabled else "no (joins no new season)")
+    for key, value in sorted(agent.config.items()):
+        if key != "kind":
+            table.add_row(key, _value_text(value))
+    table.add_row("registered", to_iso(agent.ts_created))
+    table.add_row("changed", to_iso(agent.ts_updated))
+    console.print(table)
+
+
+def _agent_json(agent: AgentRecord) -> dict[str, Any]:
+    return {
+        "name": agent.name, "kind": agent.kind, "enabled": agent.enabled, "config": agent.config,
+        "created": to_iso(agent.ts_created), "updated": to_iso(agent.ts_updated),
+    }  # fmt: skip
+
+
+def _config_text(config: dict[str, Any]) -> str:
+    """``strategy=ema_trend params: fast=12 slow=26 leverage=2``: what was set, no defaults of
+    None, no Python punctuation."""
+    return " ".join(
+        f"{key}={_value_text(value)}" if not isinstance(value, dict) else
+        f"{key}: {_value_text(value)}" if value else f"{key}: none"
+        for key, value in sorted(config.items())
+        if key != "kind" and value is not None
+    )  # fmt: skip
+
+
+def _value_text(value: object) -> str:
+    if isinstance(value, dict):
+        return " ".join(f"{key}={_value_text(item)}" for key, item in sorted(value.items()))
+    if isinstance(value, list | tuple):
+        return ",".join(_value_text(item) for item in value)
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, float):
+        return f"{value:g}"
+    return "-" if value is None else str(value)
+
+
+def _enabled_command(enabled: bool) -> Any:
+    @one_line_errors
+    def command(name: str = typer.Argument(..., help="The agent's name.")) -> None:
+        from alpha_arena.storage.agent_store import AgentStore
+
+        with app_context() as context:  # what POST /agents/{name}/enable|disable does
+            agent = AgentStore(context.engine).set_enabled(name, enabled, context.clock.now_ms())
+        state = "enabled" if agent.enabled else "disabled: it joins no new season"
+        console.print(f"agent {agent.name} is {state}", highlight=False, markup=False)
+
+    command.__doc__ = (
+        "Enable an agent again: new seasons may include it."
+        if enabled
+        else "Disable an agent: no new season includes it (running seasons keep it)."
+    )
+    return command
+
+
+agent_app.command("enable")(_enabled_command(True))
+agent_app.command("disable")(_enabled_command(False))
 
 
 @agent_app.command("decide")
@@ -106,15 +177,18 @@ def decide_command(
         "--symbols",
     ),
     show_prompt: bool = typer.Option(False, "--show-prompt", help="Print the prompt (LLM)."),
-    llm_cache: CacheMode = typer.Option(  # noqa: B008
-        CacheMode.READWRITE, "--llm-cache", help="LLM response cache: off, read, write, readwrite."
+    llm_cache: CacheModeName = typer.Option(  # noqa: B008
+        "readwrite", "--llm-cache", help="LLM response cache: off, read, write, readwrite."
     ),
     as_json: bool = JsonOption,
 ) -> None:
     """Print the decision an agent makes at a moment of the stored data, from a flat account."""
+    from alpha_arena.agents.llm.caller import CacheMode
+    from alpha_arena.services.agents import decide_once
+
     chosen = [s.strip() for s in symbols.split(",") if s.strip()]
     with app_context() as context:
-        result = decide_once(context, name, parse_ts(at), chosen, cache_mode=llm_cache)
+        result = decide_once(context, name, parse_ts(at), chosen, cache_mode=CacheMode(llm_cache))
     decision = result.decision
     if show_prompt and result.prompt is not None:
         console.print(result.prompt, highlight=False, markup=False)
@@ -148,9 +222,7 @@ def decide_command(
 def prompt_list_command(as_json: bool = JsonOption) -> None:
     """List stored prompt versions (the default is stored on first use)."""
     with app_context() as context:
-        store = PromptStore(context.engine)
-        store.add(DEFAULT_PROMPT, default_template(), context.clock.now_ms(), "shipped default")
-        prompts = store.all()
+        prompts = _prompts(context).all()
     if as_json:
         print_json([{"name": p.name, "version": p.version, "sha256": p.sha256,
                      "description": p.description} for p in prompts])  # fmt: skip
@@ -164,13 +236,15 @@ def prompt_list_command(as_json: bool = JsonOption) -> None:
 @prompt_app.command("show")
 @one_line_errors
 def prompt_show_command(
-    name: str = typer.Argument(DEFAULT_PROMPT),
+    name: str | None = typer.Argument(None, help="Default: the shipped default prompt."),
     version: int | None = typer.Option(None, "--version", help="Default: the newest."),
 ) -> None:
     """Print a prompt template."""
+    from alpha_arena.agents.llm.prompts import DEFAULT_PROMPT
+
+    name = name or DEFAULT_PROMPT
     with app_context() as context:
-        store = PromptStore(context.engine)
-        store.add(DEFAULT_PROMPT, default_template(), context.clock.now_ms(), "shipped default")
+        store = _prompts(context)
         prompt = store.latest(name) if version is None else store.version(name, version)
     console.print(f"{prompt.name} v{prompt.version} ({prompt.sha256[:12]})")
     console.print(prompt.template, highlight=False, markup=False)
@@ -183,13 +257,44 @@ def prompt_add_command(
     file: Path = typer.Option(..., "--file", help="The template (system and user parts)."),  # noqa: B008
     description: str = typer.Option("", "--description"),
 ) -> None:
-    """Store a template file as the next version of a prompt."""
+    """Store a template file as the next version of a prompt (it must parse and render)."""
+    from alpha_arena.agents.llm.prompts import validate_template
+    from alpha_arena.storage.agent_store import PromptStore
+
     try:
         template = file.read_text()
-    except OSError as error:
-        raise InvalidInputError(f"cannot read {file}: {error.strerror}") from None
+    except (OSError, UnicodeDecodeError) as error:
+        reason = error.strerror if isinstance(error, OSError) else "not UTF-8 text"
+        raise InvalidInputError(f"cannot read {file}: {reason}") from None
+    validate_template(template)
     with app_context() as context:
         prompt = PromptStore(context.engine).add(
             name, template, context.clock.now_ms(), description
         )
     console.print(f"{prompt.name} is at version {prompt.version} ({prompt.sha256[:12]})")
+
+
+@prompt_app.command("rollback")
+@one_line_errors
+def prompt_rollback_command(
+    name: str = typer.Argument(...),
+    to: int = typer.Option(..., "--to", min=1, help="The version whose template comes back."),
+) -> None:
+    """Make an earlier version's template the newest again, as a new version.
+
+    Versions never change, so a season pinned to another keeps what it ran."""
+    with app_context() as context:
+        prompt = _prompts(context).rollback(name, to, context.clock.now_ms())
+    console.print(
+        f"{prompt.name} is at version {prompt.version} ({prompt.sha256[:12]}): {prompt.description}"
+    )
+
+
+def _prompts(context: AppContext) -> PromptStore:
+    """The prompt store with the shipped default in it (unchanged: a no-op)."""
+    from alpha_arena.agents.llm.prompts import DEFAULT_PROMPT, default_template
+    from alpha_arena.storage.agent_store import PromptStore
+
+    store = PromptStore(context.engine)
+    store.add(DEFAULT_PROMPT, default_template(), context.clock.now_ms(), "shipped default")
+    return store

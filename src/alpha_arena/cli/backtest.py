@@ -9,17 +9,15 @@ from typing import Any
 import typer
 from rich.table import Table
 
-from alpha_arena.backtest.sweep import parse_grid
 from alpha_arena.cli.common import (
     app_context,
     console,
+    error_console,
     one_line_errors,
     print_json,
     progress_bar,
 )
 from alpha_arena.core.time import to_iso
-from alpha_arena.services import backtests
-from alpha_arena.storage.backtest_store import BacktestStore
 
 backtest_app = typer.Typer(help="Backtests on the stored market data.", no_args_is_help=True)
 
@@ -97,6 +95,8 @@ def run_command(
     as_json: bool = JsonOption,
 ) -> None:
     """Backtest a library strategy on the stored data, print its metrics and store the run."""
+    from alpha_arena.services import backtests  # the engine and the data stack: only when run
+
     config = backtests.build_config(
         strategy, symbol, timeframe, start, end, capital=capital, fee_rate=fee_rate,
         slippage_bps=slippage_bps, leverage=leverage, params=param, exchange=exchange,
@@ -104,15 +104,20 @@ def run_command(
     )  # fmt: skip
     with app_context() as context, progress_bar("backtest", "bars", as_json) as advance:
         run_id, result = backtests.run(context, config, advance)
-    metrics = result.metrics.as_dict()
+    metrics, denials = result.metrics.as_dict(), result.denials
+    warning = backtests.no_trade_warning(run_id, metrics, denials)
+    if warning is not None:  # on stderr: visible, and --json stays parseable
+        error_console.print(f"[bold yellow]warning:[/] {warning}", highlight=False, soft_wrap=True)
     if as_json:
-        print_json({"id": run_id, "config": backtests.config_as_dict(config), "metrics": metrics})
+        print_json({"id": run_id, "config": backtests.config_as_dict(config), "metrics": metrics,
+                    "denials": denials})  # fmt: skip
         return
     title = (
         f"Backtest {run_id}: {config.strategy} on {', '.join(config.symbols)} {config.timeframe}, "
         f"{to_iso(config.ts_start)} to {to_iso(config.ts_end)}"
     )
     console.print(_metrics_table(title, metrics))
+    console.print(f"risk denials: {backtests.describe_denials(denials)}", highlight=False)
     console.print(f"stored as backtest {run_id}; `arena backtest export {run_id} --out DIR`")
 
 
@@ -139,6 +144,9 @@ def sweep_command(
     as_json: bool = JsonOption,
 ) -> None:
     """Run a strategy over a parameter grid and print the combinations ranked."""
+    from alpha_arena.backtest.sweep import parse_grid
+    from alpha_arena.services import backtests
+
     base = backtests.build_config(
         strategy, symbol, timeframe, start, end, capital=capital, fee_rate=fee_rate,
         slippage_bps=slippage_bps, leverage=leverage, params=param, exchange=exchange,
@@ -179,6 +187,8 @@ def list_command(
     limit: int = typer.Option(50, "--limit", min=1, max=10_000), as_json: bool = JsonOption
 ) -> None:
     """List stored backtests, newest first."""
+    from alpha_arena.storage.backtest_store import BacktestStore
+
     with app_context() as context:
         runs = BacktestStore(context.engine).recent(limit)
     if as_json:
@@ -207,10 +217,14 @@ def show_command(
     run_id: int = typer.Argument(..., help="Backtest id."), as_json: bool = JsonOption
 ) -> None:
     """Show a stored backtest's configuration and metrics."""
+    from alpha_arena.services import backtests
+    from alpha_arena.storage.backtest_store import BacktestStore
+
     with app_context() as context:
         summary = BacktestStore(context.engine).get(run_id)
     if as_json:
-        print_json({"id": summary.id, "config": summary.config, "metrics": summary.metrics})
+        print_json({"id": summary.id, "config": summary.config, "metrics": summary.metrics,
+                    "denials": summary.denials})  # fmt: skip
         return
     config = summary.config
     console.print(
@@ -220,6 +234,10 @@ def show_command(
         f"params {config['params'] or 'defaults'}"
     )
     console.print(_metrics_table(f"Backtest {summary.id}", summary.metrics))
+    console.print(f"risk denials: {backtests.describe_denials(summary.denials)}", highlight=False)
+    warning = backtests.no_trade_warning(summary.id, summary.metrics, summary.denials)
+    if warning is not None:
+        error_console.print(f"[bold yellow]warning:[/] {warning}", highlight=False, soft_wrap=True)
 
 
 @backtest_app.command("export")
@@ -229,6 +247,8 @@ def export_command(
     out: Path = typer.Option(..., "--out", help="Folder for equity.csv, trades.csv, orders.csv."),  # noqa: B008
 ) -> None:
     """Write a stored backtest's equity curve, trades and orders as CSV files."""
+    from alpha_arena.services import backtests
+
     with app_context() as context:
         written = backtests.export(context, run_id, out)
     for path in written:

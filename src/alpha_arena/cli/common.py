@@ -4,20 +4,23 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import wraps
-from typing import Any, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
+import click
 import typer
-from pydantic import ValidationError
 from rich.console import Console
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from alpha_arena.core.errors import ArenaError
-from alpha_arena.core.settings import Settings
-from alpha_arena.services.context import AppContext, open_context
+
+# Commands import what they use when they run: `arena --help` must not pay for the database,
+# the data stack or the model SDKs (see benchmarks/cli_startup.py).
+if TYPE_CHECKING:
+    from alpha_arena.services.context import AppContext
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -25,7 +28,7 @@ R = TypeVar("R")
 
 def _console(stderr: bool = False) -> Console:
     console = Console(stderr=stderr)
-    if not console.is_terminal:
+    if not console.is_terminal and not os.environ.get("COLUMNS"):
         console.width = 200  # pipes and CI logs: do not cut table cells at rich's default 80
     return console
 
@@ -35,8 +38,11 @@ error_console = _console(stderr=True)
 
 
 def fail(message: str, code: int = 2) -> None:
-    """Print one line to stderr and exit non-zero."""
-    error_console.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    """Print one line to stderr and exit non-zero. The message is printed as it is: text in
+    square brackets ("[::1]", "[3f9a1c2e]") is not markup."""
+    from rich.markup import escape
+
+    error_console.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
     raise typer.Exit(code)
 
 
@@ -49,19 +55,44 @@ def one_line_errors(command: Callable[P, R]) -> Callable[P, R]:
             return command(*args, **kwargs)
         except ArenaError as error:
             fail(str(error))
-        except ValidationError as error:
-            first = error.errors()[0]
-            location = ".".join(str(part) for part in first["loc"])
-            fail(f"invalid setting ARENA_{location.upper()}: {first['msg']}")
         except KeyboardInterrupt:
             fail("interrupted", code=130)
+        except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
+            raise  # fail() and typer's own exits: already said what they had to
+        except Exception as error:
+            message = _expected_failure(error)
+            if message is None:
+                raise
+            fail(message)
         raise AssertionError("unreachable")
 
     return wrapper
 
 
+def _expected_failure(error: Exception) -> str | None:
+    """The one line for a bad setting or a failed database call; None for anything else."""
+    from pydantic import ValidationError
+
+    if isinstance(error, ValidationError):
+        first = error.errors()[0]
+        location = ".".join(str(part) for part in first["loc"])
+        return f"invalid setting ARENA_{location.upper()}: {first['msg']}"
+    from alpha_arena.core.settings import Settings
+    from alpha_arena.storage.errors import database_error
+
+    try:
+        url = Settings().database_url
+    except ValidationError:
+        url = "ARENA_DATABASE_URL"
+    translated = database_error(error, url)
+    return None if translated is None else str(translated)
+
+
 @contextmanager
 def app_context() -> Iterator[AppContext]:
+    from alpha_arena.core.settings import Settings
+    from alpha_arena.services.context import open_context
+
     settings = Settings()
     logging.basicConfig(
         level=settings.log_level.upper(),
@@ -82,6 +113,8 @@ def print_json(payload: Any) -> None:
 @contextmanager
 def progress_bar(label: str, unit: str, hidden: bool) -> Iterator[Callable[[int, int], None]]:
     """A progress bar on stderr (none with --json); yields the callback that advances it."""
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
     progress = Progress(
         TextColumn(label), BarColumn(), TextColumn(f"{{task.completed:,}}/{{task.total:,}} {unit}"),
         TimeElapsedColumn(), console=error_console, transient=True,

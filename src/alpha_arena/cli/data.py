@@ -9,9 +9,6 @@ from rich.table import Table
 
 from alpha_arena.cli.common import app_context, console, fail, one_line_errors, print_json
 from alpha_arena.core.time import to_iso
-from alpha_arena.services import integrity
-from alpha_arena.services.repair import repair_from_exchanges
-from alpha_arena.services.sample import load_sample
 
 data_app = typer.Typer(help="Market data: load, ingest, stats, scan, repair.", no_args_is_help=True)
 
@@ -33,6 +30,8 @@ def split(text: str | None) -> list[str] | None:
 @one_line_errors
 def load_sample_command(as_json: bool = JsonOption) -> None:
     """Load the bundled Binance sample (idempotent: a second run inserts nothing)."""
+    from alpha_arena.services.sample import load_sample
+
     with app_context() as context:
         report = load_sample(context)
     if as_json:
@@ -63,6 +62,8 @@ def stats_command(
     as_json: bool = JsonOption,
 ) -> None:
     """Per series: first and last bar, rows, expected rows and gaps."""
+    from alpha_arena.services import integrity
+
     with app_context() as context:
         stats = integrity.series_stats(context, exchange, split(symbols), split(timeframes))
     if as_json:
@@ -107,6 +108,8 @@ def scan_command(
 ) -> None:
     """Look for gaps, duplicates, OHLC violations, NaN, negative volume and time-order problems;
     record them as integrity events."""
+    from alpha_arena.services import integrity
+
     with app_context() as context:
         results = integrity.scan(context, exchange, split(symbols), split(timeframes))
     if as_json:
@@ -171,6 +174,8 @@ def repair_command(
 ) -> None:
     """Refetch the open gaps found by `arena data scan` from their exchange. Each attempt is a
     repair job; a gap the exchange has no data for is a real outage and is marked confirmed."""
+    from alpha_arena.services.repair import repair_from_exchanges
+
     with app_context() as context:
         results = repair_from_exchanges(context, exchange, split(symbols), split(timeframes))
     if as_json:

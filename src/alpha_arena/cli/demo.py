@@ -2,22 +2,28 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.table import Table
 
 from alpha_arena.cli.common import app_context, console, one_line_errors, progress_bar
-from alpha_arena.cli.season import leaderboard_table
-from alpha_arena.services import integrity, seasons
-from alpha_arena.services.demo import prepare_demo
-from alpha_arena.services.integrity import SeriesStats
-from alpha_arena.services.sample import load_sample
-from alpha_arena.storage.season_store import SeasonStore
+from alpha_arena.cli.leaderboard import leaderboard_table
+
+if TYPE_CHECKING:
+    from alpha_arena.services.integrity import SeriesStats
 
 
 @one_line_errors
 def demo() -> None:
     """Load the bundled Binance sample, register the built-in agents (the library strategies,
     the portfolio agent, and an LLM trader for every provider whose API key is set), run a
-    replay season over the newest 90 days with both baselines, and print its leaderboard."""
+    replay season over the 90 days before the last day all six perpetuals have data, with both
+    baselines, and print its leaderboard."""
+    from alpha_arena.services import integrity, seasons
+    from alpha_arena.services.demo import prepare_demo
+    from alpha_arena.services.sample import load_sample
+    from alpha_arena.storage.season_store import SeasonStore
+
     with app_context() as context:
         console.print(f"database: {context.engine.url.render_as_string(hide_password=True)}")
         with console.status("loading the bundled Binance sample..."):

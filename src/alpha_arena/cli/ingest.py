@@ -5,17 +5,26 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict
+from typing import TYPE_CHECKING
 
 import typer
-from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from alpha_arena.cli.common import app_context, console, error_console, one_line_errors, print_json
 from alpha_arena.core.time import parse_ts, to_iso
-from alpha_arena.marketdata.ingestion import IngestionProgress, IngestionReport, ProgressCallback
-from alpha_arena.marketdata.sources.ccxt_source import SUPPORTED_EXCHANGES
-from alpha_arena.services.ingestion import ingest
 
+# CCXT and the ingestion stack load only when a download runs.
+if TYPE_CHECKING:
+    from rich.progress import TaskID
+
+    from alpha_arena.marketdata.ingestion import (
+        IngestionProgress,
+        IngestionReport,
+        ProgressCallback,
+    )
+
+#: ``ccxt_source.SUPPORTED_EXCHANGES``, for the help text (a test keeps the two in step).
+SUPPORTED_EXCHANGES = ("okx", "binance", "binanceusdm", "bitget", "bybit")
 _DATASETS = ("candles", "funding", "prices", "open_interest")
 _LABELS = {
     "candles": "candles",
@@ -48,6 +57,8 @@ def ingest_command(
     as_json: bool = typer.Option(False, "--json", help="Print machine-readable JSON."),
 ) -> None:
     """Download candles, funding history, prices and open interest (incremental, resumable)."""
+    from alpha_arena.services.ingestion import ingest
+
     ts_since = parse_ts(since) if since is not None else None
     with app_context() as context, _progress_bar(enabled=not as_json) as progress:
         report = ingest(
@@ -75,6 +86,8 @@ def _progress_bar(enabled: bool) -> Iterator[ProgressCallback | None]:
     if not enabled:
         yield None
         return
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
     bar = Progress(
         TextColumn("{task.description:<32}"),
         BarColumn(),

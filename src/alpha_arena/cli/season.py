@@ -3,19 +3,29 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
-from rich.console import Group
-from rich.table import Column, Table
+from rich.markup import escape
+from rich.measure import Measurement
+from rich.table import Table
 
-from alpha_arena.cli.common import app_context, console, one_line_errors, print_json, progress_bar
+from alpha_arena.cli.common import (
+    app_context,
+    console,
+    error_console,
+    one_line_errors,
+    print_json,
+    progress_bar,
+)
+from alpha_arena.cli.leaderboard import leaderboard_table
 from alpha_arena.core.errors import InvalidInputError
 from alpha_arena.core.time import parse_ts, to_iso
-from alpha_arena.domain.seasons import SeasonEvent
-from alpha_arena.seasons.leaderboard import Leaderboard
-from alpha_arena.services import seasons
-from alpha_arena.storage.season_store import SeasonRecord, SeasonStore
+from alpha_arena.domain.seasons import SeasonEvent, SeasonStatus
+
+# Services are imported inside the commands: `arena season list` must not load the engine.
+if TYPE_CHECKING:
+    from alpha_arena.storage.season_store import SeasonRecord
 
 season_app = typer.Typer(
     help="Seasons: agents competing on isolated accounts.", no_args_is_help=True
@@ -54,6 +64,9 @@ def create_command(
     as_json: bool = JsonOption,
 ) -> None:
     """Create a season (a draft) from registered agents; baselines are added unless disabled."""
+    from alpha_arena.services import seasons
+    from alpha_arena.storage.season_store import SeasonStore
+
     values: dict[str, Any] = {
         "name": name, "mode": mode, "exchange": exchange, "symbols": _split(symbols),
         "start": parse_ts(start), "end": parse_ts(end), "timeframe": timeframe,
@@ -72,12 +85,17 @@ def create_command(
         f"created season {season.id} ({season.mode}, {len(entries)} entries: "
         f"{', '.join(e.name for e in entries)}); run it with `arena season run {season.id}`"
     )
+    if season.message:  # what its creator should know: an entry that would never trade
+        error_console.print(escape(season.message), style="yellow", soft_wrap=True,
+                            highlight=False)  # fmt: skip
 
 
 @season_app.command("list")
 @one_line_errors
 def list_command(as_json: bool = JsonOption) -> None:
     """List seasons, newest first."""
+    from alpha_arena.storage.season_store import SeasonStore
+
     with app_context() as context:
         found = SeasonStore(context.engine).all()
     if as_json:
@@ -97,6 +115,8 @@ def list_command(as_json: bool = JsonOption) -> None:
 @one_line_errors
 def show_command(season_id: int = IdArgument, as_json: bool = JsonOption) -> None:
     """Show a season: configuration, progress, entries and the hash of its ledger."""
+    from alpha_arena.storage.season_store import SeasonStore
+
     with app_context() as context:
         store = SeasonStore(context.engine)
         season = store.get(season_id)
@@ -129,13 +149,15 @@ def show_command(season_id: int = IdArgument, as_json: bool = JsonOption) -> Non
 def _transition_command(event: SeasonEvent) -> Any:
     @one_line_errors
     def command(season_id: int = IdArgument) -> None:
+        from alpha_arena.services import seasons
+
         with app_context() as context:
             season = seasons.transition(context, season_id, event)
-        console.print(f"season {season.id} is {season.status}")
+        console.print(_moved(season))
 
     command.__doc__ = {
         SeasonEvent.START: "Start a draft season (then drive it with `arena season run`).",
-        SeasonEvent.PAUSE: "Pause a running season: its runner stops after the current tick.",
+        SeasonEvent.PAUSE: "Pause a running season: its ledger stops at once.",
         SeasonEvent.RESUME: "Resume a paused season (then drive it with `arena season run`).",
         SeasonEvent.END: "End a season now: a draft is canceled, a started one finishes.",
     }[event]
@@ -146,6 +168,16 @@ for _event in (SeasonEvent.START, SeasonEvent.PAUSE, SeasonEvent.RESUME, SeasonE
     season_app.command(_event.value)(_transition_command(_event))
 
 
+def _moved(season: SeasonRecord) -> str:
+    """Where a season stands after a move; a stopped ledger says at which tick it stopped."""
+    if season.status in (SeasonStatus.PAUSED, SeasonStatus.FINISHED):
+        return (
+            f"season {season.id} is {season.status} at tick {season.ticks_done:,} "
+            "(its ledger stops there)"
+        )
+    return f"season {season.id} is {season.status}"
+
+
 @season_app.command("run")
 @one_line_errors
 def run_command(
@@ -153,7 +185,10 @@ def run_command(
     as_json: bool = JsonOption,
 ) -> None:
     """Drive a season in the foreground until it finishes or is paused (a draft is started).
+
     After a crash or a pause, run it again: it resumes from the last committed tick."""
+    from alpha_arena.services import seasons
+
     with app_context() as context, progress_bar("season", "ticks", as_json) as advance:
         report = seasons.run_season(context, season_id, advance)
         board = seasons.leaderboard(context, season_id)
@@ -172,14 +207,33 @@ def run_command(
 
 @season_app.command("leaderboard")
 @one_line_errors
-def leaderboard_command(season_id: int = IdArgument, as_json: bool = JsonOption) -> None:
+def leaderboard_command(
+    season_id: int = IdArgument,
+    wide: bool = typer.Option(
+        False, "--wide", help="One table with every column (for terminals wider than 200)."
+    ),
+    as_json: bool = JsonOption,
+) -> None:
     """Rank a season's entries, with bootstrap intervals and configuration fingerprints."""
+    from alpha_arena.services import seasons
+
     with app_context() as context:
         board = seasons.leaderboard(context, season_id)
     if as_json:
         print_json(board.as_dict())
         return
-    console.print(leaderboard_table(board))
+    tables = leaderboard_table(board, wide=wide)
+    if wide:  # as wide as the table: for wide terminals, `less -S` and files
+        unbounded = console.options.update(max_width=100_000)
+        needed = Measurement.get(console, unbounded, tables).maximum
+        width = console.width
+        console.width = max(width, needed)  # print() alone never goes past the console's width
+        try:
+            console.print(tables, crop=False)
+        finally:
+            console.width = width
+        return
+    console.print(tables)
 
 
 @season_app.command("export")
@@ -188,56 +242,15 @@ def export_command(
     season_id: int = IdArgument,
     out: Path = typer.Option(..., "--out", help="Folder for season.json and the CSV files."),  # noqa: B008
 ) -> None:
-    """Write the season, its leaderboard and every ledger (equity, decisions, orders, order
-    events, fills, funding, risk events, LLM calls) as files."""
+    """Write the season, its leaderboard and every ledger as files.
+
+    season.json, and CSVs of the leaderboard, equity, decisions, orders, order events, fills,
+    funding, risk events and LLM calls."""
+    from alpha_arena.services import seasons
+
     with app_context() as context:
         written = seasons.export_season(context, season_id, out)
     console.print(f"wrote {len(written)} files to {out}")
-
-
-def leaderboard_table(board: Leaderboard) -> Group:
-    """The ranking with its uncertainty, then what each entry paid, did and is."""
-    ranking = Table(
-        "#", Column("agent", no_wrap=True), "account value", "return",
-        f"{board.confidence:.0%} interval", "P(beats BTC)", "Sharpe", "Sharpe interval",
-        "max drawdown", "trades",
-        title=(
-            f"Season {board.season_id} {board.name!r} ({board.status}, {board.ticks:,} ticks "
-            f"from {board.start})"
-        ),
-        caption=(
-            "intervals: bootstrap of per-tick returns; P(beats BTC): share of resamples in which "
-            f"it beat BTC buy-and-hold; * fewer than {board.min_trades} trades, too few to judge"
-        ),
-    )  # fmt: skip
-    details = Table(
-        Column("agent", no_wrap=True), "PnL", "fees", "funding", "win rate", "biggest win",
-        "biggest loss", "LLM $", "invalid", "decision ms", "fingerprint",
-        Column("configuration", no_wrap=True),
-    )  # fmt: skip
-    for row in board.rows:
-        name = row.name + (" (baseline)" if row.baseline else "") + (" *" if row.few_trades else "")
-        if row.status != "active":
-            name += f" [{row.status}]"
-        ranking.add_row(
-            str(row.rank), name, f"{row.account_value:,.0f}", f"{row.return_pct:+.1f}%",
-            f"{row.return_low_pct:+.1f}% .. {row.return_high_pct:+.1f}%",
-            _maybe(row.p_beats_btc, "{:.2f}"), _maybe(row.sharpe, "{:.2f}"),
-            f"{row.sharpe_low:.1f} .. {row.sharpe_high:.1f}", f"{row.max_drawdown_pct:.1f}%",
-            str(row.trades),
-        )  # fmt: skip
-        details.add_row(
-            row.name, f"{row.pnl:+,.0f}", f"{row.fees:,.0f}", f"{row.funding:+,.0f}",
-            _maybe(row.win_rate, "{:.0%}"), _maybe(row.biggest_win, "{:+,.0f}"),
-            _maybe(row.biggest_loss, "{:+,.0f}"), f"{row.llm_cost_usd:.2f}",
-            str(row.invalid_outputs), _maybe(row.avg_decision_ms, "{:.1f}"), row.fingerprint,
-            row.description,
-        )  # fmt: skip
-    return Group(ranking, details)
-
-
-def _maybe(value: float | None, template: str) -> str:
-    return "-" if value is None else template.format(value)
 
 
 def _season_json(season: SeasonRecord) -> dict[str, Any]:
@@ -270,3 +283,14 @@ def _number(key: str, text: str) -> float | None:
         return float(text)
     except ValueError:
         raise InvalidInputError(f"--risk {key}: {text!r} is not a number") from None
+
+
+from alpha_arena.cli.season_views import (  # noqa: E402
+    decisions_command,
+    positions_command,
+    trades_command,
+)
+
+season_app.command("decisions")(decisions_command)
+season_app.command("positions")(positions_command)
+season_app.command("trades")(trades_command)

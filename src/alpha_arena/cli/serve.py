@@ -12,8 +12,6 @@ import typer
 
 from alpha_arena.cli.common import console, error_console, one_line_errors
 from alpha_arena.core.errors import InvalidInputError
-from alpha_arena.core.settings import Settings
-from alpha_arena.storage.database import check_connection, create_database_engine
 
 
 @one_line_errors
@@ -21,7 +19,8 @@ def serve(
     host: str = typer.Option("127.0.0.1", "--host", help="Interface to listen on."),
     port: int = typer.Option(8000, "--port", min=1, max=65535),
     runner: bool = typer.Option(
-        True, "--runner/--no-runner",
+        True,
+        "--runner/--no-runner",
         help="Drive running seasons in this server (default; ARENA_API_EMBEDDED_RUNNER).",
     ),
 ) -> None:
@@ -30,6 +29,8 @@ def serve(
     import uvicorn
 
     from alpha_arena.api.app import create_app
+    from alpha_arena.core.settings import Settings
+    from alpha_arena.storage.database import check_connection, create_database_engine
 
     settings = Settings()
     logging.basicConfig(
@@ -48,7 +49,7 @@ def serve(
     if not _loopback(host) and not settings.api_public_reads:
         error_console.print("note: clients beyond loopback need the token to read too")
     uvicorn.run(
-        create_app(settings, embedded_runner=embedded), host=host, port=port,
+        create_app(settings, embedded_runner=embedded, bound_host=host), host=host, port=port,
         log_level=settings.log_level.lower(), access_log=settings.log_level == "DEBUG",
     )  # fmt: skip
 

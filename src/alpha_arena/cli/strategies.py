@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import typer
 from rich.markup import escape
 from rich.table import Table
 
 from alpha_arena.cli.common import console, one_line_errors, print_json
-from alpha_arena.strategies.registry import ParamInfo, describe
+
+if TYPE_CHECKING:
+    from alpha_arena.strategies.registry import ParamInfo
 
 strategies_app = typer.Typer(
     help="The strategy library: rules and parameters.", no_args_is_help=True
@@ -20,6 +24,8 @@ def list_command(
     as_json: bool = typer.Option(False, "--json", help="Print machine-readable JSON."),
 ) -> None:
     """List every strategy with its rule and parameters (set them with --param name=value)."""
+    from alpha_arena.strategies.registry import describe  # TA-Lib and numpy: only when listed
+
     infos = describe()
     if as_json:
         print_json([info.as_dict() for info in infos])

@@ -29,6 +29,14 @@ class TemporaryError(ArenaError):
     """A transient failure (rate limit, timeout, 5xx); retrying later may succeed."""
 
 
+class DatabaseError(ArenaError):
+    """The database failed in a way a person must fix (a full disk, a read-only file)."""
+
+
+class DatabaseUnavailableError(TemporaryError):
+    """The database is unreachable, or dropped the connection; retrying later may succeed."""
+
+
 class SourceUnavailableError(ArenaError):
     """A market-data source or exchange cannot be reached or refused the request."""
 

@@ -61,9 +61,32 @@ class Settings(BaseSettings):
     api_writes_per_minute: int = Field(
         default=120, ge=1, le=100_000, description="Per client; more get 429."
     )
+    api_allowed_hosts: str = Field(
+        default="",
+        description="Comma-separated names the server answers to (the Host header) besides "
+        "localhost, 127.0.0.1, [::1] and the address it is bound to; `*.example.com` for "
+        "subdomains, `*` for any name. Other Hosts get 400 (DNS rebinding).",
+    )
+    api_auth_max_failures: int = Field(
+        default=10, ge=1, le=10_000,
+        description="Wrong tokens one client may send per `api_auth_window_s` (HTTP and "
+        "WebSocket together); after that it gets 429 until the window has passed.",
+    )  # fmt: skip
+    api_auth_window_s: float = Field(default=60.0, gt=0, le=86_400)
+    api_live_poll_s: float = Field(
+        default=1.0, ge=1.0, le=3600,
+        description="How often a live feed re-reads a season that is not running in this "
+        "server (`arena season run` elsewhere, a paused season); the embedded runner's "
+        "commits reach subscribers at once. Finished seasons are never re-read.",
+    )  # fmt: skip
     api_embedded_runner: bool = Field(
         default=True, description="Drive running seasons inside `arena serve`."
     )
+    season_lease_s: float = Field(
+        default=30.0, ge=1, le=3600,
+        description="How long a season runner's lease lasts unless renewed (it renews it every "
+        "third of this); another process may take a season over only once its lease expired.",
+    )  # fmt: skip
 
     @field_validator("log_level")
     @classmethod
@@ -76,6 +99,9 @@ class Settings(BaseSettings):
 
     def cors_origins(self) -> list[str]:
         return [origin.strip() for origin in self.api_cors_origins.split(",") if origin.strip()]
+
+    def allowed_hosts(self) -> list[str]:
+        return [host.strip() for host in self.api_allowed_hosts.split(",") if host.strip()]
 
     def sqlite_path(self) -> Path | None:
         """Return the SQLite file path of the database URL, or None for other databases."""

@@ -5,6 +5,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from alpha_arena.core.errors import ArenaError
+
+
+class DecisionOutcome(StrEnum):
+    """How a decision came about: what the leaderboard counts apart."""
+
+    VALID = "valid"  # the agent's answer, as given
+    REPAIRED = "repaired"  # the first answer did not parse; the answer to the repair request did
+    INVALID = "invalid"  # nothing valid came back: a hold
+    DEADLINE = "deadline"  # cut off at the decision deadline: a hold
+
 
 class Signal(StrEnum):
     BUY_TO_ENTER = "buy_to_enter"
@@ -16,7 +27,9 @@ class Signal(StrEnum):
 @dataclass(frozen=True, slots=True)
 class SymbolDecision:
     """What to do with one symbol. Size is either a quantity or a USD notional (not both);
-    with neither, entries use the participant's default sizing."""
+    with neither, entries use the participant's default sizing. Exits are price levels
+    (``stop_loss``, ``take_profit``) or distances from the entry's fill price as fractions
+    (``stop_loss_fraction``, ``take_profit_fraction``: placed when the entry fills), not both."""
 
     symbol: str
     signal: Signal
@@ -28,6 +41,8 @@ class SymbolDecision:
     invalidation: str = ""
     confidence: float = 1.0
     justification: str = ""
+    stop_loss_fraction: float | None = None
+    take_profit_fraction: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,3 +53,16 @@ class Decision:
     ts: int
     actions: tuple[SymbolDecision, ...] = ()
     reasoning: str = ""
+    outcome: DecisionOutcome = DecisionOutcome.VALID
+
+
+def missed_deadline(ts: int, deadline_s: float | None) -> Decision:
+    """Return the hold recorded for a participant cut off at the decision deadline: the one
+    place it is built, so that a live miss and its replay from the cache are the same."""
+    limit = "decision" if deadline_s is None else f"{deadline_s:g} s"
+    return Decision(ts, (), f"missed the {limit} deadline: hold", DecisionOutcome.DEADLINE)
+
+
+class DeadlineMissedError(ArenaError, TimeoutError):
+    """A participant replays a decision that was cut off at the deadline when it ran: the
+    engine records ``missed_deadline`` for it, exactly as for a live miss."""

@@ -22,7 +22,8 @@ class LlmCall:
     input_tokens: int = 0
     output_tokens: int = 0
     latency_ms: float = 0.0
-    cost_usd: float = 0.0
+    cost_usd: float | None = 0.0  # None: the model's price is unknown
     cached: bool = False
     agent_id: int | None = None
     prompt_version_id: int | None = None
+    reasoning: str | None = None  # a separate reasoning channel (thinking), when the API has one

@@ -12,11 +12,15 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True, slots=True)
 class ExitPlan:
-    """What the position's owner intends: resting exits, and the idea that would void it."""
+    """What the position's owner intends: resting exits, and the idea that would void it.
+    Exits are price levels, or distances from the entry's fill price as fractions (the
+    ``*_fraction`` fields), which the venue turns into levels when the entry fills."""
 
     take_profit: float | None = None
     stop_loss: float | None = None
     invalidation: str = ""
+    take_profit_fraction: float | None = None
+    stop_loss_fraction: float | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from alpha_arena.core.clock import SimClock
-from alpha_arena.domain.decisions import Decision, Signal, SymbolDecision
+from alpha_arena.domain.decisions import Decision, Signal, SymbolDecision, missed_deadline
 from alpha_arena.domain.instrument import Instrument
 from alpha_arena.domain.market import FloatArray, IntArray
 from alpha_arena.domain.orders import Order, OrderType, Side
@@ -29,7 +29,7 @@ from alpha_arena.engine.ledger import Ledger, RiskEvent
 from alpha_arena.engine.participant import AsyncParticipant, Participant, StepView
 from alpha_arena.engine.quiet import MIN_SPAN, Account, quiet_until, span_valuation
 from alpha_arena.execution.paper import PaperVenue
-from alpha_arena.risk.checks import RiskContext, check
+from alpha_arena.risk.checks import RiskContext, RiskRule, check
 from alpha_arena.risk.limits import RiskLimits
 
 StepCallback = Callable[[int, int], None]  # (steps done, steps in all)
@@ -271,10 +271,8 @@ class TradingEngine:
                 decision = await asyncio.wait_for(
                     participant.decide_async(view), self._decision_timeout_s
                 )
-            except TimeoutError:
-                decision = Decision(
-                    ts, (), reasoning=f"missed the {self._decision_timeout_s:g} s deadline: hold"
-                )
+            except TimeoutError:  # cut off now, or a cut-off replayed (DeadlineMissedError)
+                decision = missed_deadline(ts, self._decision_timeout_s)
             return decision, (time.perf_counter() - started) * 1000
 
         return list(await asyncio.gather(*(one(e, v) for e, v in zip(waiting, views, strict=True))))
@@ -306,7 +304,8 @@ class TradingEngine:
                 closed = positions.pop(action.symbol, None)
                 if closed is not None:
                     mark = venue.mark(action.symbol) or closed.entry_price
-                    cash += closed.margin + closed.unrealized_pnl(mark)
+                    fee = closed.notional(mark) * venue.taker_fee(action.symbol)
+                    cash += closed.margin + closed.unrealized_pnl(mark) - fee
 
     def _act(
         self,
@@ -321,9 +320,11 @@ class TradingEngine:
         instrument = self._instruments.get(action.symbol)
         price = venue.mark(action.symbol)
         if instrument is None or price is None:
+            missing = RiskRule.INVALID if instrument is None else RiskRule.NO_PRICE
             entrant.ledger.risk_events.append(
-                RiskEvent(ts, action.symbol, action, False, f"no market for {action.symbol}")
-            )
+                RiskEvent(ts, action.symbol, action, False, f"no market for {action.symbol}",
+                          rule=missing.value)
+            )  # fmt: skip
             return False
         # A position without a mark yet is left out: the checks then value it at its entry.
         prices = {s: mark for s in positions if (mark := venue.mark(s)) is not None}
@@ -337,12 +338,14 @@ class TradingEngine:
             positions=positions,
             prices=prices,
             instrument=instrument,
+            fee_rate=venue.taker_fee(action.symbol),
         )
         verdict = check(action, context, self._limits)
         if not verdict.approved or verdict.adjustments:
+            rule = "" if verdict.rule is None else verdict.rule.value
             entrant.ledger.risk_events.append(
                 RiskEvent(ts, action.symbol, action, verdict.approved, verdict.reason,
-                          verdict.adjustments)
+                          verdict.adjustments, rule)
             )  # fmt: skip
         if not verdict.approved:
             return False
@@ -381,7 +384,8 @@ class TradingEngine:
         if quantity < instrument.min_amount or quantity * price < instrument.min_notional:
             entrant.ledger.risk_events.append(
                 RiskEvent(ts, action.symbol, action, False,
-                          f"size {quantity:g} is below the instrument minimum")
+                          f"size {quantity:g} is below the instrument minimum",
+                          rule=RiskRule.MIN_NOTIONAL.value)
             )  # fmt: skip
             return
         side = Side.BUY if action.signal is Signal.BUY_TO_ENTER else Side.SELL
@@ -390,11 +394,15 @@ class TradingEngine:
             leverage=action.leverage, tag="entry",
         )  # fmt: skip
         exits = None
-        if action.stop_loss is not None or action.take_profit is not None:
+        levels = (action.stop_loss, action.take_profit, action.stop_loss_fraction,
+                  action.take_profit_fraction)  # fmt: skip
+        if any(level is not None for level in levels):
             exits = ExitPlan(
                 take_profit=_on_tick(action.take_profit, instrument.price_tick),
                 stop_loss=_on_tick(action.stop_loss, instrument.price_tick),
                 invalidation=action.invalidation,
+                take_profit_fraction=action.take_profit_fraction,
+                stop_loss_fraction=action.stop_loss_fraction,
             )
         self._submit(entrant, order, ts, exits)
 

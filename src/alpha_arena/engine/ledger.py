@@ -19,6 +19,7 @@ class RiskEvent:
     approved: bool
     reason: str
     adjustments: tuple[str, ...] = ()
+    rule: str = ""  # the RiskRule that denied it ("" when approved with adjustments)
 
 
 @dataclass

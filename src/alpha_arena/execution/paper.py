@@ -16,8 +16,12 @@ Rules (each one is tested):
   rate), from cash first, then from the position's margin.
 - An entry may carry an exit plan: when it fills, its stop-loss and take-profit are placed as
   reduce-only orders at once (so they guard the rest of the very bar the entry filled in).
+  Exits given as fractions are placed at the fill price x (1 -/+ fraction), on the price tick.
   Closing a position cancels its remaining reduce-only orders (the stop and the take-profit
-  are one-cancels-the-other)."""
+  are one-cancels-the-other).
+- An order is filled whole, or shrunk to what can be executed (a reduce-only order to the
+  position, an entry to what free cash affords): a shrunk order ends ``filled`` with the
+  executed quantity, its one fill event saying what was dropped and why."""
 
 from __future__ import annotations
 
@@ -187,6 +191,10 @@ class PaperVenue:
 
     def mark(self, symbol: str) -> float | None:
         return self._marks.get(symbol)
+
+    def taker_fee(self, symbol: str) -> float:
+        """The fee rate a market order on ``symbol`` pays here."""
+        return self._fee_rate(symbol, Liquidity.TAKER)
 
     # -- market data in ----------------------------------------------------------------------
 
@@ -375,14 +383,16 @@ class PaperVenue:
                 return self._cancel(order.client_order_id, ts, "insufficient margin") or order
             quantity -= abs(signed) - opened
             fee += open_fee
-        complete = quantity >= order.remaining * (1 - 1e-9)
-        action = OrderAction.FILL if complete else OrderAction.PARTIAL_FILL
-        filled, event = order.apply(action, ts, quantity, price)
+        # Shrunk to the position or to the free margin: the order ends filled with what was
+        # executed (never "canceled" with a fill), and its event says what was dropped.
+        dropped = order.remaining - quantity
+        reason = ""
+        if dropped > order.remaining * 1e-9:
+            why = "the position's size" if order.reduce_only else "what free cash affords"
+            reason = f"shrunk to {why}: {quantity:g} of {order.remaining:g} executed"
+        filled, event = order.apply(OrderAction.FILL, ts, quantity, price, reason)
         self._orders.pop(order.client_order_id, None)
         self._events.append(event)
-        if not complete:  # shrunk to the position or to the free margin: the rest is canceled
-            filled, canceled = filled.apply(OrderAction.CANCEL, ts, reason="rest not executable")
-            self._events.append(canceled)
         self._fills.append(
             Fill(order.client_order_id, symbol, order.side, quantity, price, fee, liquidity, ts,
                  realized, order.tag)
@@ -391,12 +401,14 @@ class PaperVenue:
             self._cancel_reduce_only(symbol, ts)
         plan = self._exit_plans.pop(order.client_order_id, None)
         if plan is not None and symbol in self._positions:
-            self._place_exits(order, plan, ts)
+            self._place_exits(order, plan, price, ts)
         return filled
 
-    def _place_exits(self, entry: Order, plan: ExitPlan, ts: int) -> None:
-        """Guard the position ``entry`` opened with its stop-loss and take-profit."""
+    def _place_exits(self, entry: Order, plan: ExitPlan, price: float, ts: int) -> None:
+        """Guard the position ``entry`` opened (filled at ``price``) with its stop-loss and
+        take-profit; exits given as fractions are placed that far from ``price``."""
         position = self._positions[entry.symbol]
+        plan = _levels(plan, price, position.quantity > 0, self._instruments[entry.symbol])
         self._set_position(replace(position, exit_plan=plan))
         side = Side.SELL if position.quantity > 0 else Side.BUY
         for kind, level, tag in (
@@ -514,6 +526,23 @@ class PaperVenue:
     def _remove_position(self, symbol: str) -> None:
         self._positions.pop(symbol, None)
         self._liquidation.pop(symbol, None)
+
+
+def _levels(plan: ExitPlan, price: float, long: bool, instrument: Instrument) -> ExitPlan:
+    """``plan`` with its fractional exits turned into levels from the fill ``price``."""
+    stop, take = plan.stop_loss, plan.take_profit
+    down, up = (-1.0, 1.0) if long else (1.0, -1.0)
+    if plan.stop_loss_fraction is not None:
+        stop = _on_tick(price * (1 + down * plan.stop_loss_fraction), instrument.price_tick)
+    if plan.take_profit_fraction is not None:
+        take = _on_tick(price * (1 + up * plan.take_profit_fraction), instrument.price_tick)
+    return ExitPlan(take, stop, plan.invalidation)
+
+
+def _on_tick(price: float, tick: float) -> float:
+    if tick <= 0:
+        return price
+    return round(round(price / tick) * tick, 12)
 
 
 def _triggers_falling(order: Order) -> bool:

@@ -14,15 +14,20 @@ other rule applies to it, so a close passes even with the daily loss limit tripp
 4. a known instrument and price; a size given as a quantity or a notional (one, positive);
    a positive, finite leverage;
 5. a stop-loss (required when ``require_stop_loss``) below the price for a long and above it
-   for a short; a take-profit on the other side;
-6. leverage clamped to ``min(max_leverage, instrument.max_leverage)``, and raised to 1;
+   for a short; a take-profit on the other side; an exit given as a fraction of the fill price
+   (``stop_loss_fraction``, ``take_profit_fraction``) in (0, 1), never together with a price;
+6. leverage clamped to ``min(max_leverage, instrument.max_leverage)``, and raised to 1; a
+   leverage lowered to the cap lowers the size by the same factor, so the entry commits the
+   margin it asked for (``notional / leverage``) and no more: an entry sized to fit cash at
+   the leverage it asked for still fits at the cap;
 7. size reduced so that the position stays within ``max_position_notional`` and all open
    notional within ``max_total_exposure`` x equity; a reduced size is floored to the amount
    step; denied when nothing fits;
 8. the order, rounded down to the amount step, at least the instrument's minimum notional and
    minimum amount;
-9. margin plus the estimated taker fee, ``notional / leverage + notional x taker_fee``, within
-   free cash.
+9. margin plus the estimated taker fee, ``notional / leverage + notional x fee``, within
+   free cash; ``fee`` is the fee the venue will charge (``RiskContext.fee_rate``), else the
+   instrument's taker fee.
 """
 
 from __future__ import annotations
@@ -47,7 +52,9 @@ class RiskContext:
     """The account and market as of ``ts``, as the checks see them. ``instrument`` is the
     decision's market; prices are by symbol (open positions without one are valued at their
     entry price). ``day_low_equity`` is the lowest equity seen this UTC day
-    (``TradingDay.low_equity``); None means only the current equity counts."""
+    (``TradingDay.low_equity``); None means only the current equity counts. ``fee_rate`` is
+    the taker fee the venue will charge the entry (a run's own fee rate); None means the
+    instrument's taker fee."""
 
     ts: int
     equity: float
@@ -57,6 +64,12 @@ class RiskContext:
     prices: Mapping[str, float]
     instrument: Instrument
     day_low_equity: float | None = None
+    fee_rate: float | None = None
+
+    @property
+    def taker_fee(self) -> float:
+        """The fee rate an entry on ``instrument`` pays."""
+        return self.instrument.taker_fee if self.fee_rate is None else self.fee_rate
 
 
 class RiskRule(StrEnum):
@@ -142,10 +155,18 @@ def _check_entry(
     if denial is not None:
         return denial
     leverage = _clamped_leverage(decision.leverage, limits, instrument, adjustments)
+    scaled = leverage < decision.leverage
+    if scaled:
+        kept = notional * leverage / decision.leverage
+        adjustments.append(
+            f"notional {notional:.2f} scaled to {kept:.2f} with the leverage "
+            f"(margin kept at {notional / decision.leverage:.2f})"
+        )
+        notional = kept
     capped = _capped_notional(symbol, notional, price, existing, context, limits, adjustments)
     if isinstance(capped, _Denial):
         return capped
-    reduced = capped < notional
+    reduced = scaled or capped < notional
     # The quantity the order will have once rounded down to the amount step; a reduced size is
     # set to it so that the order built from the decision stays within the cap.
     quantity = _floor_to_step(capped / price, instrument.amount_step)
@@ -157,7 +178,7 @@ def _check_entry(
             f"order of {quantity:g} {symbol} ({quantity * price:.2f}) is below the instrument "
             f"minimum of {instrument.min_amount:g} and {instrument.min_notional:g} notional",
         )
-    needed = notional / leverage + notional * instrument.taker_fee
+    needed = notional / leverage + notional * context.taker_fee
     if needed > context.free_cash:
         return _Denial(
             RiskRule.MARGIN,
@@ -224,7 +245,17 @@ def _exits_denial(
 ) -> _Denial | None:
     side = "long" if long else "short"
     stop, target = decision.stop_loss, decision.take_profit
-    if stop is None and limits.require_stop_loss:
+    for rule, name, level, fraction in (
+        (RiskRule.STOP_LOSS, "stop-loss", stop, decision.stop_loss_fraction),
+        (RiskRule.TAKE_PROFIT, "take-profit", target, decision.take_profit_fraction),
+    ):
+        if fraction is None:
+            continue
+        if level is not None:
+            return _Denial(RiskRule.INVALID, f"give a {name} price or a fraction, not both")
+        if not 0.0 < fraction < 1.0:  # NaN fails too
+            return _Denial(rule, f"{name} fraction {fraction:g} must be in (0, 1)")
+    if stop is None and decision.stop_loss_fraction is None and limits.require_stop_loss:
         return _Denial(RiskRule.STOP_LOSS, "a stop-loss is required")
     if stop is not None and not (0.0 < stop < price if long else price < stop < math.inf):
         where = "below" if long else "above"

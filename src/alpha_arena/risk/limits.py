@@ -17,7 +17,8 @@ class RiskLimits:
     """The risk configuration of one account; None switches a cap off.
 
     - ``max_leverage``: the highest leverage an entry may use (>= 1); the instrument's own
-      maximum applies too.
+      maximum applies too. An entry asking for more is lowered to it, its size with it (it
+      keeps the margin it asked for; see ``risk.checks``).
     - ``max_position_notional``: USD notional one symbol's position may reach, the position
       already open included.
     - ``max_total_exposure``: the sum of ``|notional|`` of every open position plus the new

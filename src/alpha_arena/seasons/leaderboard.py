@@ -1,9 +1,17 @@
 """The leaderboard: every entry measured from its stored ledger alone, with the uncertainty of
 its result (a bootstrap interval of return and Sharpe, the probability that it beat BTC
-buy-and-hold) and a flag where it traded too little to judge."""
+buy-and-hold) and a flag where it traded too little to judge.
+
+What an LLM-driven entry's decisions were is counted from each stored decision's outcome:
+``invalid_decisions`` (holds because nothing valid came back), ``repaired_answers`` (decisions
+from the answer to a repair request) and ``missed_deadlines`` (holds at the decision deadline).
+``llm_cost_usd`` is the sum of the calls' costs, or None when the price of any of them is
+unknown (a model missing from the price table, without a price of the agent's own): a partial
+sum would pass for the whole."""
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -13,6 +21,7 @@ from alpha_arena.analytics.bootstrap import ranking_stats
 from alpha_arena.analytics.metrics import compute_metrics
 from alpha_arena.backtest.trades import round_trips
 from alpha_arena.core.time import DAY_MS, timeframe_ms, to_iso
+from alpha_arena.domain.decisions import DecisionOutcome
 from alpha_arena.marketdata.service import DataService
 from alpha_arena.seasons.config import SeasonConfig
 from alpha_arena.seasons.lineup import BTC_BASELINE, describe
@@ -41,8 +50,10 @@ class LeaderboardRow:
     sharpe: float | None  # annualized, from per-tick returns
     max_drawdown_pct: float
     trades: int
-    llm_cost_usd: float
-    invalid_outputs: int
+    llm_cost_usd: float | None  # None: some call's price is unknown
+    invalid_decisions: int  # holds because nothing valid came back
+    repaired_answers: int  # decisions from the answer to a repair request
+    missed_deadlines: int  # holds at the decision deadline
     avg_decision_ms: float | None
     return_low_pct: float  # the bootstrap interval of the return, percent
     return_high_pct: float
@@ -131,8 +142,10 @@ def _measure(
     stats = ranking_stats(
         equity, 365 * DAY_MS / step, None if is_benchmark else benchmark, seed=entry.id
     )
-    calls = [call for _, call in store.llm_calls(entry.id, horizon)]
-    latencies = [row["latency_ms"] for row in store.decisions(entry.id, horizon)]
+    costs = [call.cost_usd for _, call in store.llm_calls(entry.id, horizon)]
+    decisions = store.decisions(entry.id, horizon)
+    outcomes = Counter(DecisionOutcome(row["outcome"]) for row in decisions)
+    latencies = [row["latency_ms"] for row in decisions]
     return LeaderboardRow(
         rank=0,
         entry_id=entry.id,
@@ -154,8 +167,10 @@ def _measure(
         sharpe=metrics.sharpe,
         max_drawdown_pct=metrics.max_drawdown * 100,
         trades=len(trades),
-        llm_cost_usd=sum(call.cost_usd for call in calls),
-        invalid_outputs=sum(1 for call in calls if call.parsed_decision is None),
+        llm_cost_usd=None if None in costs else float(sum(c for c in costs if c is not None)),
+        invalid_decisions=outcomes[DecisionOutcome.INVALID],
+        repaired_answers=outcomes[DecisionOutcome.REPAIRED],
+        missed_deadlines=outcomes[DecisionOutcome.DEADLINE],
         avg_decision_ms=float(np.mean(latencies)) if latencies else None,
         return_low_pct=stats.return_interval.low * 100,
         return_high_pct=stats.return_interval.high * 100,

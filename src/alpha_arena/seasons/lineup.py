@@ -12,6 +12,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 from alpha_arena.agents.config import (
     AnyAgentConfig,
@@ -27,7 +28,12 @@ from alpha_arena.agents.llm.prompts import DEFAULT_PROMPT, default_template
 from alpha_arena.agents.llm.providers import configured_provider, get_spec
 from alpha_arena.agents.llm.providers.base import LlmRequest, LlmResponse, SdkProvider
 from alpha_arena.agents.llm.trader import LlmTrader, TraderSettings
-from alpha_arena.agents.portfolio import RegimePortfolio, RegimePortfolioParams, Weights
+from alpha_arena.agents.portfolio import (
+    RegimePortfolio,
+    RegimePortfolioParams,
+    Weights,
+    portfolio_warning,
+)
 from alpha_arena.agents.selector import StrategySelector
 from alpha_arena.agents.strategy_agent import Sizing, StrategyAgent
 from alpha_arena.backtest.run import warmup_bars
@@ -81,6 +87,15 @@ def pin_agent(context: AppContext, agent: AgentRecord, season: SeasonConfig) -> 
     return _entry(agent.name, config, pinned, agent_id=agent.id)
 
 
+def entry_warning(entry: NewEntry) -> str | None:
+    """What a person should know about a pinned entry before its season runs: a portfolio
+    whose learned weights leave it flat (it would silently never trade)."""
+    if entry.kind != "portfolio":
+        return None
+    warning = portfolio_warning(_weights(entry.config["pinned"]))
+    return None if warning is None else f"{entry.name}: {warning}"
+
+
 def baseline_entries(season: SeasonConfig) -> list[NewEntry]:
     """BTC buy-and-hold and an equal-weight buy-and-hold of the season's coins."""
     quote = season.symbols[0].partition("/")[2] or "USDT"
@@ -124,12 +139,23 @@ def describe(entry: EntryRecord) -> str:
         )
     if kind == "llm":
         return (
-            f"llm {agent['provider']}/{agent['model']} prompt {agent['prompt']} "
+            f"llm {agent['provider']}/{agent['model']}{_at(agent)} prompt {agent['prompt']} "
             f"v{pinned.get('prompt_version', '?')} t={agent['temperature']:g}"
         )
     if kind == "selector":
-        return f"selector {agent['provider']}/{agent['model']} every {agent['reselect_every']}"
+        return (
+            f"selector {agent['provider']}/{agent['model']}{_at(agent)} "
+            f"every {agent['reselect_every']}"
+        )
     return f"portfolio top {agent['top_n']} {agent['leverage']:g}x"
+
+
+def _at(agent: dict[str, Any]) -> str:
+    """`` at host:port`` of an agent's own endpoint (never its path or query), or nothing."""
+    base_url = agent.get("base_url")
+    if not base_url:
+        return ""
+    return f" at {urlsplit(base_url).netloc}"
 
 
 # -- participants, at run time -----------------------------------------------------------------
@@ -188,13 +214,19 @@ def build_lineup(
             symbols = getattr(config, "symbols", None) or season.symbols
             sizing = Sizing(
                 config.leverage, getattr(config, "stop_loss", None),
-                getattr(config, "take_profit", None),
+                getattr(config, "take_profit", None), fee_rate=_entry_fee(season, market),
             )  # fmt: skip
             inputs, offsets = _own_warmup(market, symbols, [strategy])
             participants.append(StrategyAgent(entry.name, strategy, inputs, sizing, offsets))
             continue
-        provider = GatedProvider(configured_provider(config.provider, context.settings))
+        provider = GatedProvider(
+            configured_provider(
+                config.provider, context.settings, base_url=config.base_url,
+                api_key_env=config.api_key_env, price=config.price(),
+            )
+        )  # fmt: skip
         providers.append(provider)
+        deadline_s = season.decision_timeout_s  # a call cut off there is replayed as cut off
         spec = get_spec(config.provider)
         if isinstance(config, LlmAgentConfig):
             version = PromptStore(context.engine).version(config.prompt, pinned["prompt_version"])
@@ -205,7 +237,8 @@ def build_lineup(
                 max_leverage=config.max_leverage, exchange=season.exchange,
             )  # fmt: skip
             mode = CacheMode.READWRITE
-            trader = LlmTrader(settings, provider, cache, mode, clock, entry.agent_id)
+            trader = LlmTrader(settings, provider, cache, mode, clock, entry.agent_id,
+                               deadline_s, config.base_url)  # fmt: skip
             fee = season.fee_rate if season.fee_rate is not None else _taker_fee(market)
             participants.append(
                 LlmParticipant(
@@ -214,11 +247,13 @@ def build_lineup(
             )
         else:
             call_settings = CallSettings(
-                config.provider, config.model, config.temperature, 500, spec.supports_json_mode
-            )
+                config.provider, config.model, config.temperature, 500, spec.supports_json_mode,
+                endpoint=config.base_url,
+            )  # fmt: skip
             caller = LlmCaller(
-                call_settings, provider, cache, CacheMode.READWRITE, clock, entry.agent_id
-            )
+                call_settings, provider, cache, CacheMode.READWRITE, clock, entry.agent_id,
+                deadline_s,
+            )  # fmt: skip
             strategies = {name: registry.create(name) for name in config.strategies}
             inputs, offsets = _own_warmup(market, season.symbols, list(strategies.values()))
             participants.append(
@@ -227,7 +262,7 @@ def build_lineup(
                     caller,
                     strategies,
                     inputs,
-                    Sizing(config.leverage),
+                    Sizing(config.leverage, fee_rate=_entry_fee(season, market)),
                     offsets,
                     config.reselect_every,
                 )
@@ -272,6 +307,11 @@ def _weights(pinned: dict[str, Any]) -> Weights:
         (regime, tuple((name, float(weight)) for name, weight in chosen))
         for regime, chosen in pinned["weights"]
     )
+
+
+def _entry_fee(season: SeasonConfig, market: SeasonMarket) -> float:
+    """The fee a rule agent's entries pay in this season, which its sizing leaves room for."""
+    return season.fee_rate if season.fee_rate is not None else _taker_fee(market)
 
 
 def _taker_fee(market: SeasonMarket) -> float:

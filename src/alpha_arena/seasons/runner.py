@@ -5,18 +5,30 @@ k is a function of the market data and the decisions up to k, so a runner that s
 pause, a crash or a ``kill -9``) re-executes the stored ticks without writing, answering model
 calls from the response cache only, checks that it arrived at the stored ledger, and carries on
 from the first tick not committed. Each tick is one transaction, guarded by the season's tick
-counter, so no tick is lost or stored twice."""
+counter, its status and the runner's lease, so no tick is lost or stored twice, none is stored
+after a pause or an end, and only one runner at a time drives a season (``seasons.lease``).
+
+The same determinism makes database hiccups cheap: when the connection drops or the database
+is locked for a moment, the runner waits (with back-off) and starts its advance over, which
+re-executes what is stored and carries on."""
 
 from __future__ import annotations
 
 import itertools
+import logging
 import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from alpha_arena.core.clock import SimClock
-from alpha_arena.core.errors import DataIntegrityError, SourceUnavailableError, TemporaryError
+from alpha_arena.core.errors import (
+    ArenaError,
+    DatabaseUnavailableError,
+    DataIntegrityError,
+    SourceUnavailableError,
+    TemporaryError,
+)
 from alpha_arena.core.time import floor_ts, to_iso
 from alpha_arena.domain.positions import Position
 from alpha_arena.domain.seasons import SeasonConflictError, SeasonEvent, SeasonMode, SeasonStatus
@@ -24,16 +36,32 @@ from alpha_arena.engine.engine import Entrant, TradingEngine
 from alpha_arena.execution.paper import NextBarOpen, PaperVenue, PaperVenueConfig
 from alpha_arena.marketdata.service import DataService
 from alpha_arena.seasons.config import SeasonConfig, parse_season_config
+from alpha_arena.seasons.lease import LeaseKeeper, this_process
 from alpha_arena.seasons.lineup import Lineup, build_lineup, warmup_needed
 from alpha_arena.seasons.market import load_season_market
 from alpha_arena.services.context import AppContext
-from alpha_arena.storage.season_store import EntryRecord, EntryTick, SeasonStore
+from alpha_arena.storage.errors import database_error, failure_reason, is_transient
+from alpha_arena.storage.season_leases import SeasonLeases
+from alpha_arena.storage.season_store import (
+    EntryRecord,
+    EntryTick,
+    LeaseLostError,
+    SeasonStoppedError,
+    SeasonStore,
+)
+
+logger = logging.getLogger(__name__)
 
 Progress = Callable[[int, int], None]  # (ticks committed, ticks known)
 OnCommit = Callable[[int, int, Sequence[EntryTick]], None]  # (season id, tick, what it stored)
 
 #: How long after a bar's close a paper season asks for it (exchanges publish with a lag).
 PAPER_LAG_MS = 5_000
+#: Transient database failures are retried this many times, waiting 0.5, 1, 2, ... s (at most
+#: ``RETRY_MAX_S``) in between; then the failure is reported.
+DATABASE_RETRIES = 6
+RETRY_FIRST_S = 0.5
+RETRY_MAX_S = 15.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,12 +83,14 @@ class SeasonRunner:
         stop_after: int | None = None,
         on_commit: OnCommit | None = None,
         stop: threading.Event | None = None,
+        role: str = "arena season run",
     ) -> None:
         """``poll_s``: how often the season's status is re-read (a pause or an end from
         elsewhere stops the runner within it). ``stop_after``: commit at most this many ticks,
         then return (a season can then be run on by another runner). ``on_commit``: told of
         every committed tick (metrics). ``stop``: set it to make the runner return, leaving
-        the season running for the next runner (a server shutting down)."""
+        the season running for the next runner (a server shutting down). ``role``: how the
+        lease names this runner to whoever finds the season taken."""
         self._context = context
         self._store = SeasonStore(context.engine)
         self._season_id = season_id
@@ -69,8 +99,32 @@ class SeasonRunner:
         self._budget = stop_after
         self._on_commit = on_commit
         self._stop = stop or threading.Event()
+        self._committed = 0  # ticks this runner committed (not those it re-executed)
+        self._keeper = LeaseKeeper(
+            SeasonLeases(context.engine), season_id, this_process(role), context.clock,
+            context.settings.season_lease_s,
+        )  # fmt: skip
 
-    def run(self) -> RunReport:
+    def run(self, start_draft: bool = False) -> RunReport:
+        """Drive the season until it finishes, is paused or ended, or ``stop`` is set; with
+        ``start_draft``, a draft is started first, under the lease (so that no other runner,
+        such as a server's, picks it up in between). Raises SeasonLeasedError when another
+        runner drives it."""
+        draft = self._store.get(self._season_id).status is SeasonStatus.DRAFT
+        if not (start_draft and draft):
+            self._require_running()
+        with self._keeper:
+            if start_draft and self._store.get(self._season_id).status is SeasonStatus.DRAFT:
+                self._store.transition(
+                    self._season_id, SeasonEvent.START, self._context.clock.now_ms(), "started"
+                )
+            self._require_running()  # it may have been paused while we waited for the lease
+            config = parse_season_config(self._store.get(self._season_id).config)
+            if config.mode is SeasonMode.REPLAY:
+                return self._retrying(lambda: self._advance(config, config.end))
+            return self._run_paper(config)
+
+    def _require_running(self) -> None:
         season = self._store.get(self._season_id)
         if season.status is not SeasonStatus.RUNNING:
             hint = {
@@ -78,28 +132,51 @@ class SeasonRunner:
                 SeasonStatus.PAUSED: f"resume it first: `arena season resume {season.id}`",
             }.get(season.status, "there is nothing left to run")
             raise SeasonConflictError(f"season {season.id} is {season.status}; {hint}")
-        config = parse_season_config(season.config)
-        if config.mode is SeasonMode.REPLAY:
-            return self._advance(config, config.end)
-        return self._run_paper(config)
+
+    def _retrying(self, advance: Callable[[], RunReport]) -> RunReport:
+        """Run ``advance``, starting it over after a transient database failure (a dropped
+        connection, a lock held too long) with back-off; other failures, and a transient one
+        that outlasts the retries, are raised as one of our errors. The retries count from
+        the last committed tick: a long season may meet many hiccups, hours apart."""
+        url = self._context.settings.database_url
+        attempt, progress = 0, self._committed
+        while True:
+            try:
+                return advance()
+            except Exception as error:
+                translated = error if isinstance(error, ArenaError) else database_error(error, url)
+                if translated is None:
+                    raise
+                if self._committed > progress:
+                    attempt, progress = 0, self._committed
+                transient = isinstance(error, DatabaseUnavailableError) or is_transient(error)
+                if not transient or attempt >= DATABASE_RETRIES or self._stop.is_set():
+                    if translated is error:
+                        raise
+                    raise translated from error
+                delay = min(RETRY_FIRST_S * 2**attempt, RETRY_MAX_S)
+                attempt += 1
+                logger.warning(
+                    "season %d: database failure (%s); retrying in %.1f s",
+                    self._season_id, failure_reason(error), delay,
+                )  # fmt: skip
+                if self._stop.wait(delay):
+                    return self._report()
 
     # -- paper: live data, one advance per closed bar ------------------------------------------
 
     def _run_paper(self, config: SeasonConfig) -> RunReport:
-        stepped = 0
         while True:
             now = self._context.clock.now_ms()
             until = min(floor_ts(now - PAPER_LAG_MS, config.step_ms), config.end)
             self._ingest(config)
-            report = self._advance(config, until)
-            stepped += report.ticks_stepped
-            if report.status is not SeasonStatus.RUNNING or self._budget_spent(stepped):
-                return RunReport(report.season_id, report.status, report.ticks_done, stepped,
-                                 report.message)  # fmt: skip
+            report = self._retrying(lambda: self._advance(config, until))  # noqa: B023
+            if report.status is not SeasonStatus.RUNNING or self._budget_spent():
+                return report
             next_close = until + config.step_ms + PAPER_LAG_MS
             while self._context.clock.now_ms() < next_close:
                 if self._should_stop():
-                    return self._report(stepped)
+                    return self._report()
                 time.sleep(self._poll_s)
 
     def _ingest(self, config: SeasonConfig) -> None:
@@ -177,11 +254,10 @@ class SeasonRunner:
             provider.opened = True
         timeline = engine.timeline
         checked = time.monotonic()
-        stepped = 0
         for step in range(done, total):
             if self._stop.is_set() or time.monotonic() - checked >= self._poll_s:
                 if self._should_stop():
-                    return self._report(stepped)
+                    return self._report()
                 checked = time.monotonic()
             engine.step(step)
             ts = timeline[step] + engine.step_ms
@@ -191,21 +267,27 @@ class SeasonRunner:
                     engine.entrants, entries, cursors, held, strict=True
                 )
             ]
-            self._store.commit_tick(self._season_id, step, ts, ticks, self._context.clock.now_ms())
+            try:
+                self._store.commit_tick(
+                    self._season_id, step, ts, ticks, self._context.clock.now_ms(),
+                    self._keeper.lease.owner, self._keeper.ttl_ms,
+                )  # fmt: skip
+            except SeasonStoppedError:  # paused or ended while this tick was computed
+                return self._report()
             if self._on_commit is not None:
                 self._on_commit(self._season_id, step, ticks)
-            stepped += 1
+            self._committed += 1
             if self._progress is not None:
                 self._progress(step + 1, total)
-            if self._budget_spent(stepped):
-                return self._report(stepped)
-        if final and self._store.status(self._season_id) is SeasonStatus.RUNNING:
+            if self._budget_spent():
+                return self._report()
+        if final:
             last = to_iso(timeline[-1] + engine.step_ms) if timeline else "its start"
-            self._store.transition(
-                self._season_id, SeasonEvent.COMPLETE, self._context.clock.now_ms(),
+            self._store.complete(
+                self._season_id, self._keeper.lease.owner, self._context.clock.now_ms(),
                 f"reached its end after {total} ticks (last bar closed {last})",
             )  # fmt: skip
-        return self._report(stepped)
+        return self._report()
 
     def _verify(
         self, entrants: Sequence[Entrant], entries: Sequence[EntryRecord], done: int
@@ -236,17 +318,22 @@ class SeasonRunner:
         return cursors
 
     def _should_stop(self) -> bool:
+        if self._keeper.lost.is_set():
+            raise LeaseLostError(
+                f"season {self._season_id}: this runner lost its lease to another runner"
+            )
         return (
-            self._stop.is_set()
-            or self._store.status(self._season_id) is not SeasonStatus.RUNNING
+            self._stop.is_set() or self._store.status(self._season_id) is not SeasonStatus.RUNNING
         )
 
-    def _report(self, stepped: int) -> RunReport:
+    def _report(self) -> RunReport:
         season = self._store.get(self._season_id)
-        return RunReport(season.id, season.status, season.ticks_done, stepped, season.message)
+        return RunReport(
+            season.id, season.status, season.ticks_done, self._committed, season.message
+        )
 
-    def _budget_spent(self, stepped: int) -> bool:
-        return self._budget is not None and stepped >= self._budget
+    def _budget_spent(self) -> bool:
+        return self._budget is not None and self._committed >= self._budget
 
 
 def _market_symbols(config: SeasonConfig, entries: Sequence[EntryRecord]) -> list[str]:

@@ -1,7 +1,11 @@
 """The embedded runner: inside `arena serve`, every running season is driven in a thread of
 its own, so that a season started over HTTP keeps running between requests, and the seasons a
 stopped server left running resume when it starts again (the runner re-executes what is
-stored and carries on from the first tick not committed)."""
+stored and carries on from the first tick not committed).
+
+Only seasons nobody else runs are picked up: a season whose lease another process holds
+(`arena season run` in a terminal, another server) is left to it, and taken over only once
+that lease expires or its holder died on this machine."""
 
 from __future__ import annotations
 
@@ -12,11 +16,15 @@ from collections.abc import Callable
 
 from alpha_arena.core.errors import ArenaError
 from alpha_arena.domain.seasons import SeasonConflictError, SeasonStatus
+from alpha_arena.seasons.lease import replaceable, this_process
 from alpha_arena.seasons.runner import OnCommit, SeasonRunner
 from alpha_arena.services.context import AppContext
-from alpha_arena.storage.season_store import SeasonStore
+from alpha_arena.storage.season_leases import SeasonLeasedError, SeasonLeases
+from alpha_arena.storage.season_store import LeaseLostError, SeasonStore
 
 logger = logging.getLogger(__name__)
+
+ROLE = "arena serve"
 
 
 class RunnerSupervisor:
@@ -27,16 +35,21 @@ class RunnerSupervisor:
         retry_s: float = 30.0,
         on_commit: OnCommit | None = None,
         on_error: Callable[[int, Exception], None] | None = None,
+        on_stop: Callable[[int], None] | None = None,
     ) -> None:
         """``poll_s``: how often new running seasons are looked for (and how quickly a pause
         is noticed). ``retry_s``: how long a season whose runner failed waits before the next
-        attempt (a paper season while the exchange is unreachable)."""
+        attempt (a paper season while the exchange is unreachable). ``on_stop``: told when a
+        season's runner returns (the season finished, was paused, or the server stops)."""
         self._context = context
         self._store = SeasonStore(context.engine)
+        self._leases = SeasonLeases(context.engine)
+        self._identity = this_process(ROLE)
         self._poll_s = poll_s
         self._retry_s = retry_s
         self._on_commit = on_commit
         self._on_error = on_error
+        self._on_stop = on_stop
         self._stop = threading.Event()
         self._wake = threading.Event()
         self._runners: dict[int, threading.Thread] = {}
@@ -78,7 +91,10 @@ class RunnerSupervisor:
 
     def _launch_due(self) -> None:
         now = time.monotonic()
-        for season_id in self._store.with_status(SeasonStatus.RUNNING):
+        now_ms = self._context.clock.now_ms()
+        for season_id, holder in self._leases.running():
+            if holder is not None and not replaceable(holder, self._identity, now_ms):
+                continue  # another process runs it
             with self._lock:
                 thread = self._runners.get(season_id)
                 if thread is not None and thread.is_alive():
@@ -94,14 +110,14 @@ class RunnerSupervisor:
     def _drive(self, season_id: int) -> None:
         runner = SeasonRunner(
             self._context, season_id, poll_s=min(self._poll_s, 0.25),
-            on_commit=self._on_commit, stop=self._stop,
+            on_commit=self._on_commit, stop=self._stop, role=ROLE,
         )  # fmt: skip
         try:
             report = runner.run()
             if report.status is SeasonStatus.RUNNING and not self._stop.is_set():
                 self._retry_at[season_id] = time.monotonic() + self._poll_s
-        except SeasonConflictError:
-            pass  # paused, ended or taken by another runner meanwhile
+        except (SeasonConflictError, SeasonLeasedError, LeaseLostError) as error:
+            logger.info("season %d: %s", season_id, error)  # paused, ended or run elsewhere
         except Exception as error:
             self._retry_at[season_id] = time.monotonic() + self._retry_s
             if isinstance(error, ArenaError):
@@ -116,3 +132,6 @@ class RunnerSupervisor:
                 logger.exception("season %d: could not record the runner's failure", season_id)
             if self._on_error is not None:
                 self._on_error(season_id, error)
+        finally:
+            if self._on_stop is not None:
+                self._on_stop(season_id)

@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 
 from alpha_arena.agents.config import (
+    AnyAgentConfig,
     LlmAgentConfig,
     PortfolioAgentConfig,
     SelectorAgentConfig,
@@ -19,7 +20,6 @@ from alpha_arena.agents.context import account_context, build_context
 from alpha_arena.agents.llm.caller import CacheMode, CallSettings, LlmCaller
 from alpha_arena.agents.llm.prompts import DEFAULT_PROMPT, default_template
 from alpha_arena.agents.llm.providers import (
-    ProviderSpec,
     SdkProvider,
     configured_provider,
     get_spec,
@@ -58,9 +58,33 @@ def add_agent(context: AppContext, name: str, values: dict[str, Any]) -> AgentRe
             f"agent name {name!r}: use up to 64 letters, digits, '-', '_' or '.'"
         )
     config = parse_config(values)
+    require_stored_prompt(context, config)
     return AgentStore(context.engine).add(
         name, config.kind, config.model_dump(mode="json"), context.clock.now_ms()
     )
+
+
+def require_stored_prompt(context: AppContext, config: AnyAgentConfig) -> None:
+    """Refuse an LLM agent whose prompt (or prompt version) is not stored: found out at
+    season creation instead, it would cost the season, not the registration."""
+    if not isinstance(config, LlmAgentConfig):
+        return
+    prompts = PromptStore(context.engine)
+    if config.prompt == DEFAULT_PROMPT:  # shipped with the package, stored on first use
+        prompts.add(DEFAULT_PROMPT, default_template(), context.clock.now_ms(), "shipped default")
+    try:
+        newest = prompts.latest(config.prompt)
+    except NotFoundError:
+        stored = sorted({prompt.name for prompt in prompts.all()} | {DEFAULT_PROMPT})
+        raise InvalidInputError(
+            f"agent prompt {config.prompt!r} is not stored (stored: {', '.join(stored)}); "
+            f"add it first with `arena prompt add {config.prompt} --file TEMPLATE`"
+        ) from None
+    if config.prompt_version is not None and config.prompt_version > newest.version:
+        raise InvalidInputError(
+            f"agent prompt_version {config.prompt_version}: prompt {config.prompt!r} has "
+            f"versions 1 to {newest.version}"
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,22 +108,49 @@ def decide_once(
     record = AgentStore(context.engine).get(name)
     config = parse_config(record.config)
     data = DataService(context.market, exchange)
+    _require_known_moment(context, data, config.timeframe, ts, symbols)
     if isinstance(config, StrategyAgentConfig):
         strategy = registry.create(config.strategy, config.params)
-        sizing = Sizing(config.leverage, config.stop_loss, config.take_profit)
+        fee = entry_fee(context, exchange, symbols)
+        sizing = Sizing(config.leverage, config.stop_loss, config.take_profit, fee_rate=fee)
         return AgentDecision(
             _rule_decision(data, strategy, sizing, config.timeframe, name, ts, symbols, capital)
         )
     if isinstance(config, PortfolioAgentConfig):
         weights = portfolio_weights(context, config.top_n, exchange, as_of=ts)
         portfolio = RegimePortfolio(RegimePortfolioParams(weights))
-        sizing = Sizing(config.leverage)
+        sizing = Sizing(config.leverage, fee_rate=entry_fee(context, exchange, symbols))
         return AgentDecision(
             _rule_decision(data, portfolio, sizing, config.timeframe, name, ts, symbols, capital)
         )
     if isinstance(config, SelectorAgentConfig):
         return _selector_decision(context, data, record, config, ts, symbols, capital, cache_mode)
     return _llm_decision(context, data, record, config, ts, symbols, capital, cache_mode)
+
+
+def _require_known_moment(
+    context: AppContext, data: DataService, timeframe: str, ts: int, symbols: list[str]
+) -> None:
+    """Refuse a moment in the future, or past the end of a symbol's stored bars: the decision
+    would otherwise be made, silently, from the last bars stored."""
+    now = context.clock.now_ms()
+    if ts > now:
+        raise InvalidInputError(
+            f"--at {to_iso(ts)} is in the future (now is {to_iso(now)}); an agent decides "
+            "from bars that have closed"
+        )
+    step = timeframe_ms(timeframe)
+    for symbol in symbols:
+        last = data.candles(symbol, timeframe, last=1)
+        if not len(last):
+            continue  # nothing stored at all: the read of its bars says so
+        closed = int(last.ts[-1]) + step  # when the newest stored bar closed
+        if ts > closed + step:
+            raise InvalidInputError(
+                f"--at {to_iso(ts)} is after the stored {timeframe} data of {symbol}, whose "
+                f"last bar opened {to_iso(int(last.ts[-1]))}; choose a moment by "
+                f"{to_iso(closed + step)} or ingest newer data (`arena data ingest`)"
+            )
 
 
 def _selector_decision(
@@ -117,18 +168,19 @@ def _selector_decision(
     inputs, bars = _inputs(data, config.timeframe, ts, symbols, warmup)
     spec = get_spec(config.provider)
     settings = CallSettings(
-        config.provider, config.model, config.temperature, 500, spec.supports_json_mode
-    )
+        config.provider, config.model, config.temperature, 500, spec.supports_json_mode,
+        endpoint=config.base_url,
+    )  # fmt: skip
 
     async def ask() -> tuple[Decision | None, bool, int]:
-        provider = _provider(context, spec, cache_mode)
+        provider = _provider(context, config, cache_mode)
         caller = LlmCaller(
             settings, provider, LlmCache(context.engine), cache_mode, context.clock, record.id
         )
+        sizing = Sizing(config.leverage, fee_rate=entry_fee(context, data.exchange, symbols))
         selector = StrategySelector(
-            record.name, caller, strategies, inputs, Sizing(config.leverage), None,
-            config.reselect_every,
-        )  # fmt: skip
+            record.name, caller, strategies, inputs, sizing, None, config.reselect_every
+        )
         try:
             decision = await selector.decide_async(StepView(0, ts, bars, capital, capital, {}))
         finally:
@@ -144,9 +196,32 @@ def _selector_decision(
     return AgentDecision(decision, None, valid, calls)
 
 
-def _provider(context: AppContext, spec: ProviderSpec, cache_mode: CacheMode) -> SdkProvider | None:
-    """The model client, as configured; none when answers may come only from the cache."""
-    return None if cache_mode is CacheMode.READ else configured_provider(spec, context.settings)
+#: Binance USDT-M's taker fee, for an instrument not stored.
+DEFAULT_TAKER_FEE = 0.0005
+
+
+def entry_fee(context: AppContext, exchange: str, symbols: list[str]) -> float:
+    """The taker fee an entry on ``symbols`` pays (the highest of their instruments'), which
+    a rule agent's sizing leaves room for; the default taker fee for unknown instruments."""
+    fees = [
+        instrument.taker_fee
+        for instrument in context.market.instruments(exchange)
+        if instrument.symbol in symbols
+    ]
+    return max(fees, default=DEFAULT_TAKER_FEE)
+
+
+def _provider(
+    context: AppContext, config: LlmAgentConfig | SelectorAgentConfig, cache_mode: CacheMode
+) -> SdkProvider | None:
+    """The agent's model client (its endpoint, key variable and price where it names them);
+    none when answers may come only from the cache."""
+    if cache_mode is CacheMode.READ:
+        return None
+    return configured_provider(
+        config.provider, context.settings, base_url=config.base_url,
+        api_key_env=config.api_key_env, price=config.price(),
+    )  # fmt: skip
 
 
 def _inputs(
@@ -170,8 +245,9 @@ def _inputs(
 def portfolio_weights(
     context: AppContext, top_n: int, exchange: str, as_of: int | None = None
 ) -> Weights:
-    """Regime weights learned from the stored single-symbol backtests that had ended by
-    ``as_of``: a backtest of a later window would hand the agent hindsight."""
+    """Regime weights learned from the stored single-symbol backtests that made trades and had
+    ended by ``as_of``: a backtest of a later window would hand the agent hindsight, and one
+    that never traded (every entry denied, say) scores a strategy on a flat line."""
     store = BacktestStore(context.engine)
     data = DataService(context.market, exchange)
     runs = []
@@ -179,6 +255,8 @@ def portfolio_weights(
         if len(summary.symbols) != 1 or summary.config.get("exchange", exchange) != exchange:
             continue
         if as_of is not None and summary.ts_end > as_of:
+            continue
+        if not summary.metrics.get("trade_count"):
             continue
         rows = store.equity(summary.id)
         if len(rows) < 3:
@@ -194,7 +272,7 @@ def portfolio_weights(
         runs.append(RunReturns(summary.strategy, equity, bars))
     if not runs:
         raise NotFoundError(
-            "the portfolio agent learns from stored backtests and there are none"
+            "the portfolio agent learns from stored backtests and there are none with trades"
             + ("" if as_of is None else f" that ended by {to_iso(as_of)}")
             + "; run some first, e.g. `arena backtest run --strategy ema_trend ...`"
         )
@@ -232,10 +310,12 @@ def _llm_decision(
     )  # fmt: skip
 
     async def ask() -> TraderOutcome:
-        provider = _provider(context, spec, cache_mode)
+        provider = _provider(context, config, cache_mode)
+        # No deadline here: a call cut off in a season is asked again, not replayed as a hold.
         trader = LlmTrader(
-            settings, provider, LlmCache(context.engine), cache_mode, context.clock, record.id
-        )
+            settings, provider, LlmCache(context.engine), cache_mode, context.clock, record.id,
+            endpoint=config.base_url,
+        )  # fmt: skip
         try:
             return await trader.decide(decision_context)
         finally:

@@ -20,7 +20,7 @@ from alpha_arena.backtest.run import (
 )
 from alpha_arena.backtest.sweep import SweepResult, run_sweep
 from alpha_arena.core.errors import InvalidInputError
-from alpha_arena.core.time import DAY_MS, parse_ts, to_iso
+from alpha_arena.core.time import DAY_MS, parse_ts, timeframe_ms, to_iso
 from alpha_arena.marketdata.service import DataService
 from alpha_arena.services.context import AppContext
 from alpha_arena.services.csv_tables import write_csv
@@ -112,6 +112,30 @@ def data_service(context: AppContext, exchange: str) -> DataService:
     return DataService(context.market, exchange)
 
 
+def check_window(context: AppContext, config: BacktestConfig) -> None:
+    """Refuse a window that ends in the future or past the stored data of one of its symbols:
+    the run would silently stop at the data's last bar and be stored as the window asked."""
+    now = context.clock.now_ms()
+    if config.ts_end > now:
+        raise InvalidInputError(
+            f"end {to_iso(config.ts_end)} is in the future (now {to_iso(now)}); "
+            "give an end that has passed"
+        )
+    data = data_service(context, config.exchange)
+    step = timeframe_ms(config.timeframe)
+    for symbol in config.symbols:
+        last = data.candles(symbol, config.timeframe, last=1)
+        if not len(last):
+            continue  # no data at all: the run says so, naming the window
+        ts_last = int(last.ts[-1])
+        if config.ts_end > ts_last + step:
+            raise InvalidInputError(
+                f"end {to_iso(config.ts_end)} is past the stored {config.timeframe} data of "
+                f"{symbol}: its last bar opens at {to_iso(ts_last)}; use --end "
+                f"{to_iso(ts_last + step)} or earlier, or load newer data"
+            )
+
+
 def run(
     context: AppContext,
     config: BacktestConfig,
@@ -119,10 +143,12 @@ def run(
 ) -> tuple[int, BacktestResult]:
     """Run a backtest on the stored data and store it; return its id and result.
 
-    The strategy's parameters are checked first (``check_params``). A configuration the
-    engine cannot run (an arithmetic or lookup failure on the user's strategy, window or
-    sizing) raises InvalidInputError with a one-line message; the traceback goes to the log."""
+    The strategy's parameters and the window are checked first (``check_params``,
+    ``check_window``). A configuration the engine cannot run (an arithmetic or lookup failure
+    on the user's strategy, window or sizing) raises InvalidInputError with a one-line
+    message; the traceback goes to the log."""
     check_params(config)
+    check_window(context, config)
     instruments = {item.symbol: item for item in context.market.instruments(config.exchange)}
     try:
         result = run_backtest(
@@ -147,6 +173,7 @@ def sweep(
     progress: Callable[[int, int], None] | None = None,
 ) -> SweepResult:
     """Run ``base`` over a parameter grid (not stored; rerun a chosen point with ``run``)."""
+    check_window(context, base)
     instruments = {item.symbol: item for item in context.market.instruments(base.exchange)}
     return run_sweep(
         data_service(context, base.exchange), instruments, base, grid, jobs, rank_by, progress
@@ -175,6 +202,26 @@ def compare_library(
     ]
     results.sort(key=lambda item: item[1].metrics.total_return, reverse=True)
     return base, results
+
+
+def describe_denials(denials: Mapping[str, int]) -> str:
+    """``{"margin": 12, "min_notional": 1}`` as ``margin 12, min_notional 1``."""
+    return ", ".join(f"{rule} {count:,}" for rule, count in denials.items()) or "none"
+
+
+def no_trade_warning(
+    run_id: int, metrics: Mapping[str, Any], denials: Mapping[str, int]
+) -> str | None:
+    """The warning for a run that made no trade (None when it traded), with why."""
+    if metrics.get("trade_count"):
+        return None
+    if not denials:
+        return f"backtest {run_id} made no trade: the strategy never entered in this window"
+    total = sum(denials.values())
+    return (
+        f"backtest {run_id} made no trade: the risk checks denied {total:,} "
+        f"action{'' if total == 1 else 's'} ({describe_denials(denials)})"
+    )
 
 
 def config_as_dict(config: BacktestConfig) -> dict[str, Any]:
@@ -209,6 +256,7 @@ def to_record(result: BacktestResult) -> BacktestRecord:
         orders=ledger.orders,
         order_events=ledger.order_events,
         fees_by_order=fees,
+        denials=result.denials,
     )
 
 

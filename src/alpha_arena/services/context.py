@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
 
@@ -11,8 +13,10 @@ from alpha_arena.core.settings import Settings
 from alpha_arena.storage.database import check_connection, create_database_engine
 from alpha_arena.storage.ingestion_runs import IngestionRunStore
 from alpha_arena.storage.integrity_store import IntegrityStore
-from alpha_arena.storage.market_store import MarketStore
 from alpha_arena.storage.schema import ensure_schema
+
+if TYPE_CHECKING:
+    from alpha_arena.storage.market_store import MarketStore
 
 
 @dataclass
@@ -21,13 +25,26 @@ class AppContext:
 
     settings: Settings
     engine: Engine
-    market: MarketStore
     runs: IngestionRunStore
     integrity: IntegrityStore
     clock: Clock = field(default_factory=WallClock)
+    _market: MarketStore | None = field(default=None, init=False, repr=False)
+    _market_lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
+
+    @property
+    def market(self) -> MarketStore:
+        """The market data store, built on first use: its module pulls numpy and pandas,
+        which commands that never read market data (``arena season list``) need not load."""
+        with self._market_lock:
+            if self._market is None:
+                from alpha_arena.storage.market_store import MarketStore
+
+                self._market = MarketStore(self.engine)
+            return self._market
 
     def close(self) -> None:
-        self.market.close()
+        if self._market is not None:
+            self._market.close()
         self.engine.dispose()
 
 
@@ -40,7 +57,6 @@ def open_context(settings: Settings | None = None, clock: Clock | None = None) -
     return AppContext(
         settings=settings,
         engine=engine,
-        market=MarketStore(engine),
         runs=IngestionRunStore(engine),
         integrity=IntegrityStore(engine),
         clock=clock or WallClock(),

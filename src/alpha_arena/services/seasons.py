@@ -8,12 +8,12 @@ from pathlib import Path
 from typing import Any
 
 from alpha_arena.core.errors import InvalidInputError
-from alpha_arena.core.time import to_iso
-from alpha_arena.domain.seasons import SeasonEvent, SeasonMode, SeasonStatus
+from alpha_arena.core.time import floor_ts, to_iso
+from alpha_arena.domain.seasons import SeasonEvent, SeasonMode
 from alpha_arena.marketdata.service import DataService
-from alpha_arena.seasons.config import parse_season_config
+from alpha_arena.seasons.config import SeasonConfig, parse_season_config
 from alpha_arena.seasons.leaderboard import Leaderboard, build_leaderboard
-from alpha_arena.seasons.lineup import baseline_entries, pin_agent
+from alpha_arena.seasons.lineup import baseline_entries, entry_warning, pin_agent
 from alpha_arena.seasons.runner import Progress, RunReport, SeasonRunner
 from alpha_arena.services.context import AppContext
 from alpha_arena.services.csv_tables import write_csv
@@ -48,16 +48,45 @@ def create_season(context: AppContext, values: dict[str, Any]) -> SeasonRecord:
     if config.mode is SeasonMode.REPLAY:
         data = DataService(context.market, config.exchange)
         for symbol in symbols:
-            if not len(
-                data.candles(symbol, config.timeframe, config.start, config.end - 1, last=1)
-            ):
-                raise InvalidInputError(
-                    f"no {config.timeframe} candles of {symbol} between {to_iso(config.start)} "
-                    f"and {to_iso(config.end)} to replay"
-                )
+            _require_data_covers(data, symbol, config)
+    warnings = [warning for entry in entries if (warning := entry_warning(entry))]
     return SeasonStore(context.engine).create(
-        config.model_dump(mode="json"), entries, config.capital, context.clock.now_ms()
-    )
+        config.model_dump(mode="json"), entries, config.capital, context.clock.now_ms(),
+        message="; ".join(f"warning: {warning}" for warning in warnings),
+    )  # fmt: skip
+
+
+def _require_data_covers(data: DataService, symbol: str, config: SeasonConfig) -> None:
+    """Refuse a replay window that runs past a coin's stored data: bars missing at either end
+    would be replayed as an outage with a frozen price, not as the market."""
+    step, timeframe = config.step_ms, config.timeframe
+    newest = data.candles(symbol, timeframe, config.start, config.end - step, last=1)
+    if not len(newest):
+        raise InvalidInputError(
+            f"no {timeframe} candles of {symbol} between {to_iso(config.start)} and "
+            f"{to_iso(config.end)} to replay"
+        )
+    # The first bar, from a short read (the window may hold a million bars); only when that
+    # finds none is the whole window read to name it.
+    head = data.candles(symbol, timeframe, config.start, config.start + 1024 * step)
+    if not len(head):
+        head = data.candles(symbol, timeframe, config.start, config.end - step)
+    first, last = int(head.ts[0]), int(newest.ts[-1])
+    # Bars open on multiples of their length: the window's first and last bar open times.
+    first_due = floor_ts(config.start + step - 1, step)
+    last_due = floor_ts(config.end - step, step)
+    if last < last_due:
+        raise InvalidInputError(
+            f"{symbol}'s {timeframe} data ends with the bar of {to_iso(last)}, before "
+            f"the season's end {to_iso(config.end)}: end the season at {to_iso(last + step)} "
+            "or earlier, or load more data (`arena data ingest`)"
+        )
+    if first > first_due:
+        raise InvalidInputError(
+            f"{symbol}'s {timeframe} data starts with the bar of {to_iso(first)}, after "
+            f"the season's start {to_iso(config.start)}: start the season at {to_iso(first)} "
+            "or later"
+        )
 
 
 def transition(context: AppContext, season_id: int, event: SeasonEvent) -> SeasonRecord:
@@ -81,10 +110,8 @@ def run_season(
     stop_after: int | None = None,
 ) -> RunReport:
     """Drive a running season (a draft is started first) until it finishes or is paused."""
-    store = SeasonStore(context.engine)
-    if store.get(season_id).status is SeasonStatus.DRAFT:
-        transition(context, season_id, SeasonEvent.START)
-    return SeasonRunner(context, season_id, progress, stop_after=stop_after).run()
+    runner = SeasonRunner(context, season_id, progress, stop_after=stop_after)
+    return runner.run(start_draft=True)
 
 
 def leaderboard(context: AppContext, season_id: int) -> Leaderboard:
@@ -164,6 +191,7 @@ _LEDGER_READS: dict[str, Callable[[SeasonStore, int], list[dict[str, Any]]]] = {
             "cost_usd": call.cost_usd,
             "latency_ms": call.latency_ms,
             "cached": call.cached,
+            "reasoning": call.reasoning,
         }
         for tick, call in store.llm_calls(entry)
     ],

@@ -129,6 +129,37 @@ class PromptStore:
             )  # fmt: skip
         return self.latest(name)
 
+    def rollback(self, name: str, version: int, ts: int) -> PromptVersion:
+        """Store version ``version``'s template again as the newest version, described
+        "rollback to vN". Versions are never changed, so seasons pinned to any keep it."""
+        target = self.version(name, version)
+        try:
+            self._insert_copy(name, target, ts)
+        except IntegrityError:  # another writer stored a version of this prompt meanwhile
+            raise ConflictError(f"prompt {name!r} changed meanwhile; retry") from None
+        return self.latest(name)
+
+    def _insert_copy(self, name: str, target: PromptVersion, ts: int) -> None:
+        with self._engine.begin() as connection:
+            latest = connection.execute(
+                select(PromptVersionRow)
+                .where(PromptVersionRow.name == name)
+                .order_by(PromptVersionRow.version.desc())
+                .limit(1)
+            ).one()
+            if latest.sha256 == target.sha256:
+                raise ConflictError(
+                    f"prompt {name!r} v{latest.version} already has the template of "
+                    f"v{target.version}; nothing to roll back"
+                )
+            connection.execute(
+                insert(PromptVersionRow).values(
+                    name=name, version=latest.version + 1, template=target.template,
+                    sha256=target.sha256, description=f"rollback to v{target.version}",
+                    ts_created=ts,
+                )
+            )  # fmt: skip
+
     def latest(self, name: str) -> PromptVersion:
         query = (
             select(PromptVersionRow)

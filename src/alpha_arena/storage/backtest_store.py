@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Engine, delete, func, insert, select
@@ -40,6 +40,7 @@ class BacktestRecord:
     orders: Mapping[str, Order]
     order_events: Sequence[OrderEvent]
     fees_by_order: Mapping[str, float]
+    denials: Mapping[str, int] = field(default_factory=dict)  # risk rule -> actions denied
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +55,7 @@ class BacktestSummary:
     metrics: dict[str, Any]
     config: dict[str, Any]
     ts_created: int
+    denials: dict[str, int] = field(default_factory=dict)  # risk rule -> actions denied
 
 
 class BacktestStore:
@@ -77,6 +79,7 @@ class BacktestStore:
                         config=json.dumps(record.config, sort_keys=True),
                         metrics=json.dumps(record.metrics, sort_keys=True),
                         ts_created=ts_created,
+                        denials=json.dumps(dict(record.denials)),
                     )
                     .returning(BacktestRunRow.id)
                 ).scalar_one()
@@ -231,4 +234,5 @@ def _summary(row: Any) -> BacktestSummary:
         metrics=json.loads(row["metrics"]),
         config=json.loads(row["config"]),
         ts_created=row["ts_created"],
+        denials=json.loads(row["denials"] or "{}"),
     )

@@ -8,6 +8,7 @@ ADBC reaches 1.4M (SQLite) and 0.7M (PostgreSQL). See docs/decisions/0001-market
 
 from __future__ import annotations
 
+import contextlib
 import struct
 import threading
 from collections.abc import Mapping, Sequence
@@ -17,6 +18,10 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 from sqlalchemy import Connection, Engine
+
+from alpha_arena.core.errors import DatabaseUnavailableError
+from alpha_arena.storage.database import application_name
+from alpha_arena.storage.errors import redact_url
 
 # 200 rows x 6 values stays far below SQLite's limit of 32,766 bound variables per statement.
 _ROWS_PER_STATEMENT = 200
@@ -150,7 +155,11 @@ class ColumnReader:
             if url.get_backend_name() == "postgresql":
                 import adbc_driver_postgresql.dbapi as adbc_postgres
 
-                libpq_url = url.set(drivername="postgresql").render_as_string(hide_password=False)
+                libpq_url = (
+                    url.set(drivername="postgresql")
+                    .update_query_dict({"application_name": application_name()})
+                    .render_as_string(hide_password=False)
+                )
                 connection = adbc_postgres.connect(libpq_url, autocommit=True)
             else:
                 import adbc_driver_sqlite.dbapi as adbc_sqlite
@@ -171,12 +180,27 @@ class ColumnReader:
             # can pull pages from under a reader of the other: torn reads, at worst a corrupt
             # file). The engine's own sqlite3 connections are slower but share one library.
             return self._select_sqlite(query, dtypes)
-        cursor = self._connection().cursor()
+        connection = None
         try:
-            cursor.execute(query)
-            table = cursor.fetch_arrow_table()
-        finally:
-            cursor.close()
+            connection = self._connection()
+            cursor = connection.cursor()
+            try:
+                cursor.execute(query)
+                table = cursor.fetch_arrow_table()
+            finally:
+                cursor.close()
+        except Exception as error:
+            # A dropped connection (a server restart, a terminated backend) stays dead: forget
+            # it, so the next read of this thread connects anew, and say the failure is
+            # transient. Any other error of the driver is not ours to explain.
+            if connection is not None:
+                self._forget(connection)
+            if "connection" in str(error).lower() or "terminat" in str(error).lower():
+                reason = str(error).strip().splitlines()[0]
+                raise DatabaseUnavailableError(
+                    f"lost the connection to {redact_url(str(self._engine.url))} ({reason})"
+                ) from error
+            raise
         return {
             name: np.ascontiguousarray(
                 table.column(index).to_numpy(zero_copy_only=False), dtype=dtype
@@ -199,6 +223,14 @@ class ColumnReader:
             name: np.ascontiguousarray(table[:, index], dtype=dtype)
             for index, (name, dtype) in enumerate(dtypes)
         }
+
+    def _forget(self, connection: Any) -> None:
+        self._local.connection = None
+        with self._lock:
+            if connection in self._opened:
+                self._opened.remove(connection)
+        with contextlib.suppress(Exception):  # already broken: nothing to close cleanly
+            connection.close()
 
     def close(self) -> None:
         """Close every thread's connection (call it once no thread reads any more)."""

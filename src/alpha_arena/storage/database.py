@@ -3,28 +3,21 @@
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from sqlalchemy import Engine, create_engine, event, inspect, text
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from alpha_arena.core.errors import ConfigurationError
+from alpha_arena.storage.errors import redact_url
 
 logger = logging.getLogger(__name__)
-
-
-def _redact(url: str) -> str:
-    """Hide the password of a URL before it goes into a message."""
-    from sqlalchemy.engine import make_url
-
-    try:
-        return make_url(url).render_as_string(hide_password=True)
-    except (ArgumentError, ValueError):  # ValueError: a port that is not a number
-        return "<unreadable URL>"
 
 
 def _set_sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -37,26 +30,79 @@ def _set_sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def _set_read_only_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute("PRAGMA cache_size=-65536")
+    cursor.close()
+
+
 def create_database_engine(url: str) -> Engine:
-    """Create an engine for a SQLAlchemy URL; the SQLite file's folder is created on first use."""
+    """Create an engine for a SQLAlchemy URL; the SQLite file's folder is created on first use.
+
+    A SQLite file this process may not write (a read-only file, folder or mount) is opened
+    read-only, so that it can still be read; a write then fails with one clear line."""
     try:
         if url.startswith("sqlite"):
             path = url.removeprefix("sqlite:///")
-            if path and path != ":memory:" and url.startswith("sqlite:///"):
+            # A URI (``sqlite:///file:...?mode=ro&uri=true``) says how to open it by itself.
+            plain = not path.startswith("file:")
+            if plain and path and path != ":memory:" and url.startswith("sqlite:///"):
+                if _read_only(Path(path)):
+                    return _read_only_sqlite(Path(path))
                 Path(path).parent.mkdir(parents=True, exist_ok=True)
             engine = create_engine(url)
             event.listen(engine, "connect", _set_sqlite_pragmas)
             return engine
         if url.startswith(("postgresql://", "postgres://")):
             url = "postgresql+psycopg://" + url.split("://", 1)[1]
-        return create_engine(url, pool_pre_ping=True)
+        # The pid in the application name tells whose connection is whose in pg_stat_activity.
+        return create_engine(
+            url, pool_pre_ping=True, connect_args={"application_name": application_name()}
+        )
     except (ArgumentError, NoSuchModuleError, ValueError, ImportError) as error:
         # ValueError: a port that is not a number; ImportError: a dialect whose driver is not
         # installed (mysql://...). Both are a person's configuration to fix, not a crash.
         raise ConfigurationError(
-            f"ARENA_DATABASE_URL {_redact(url)!r} is not usable: {error}; "
+            f"ARENA_DATABASE_URL {redact_url(url)!r} is not usable: {error}; "
             "expected sqlite:///path.db or postgresql+psycopg://user@host/db"
         ) from None
+
+
+def application_name() -> str:
+    """How this process names its PostgreSQL connections."""
+    return f"arena:{os.getpid()}"
+
+
+def _read_only(path: Path) -> bool:
+    """An existing database file this process cannot write, or whose folder it cannot write
+    (SQLite needs the folder for its WAL and shared-memory files)."""
+    if not path.exists():
+        return False
+    folder = path.parent if str(path.parent) else Path(".")
+    return not (os.access(path, os.W_OK) and os.access(folder, os.W_OK))
+
+
+def _read_only_sqlite(path: Path) -> Engine:
+    """Open ``path`` read-only. A database in WAL mode needs its shared-memory file, which a
+    read-only folder cannot hold: such a file is opened as immutable (nothing can write it
+    through that folder anyway)."""
+    absolute = path.resolve()
+    options = "mode=ro"
+    shm = absolute.with_name(absolute.name + "-shm")
+    if _in_wal_mode(absolute) and not shm.exists() and not os.access(absolute.parent, os.W_OK):
+        options = "immutable=1"
+    engine = create_engine(f"sqlite:///file:{quote(str(absolute))}?{options}&uri=true")
+    event.listen(engine, "connect", _set_read_only_pragmas)
+    logger.info("opened %s read-only", absolute)
+    return engine
+
+
+def _in_wal_mode(path: Path) -> bool:
+    """Bytes 18 and 19 of a SQLite header are 2 in WAL mode."""
+    with path.open("rb") as file:
+        header = file.read(20)
+    return len(header) == 20 and header[18:20] == b"\x02\x02"
 
 
 def check_connection(engine: Engine) -> None:
@@ -67,7 +113,7 @@ def check_connection(engine: Engine) -> None:
     except OperationalError as error:
         reason = str(error.orig).strip().splitlines()[0] if error.orig else str(error)
         raise ConfigurationError(
-            f"cannot connect to {_redact(engine.url.render_as_string())}: {reason}"
+            f"cannot connect to {redact_url(engine.url.render_as_string())}: {reason}"
         ) from None
 
 

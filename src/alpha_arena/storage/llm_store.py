@@ -6,9 +6,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Engine, case, func, insert, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import Connection, Engine, Executable, case, func, insert, select, update
 
 from alpha_arena.domain.llm import LlmCall
 from alpha_arena.storage.tables import LlmCacheRow, LlmCallRow
@@ -16,14 +14,15 @@ from alpha_arena.storage.tables import LlmCacheRow, LlmCallRow
 
 @dataclass(frozen=True, slots=True)
 class CallStats:
-    """Per agent: calls, invalid outputs, tokens, cost and mean latency."""
+    """Per agent: calls, calls without a parsed answer, tokens, cost (None when a call's price
+    is unknown) and mean latency."""
 
     agent_id: int | None
     calls: int
     invalid: int
     input_tokens: int
     output_tokens: int
-    cost_usd: float
+    cost_usd: float | None
     mean_latency_ms: float
 
 
@@ -56,6 +55,7 @@ class LlmCallStore:
     def stats(self) -> list[CallStats]:
         """Totals per agent; an output that failed to parse counts as invalid."""
         invalid = func.sum(case((LlmCallRow.parsed_decision.is_(None), 1), else_=0))
+        unpriced = func.sum(case((LlmCallRow.cost_usd.is_(None), 1), else_=0))
         query = select(
             LlmCallRow.agent_id,
             func.count(),
@@ -64,6 +64,7 @@ class LlmCallStore:
             func.coalesce(func.sum(LlmCallRow.output_tokens), 0),
             func.coalesce(func.sum(LlmCallRow.cost_usd), 0.0),
             func.coalesce(func.avg(LlmCallRow.latency_ms), 0.0),
+            unpriced,
         ).group_by(LlmCallRow.agent_id)
         with self._engine.connect() as connection:
             return [
@@ -73,11 +74,11 @@ class LlmCallStore:
                     int(bad or 0),
                     int(tokens_in),
                     int(tokens_out),
-                    float(cost),
+                    None if unknown else float(cost),
                     float(latency),
                 )
-                for agent, calls, bad, tokens_in, tokens_out, cost, latency in connection.execute(
-                    query.order_by(LlmCallRow.agent_id)
+                for agent, calls, bad, tokens_in, tokens_out, cost, latency, unknown in (
+                    connection.execute(query.order_by(LlmCallRow.agent_id))
                 )
             ]
 
@@ -99,11 +100,30 @@ class LlmCache:
         self, request_hash: str, provider: str, model: str, response: dict[str, Any], ts: int
     ) -> None:
         """Keep the first response stored for a hash: a replay must see what the run saw."""
-        insert_ = pg_insert if self._postgres else sqlite_insert
-        statement = insert_(LlmCacheRow).values(
-            request_hash=request_hash, provider=provider, model=model,
-            response=json.dumps(response, sort_keys=True), ts_created=ts,
-        ).on_conflict_do_nothing()  # fmt: skip
+        values = {
+            "request_hash": request_hash, "provider": provider, "model": model,
+            "response": json.dumps(response, sort_keys=True), "ts_created": ts,
+        }  # fmt: skip
+        # The dialects' own INSERTs (for ON CONFLICT) load slowly: only here, not at startup.
+        if self._postgres:
+            from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+            statement: Executable = pg_insert(LlmCacheRow).values(**values).on_conflict_do_nothing()
+        else:
+            from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+            statement = sqlite_insert(LlmCacheRow).values(**values).on_conflict_do_nothing()
+        with self._engine.begin() as connection:
+            connection.execute(statement)
+
+    def replace(self, request_hash: str, response: dict[str, Any]) -> None:
+        """Overwrite the stored response of ``request_hash`` (a cut-off marker that gains an
+        answer or a longer deadline; the caller keeps what a replay must still see)."""
+        statement = (
+            update(LlmCacheRow)
+            .where(LlmCacheRow.request_hash == request_hash)
+            .values(response=json.dumps(response, sort_keys=True))
+        )
         with self._engine.begin() as connection:
             connection.execute(statement)
 
@@ -131,6 +151,7 @@ def insert_call(connection: Connection, call: LlmCall) -> int:
             latency_ms=call.latency_ms,
             cost_usd=call.cost_usd,
             cached=call.cached,
+            reasoning=call.reasoning,
         )
         .returning(LlmCallRow.id)
     )
@@ -155,4 +176,5 @@ def call_from_row(row: Any) -> LlmCall:
         cached=row.cached,
         agent_id=row.agent_id,
         prompt_version_id=row.prompt_version_id,
+        reasoning=row.reasoning,
     )

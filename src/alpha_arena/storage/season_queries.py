@@ -21,6 +21,7 @@ from alpha_arena.storage.tables import (
     SeasonLlmCallRow,
     SeasonOrderEventRow,
     SeasonOrderRow,
+    SeasonRiskEventRow,
     SeasonRow,
 )
 
@@ -68,6 +69,24 @@ class SeasonQueries:
         )
         with self._engine.connect() as connection:
             return {int(row[0]): str(row[1]) for row in connection.execute(query)}
+
+    def denial_counts(self, season_id: int) -> dict[str, dict[str, int]]:
+        """Every entry's denied actions counted by risk rule (most first; "unknown" for events
+        stored before rules were), by entry name; an entry never denied has an empty count."""
+        events = SeasonRiskEventRow
+        query = (
+            select(SeasonEntryRow.name, events.rule, func.count())
+            .join(events, events.entry_id == SeasonEntryRow.id)
+            .where(SeasonEntryRow.season_id == season_id, events.approved.is_(False))
+            .group_by(SeasonEntryRow.name, events.rule)
+        )
+        names = self.entry_names(season_id).values()
+        counts: dict[str, dict[str, int]] = {name: {} for name in names}
+        with self._engine.connect() as connection:
+            rows = sorted(connection.execute(query), key=lambda row: (-int(row[2]), row[1]))
+        for name, rule, count in rows:
+            counts.setdefault(str(name), {})[str(rule) or "unknown"] = int(count)
+        return counts
 
     def decisions(
         self, where: LedgerFilter, limit: int, offset: int

@@ -43,7 +43,15 @@ from alpha_arena.storage.tables import (
 
 
 class TickConflictError(ConflictError):
-    """Another runner committed this tick first: two runners are driving one season."""
+    """The tick is stored already, or one before it is missing."""
+
+
+class SeasonStoppedError(ConflictError):
+    """The season was paused or ended: its runner stops without committing."""
+
+
+class LeaseLostError(ConflictError):
+    """The runner no longer holds the season's lease: another runner took it over."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,13 +124,19 @@ class SeasonStore:
     # -- seasons -----------------------------------------------------------------------------
 
     def create(
-        self, config: dict[str, Any], entries: Sequence[NewEntry], capital: float, now: int
+        self,
+        config: dict[str, Any],
+        entries: Sequence[NewEntry],
+        capital: float,
+        now: int,
+        message: str = "",
     ) -> SeasonRecord:
+        """Store a draft season and its entries; ``message``: what its creator should know."""
         values = {
             "name": config["name"], "mode": config["mode"], "status": SeasonStatus.DRAFT.value,
             "timeframe": config["timeframe"], "ts_start": config["start"],
             "ts_end": config["end"], "config": json.dumps(config, sort_keys=True),
-            "ticks_done": 0, "ts_last_tick": None, "message": "", "ts_created": now,
+            "ticks_done": 0, "ts_last_tick": None, "message": message, "ts_created": now,
             "ts_updated": now,
         }  # fmt: skip
         with self._engine.begin() as connection:
@@ -158,7 +172,9 @@ class SeasonStore:
         self, season_id: int, event: SeasonEvent, now: int, message: str = ""
     ) -> SeasonRecord:
         """Apply ``event`` by the transition table. The update is conditional on the status
-        read, so two concurrent moves cannot both succeed."""
+        read, so two concurrent moves cannot both succeed. The record returned is the row as
+        the move left it: once a season is no longer running no tick commits (see
+        ``commit_tick``), so its ``ticks_done`` is where the ledger stopped."""
         current = self.get(season_id)
         target = next_status(current.status, event)
         with self._engine.begin() as connection:
@@ -166,12 +182,28 @@ class SeasonStore:
                 update(SeasonRow)
                 .where(SeasonRow.id == season_id, SeasonRow.status == current.status.value)
                 .values(status=target.value, message=message, ts_updated=now)
-            ).rowcount
-        if moved != 1:
+                .returning(SeasonRow)
+            ).first()
+        if moved is None:
             raise SeasonConflictError(
                 f"season {season_id} changed status meanwhile; now {self.get(season_id).status}"
             )
-        return self.get(season_id)
+        return _season(moved)
+
+    def complete(self, season_id: int, owner: str, now: int, message: str) -> bool:
+        """Finish a running season that reached its end, if ``owner`` still holds its lease."""
+        target = next_status(SeasonStatus.RUNNING, SeasonEvent.COMPLETE)
+        with self._engine.begin() as connection:
+            moved = connection.execute(
+                update(SeasonRow)
+                .where(
+                    SeasonRow.id == season_id,
+                    SeasonRow.status == SeasonStatus.RUNNING.value,
+                    SeasonRow.lease_owner == owner,
+                )
+                .values(status=target.value, message=message, ts_updated=now)
+            ).rowcount
+        return moved == 1
 
     def status(self, season_id: int) -> SeasonStatus:
         with self._engine.connect() as connection:
@@ -202,20 +234,38 @@ class SeasonStore:
     # -- the runner's commit -----------------------------------------------------------------
 
     def commit_tick(
-        self, season_id: int, tick: int, ts: int, entries: Sequence[EntryTick], now: int
+        self,
+        season_id: int,
+        tick: int,
+        ts: int,
+        entries: Sequence[EntryTick],
+        now: int,
+        owner: str,
+        lease_ttl_ms: int,
     ) -> None:
-        """Store tick ``tick`` of every entry atomically. Refused when the season's counter is
-        not at ``tick`` (the tick is stored already, or one before it is missing)."""
+        """Store tick ``tick`` of every entry atomically, and renew ``owner``'s lease.
+
+        Refused, with nothing stored, unless in that same transaction the season is still
+        running, ``owner`` still holds its lease and its counter is at ``tick``: a pause or an
+        end stops the ledger at once, and a runner that lost its lease cannot write."""
         with self._engine.begin() as connection:
             advanced = connection.execute(
                 update(SeasonRow)
-                .where(SeasonRow.id == season_id, SeasonRow.ticks_done == tick)
-                .values(ticks_done=tick + 1, ts_last_tick=ts, ts_updated=now)
+                .where(
+                    SeasonRow.id == season_id,
+                    SeasonRow.ticks_done == tick,
+                    SeasonRow.status == SeasonStatus.RUNNING.value,
+                    SeasonRow.lease_owner == owner,
+                )
+                .values(
+                    ticks_done=tick + 1,
+                    ts_last_tick=ts,
+                    ts_updated=now,
+                    lease_expires=now + lease_ttl_ms,
+                )
             ).rowcount
             if advanced != 1:
-                raise TickConflictError(
-                    f"season {season_id}: tick {tick} was committed by another runner"
-                )
+                raise _refusal(connection, season_id, tick, owner)
             _insert_rows(connection, tick, ts, entries)
 
     # -- reads -------------------------------------------------------------------------------
@@ -317,6 +367,30 @@ class SeasonStore:
             return [dict(row._mapping) for row in connection.execute(query)]
 
 
+def _refusal(connection: Connection, season_id: int, tick: int, owner: str) -> ConflictError:
+    """Why a tick commit was refused, read in the refused transaction."""
+    row = connection.execute(
+        select(SeasonRow.status, SeasonRow.ticks_done, SeasonRow.lease_owner).where(
+            SeasonRow.id == season_id
+        )
+    ).first()
+    if row is None:
+        return SeasonStoppedError(f"season {season_id} was deleted")
+    if row.status != SeasonStatus.RUNNING.value:
+        return SeasonStoppedError(
+            f"season {season_id} is {row.status}: its ledger stopped at tick {row.ticks_done}"
+        )
+    if row.lease_owner != owner:
+        holder = row.lease_owner or "nobody"
+        return LeaseLostError(
+            f"season {season_id}: this runner lost its lease (now held by {holder}); it stops "
+            f"before tick {tick}"
+        )
+    return TickConflictError(
+        f"season {season_id}: tick {tick} cannot be committed, {row.ticks_done} ticks are stored"
+    )
+
+
 _LEDGER_TABLES: dict[str, Any] = {
     "decisions": SeasonDecisionRow,
     "orders": SeasonOrderRow,
@@ -412,12 +486,13 @@ def _decision_row(
         {"symbol": a.symbol, "signal": a.signal.value, "quantity": a.quantity,
          "notional": a.notional, "leverage": a.leverage, "take_profit": a.take_profit,
          "stop_loss": a.stop_loss, "invalidation": a.invalidation, "confidence": a.confidence,
-         "justification": a.justification}
+         "justification": a.justification, "take_profit_fraction": a.take_profit_fraction,
+         "stop_loss_fraction": a.stop_loss_fraction}
         for a in decision.actions
     ]  # fmt: skip
     return {"entry_id": entry_id, "seq": seq, "tick": tick, "ts": decision.ts,
             "actions": json.dumps(actions), "reasoning": decision.reasoning,
-            "latency_ms": latency_ms}  # fmt: skip
+            "latency_ms": latency_ms, "outcome": decision.outcome.value}  # fmt: skip
 
 
 def _order_row(entry_id: int, tick: int, order: Order) -> dict[str, Any]:
@@ -452,7 +527,7 @@ def _risk_row(entry_id: int, seq: int, tick: int, risk: RiskEvent) -> dict[str, 
     return {
         "entry_id": entry_id, "seq": seq, "tick": tick, "ts": risk.ts, "symbol": risk.symbol,
         "signal": risk.action.signal.value, "approved": risk.approved, "reason": risk.reason,
-        "adjustments": json.dumps(list(risk.adjustments)),
+        "adjustments": json.dumps(list(risk.adjustments)), "rule": risk.rule,
     }  # fmt: skip
 
 

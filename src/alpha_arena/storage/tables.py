@@ -197,6 +197,7 @@ class BacktestRunRow(Base):
     config: Mapped[str] = mapped_column(Text)  # JSON
     metrics: Mapped[str] = mapped_column(Text)  # JSON
     ts_created: Mapped[int] = mapped_column(BigInteger)
+    denials: Mapped[str] = mapped_column(Text, server_default="{}")  # JSON: risk rule -> count
 
 
 class BacktestEquityRow(Base):
@@ -314,8 +315,9 @@ class LlmCallRow(Base):
     input_tokens: Mapped[int] = mapped_column(Integer, default=0)
     output_tokens: Mapped[int] = mapped_column(Integer, default=0)
     latency_ms: Mapped[float] = mapped_column(Double, default=0.0)
-    cost_usd: Mapped[float] = mapped_column(Money, default=0.0)
+    cost_usd: Mapped[float | None] = mapped_column(Money)  # None: the model's price is unknown
     cached: Mapped[bool] = mapped_column(Boolean, default=False)
+    reasoning: Mapped[str | None] = mapped_column(Text)  # a separate reasoning channel, if any
 
 
 class LlmCacheRow(Base):
@@ -352,6 +354,12 @@ class SeasonRow(Base):
     message: Mapped[str] = mapped_column(Text, default="")  # why it last stopped, one line
     ts_created: Mapped[int] = mapped_column(BigInteger)
     ts_updated: Mapped[int] = mapped_column(BigInteger)
+    # The one runner allowed to commit ticks: a lease renewed while it runs (see SeasonStore).
+    lease_owner: Mapped[str | None] = mapped_column(String(200))
+    lease_host: Mapped[str | None] = mapped_column(String(128))
+    lease_pid: Mapped[int | None] = mapped_column(Integer)
+    lease_since: Mapped[int | None] = mapped_column(BigInteger)
+    lease_expires: Mapped[int | None] = mapped_column(BigInteger)
 
 
 class SeasonEntryRow(Base):
@@ -400,6 +408,7 @@ class SeasonDecisionRow(Base):
     actions: Mapped[str] = mapped_column(Text)  # JSON
     reasoning: Mapped[str] = mapped_column(Text)
     latency_ms: Mapped[float] = mapped_column(Double)
+    outcome: Mapped[str] = mapped_column(String(16), server_default="valid")  # DecisionOutcome
 
 
 class SeasonOrderRow(Base):
@@ -483,6 +492,7 @@ class SeasonRiskEventRow(Base):
     approved: Mapped[bool] = mapped_column(Boolean)
     reason: Mapped[str] = mapped_column(Text)
     adjustments: Mapped[str] = mapped_column(Text)  # JSON list
+    rule: Mapped[str] = mapped_column(String(32), server_default="")  # RiskRule; "" if approved
 
 
 class SeasonLlmCallRow(Base):

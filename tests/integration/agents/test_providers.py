@@ -16,11 +16,13 @@ from alpha_arena.agents.llm.providers import (
     LlmRequest,
     LlmResponse,
     SdkProvider,
+    configured_provider,
     create_provider,
     get_spec,
     with_prices,
 )
 from alpha_arena.core.errors import AgentError, ConfigurationError, TemporaryError
+from alpha_arena.core.settings import Settings
 from tests.support.fake_llm import ANTHROPIC_PATH, OPENAI_PATH, FakeAnswer, FakeLlmServer
 
 KEY = "sk-test-0123456789"
@@ -332,3 +334,58 @@ def test_with_prices_returns_a_copy_and_leaves_the_registry_alone() -> None:
     assert get_spec("xai") == original
     with pytest.raises(ConfigurationError):
         with_prices(original, input_usd_per_mtok=-1.0, output_usd_per_mtok=0.0)
+
+
+@pytest.mark.parametrize(
+    ("provider", "model", "price"),
+    [
+        ("openai", "gpt-4o-mini", (0.15, 0.60)),  # the default model
+        ("openai", "gpt-4o", (2.50, 10.00)),  # another model in the table
+        ("deepseek", "deepseek-reasoner", (0.28, 0.42)),
+        ("anthropic", "claude-haiku-4-5", (1.00, 5.00)),
+        ("vllm", "any/local-model", (0.0, 0.0)),  # a local server is free, whatever it serves
+        ("openai", "gpt-unknown", None),  # missing: unknown, not the default model's price
+        ("deepseek", "deepseek-v9-preview", None),
+    ],
+)
+def test_a_model_is_priced_from_its_own_entry_or_not_at_all(
+    provider: str, model: str, price: tuple[float, float] | None
+) -> None:
+    cost = get_spec(provider).cost_usd(1_000_000, 1_000_000, model)
+    assert cost == (None if price is None else pytest.approx(sum(price)))
+
+
+def test_an_unknown_models_answer_carries_no_cost(server: FakeLlmServer) -> None:
+    server.reply(FakeAnswer("hold", 1000, 100))
+    request = LlmRequest(messages=(LlmMessage("user", "hi"),), model="gpt-unknown")
+
+    response = run(complete_once(provider_for(server, "openai"), request))
+
+    assert (response.input_tokens, response.cost_usd) == (1000, None)
+
+
+# -- an agent's own endpoint and key ---------------------------------------------------------
+
+
+def test_an_agents_base_url_and_key_variable_come_before_the_shared_ones(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("DEEPSEEK_API_KEY", "shared-key-000")
+    monkeypatch.setenv("ARENA_TEST_OWN_KEY", "own-key-111")
+    with (
+        FakeLlmServer(api_key="shared-key-000") as shared,
+        FakeLlmServer(api_key="own-key-111") as own,
+    ):
+        settings = Settings(_env_file=None, llm_base_url=shared.openai_base_url)
+        run(complete_once(configured_provider("deepseek", settings)))
+        agent = configured_provider(
+            "deepseek", settings, base_url=own.openai_base_url, api_key_env="ARENA_TEST_OWN_KEY"
+        )
+        run(complete_once(agent))
+        assert (shared.count, own.count) == (1, 1)
+        assert own.received[0].headers["authorization"] == "Bearer own-key-111"
+
+
+def test_an_agents_missing_key_variable_is_named() -> None:
+    with pytest.raises(ConfigurationError, match="ARENA_TEST_NOT_SET"):
+        configured_provider("deepseek", Settings(_env_file=None), api_key_env="ARENA_TEST_NOT_SET")

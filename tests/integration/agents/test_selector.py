@@ -13,6 +13,7 @@ from alpha_arena.agents.llm.providers import create_provider
 from alpha_arena.agents.selector import StrategySelector, regime_of
 from alpha_arena.agents.strategy_agent import Sizing
 from alpha_arena.core.clock import SimClock
+from alpha_arena.domain.decisions import DecisionOutcome
 from alpha_arena.domain.market import Candles
 from alpha_arena.engine.engine import TradingEngine
 from alpha_arena.engine.feed import ReplayFeed
@@ -67,6 +68,7 @@ def test_the_chosen_strategy_trades_and_the_model_is_asked_on_its_cadence() -> N
     [entry] = ledger.fills  # buy and hold: one entry, never closed
     assert entry.side.value == "buy"
     assert selector.invalid_outputs == 0
+    assert {d.outcome for d in ledger.decisions} == {DecisionOutcome.VALID}
     assert all(call.parsed_decision == {"selections": {SYMBOL: "buy_and_hold"}}
                for call in selector.calls)  # fmt: skip
 
@@ -89,6 +91,9 @@ def test_a_bad_answer_keeps_the_previous_choice_and_is_counted(answer: str) -> N
     assert not engine.entrants[0].ledger.fills
     assert selector.invalid_outputs == 4
     assert all(call.parsed_decision is None for call in selector.calls)
+    # Each step whose selection failed is an invalid decision, as the leaderboard counts them.
+    decisions = engine.entrants[0].ledger.decisions
+    assert [d.outcome for d in decisions] == [DecisionOutcome.INVALID] * 4
 
 
 def test_the_regime_shown_is_as_of_the_decision_bar() -> None:

@@ -22,6 +22,10 @@ from tests.support.databases import BACKENDS, empty_database, settings_for
 from tests.support.sample import sample_subset
 
 TOKEN = "s3cret-test-token"
+#: The Host the in-process test clients send: configured, like any name but loopback's.
+TEST_HOST = "testserver"
+#: A real loopback address for the test clients (their default "testclient" is no address).
+LOOPBACK = ("127.0.0.1", 50000)
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 BTC, ETH = "BTC/USDT:USDT", "ETH/USDT:USDT"
 FILES = [
@@ -56,7 +60,7 @@ def market(
     tests add rows under names of their own and never rely on a table being empty)."""
     with empty_database(request.param, tmp_path_factory.mktemp("db")) as url:
         folder = sample_subset(tmp_path_factory.mktemp("sample"), FILES)
-        settings = with_token(settings_for(url))
+        settings = with_token(settings_for(url)).model_copy(update={"api_allowed_hosts": TEST_HOST})
         context = open_context(settings, clock=SimClock(parse_ts("2026-06-01")))
         try:
             load_sample(context, folder)
@@ -70,7 +74,7 @@ def client(market: AppContext) -> Iterator[TestClient]:
     """The app on ``market``, with a token configured and no embedded runner (tests that
     want seasons to run use ``running_client``)."""
     app = create_app(context=market, embedded_runner=False)
-    with TestClient(app) as test_client:
+    with TestClient(app, client=LOOPBACK) as test_client:
         yield test_client
 
 
@@ -78,13 +82,13 @@ def client(market: AppContext) -> Iterator[TestClient]:
 def running_client(market: AppContext) -> Iterator[TestClient]:
     """The app on ``market`` with its embedded season runner."""
     app = create_app(context=market, embedded_runner=True)
-    with TestClient(app) as test_client:
+    with TestClient(app, client=LOOPBACK) as test_client:
         yield test_client
 
 
 def read_only_client(market: AppContext) -> TestClient:
     """The app on ``market`` with no token configured: every write must be refused."""
-    return TestClient(create_app(with_token(market.settings, None), market, False))
+    return TestClient(create_app(with_token(market.settings, None), market, False), client=LOOPBACK)
 
 
 @pytest.fixture

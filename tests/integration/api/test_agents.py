@@ -167,6 +167,27 @@ def test_patch_replaces_the_configuration(client: TestClient) -> None:
     assert client.get(f"{AGENTS}/{agent['name']}").json() == patched
 
 
+def test_an_llm_agent_naming_no_stored_prompt_is_400_on_create_and_patch(
+    client: TestClient,
+) -> None:
+    name = unique("agent")
+    created = client.post(AGENTS, json={"name": name, "config": LLM | {"prompt": "nowhere"}},
+                          headers=AUTH)  # fmt: skip
+    assert "prompt 'nowhere' is not stored" in assert_error(created, 400, "invalid_input")
+    assert client.get(f"{AGENTS}/{name}").status_code == 404
+    agent = register(client, LLM)
+    patched = client.patch(f"{AGENTS}/{agent['name']}", json={"config": LLM | {"prompt": "gone"}},
+                           headers=AUTH)  # fmt: skip
+    assert "prompt 'gone' is not stored" in assert_error(patched, 400, "invalid_input")
+    assert client.get(f"{AGENTS}/{agent['name']}").json()["config"]["prompt"] == DEFAULT_PROMPT
+    prompt = unique("prompt")
+    assert client.post(PROMPTS, json={"name": prompt, "template": TEMPLATE},
+                       headers=AUTH).status_code == 201  # fmt: skip
+    moved = client.patch(f"{AGENTS}/{agent['name']}", json={"config": LLM | {"prompt": prompt}},
+                         headers=AUTH)  # fmt: skip
+    assert moved.status_code == 200 and moved.json()["config"]["prompt"] == prompt
+
+
 def test_patch_without_a_kind_keeps_the_agents_kind(client: TestClient) -> None:
     agent = register(client, LLM)
     new = {"provider": "openai", "model": "gpt-4o-mini", "temperature": 0.5}
@@ -321,9 +342,12 @@ def test_unknown_prompts_and_versions_are_404(client: TestClient) -> None:
     ("template", "says"),
     [
         ("one part only {{ now }}", "separated by the line"),
-        ("{% if %}\n----- user -----\nhi", "does not compile (system part, line 1)"),
+        ("{% if %}\n----- user -----\nhi", "does not parse (system part, line 1)"),
         ("fine\n----- user -----\n{{ now | no_such_filter }}", "no_such_filter"),
-        ("fine\n----- user -----\n{% for coin in coins %}", "does not compile (user part"),
+        ("fine\n----- user -----\n{% for coin in coins %}", "does not parse (user part"),
+        ("fine\n----- user -----\n{{ no_such_name }}", "'no_such_name' is undefined"),
+        ("fine\n----- user -----\n{{ context.account.no_such_field }}", "no_such_field"),
+        ("fine\n----- user -----\n  \n", "user part is empty"),
     ],
 )
 def test_a_template_that_would_not_render_is_400(

@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 
 from alpha_arena.api.app import create_app
 from alpha_arena.services.context import AppContext
-from tests.integration.api.conftest import AUTH, read_only_client
+from tests.integration.api.conftest import AUTH, LOOPBACK, read_only_client
 
 WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 
@@ -81,7 +81,7 @@ def test_an_oversized_body_is_refused_with_413(client: TestClient) -> None:
 
 def test_cors_allows_only_the_configured_origins(market: AppContext) -> None:
     settings = market.settings.model_copy(update={"api_cors_origins": "http://dash.example"})
-    with TestClient(create_app(settings, market, embedded_runner=False)) as cors:
+    with TestClient(create_app(settings, market, False), client=LOOPBACK) as cors:
         allowed = cors.get("/api/v1/seasons", headers={"Origin": "http://dash.example"})
         assert allowed.headers["access-control-allow-origin"] == "http://dash.example"
         other = cors.get("/api/v1/seasons", headers={"Origin": "http://evil.example"})

@@ -64,6 +64,18 @@ def test_a_posted_backtest_has_the_metrics_of_the_same_config_run_in_process(
     assert shown.json() == body
 
 
+def test_a_backtest_whose_orders_were_all_denied_says_why(client: TestClient) -> None:
+    # 1 USDT of capital sizes every entry below BTC's 100 USDT minimum notional.
+    body = post(client, capital=1)
+
+    assert body["metrics"]["trade_count"] == 0
+    assert list(body["denials"]) == ["min_notional"] and body["denials"]["min_notional"] > 1
+    assert client.get(f"{URL}/{body['id']}").json()["denials"] == body["denials"]
+    listed = client.get(URL, params={"limit": 1}).json()["items"][0]
+    assert (listed["id"], listed["denials"]) == (body["id"], body["denials"])
+    assert post(client)["denials"] == {}
+
+
 def test_several_symbols_trade_each_and_have_no_single_benchmark(client: TestClient) -> None:
     body = post(client, ("symbol",), symbols=[BTC, ETH], params={"fast": 5, "slow": 13})
     assert body["symbols"] == [BTC, ETH]
@@ -268,6 +280,12 @@ def test_reads_of_a_missing_or_malformed_id(client: TestClient, path: str, statu
         ({"end": "9999-12-31"}, "the window spans 69,"),
         ({"timeframe": "1m", "start": "1970-01-01", "end": "2100-01-01"}, "at most 1,000,000"),
         ({"timeframe": "7x"}, "unknown timeframe '7x'"),
+        ({"end": "2026-06-02"}, "end 2026-06-02T00:00:00Z is in the future (now 2026-06-01"),
+        (
+            {"end": "2026-06-01"},
+            "past the stored 1h data of BTC/USDT:USDT: its last bar opens "
+            "at 2026-05-17T07:00:00Z; use --end 2026-05-17T08:00:00Z",
+        ),
     ],
 )
 def test_bad_input_is_a_400_naming_the_mistake_and_stores_nothing(

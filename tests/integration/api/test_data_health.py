@@ -19,7 +19,16 @@ from alpha_arena.domain.market import Candles
 from alpha_arena.marketdata.sources.sample import read_candles, sample_instruments
 from alpha_arena.services import integrity
 from alpha_arena.services.context import AppContext
-from tests.integration.api.conftest import AUTH, BTC, ETH, TOKEN, assert_error, read_only_client
+from tests.integration.api.conftest import (
+    AUTH,
+    BTC,
+    ETH,
+    LOOPBACK,
+    TEST_HOST,
+    TOKEN,
+    assert_error,
+    read_only_client,
+)
 from tests.integration.marketdata.ingest_helpers import NOW, pointed_at
 from tests.support.fake_exchange import FakeExchange
 from tests.support.sample import SAMPLE, manifest
@@ -261,7 +270,8 @@ def gapped(context: AppContext) -> AppContext:
 
 def app_on(context: AppContext) -> TestClient:
     """The app on ``context`` (pointed at an exchange), with the test token configured."""
-    return TestClient(create_app(context=context, embedded_runner=False))
+    settings = context.settings.model_copy(update={"api_allowed_hosts": TEST_HOST})
+    return TestClient(create_app(settings, context, embedded_runner=False), client=LOOPBACK)
 
 
 def stored_gap(context: AppContext) -> Candles:

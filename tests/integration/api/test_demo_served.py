@@ -1,6 +1,7 @@
-"""The done-when check, as a user would do it: `arena demo`, then `arena serve` in its own
-process, and every read endpoint of the spec answers 200 over real HTTP with the demo season's
-data; the season endpoints show its entries, ledger and leaderboard."""
+"""The done-when check, as a user would do it: `arena demo` on a new database, offline, runs a
+season and prints its leaderboard; then `arena serve` in its own process, and every read
+endpoint of the spec answers 200 over real HTTP with the demo season's data; the season
+endpoints show its entries, ledger and leaderboard."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -21,9 +23,11 @@ import pytest
 from alpha_arena.agents.llm.providers import PROVIDERS
 from alpha_arena.api.spec import openapi_text
 from tests.support.databases import BACKENDS, empty_database
+from tests.support.sample import PERPETUALS, manifest
 
 ARENA = str(Path(sys.executable).with_name("arena"))
 BTC = "BTC/USDT:USDT"
+TOTAL_ROWS = sum(entry["rows"] for entry in manifest().values())
 
 
 def free_port() -> int:
@@ -32,10 +36,16 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
+@dataclass(frozen=True)
+class Demo:
+    output: str  # what `arena demo` printed
+    client: httpx.Client  # of `arena serve` on the demo's database
+
+
 @pytest.fixture(scope="module", params=BACKENDS)
-def served(
+def demo(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[httpx.Client]:
+) -> Iterator[Demo]:
     folder = tmp_path_factory.mktemp("served")
     with empty_database(request.param, folder) as url:
         env = {k: v for k, v in os.environ.items() if not k.startswith("ARENA_")}
@@ -43,9 +53,9 @@ def served(
             if spec.api_key_env:
                 env.pop(spec.api_key_env, None)
         env["ARENA_DATABASE_URL"] = url
-        demo = subprocess.run([ARENA, "demo"], cwd=folder, env=env, capture_output=True,
-                              text=True, timeout=600, check=False)  # fmt: skip
-        assert demo.returncode == 0, demo.stderr
+        ran = subprocess.run([ARENA, "demo"], cwd=folder, env=env, capture_output=True,
+                             text=True, timeout=600, check=False)  # fmt: skip
+        assert ran.returncode == 0, ran.stderr
         port = free_port()
         server = subprocess.Popen(
             [ARENA, "serve", "--port", str(port)], cwd=folder, env=env,
@@ -54,11 +64,16 @@ def served(
         try:
             client = httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=60)
             _wait_until_up(client, server)
-            yield client
+            yield Demo(ran.stdout, client)
             client.close()
         finally:
             server.terminate()
             server.wait(timeout=30)
+
+
+@pytest.fixture
+def served(demo: Demo) -> httpx.Client:
+    return demo.client
 
 
 def _wait_until_up(client: httpx.Client, server: subprocess.Popen[str]) -> None:
@@ -97,6 +112,19 @@ def concrete_paths(client: httpx.Client) -> list[str]:
     return paths
 
 
+def test_the_demo_runs_a_season_offline_and_prints_its_leaderboard(demo: Demo) -> None:
+    assert f"sample: {TOTAL_ROWS:,} rows inserted, 0 already present (30 files)" in demo.output
+    for symbol in PERPETUALS:
+        assert symbol in demo.output
+    assert "LLM traders: none (no provider API key is set)" in demo.output
+    for entry in ("btc-buy-and-hold (baseline)", "equal-weight-hold (baseline)", "ema-trend",
+                  "regime-portfolio"):  # fmt: skip
+        assert entry in demo.output
+    assert "90% interval" in demo.output and "P(beats BTC)" in demo.output
+    assert len(re.findall(r"\b[0-9a-f]{12}\b", demo.output)) >= 9  # a fingerprint per entry
+    assert "finished: reached its end after 2160 ticks" in demo.output
+
+
 def test_every_read_endpoint_answers_with_the_demo_data(served: httpx.Client) -> None:
     paths = concrete_paths(served)
     assert len(paths) >= 30
@@ -112,7 +140,7 @@ def test_the_demo_season_is_on_the_season_endpoints(served: httpx.Client) -> Non
     [season] = served.get("/api/v1/seasons").json()["items"]
     assert season["status"] == "finished" and season["ticks_done"] == 2160
     base = f"/api/v1/seasons/{season['id']}"
-    entries = {e["name"]: e for e in served.get(f"{base}/entries").json()}
+    entries = {e["name"]: e for e in served.get(f"{base}/entries").json()["items"]}
     assert {"btc-buy-and-hold", "equal-weight-hold", "ema-trend", "regime-portfolio"} <= set(
         entries
     )
@@ -127,6 +155,7 @@ def test_the_demo_season_is_on_the_season_endpoints(served: httpx.Client) -> Non
     assert {len(s["points"]) for s in equity["series"]} == {100}
     assert {s["total_points"] for s in equity["series"]} == {2160}
     positions = served.get(f"{base}/positions", params={"entry": "btc-buy-and-hold"}).json()
+    positions = positions["items"]
     assert [p["symbol"] for p in positions] == [BTC]
     metrics = served.get("/metrics").text
     assert 'route="/api/v1/seasons/{season_id}/leaderboard"' in metrics

@@ -7,6 +7,7 @@ from __future__ import annotations
 import itertools
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 from starlette.testclient import WebSocketTestSession
 
@@ -99,6 +100,47 @@ def test_bad_messages_get_errors_and_the_connection_stays_usable(client: TestCli
         assert error["type"] == "error" and error["data"]["code"] == "validation_error"
         ws.send_json({"type": "ping"})
         assert ws.receive_json() == {"type": "pong", "data": {}}
+
+
+@pytest.mark.parametrize(
+    "frame",
+    [b"\x00\x01binary", b'{"type": "ping"}', "[" * 100_000 + "]" * 100_000,
+     '{"type": "ping", "data": ' + '{"a": ' * 50_000 + "1" + "}" * 50_001],
+    ids=["binary", "binary json", "nested list", "nested object"],
+)  # fmt: skip
+def test_a_binary_frame_or_deeply_nested_json_gets_an_error_and_the_socket_stays(
+    client: TestClient, frame: bytes | str
+) -> None:
+    with client.websocket_connect("/api/v1/ws") as ws:
+        if isinstance(frame, bytes):
+            ws.send_bytes(frame)
+        else:
+            ws.send_text(frame)
+        error = ws.receive_json()
+        assert error["type"] == "error" and error["data"]["code"] == "bad_request"
+        assert "JSON" in error["data"]["message"]
+        ws.send_json({"type": "ping"})
+        assert ws.receive_json() == {"type": "pong", "data": {}}
+
+
+def test_a_subscriber_catching_up_on_a_running_season_gets_every_tick_once_in_order(
+    running_client: TestClient,
+) -> None:
+    """From tick 0 while the runner is committing: the backlog it reads itself and the live
+    ticks the shared feed sends meet with no tick lost or doubled."""
+    body = {"name": f"ws-season-{next(_names)}", "symbols": [BTC, ETH], "start": "2024-01-01",
+            "end": "2024-03-01", "participants": []}  # fmt: skip
+    season_id = running_client.post("/api/v1/seasons", json=body, headers=AUTH).json()["id"]
+    running_client.post(f"/api/v1/seasons/{season_id}/start", headers=AUTH)
+    while running_client.get(f"/api/v1/seasons/{season_id}").json()["ticks_done"] < 20:
+        pass
+    with running_client.websocket_connect("/api/v1/ws") as ws:
+        ws.send_json({"type": "subscribe", "data": {"season_id": season_id, "from_tick": 0}})
+        subscribed = ws.receive_json()["data"]
+        messages = receive_until_finished(ws, limit=20_000)
+    assert 20 <= subscribed["ticks_done"] < 1440  # joined mid-run: backlog, then live ticks
+    ticks = [m["data"]["tick"] for m in messages if m["type"] == "tick"]
+    assert ticks == list(range(1440))
 
 
 def test_beyond_loopback_the_feed_needs_the_token(market: AppContext) -> None:

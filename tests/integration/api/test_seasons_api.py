@@ -20,7 +20,7 @@ from alpha_arena.services import seasons
 from alpha_arena.services.agents import add_agent
 from alpha_arena.services.context import AppContext, open_context
 from alpha_arena.storage.season_store import SeasonStore
-from tests.integration.api.conftest import AUTH, BTC, ETH
+from tests.integration.api.conftest import AUTH, BTC, ETH, LOOPBACK
 from tests.integration.seasons.test_runner import scripted_model
 from tests.support.fake_llm import FakeLlmServer
 
@@ -72,7 +72,7 @@ def test_a_started_season_is_run_by_the_server_and_its_reads_match_the_store(
 ) -> None:
     client, season_id = finished
     store = SeasonStore(market.engine)
-    entries = client.get(f"/api/v1/seasons/{season_id}/entries").json()
+    entries = client.get(f"/api/v1/seasons/{season_id}/entries").json()["items"]
     assert [e["name"] for e in entries] == [e.name for e in store.entries(season_id)]
     assert {e["fingerprint"] for e in entries} == {e.fingerprint for e in store.entries(season_id)}
 
@@ -125,7 +125,7 @@ def test_positions_show_what_is_held_with_the_last_mark(
 ) -> None:
     client, season_id = finished
     held = client.get(f"/api/v1/seasons/{season_id}/positions",
-                      params={"entry": "btc-buy-and-hold"}).json()  # fmt: skip
+                      params={"entry": "btc-buy-and-hold"}).json()["items"]  # fmt: skip
     assert len(held) == 1 and held[0]["symbol"] == BTC and held[0]["side"] == "long"
     position = held[0]
     last_close = market.market.read_candles("binance", BTC, "1h", last=1, ts_to=parse_ts(
@@ -136,10 +136,26 @@ def test_positions_show_what_is_held_with_the_last_mark(
     )
     board = client.get(f"/api/v1/seasons/{season_id}/leaderboard").json()["rows"]
     value = next(r["account_value"] for r in board if r["name"] == "btc-buy-and-hold")
-    entry = next(e for e in client.get(f"/api/v1/seasons/{season_id}/entries").json()
+    entry = next(e for e in client.get(f"/api/v1/seasons/{season_id}/entries").json()["items"]
                  if e["name"] == "btc-buy-and-hold")  # fmt: skip
     # Equity = cash + margin + unrealized PnL: the stored position accounts for all of it.
     assert entry["cash"] + position["margin"] + position["unrealized_pnl"] == pytest.approx(value)
+
+
+def test_entries_and_positions_are_pages_like_every_other_list(
+    finished: tuple[TestClient, int], market: AppContext
+) -> None:
+    client, season_id = finished
+    names = [e.name for e in SeasonStore(market.engine).entries(season_id)]
+    first = client.get(f"/api/v1/seasons/{season_id}/entries", params={"limit": 1}).json()
+    rest = client.get(f"/api/v1/seasons/{season_id}/entries", params={"offset": 1}).json()
+    assert (first["total"], first["limit"], first["offset"]) == (len(names), 1, 0)
+    assert [e["name"] for e in first["items"] + rest["items"]] == names
+    every = client.get(f"/api/v1/seasons/{season_id}/positions").json()
+    assert every["total"] == len(every["items"]) >= 2 and every["offset"] == 0
+    second = client.get(f"/api/v1/seasons/{season_id}/positions",
+                        params={"limit": 1, "offset": 1}).json()  # fmt: skip
+    assert second["total"] == every["total"] and second["items"] == every["items"][1:2]
 
 
 def test_equity_history_is_downsampled_on_request(finished: tuple[TestClient, int]) -> None:
@@ -214,7 +230,7 @@ def test_a_season_left_running_resumes_when_the_server_starts_again(
     reference = seasons.create_season(market, body | {
         "start": parse_ts("2024-01-01"), "end": parse_ts("2024-03-01")})  # fmt: skip
     seasons.run_season(market, reference.id)
-    with TestClient(create_app(context=market, embedded_runner=True)) as client:
+    with TestClient(create_app(context=market, embedded_runner=True), client=LOOPBACK) as client:
         season_id = client.post("/api/v1/seasons", json=body, headers=AUTH).json()["id"]
         client.post(f"/api/v1/seasons/{season_id}/start", headers=AUTH)
         while client.get(f"/api/v1/seasons/{season_id}").json()["ticks_done"] == 0:
@@ -223,7 +239,7 @@ def test_a_season_left_running_resumes_when_the_server_starts_again(
     store = SeasonStore(market.engine)
     stopped = store.get(season_id)
     assert stopped.status.value == "running" and 0 < stopped.ticks_done < 1440
-    with TestClient(create_app(context=market, embedded_runner=True)) as client:
+    with TestClient(create_app(context=market, embedded_runner=True), client=LOOPBACK) as client:
         wait_for(client, season_id, "finished")
         runner = client.get("/api/v1/system/runner").json()
         assert season_id not in runner["running_seasons"]
@@ -243,7 +259,8 @@ def llm_client(market: AppContext, monkeypatch: pytest.MonkeyPatch) -> Iterator[
         )
         context = open_context(settings, clock=SimClock(parse_ts("2026-06-01")))
         try:
-            with TestClient(create_app(context=context, embedded_runner=True)) as client:
+            app = create_app(context=context, embedded_runner=True)
+            with TestClient(app, client=LOOPBACK) as client:
                 yield client
         finally:
             context.close()

@@ -5,8 +5,10 @@ straight from disk (not through the project's parser) for the expected numbers:
 
 - funding: a long held through the 2024-01-02 08:00 settlement of BTC/USDT:USDT pays
   quantity x the close of the 07:00 bar x the published rate;
+- sizing: a 25x long's margin plus its taker fee fit in cash; spot asked for 2x trades at 1x
+  with the margin it asked for;
 - a stop inside a bar: the 2024-08-05 00:00 bar (the yen carry-trade unwind) falls through a
-  stop 2% under the entry decision's close, and the stop fills at its level less slippage;
+  stop 2% under the entry's fill price, and the stop fills at its level less slippage;
 - a liquidation: a 20x long into the 2025-10-10 21:00 crash (low 101,516.5) is liquidated at
   its liquidation price in that bar and loses exactly its margin;
 - an exchange outage: spot BTC/USDT has no bars from 2019-05-15 03:00 to 12:00; nothing is
@@ -225,6 +227,50 @@ def test_settlement_on_the_bar_before_a_close_belongs_to_the_closed_trade(
     assert venue.positions() == {}
 
 
+# -- sizing at high leverage and above the cap ---------------------------------------------------
+
+
+def test_a_25x_entry_fits_its_margin_and_taker_fee_in_cash(market: AppContext) -> None:
+    config = BacktestConfig(
+        "buy_and_hold", (PERP,), "1h", parse_ts("2024-01-02T05:00"), parse_ts("2024-01-02T12:00"),
+        leverage=25,
+    )  # fmt: skip
+    result = run_backtest(DataService(market.market, "binance"), instruments(market), config)
+
+    # Sized as 9,900 x 25 = 247,500 the entry needed 9,900 of margin + 123.75 of fee, more
+    # than the 10,000 of cash: denied. Now 9,900 x 25 / (1 + 25 x 0.0005) = 244,444.44, which
+    # at the 06:00 open of 45,218.2 is 5.4059 BTC, 5.405 on the 0.001 step.
+    entry = only(result.ledger.fills, "entry")
+    assert (entry.price, entry.quantity) == (45_218.2, pytest.approx(5.405))
+    margin = 5.405 * 45_218.2 / 25  # 9,776.175
+    assert entry.fee == pytest.approx(5.405 * 45_218.2 * 0.0005)  # 122.202
+    assert margin + entry.fee == pytest.approx(9_898.377, abs=1e-3)
+    assert result.ledger.cash[1] == pytest.approx(CAPITAL - margin - entry.fee)  # 101.62 left
+    assert result.ledger.risk_events == [] and result.denials == {}
+
+
+def test_spot_at_2x_trades_at_1x_with_the_margin_it_asked_for(market: AppContext) -> None:
+    config = BacktestConfig(
+        "buy_and_hold", (SPOT,), "1h", parse_ts("2024-01-02T05:00"), parse_ts("2024-01-02T12:00"),
+        leverage=2,
+    )  # fmt: skip
+    result = run_backtest(DataService(market.market, "binance"), instruments(market), config)
+
+    # Asked: 9,900 x 2 / (1 + 2 x 0.001) = 19,760.48 at 2x, 9,880.24 of margin. Spot allows
+    # 1x: the size falls with the leverage to 9,880.24 (before, the 19,760.48 kept at 1x never
+    # fitted: every entry was denied), / the 05:00 close 45,179.48 = 0.218688 BTC, 0.21868 on
+    # the 0.00001 step, filled at the 06:00 open (45,179.48).
+    entry = only(result.ledger.fills, "entry")
+    assert (entry.price, entry.quantity) == (45_179.48, pytest.approx(0.21868))
+    assert entry.fee == pytest.approx(0.21868 * 45_179.48 * 0.001)
+    [clamp] = result.ledger.risk_events
+    assert (clamp.approved, clamp.rule) == (True, "")
+    assert clamp.adjustments == (
+        "leverage 2 clamped to 1 (limit 2, instrument 1)",
+        "notional 19760.48 scaled to 9880.24 with the leverage (margin kept at 9880.24)",
+    )
+
+
 # -- a stop inside a bar -------------------------------------------------------------------------
 
 
@@ -238,18 +284,27 @@ def test_stop_inside_a_real_bar_fills_at_the_stop_less_slippage_in_that_bar(
     result = run_backtest(DataService(market.market, "binance"), instruments(market), config)
 
     window = bars(PERP_BARS, "2024-08-04T22:00", "2024-08-05T04:00")
-    decided_at = window[0].close  # 58,694.1, the close the entry was decided on
-    stop = round(decided_at * 0.98, 1)  # 57,520.2 on the 0.1 tick
-    assert stop == 57_520.2
+    # Decided on the 22:00 bar's close (58,694.1), filled at the 23:00 open plus 5 bps of
+    # slippage: 58,694.0 x 1.0005 = 58,723.347. "--stop-loss 0.02" is 2% under that entry
+    # (not under the close it was decided on): 58,723.347 x 0.98 = 57,548.88, 57,548.9 on the
+    # 0.1 tick.
     entry = only(result.ledger.fills, "entry")
     assert (entry.ts, entry.price) == (window[1].ts, pytest.approx(window[1].open * 1.0005))
-    # the first bar after the entry whose low reaches the stop, and it opened above it
+    assert entry.price == pytest.approx(58_723.347)
+    stop = round(entry.price * 0.98, 1)
+    assert stop == 57_548.9
+    [position_stop] = [o for o in result.ledger.orders.values() if o.tag == "stop_loss"]
+    assert position_stop.trigger_price == stop
+    # the first bar after the entry whose low reaches the stop, and it opened above it (the
+    # entry's own bar, 23:00, bottomed at 57,975.4: above the stop)
     hit = next(row for row in window[1:] if row.low <= stop)
     assert hit.ts == parse_ts("2024-08-05T00:00")
-    assert hit.open > stop > hit.low  # 58,144.5 > 57,520.2 > 55,650.0: inside the bar
+    assert hit.open > stop > hit.low  # 58,144.5 > 57,548.9 > 55,650.0: inside the bar
     fill = only(result.ledger.fills, "stop_loss")
     assert fill.ts == hit.ts
+    # the stop sells at its level less 5 bps: 57,548.9 x 0.9995 = 57,520.12555
     assert fill.price == pytest.approx(stop * (1 - 0.0005))
+    assert fill.price == pytest.approx(57_520.12555)
     assert fill.quantity == entry.quantity
     assert fill.realized_pnl == pytest.approx(entry.quantity * (fill.price - entry.price))
     [trade] = result.trades

@@ -154,6 +154,16 @@ OPTIONS = dict(zip(RUN[2:-4:2], RUN[3:-4:2], strict=True))  # everything but the
         ({"--timeframe": "7h"}, [], ("unknown timeframe '7h'",)),
         ({"--start": "yesterday"}, [], ("cannot read 'yesterday' as a date",)),
         ({}, ["fast"], ("use NAME=VALUE",)),
+        ({"--end": "2030-01-01"}, [], ("end 2030-01-01T00:00:00Z is in the future",)),
+        (
+            {"--end": "2026-06-01"},
+            [],
+            (
+                "past the stored 1h data of BTC/USDT:USDT",
+                "last bar opens at 2026-05-17T07:00:00Z",
+                "use --end 2026-05-17T08:00:00Z or earlier",
+            ),
+        ),
     ],
 )
 def test_bad_input_is_one_line_and_exit_2(
@@ -180,3 +190,36 @@ def test_a_malformed_grid_is_one_line(use: str) -> None:
         "--start", "2024-01-01", "--end", "2024-02-01", "--grid", "fast=10:5:1",
     )  # fmt: skip
     assert_one_line_error(result, "STOP >= START")
+
+
+def test_a_run_that_made_no_trade_warns_and_shows_why_its_orders_were_denied(use: str) -> None:
+    # 1 USDT of capital sizes every entry below BTC's 100 USDT minimum notional.
+    poor = [*RUN[: RUN.index("--capital")], "--capital", "1", *RUN[RUN.index("--capital") + 2 :]]
+    result = invoke(*poor, "--json")
+    assert result.exit_code == 0, result.output
+    printed = json.loads(result.stdout)
+    denied = printed["denials"]["min_notional"]
+    assert printed["metrics"]["trade_count"] == 0 and list(printed["denials"]) == ["min_notional"]
+    warning = (
+        f"warning: backtest {printed['id']} made no trade: the risk checks denied {denied} "
+        f"actions (min_notional {denied})"
+    )
+    assert result.stderr.strip().splitlines() == [warning]
+
+    table = invoke(*poor)
+    assert table.exit_code == 0, table.output
+    assert f"risk denials: min_notional {denied}" in table.stdout
+    assert "made no trade" in table.stderr
+
+    shown = invoke("backtest", "show", str(printed["id"]))
+    assert f"risk denials: min_notional {denied}" in shown.stdout
+    assert shown.stderr.strip() == warning
+    as_json = json.loads(invoke("backtest", "show", str(printed["id"]), "--json").stdout)
+    assert as_json["denials"] == {"min_notional": denied}
+
+
+def test_a_run_that_traded_prints_no_warning(use: str) -> None:
+    result = invoke(*RUN)
+    assert result.exit_code == 0, result.output
+    assert "warning" not in result.stderr
+    assert "risk denials: none" in result.stdout

@@ -4,7 +4,6 @@ in the working directory), against a real database."""
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,7 +11,6 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner, Result
 
-from alpha_arena.agents.llm.providers.registry import PROVIDERS
 from alpha_arena.cli.app import app
 from alpha_arena.services.context import open_context
 from tests.support.databases import BACKENDS, empty_database, settings_for
@@ -172,28 +170,6 @@ def test_a_env_file_in_the_working_directory_configures_the_database(
     result = invoke("data", "stats", "--json", "--symbols", "XRP/USDT:USDT")
     assert result.exit_code == 0, result.output
     assert {item["timeframe"] for item in json.loads(result.stdout)} == {"1h", "funding"}
-
-
-def test_demo_on_a_new_database_runs_a_season_and_prints_its_leaderboard(
-    database_url: str, use: UseDatabase, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    for spec in PROVIDERS.values():  # offline: no LLM trader is registered
-        if spec.api_key_env:
-            monkeypatch.delenv(spec.api_key_env, raising=False)
-    use(database_url)
-    result = invoke("demo")
-    assert result.exit_code == 0, result.output
-    assert f"sample: {TOTAL_ROWS:,} rows inserted, 0 already present (30 files)" in result.stdout
-    for symbol in PERPETUALS:
-        # Rich may shorten BTC/USDT:USDT to BTC/USDT:U… in 80 columns; the ':' still shows.
-        assert symbol[: symbol.index(":") + 1] in result.stdout
-    assert "LLM traders: none (no provider API key is set)" in result.stdout
-    for entry in ("btc-buy-and-hold (baseline)", "equal-weight-hold (baseline)", "ema-trend",
-                  "regime-portfolio"):  # fmt: skip
-        assert entry in result.stdout
-    assert "90% interval" in result.stdout and "P(beats BTC)" in result.stdout
-    assert len(re.findall(r"\b[0-9a-f]{12}\b", result.stdout)) >= 9  # a fingerprint per entry
-    assert "finished: reached its end after 2160 ticks" in result.stdout
 
 
 # -- bad input: one line on stderr, exit code 2, no traceback -----------------------------------

@@ -131,7 +131,10 @@ def test_the_board_lists_every_entry_ranked_by_account_value(played: Played) -> 
         assert (r.entry_id, r.fingerprint, r.baseline, r.status) == (
             entry.id, entry.fingerprint, entry.baseline, "active",
         )  # fmt: skip
-        assert (r.llm_cost_usd, r.invalid_outputs) == (0.0, 0)  # rule agents call no model
+        # Rule agents call no model: no cost, and no decision that is not valid.
+        assert (r.llm_cost_usd, r.invalid_decisions, r.repaired_answers, r.missed_deadlines) == (
+            0.0, 0, 0, 0,
+        )  # fmt: skip
 
 
 @pytest.mark.parametrize("name", [*AGENTS, "btc-buy-and-hold", "equal-weight-hold"])

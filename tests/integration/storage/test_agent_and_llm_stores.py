@@ -11,7 +11,9 @@ from alpha_arena.storage.agent_store import AgentStore, PromptStore
 from alpha_arena.storage.llm_store import LlmCache, LlmCallStore
 
 
-def call(agent_id: int | None, parsed: bool, tokens: int, cost: float, latency: float) -> LlmCall:
+def call(
+    agent_id: int | None, parsed: bool, tokens: int, cost: float | None, latency: float
+) -> LlmCall:
     return LlmCall(
         ts=1_700_000_000_000,
         provider="deepseek",
@@ -79,3 +81,21 @@ def test_the_cache_keeps_the_first_response_for_a_hash(context: AppContext) -> N
     cache.put("a" * 64, "openai", "gpt", {"text": "first", "input_tokens": 5}, 1)
     cache.put("a" * 64, "openai", "gpt", {"text": "second", "input_tokens": 6}, 2)
     assert cache.get("a" * 64) == {"text": "first", "input_tokens": 5}
+
+
+def test_an_unknown_price_makes_the_agents_total_cost_unknown(context: AppContext) -> None:
+    agent = AgentStore(context.engine).add("unpriced", "llm", {"provider": "deepseek"}, 1)
+    store = LlmCallStore(context.engine)
+    store.record(call(agent.id, True, 1000, 0.002, 400.0))
+    store.record(call(agent.id, True, 1000, None, 400.0))
+    assert store.calls(agent.id)[0].cost_usd is None
+    [stats] = [s for s in store.stats() if s.agent_id == agent.id]
+    assert stats.cost_usd is None  # not the known part passed off as the whole
+
+
+def test_a_cut_off_marker_is_replaced_by_what_the_caller_keeps(context: AppContext) -> None:
+    cache = LlmCache(context.engine)
+    marker = {"text": None, "cut_off": {"after_ms": 2000.0, "deadline_s": 2.0}}
+    cache.put("b" * 64, "openai", "gpt", marker, 1)
+    cache.replace("b" * 64, {"text": "answer", "cut_off": marker["cut_off"]})
+    assert cache.get("b" * 64) == {"text": "answer", "cut_off": marker["cut_off"]}

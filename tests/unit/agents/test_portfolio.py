@@ -9,6 +9,7 @@ from alpha_arena.agents.portfolio import (
     RegimePortfolio,
     RegimePortfolioParams,
     RunReturns,
+    portfolio_warning,
     regime_scores,
     regime_weights,
 )
@@ -48,6 +49,15 @@ def test_scores_split_returns_by_the_regime_of_each_bar() -> None:
     assert scores["trending"]["ema_trend"] > 0 > scores["ranging"]["ema_trend"]
 
 
+def test_a_run_that_never_traded_is_not_scored() -> None:
+    returns = np.where(LABELS[1:] == "trending", 0.01, -0.01)
+    traded = RunReturns("ema_trend", 1000 * np.concatenate(([1.0], np.cumprod(1 + returns))),
+                        CANDLES)  # fmt: skip
+    flat = RunReturns("ema_trend", np.full(len(CANDLES), 1000.0), CANDLES)
+    assert regime_scores([flat]) == {regime: {} for regime in REGIMES}
+    assert regime_scores([traded, flat]) == regime_scores([traded])
+
+
 def test_weights_keep_the_top_positive_scores_normalized() -> None:
     scores = {"trending": {"a": 2.0, "b": 1.0, "c": 1.0, "d": -1.0}, "ranging": {"a": -0.5}}
     weights = dict(regime_weights(scores, top_n=2))
@@ -55,6 +65,25 @@ def test_weights_keep_the_top_positive_scores_normalized() -> None:
     assert weights["ranging"] == ()
     with pytest.raises(InvalidInputError):
         regime_weights(scores, top_n=0)
+
+
+def test_weights_empty_in_every_regime_warn_that_the_portfolio_never_trades() -> None:
+    empty = regime_weights({"trending": {"a": -1.0}}, top_n=2)
+    warning = portfolio_warning(empty)
+    assert warning is not None
+    assert "learned no weights" in warning and "never trade" in warning
+    assert "arena backtest run" in warning
+
+
+def test_weights_empty_in_some_regimes_name_them() -> None:
+    weights = regime_weights({"trending": {"ema_trend": 1.0}}, top_n=2)
+    assert portfolio_warning(weights) == (
+        "the portfolio agent holds nothing in the squeeze, ranging regimes: no strategy scored "
+        "above zero there in the stored backtests, so it stays flat then; run backtests that "
+        "trade in those markets (`arena backtest run`) before creating the season"
+    )
+    full = regime_weights({regime: {"ema_trend": 1.0} for regime in REGIMES}, top_n=1)
+    assert portfolio_warning(full) is None
 
 
 def test_the_blend_holds_the_chosen_strategies_targets_in_their_regime() -> None:

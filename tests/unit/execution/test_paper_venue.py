@@ -373,6 +373,53 @@ def test_entry_with_an_exit_plan_places_reduce_only_stop_and_take_profit() -> No
     assert venue.positions()[BTC].exit_plan == plan
 
 
+@pytest.mark.parametrize(
+    ("side", "fill", "stop", "take"),
+    [
+        # 100 + 20 bps of slippage = 100.20: stop 5% under it, take-profit 10% over it
+        (BUY, 100.2, 95.19, 110.22),
+        # 100 - 20 bps = 99.80: stop 5% over it (104.79), take-profit 10% under it (89.82)
+        (SELL, 99.8, 104.79, 89.82),
+    ],
+    ids=["long", "short"],
+)
+def test_exits_given_as_fractions_are_placed_from_the_fill_price(
+    side: Side, fill: float, stop: float, take: float
+) -> None:
+    venue = make_venue(slippage_bps=20)
+    bar(venue, 0, 90, 91, 89, 90)  # the close the entry is decided on: not its reference
+    plan = ExitPlan(stop_loss_fraction=0.05, take_profit_fraction=0.1, invalidation="why")
+    venue.submit(market("e", side, 1.0), at(1), plan)
+
+    bar(venue, 1, 100, 100.5, 99.5, 100)
+
+    [entry] = fills_of(venue)
+    assert entry.price == pytest.approx(fill)
+    orders = {o.tag: o.trigger_price for o in venue.open_orders()}
+    assert orders == {"stop_loss": pytest.approx(stop), "take_profit": pytest.approx(take)}
+    placed = venue.positions()[BTC].exit_plan
+    assert (placed.stop_loss, placed.take_profit, placed.invalidation) == (
+        pytest.approx(stop), pytest.approx(take), "why",
+    )  # fmt: skip
+    assert (placed.stop_loss_fraction, placed.take_profit_fraction) == (None, None)
+
+
+def test_reduce_only_order_larger_than_the_position_ends_filled_with_the_position() -> None:
+    venue = opened(BUY, quantity=1.0)
+    venue.set_mark(BTC, 101.0)
+
+    closed = venue.submit(market("c", SELL, 3.0, reduce_only=True), at(1))
+
+    _, events, [fill] = venue.drain()
+    assert (closed.status, closed.filled_quantity) == (OrderStatus.FILLED, 1.0)
+    assert fill.quantity == 1.0
+    assert [(e.action, e.quantity, e.reason) for e in events] == [
+        (OrderAction.ACCEPT, 0.0, ""),
+        (OrderAction.FILL, 1.0, "shrunk to the position's size: 1 of 3 executed"),
+    ]
+    assert venue.positions() == {}
+
+
 def test_closing_the_position_cancels_both_exit_orders() -> None:
     venue = opened(BUY, exits=ExitPlan(take_profit=110.0, stop_loss=92.0))
     venue.set_mark(BTC, 101.0)
@@ -522,7 +569,7 @@ def test_position_above_its_liquidation_price_survives_the_bar() -> None:
 # -- sizing to free cash -------------------------------------------------------------------------
 
 
-def test_entry_larger_than_free_cash_is_shrunk_and_the_rest_canceled() -> None:
+def test_entry_larger_than_free_cash_is_shrunk_and_ends_filled_with_what_was_executed() -> None:
     venue = make_venue(cash=1_000.0)
     bar(venue, 0, 100, 101, 99, 100)
     venue.submit(market("big", BUY, 20.0), at(1))
@@ -532,12 +579,13 @@ def test_entry_larger_than_free_cash_is_shrunk_and_the_rest_canceled() -> None:
     _, events, [fill] = venue.drain()
     # 1,000 / (100 + 100 * 0.0005) = 9.995 BTC, a whole number of 0.001 steps
     assert fill.quantity == pytest.approx(9.995)
+    # One fill event for what was executed: the order is filled, not canceled with a fill.
     assert [(e.action, e.status_to) for e in events] == [
         (OrderAction.ACCEPT, OrderStatus.OPEN),
-        (OrderAction.PARTIAL_FILL, OrderStatus.PARTIALLY_FILLED),
-        (OrderAction.CANCEL, OrderStatus.CANCELED),
+        (OrderAction.FILL, OrderStatus.FILLED),
     ]
-    assert events[2].reason == "rest not executable"
+    assert events[1].quantity == pytest.approx(9.995)
+    assert events[1].reason == "shrunk to what free cash affords: 9.995 of 20 executed"
     assert venue.cash >= 0.0
     assert venue.cash == pytest.approx(1_000 - 999.5 - 999.5 * TAKER)
 

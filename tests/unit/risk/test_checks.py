@@ -184,6 +184,38 @@ def test_stop_loss_must_be_on_the_losing_side_of_the_price(
 
 
 @pytest.mark.parametrize(
+    ("fields", "rule", "reason"),
+    [
+        ({"stop_loss_fraction": 0.02, "take_profit_fraction": 0.05}, None, ""),
+        ({"stop_loss_fraction": 0.02, "stop_loss": 49_000.0}, RiskRule.INVALID,
+         "give a stop-loss price or a fraction, not both"),
+        ({"take_profit_fraction": 0.05, "take_profit": 55_000.0}, RiskRule.INVALID,
+         "give a take-profit price or a fraction, not both"),
+        ({"stop_loss_fraction": 1.0}, RiskRule.STOP_LOSS, "stop-loss fraction 1 must be in (0, 1)"),
+        ({"stop_loss_fraction": math.nan}, RiskRule.STOP_LOSS, "must be in (0, 1)"),
+        ({"take_profit_fraction": 0.0}, RiskRule.TAKE_PROFIT,
+         "take-profit fraction 0 must be in (0, 1)"),
+    ],
+    ids=["both-fractions", "stop-twice", "take-profit-twice", "stop-of-100%", "stop-nan",
+         "take-profit-zero"],
+)  # fmt: skip
+def test_exits_as_fractions_of_the_fill_are_checked(
+    fields: dict[str, object], rule: RiskRule | None, reason: str
+) -> None:
+    verdict = run(entry(**fields))
+    if rule is None:
+        assert_approved(verdict)
+    else:
+        assert_denied(verdict, rule, reason)
+
+
+def test_a_stop_loss_fraction_meets_a_required_stop_loss() -> None:
+    limits = RiskLimits(require_stop_loss=True)
+    assert_approved(run(entry(stop_loss_fraction=0.03), limits))
+    assert_denied(run(entry(), limits), RiskRule.STOP_LOSS, "a stop-loss is required")
+
+
+@pytest.mark.parametrize(
     ("signal", "take_profit", "reason"),
     [
         (BUY, 55_000.0, ""),
@@ -277,11 +309,36 @@ def test_margin_plus_taker_fee_must_fit_in_free_cash(free_cash: float, approved:
         assert_denied(verdict, RiskRule.MARGIN, "insufficient margin: needs 500.50, free 500.49")
 
 
-def test_margin_is_checked_at_the_clamped_leverage() -> None:
+@pytest.mark.parametrize(("free_cash", "approved"), [(20.05, True), (20.04, False)])
+def test_margin_is_checked_at_the_clamped_leverage_on_the_scaled_size(
+    free_cash: float, approved: bool
+) -> None:
+    # 1,000 at 50x commits 20 of margin; clamped to 5x the size falls to 100, so that the same
+    # 20 is committed (not 200, which no sizing for 50x would have left room for), + 0.05 fee.
     limits = RiskLimits(max_leverage=5.0)
-    verdict = run(entry(notional=1_000.0, leverage=50.0), limits, free_cash=150.0)
-    assert_denied(verdict, RiskRule.MARGIN, "needs 200.50, free 150.00")
-    assert verdict.adjustments == ("leverage 50 clamped to 5 (limit 5, instrument 20)",)
+    verdict = run(entry(notional=1_000.0, leverage=50.0), limits, free_cash=free_cash)
+    assert verdict.adjustments == (
+        "leverage 50 clamped to 5 (limit 5, instrument 20)",
+        "notional 1000.00 scaled to 100.00 with the leverage (margin kept at 20.00)",
+    )
+    if approved:
+        assert_approved(verdict)
+        assert (verdict.decision.leverage, verdict.decision.notional) == (5.0, 100.0)
+    else:
+        assert_denied(verdict, RiskRule.MARGIN, "insufficient margin: needs 20.05, free 20.04")
+
+
+@pytest.mark.parametrize("fee_rate", [None, 0.0, 0.002])
+def test_margin_counts_the_fee_the_venue_charges(fee_rate: float | None) -> None:
+    # 10,000 at 20x: 500 of margin, and a fee of 5 at the instrument's 0.05% taker fee,
+    # 0 at a run's fee rate of 0, 20 at 0.2%. Free cash 504 fits only the run without fees.
+    ctx = dataclasses.replace(context(free_cash=504.0), fee_rate=fee_rate)
+    verdict = check(entry(notional=10_000.0, leverage=20.0), ctx, RiskLimits(max_leverage=20))
+    if fee_rate == 0.0:
+        assert_approved(verdict)
+    else:
+        needed = 505.0 if fee_rate is None else 520.0
+        assert_denied(verdict, RiskRule.MARGIN, f"needs {needed:.2f}, free 504.00")
 
 
 # --- clamps --------------------------------------------------------------------------------
@@ -302,7 +359,10 @@ def test_leverage_is_clamped_to_the_lower_of_limit_and_instrument_and_recorded(
     verdict = run(entry(leverage=leverage), RiskLimits(max_leverage=max_leverage))
     assert_approved(verdict)
     assert verdict.decision.leverage == expected
-    assert verdict.adjustments == (() if adjustment is None else (adjustment,))
+    assert verdict.adjustments[:1] == (() if adjustment is None else (adjustment,))
+    # Lowered, the size falls with it (the margin asked for is kept); raised, it stays.
+    kept = 1_000.0 * min(expected / leverage, 1.0)
+    assert verdict.decision.notional == pytest.approx(kept, abs=0.05)  # 0.001 BTC step
 
 
 @pytest.mark.parametrize(

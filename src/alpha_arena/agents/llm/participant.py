@@ -37,7 +37,6 @@ class LlmParticipant:
         self._fee_rate = fee_rate
         self._timeframe = timeframe
         self.calls: list[LlmCall] = []  # the audit trail, for the caller to store
-        self.invalid_outputs = 0
         self._equity_seen: list[float] = []  # at each decision, for the Sharpe ratio so far
 
     @property
@@ -54,10 +53,9 @@ class LlmParticipant:
         # Reading the market is blocking I/O: do it in a thread so that other agents' requests
         # to their models proceed meanwhile.
         context = await asyncio.to_thread(self._context, view)
-        outcome = await self._trader.decide(context)
-        self.calls.extend(outcome.calls)
-        if not outcome.valid:
-            self.invalid_outputs += 1
+        # The trader appends to our trail as it goes: a call cut off at the deadline (the
+        # engine cancels this coroutine) is recorded there too.
+        outcome = await self._trader.decide(context, self.calls)
         return outcome.decision
 
     def _context(self, view: StepView) -> DecisionContext:

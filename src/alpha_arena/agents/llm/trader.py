@@ -4,7 +4,9 @@ Every call is returned as an audit record (prompt version, model, parameters, me
 response, parsed decision or the error, tokens, latency, cost). Responses are cached by a hash
 of the request, so a replay with the cache in ``read`` mode makes no network call and gets the
 same answers. Untrusted output that does not parse gets one repair round-trip quoting the
-error; if that fails too, the decision is an explicit hold marked invalid."""
+error; a decision from its answer is marked repaired, and if that fails too, the decision is an
+explicit hold marked invalid. A call cut off at the decision deadline leaves its record in the
+trail it was given before the cancellation goes on (see ``LlmCaller``)."""
 
 from __future__ import annotations
 
@@ -16,7 +18,7 @@ from alpha_arena.agents.llm.parsing import parse_decision, repair_prompt
 from alpha_arena.agents.llm.prompts import render
 from alpha_arena.agents.llm.providers import LlmMessage, LlmProvider
 from alpha_arena.core.clock import Clock
-from alpha_arena.domain.decisions import Decision
+from alpha_arena.domain.decisions import Decision, DecisionOutcome
 from alpha_arena.domain.llm import LlmCall
 
 
@@ -38,7 +40,7 @@ class TraderOutcome:
     decision: Decision
     valid: bool
     prompt: str  # the rendered user prompt
-    calls: tuple[LlmCall, ...]
+    calls: tuple[LlmCall, ...]  # this decision's calls
 
 
 class LlmTrader:
@@ -50,36 +52,52 @@ class LlmTrader:
         cache_mode: CacheMode,
         clock: Clock,
         agent_id: int | None = None,
+        deadline_s: float | None = None,
+        endpoint: str | None = None,
     ) -> None:
+        """``deadline_s``: the decision deadline it runs under (a season's), None for none;
+        ``endpoint``: the agent's own base URL, when it names one (part of the cache key)."""
         self._settings = settings
         call_settings = CallSettings(
             settings.provider, settings.model, settings.temperature, settings.max_tokens,
-            settings.json_mode, settings.prompt_version_id,
+            settings.json_mode, settings.prompt_version_id, endpoint,
         )  # fmt: skip
-        self._caller = LlmCaller(call_settings, provider, cache, cache_mode, clock, agent_id)
+        self._caller = LlmCaller(
+            call_settings, provider, cache, cache_mode, clock, agent_id, deadline_s
+        )
 
-    async def decide(self, context: DecisionContext) -> TraderOutcome:
+    async def decide(
+        self, context: DecisionContext, calls: list[LlmCall] | None = None
+    ) -> TraderOutcome:
+        """Ask the model for a decision at ``context``; append every call to ``calls`` as it
+        is made (a participant's trail: a call cut off at the deadline must reach it too)."""
         settings = self._settings
         prompt = render(settings.template, context, settings.exchange, settings.max_leverage)
         symbols = [coin.symbol for coin in context.coins]
         messages = [LlmMessage("system", prompt.system), LlmMessage("user", prompt.user)]
-        calls: list[LlmCall] = []
-        text = await self._caller.ask(messages, calls)
+        trail: list[LlmCall] = [] if calls is None else calls
+        first = len(trail)
+        text = await self._caller.ask(messages, trail)
         result = parse_decision(text or "", symbols, context.ts) if text is not None else None
+        outcome = DecisionOutcome.VALID
         if result is not None and not result.ok and result.error is not None:
             messages += [
                 LlmMessage("assistant", text or ""),
                 LlmMessage("user", repair_prompt(result.error, symbols)),
             ]
-            text = await self._caller.ask(messages, calls)
+            text = await self._caller.ask(messages, trail)
             result = parse_decision(text or "", symbols, context.ts) if text else None
+            outcome = DecisionOutcome.REPAIRED
+        made = trail[first:]
         if result is not None and result.ok and result.decision is not None:
-            decision = Decision(context.ts, result.decision.actions, result.reasoning)
-            calls[-1] = _with_parsed(calls[-1], decision)
-            return TraderOutcome(decision, True, prompt.user, tuple(calls))
-        reason = calls[-1].error if calls else "no answer"
-        hold = Decision(context.ts, (), reasoning=f"invalid model output, holding: {reason}")
-        return TraderOutcome(hold, False, prompt.user, tuple(calls))
+            decision = Decision(context.ts, result.decision.actions, result.reasoning, outcome)
+            trail[-1] = _with_parsed(trail[-1], decision)
+            return TraderOutcome(decision, True, prompt.user, (*made[:-1], trail[-1]))
+        reason = made[-1].error if made else "no answer"
+        hold = Decision(
+            context.ts, (), f"invalid model output, holding: {reason}", DecisionOutcome.INVALID
+        )
+        return TraderOutcome(hold, False, prompt.user, tuple(made))
 
 
 def _with_parsed(call: LlmCall, decision: Decision) -> LlmCall:

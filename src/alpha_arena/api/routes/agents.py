@@ -11,27 +11,24 @@ from contextlib import contextmanager
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Response, status
-from jinja2 import TemplateError
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlalchemy.exc import IntegrityError
 
 from alpha_arena.agents.config import parse_config
-
-# prompts.py has no public "does this template compile" yet; these are exactly what render()
-# uses, so the API accepts a template if and only if render() could compile it.
 from alpha_arena.agents.llm.prompts import (
     _SEPARATOR,
     DEFAULT_PROMPT,
-    _compiled,
     default_template,
+    validate_template,
 )
 from alpha_arena.api.errors import ERROR_RESPONSES, WRITE_RESPONSES
 from alpha_arena.api.pagination import Page, Window, page, window
 from alpha_arena.api.security import refuse_nul, require_reader, require_writer
 from alpha_arena.api.state import context_of
 from alpha_arena.core.errors import ConflictError, InvalidInputError, NotFoundError
+from alpha_arena.core.redact import redact
 from alpha_arena.domain.llm import LlmCall
-from alpha_arena.services.agents import add_agent
+from alpha_arena.services.agents import add_agent, require_stored_prompt
 from alpha_arena.services.context import AppContext
 from alpha_arena.storage.agent_store import AgentRecord, AgentStore, PromptStore, PromptVersion
 from alpha_arena.storage.llm_store import LlmCallStore
@@ -123,8 +120,14 @@ class AgentLlmCallOut(BaseModel):
     input_tokens: int = Field(examples=[1834])
     output_tokens: int = Field(examples=[212])
     latency_ms: float = Field(examples=[1420.5])
-    cost_usd: float = Field(examples=[0.00061])
+    cost_usd: float | None = Field(
+        examples=[0.00061], description="Null when the model's price is unknown."
+    )
     cached: bool = Field(examples=[False], description="Answered from the response cache.")
+    reasoning: str | None = Field(
+        examples=["Funding is flat and RSI neutral: no edge."],
+        description="The model's separate reasoning channel (thinking), when it has one.",
+    )
 
 
 class PromptSummary(BaseModel):
@@ -234,6 +237,8 @@ def patch_agent(name: AgentName, body: AgentPatch, context: Context) -> AgentOut
     record = store.get(name)
     # Validate everything before writing anything, so a refused request changes nothing.
     config = None if body.config is None else _new_config(record, body.config)
+    if config is not None:
+        require_stored_prompt(context, parse_config(config))
     now = context.clock.now_ms()
     if config is not None:
         record = store.update_config(name, config, now)
@@ -259,13 +264,15 @@ def enable_agent(name: AgentName, context: Context) -> AgentOut:
 
 
 def _call_out(call: LlmCall) -> AgentLlmCallOut:
+    # Errors are redacted before they are stored; again here for rows stored before that.
+    error = None if call.error is None else redact(call.error)
     return AgentLlmCallOut(
         ts=call.ts, provider=call.provider, model=call.model, parameters=call.parameters,
         prompt_version_id=call.prompt_version_id, request_hash=call.request_hash,
         messages=call.messages, raw_response=call.raw_response,
-        parsed_decision=call.parsed_decision, error=call.error, input_tokens=call.input_tokens,
+        parsed_decision=call.parsed_decision, error=error, input_tokens=call.input_tokens,
         output_tokens=call.output_tokens, latency_ms=call.latency_ms, cost_usd=call.cost_usd,
-        cached=call.cached,
+        cached=call.cached, reasoning=call.reasoning,
     )  # fmt: skip
 
 
@@ -312,25 +319,6 @@ def _prompt_out(prompt: PromptVersion) -> PromptOut:
     )  # fmt: skip
 
 
-def _check_template(template: str) -> None:
-    """Refuse what render() would refuse at the first decision: no separator, bad Jinja2."""
-    system, separator, user = template.partition(_SEPARATOR)
-    if not separator:
-        raise InvalidInputError(
-            "a prompt template needs a system and a user part separated by the line "
-            f"{_SEPARATOR.strip()!r}"
-        )
-    for part, text in (("system", system), ("user", user)):
-        try:
-            _compiled(text)
-        except TemplateError as error:
-            line = getattr(error, "lineno", None)
-            where = f"{part} part" if line is None else f"{part} part, line {line}"
-            raise InvalidInputError(
-                f"prompt template does not compile ({where}): {error}"
-            ) from None
-
-
 @prompts_router.get(
     "", response_model=Page[PromptSummary], summary="Every stored prompt version (no templates)"
 )
@@ -365,7 +353,7 @@ def prompt_version(
         "model": PromptOut, "description": "The template is stored already: that version"}},
 )  # fmt: skip
 def add_prompt(body: PromptCreate, context: Context, response: Response) -> PromptOut:
-    _check_template(body.template)
+    validate_template(body.template)  # parses, has both parts, renders a sample context
     store = PromptStore(context.engine)
     try:
         with _PROMPT_WRITES:

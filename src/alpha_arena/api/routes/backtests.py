@@ -161,6 +161,11 @@ class BacktestOverview(BaseModel):
         examples=[_METRICS_EXAMPLE],
         description="Every metric by name (fractions: 0.05 = 5%; money in the quote currency).",
     )
+    denials: dict[str, int] = Field(
+        examples=[{"margin": 3, "min_notional": 1}],
+        description="Actions the risk checks denied, counted by rule (empty when none was): "
+        "why a run made fewer trades than its strategy asked for, or none.",
+    )
 
 
 class BacktestDetail(BacktestOverview):
@@ -236,6 +241,7 @@ def _overview(run: BacktestSummary) -> dict[str, Any]:
         "id": run.id, "strategy": run.strategy, "symbols": run.symbols,
         "timeframe": run.timeframe, "start": to_iso(run.ts_start), "end": to_iso(run.ts_end),
         "bars": run.bars, "created": to_iso(run.ts_created), "metrics": run.metrics,
+        "denials": run.denials,
     }  # fmt: skip
 
 

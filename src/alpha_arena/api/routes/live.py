@@ -8,37 +8,43 @@ runner commits, as typed envelopes ``{"type", "data"}``:
 - ``status``: the season changed status (paused, finished...);
 - ``error``: a message that could not be served, in the API's error body.
 
-The feed reads what is committed in the database, so it works the same whether the season is
-driven by this server's runner or by `arena season run` elsewhere, and a client may ask for the
-ticks it missed with ``from_tick``. Clients beyond loopback authenticate first, with the bearer
-token in the Authorization header or in an ``{"type": "auth", "data": {"token"}}`` message."""
+The feed reads what is committed in the database (one shared read per season, see
+``live_hub``), so it works the same whether the season is driven by this server's runner or by
+`arena season run` elsewhere, and a client may ask for the ticks it missed with ``from_tick``.
+Clients beyond loopback authenticate first, with the bearer token in the Authorization header
+or in an ``{"type": "auth", "data": {"token"}}`` message; a few wrong ones close the socket.
+A browser page may connect only from the server's own origin or a configured CORS origin."""
 
 from __future__ import annotations
 
 import asyncio
 import json
-import time
 from typing import Any
 
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field, ValidationError
+from starlette.exceptions import HTTPException
+from starlette.types import Message
 
-from alpha_arena.api.routes.season_ledger import decision_out, fill_out
-from alpha_arena.api.routes.seasons import leaderboard_json
-from alpha_arena.api.security import reads_open, token_matches
+from alpha_arena.api.hosts import origin_allowed
+from alpha_arena.api.live_hub import (
+    SeasonReader,
+    SubscriberTooSlowError,
+    Subscription,
+    envelope,
+)
+from alpha_arena.api.security import client_key, may_read, token_matches
 from alpha_arena.api.state import ApiState, api_state
 from alpha_arena.core.errors import ArenaError
-from alpha_arena.core.time import to_iso
-from alpha_arena.domain.seasons import SeasonStatus
-from alpha_arena.storage.season_queries import SeasonQueries, SeasonVersion
-from alpha_arena.storage.season_store import SeasonStore
+from alpha_arena.storage.season_queries import SeasonVersion
 
 router = APIRouter(tags=["live"])
 
-POLL_S = 0.2
-MAX_TICKS_PER_POLL = 500  # a client catching up gets the backlog in slices, staying responsive
-LEADERBOARD_EVERY_S = 1.0
+MAX_AUTH_FAILURES = 3  # wrong `auth` messages before the socket is closed
+POLICY_VIOLATION = 1008
+TRY_AGAIN_LATER = 1013
+_SEND_JSON = 'send JSON text frames: {"type": ..., "data": {...}}'
 
 
 class Subscribe(BaseModel):
@@ -49,171 +55,152 @@ class Subscribe(BaseModel):
     )  # fmt: skip
 
 
-class SeasonFeed:
-    """What one season committed since the last poll, as envelopes."""
-
-    def __init__(self, state: ApiState, season_id: int, cursor: int) -> None:
-        self._state = state
-        self._queries = SeasonQueries(state.context.engine)
-        self.season_id = season_id
-        self.cursor = cursor  # the first tick not yet sent
-        self._names = self._queries.entry_names(season_id)
-        self._status: str | None = None
-        self._board_sent_at = 0.0
-        self._board_due = False
-
-    def poll(self) -> tuple[list[dict[str, Any]], SeasonVersion | None]:
-        version = self._queries.version(self.season_id)
-        if version is None:
-            return [], None
-        messages: list[dict[str, Any]] = []
-        if version.ticks_done > self.cursor:
-            last = min(version.ticks_done, self.cursor + MAX_TICKS_PER_POLL) - 1
-            messages += self._ticks(self.cursor, last)
-            self.cursor = last + 1
-            self._board_due = True
-        if self._status is not None and version.status != self._status:
-            messages.append(_envelope("status", self._status_data(version)))
-            self._board_due = True
-        self._status = version.status
-        return messages, version
-
-    def leaderboard_due(self, caught_up: bool) -> bool:
-        """After new ticks, at most once a second, and always once the backlog is sent."""
-        if not self._board_due:
-            return False
-        return caught_up and (
-            time.monotonic() - self._board_sent_at >= LEADERBOARD_EVERY_S
-            or self._status != SeasonStatus.RUNNING.value
-        )
-
-    def leaderboard_sent(self) -> None:
-        self._board_due = False
-        self._board_sent_at = time.monotonic()
-
-    def subscribed(self) -> dict[str, Any]:
-        version = self._queries.version(self.season_id)
-        assert version is not None
-        self._status = version.status
-        return _envelope("subscribed", self._status_data(version) | {"from_tick": self.cursor})
-
-    def _status_data(self, version: SeasonVersion) -> dict[str, Any]:
-        season = SeasonStore(self._state.context.engine).get(self.season_id)
-        return {"season_id": self.season_id, "status": version.status,
-                "ticks_done": version.ticks_done, "message": season.message}  # fmt: skip
-
-    def _ticks(self, first: int, last: int) -> list[dict[str, Any]]:
-        rows = self._queries.ticks_between(list(self._names), first, last)
-        calls = self._queries.calls_at([(r["entry_id"], r["tick"]) for r in rows["decisions"]])
-        by_tick: dict[int, list[dict[str, Any]]] = {}
-        for kind in ("decisions", "fills"):
-            for row in rows[kind]:
-                if kind == "decisions":
-                    key = (row["entry_id"], row["tick"])
-                    out = decision_out(self._names[row["entry_id"]], row, calls.get(key, []))
-                    envelope = _envelope("decision", out.model_dump(mode="json"))
-                else:
-                    out_fill = fill_out(self._names[row["entry_id"]], row)
-                    envelope = _envelope("fill", out_fill.model_dump(mode="json"))
-                by_tick.setdefault(row["tick"], []).append(envelope)
-        equity: dict[int, list[dict[str, Any]]] = {}
-        stamp: dict[int, int] = {}
-        for row in rows["equity"]:
-            stamp[row["tick"]] = row["ts"]
-            equity.setdefault(row["tick"], []).append(
-                {"entry": self._names[row["entry_id"]], "equity": row["equity"],
-                 "cash": row["cash"], "exposure": row["exposure"]}
-            )  # fmt: skip
-        messages = []
-        for tick in range(first, last + 1):
-            messages += by_tick.get(tick, [])
-            if tick in equity:
-                messages.append(_envelope("tick", {
-                    "season_id": self.season_id, "tick": tick, "ts": stamp[tick],
-                    "time": to_iso(stamp[tick]), "entries": equity[tick],
-                }))  # fmt: skip
-        return messages
-
-
-def _envelope(kind: str, data: Any) -> dict[str, Any]:
-    return {"type": kind, "data": data}
-
-
 def _error(code: str, message: str, details: Any = None) -> dict[str, Any]:
-    return _envelope("error", {"code": code, "message": message, "details": details})
+    return envelope("error", {"code": code, "message": message, "details": details})
 
 
 @router.websocket("/ws")
 async def live(websocket: WebSocket) -> None:
-    await websocket.accept()
     state = api_state(websocket)
-    authorized = reads_open(websocket) or token_matches(websocket)
-    feed: SeasonFeed | None = None
-    receiving = asyncio.ensure_future(websocket.receive_text())
+    headers = websocket.headers
+    if not origin_allowed(
+        headers.get("origin"), websocket.url.scheme, headers.get("host"), state.hosts,
+        state.settings.cors_origins(),
+    ):  # fmt: skip
+        # Refused before the handshake: the page's script sees a failed connection.
+        await websocket.close(POLICY_VIOLATION, "this Origin may not open the live feed")
+        return
     try:
-        while True:
-            done, _ = await asyncio.wait({receiving}, timeout=POLL_S if feed else None)
-            if receiving in done:
-                text = receiving.result()  # raises WebSocketDisconnect when the client left
-                receiving = asyncio.ensure_future(websocket.receive_text())
-                reply, authorized, feed = await _handle(state, websocket, text, authorized, feed)
-                if reply is not None:
-                    await websocket.send_json(reply)
-            if feed is not None:
-                try:
-                    await _send_updates(state, websocket, feed)
-                except ArenaError as error:  # the season was deleted, the database is down...
-                    await websocket.send_json(_error("feed_failed", str(error)))
-                    feed = None
-    except WebSocketDisconnect:
-        pass
-    finally:
-        receiving.cancel()
+        authorized = may_read(websocket)
+    except HTTPException:  # too many wrong tokens from this client
+        await websocket.close(POLICY_VIOLATION, "too many wrong tokens from this client")
+        return
+    await websocket.accept()
+    await LiveSession(state, websocket, authorized).serve()
 
 
-async def _handle(
-    state: ApiState, websocket: WebSocket, text: str, authorized: bool, feed: SeasonFeed | None
-) -> tuple[dict[str, Any] | None, bool, SeasonFeed | None]:
-    """Answer one client message; return the reply, whether authorized, and the feed."""
-    try:
-        message = json.loads(text)
-        kind, data = message.get("type"), message.get("data") or {}
-        if not isinstance(data, dict):
-            raise TypeError
-    except (ValueError, TypeError, AttributeError):
-        return _error("bad_request", 'send JSON: {"type": ..., "data": {...}}'), authorized, feed
-    if kind == "ping":
-        return _envelope("pong", {}), authorized, feed
-    if kind == "auth":
-        if token_matches(websocket, str(data.get("token", ""))):
-            return _envelope("authorized", {}), True, feed
-        return _error("unauthorized", "the bearer token is wrong"), authorized, feed
-    if kind != "subscribe":
-        return _error("bad_request", f"unknown message type {kind!r}; use subscribe, auth or "
-                      "ping"), authorized, feed  # fmt: skip
-    if not authorized:
-        return _error("unauthorized", "beyond loopback, authenticate first"), authorized, feed
-    try:
-        request = Subscribe.model_validate(data)
-        version = SeasonQueries(state.context.engine).version(request.season_id)
-        if version is None:
-            return _error("not_found", f"no season {request.season_id}"), authorized, feed
-        cursor = version.ticks_done if request.from_tick is None else request.from_tick
-        feed = await run_in_threadpool(SeasonFeed, state, request.season_id, cursor)
-        return await run_in_threadpool(feed.subscribed), authorized, feed
-    except ValidationError as error:
-        first = error.errors()[0]
-        where = ".".join(str(part) for part in first["loc"])
-        return _error("validation_error", f"{where}: {first['msg']}"), authorized, feed
-    except ArenaError as error:
-        return _error("invalid_input", str(error)), authorized, feed
+class LiveSession:
+    """One socket: its client's messages answered, its subscription's updates forwarded."""
+
+    def __init__(self, state: ApiState, websocket: WebSocket, authorized: bool) -> None:
+        self._state = state
+        self._websocket = websocket
+        self._authorized = authorized
+        self._auth_failures = 0
+        self._closing: str | None = None  # the reason the socket is to be closed
+        self._close_code = POLICY_VIOLATION
+        self._subscription: Subscription | None = None
+        self._forwarding: asyncio.Future[list[str]] | None = None
+
+    async def serve(self) -> None:
+        receiving = asyncio.ensure_future(self._websocket.receive())
+        try:
+            while self._closing is None:
+                waiting: set[asyncio.Future[Any]] = {receiving}
+                if self._forwarding is not None:
+                    waiting.add(self._forwarding)
+                done, _ = await asyncio.wait(waiting, return_when=asyncio.FIRST_COMPLETED)
+                if self._forwarding is not None and self._forwarding in done:
+                    await self._forward()
+                if receiving in done and self._closing is None:
+                    message = receiving.result()
+                    if message["type"] == "websocket.disconnect":
+                        return
+                    receiving = asyncio.ensure_future(self._websocket.receive())
+                    reply = await self._answer(message)
+                    if reply is not None:
+                        await self._websocket.send_json(reply)
+            await self._websocket.close(self._close_code, self._closing)
+        except WebSocketDisconnect:
+            pass
+        finally:
+            receiving.cancel()
+            self._unsubscribe()
+
+    async def _forward(self) -> None:
+        assert self._forwarding is not None and self._subscription is not None
+        forwarding, self._forwarding = self._forwarding, None
+        try:
+            texts = forwarding.result()
+        except SubscriberTooSlowError as error:
+            self._close_code = TRY_AGAIN_LATER
+            self._closing = f"{error}; reconnect with from_tick={error.cursor}"
+            return
+        for text in texts:
+            await self._websocket.send_text(text)
+        if not self._subscription.done:
+            self._forwarding = asyncio.ensure_future(self._subscription.next())
+
+    async def _answer(self, message: Message) -> dict[str, Any] | None:
+        """Answer one client message (None: no answer)."""
+        text = message.get("text")
+        if text is None:
+            return _error("bad_request", f"binary frames are not read; {_SEND_JSON}")
+        try:
+            parsed = json.loads(text)
+            kind, data = parsed.get("type"), parsed.get("data") or {}
+            if not isinstance(data, dict):
+                raise TypeError
+        except (ValueError, TypeError, AttributeError, RecursionError):  # nested too deep
+            return _error("bad_request", _SEND_JSON)
+        if kind == "ping":
+            return envelope("pong", {})
+        if kind == "auth":
+            return self._authenticate(str(data.get("token", "")))
+        if kind != "subscribe":
+            return _error("bad_request", f"unknown message type {kind!r}; use subscribe, auth "
+                          "or ping")  # fmt: skip
+        if not self._authorized:
+            return _error("unauthorized", "beyond loopback, authenticate first")
+        return await self._subscribe(data)
+
+    def _authenticate(self, token: str) -> dict[str, Any]:
+        throttle, client = self._state.auth_throttle, client_key(self._websocket)
+        wait_s = throttle.locked_for(client)
+        if wait_s is None:
+            if token_matches(self._websocket, token):
+                self._authorized = True
+                return envelope("authorized", {})
+            throttle.failed(client)
+            self._auth_failures += 1
+            wait_s = throttle.locked_for(client)
+        if wait_s is not None:
+            self._closing = "too many wrong tokens from this client"
+            return _error("rate_limited", f"too many wrong tokens from this client; retry in "
+                          f"{wait_s} s")  # fmt: skip
+        if self._auth_failures >= MAX_AUTH_FAILURES:
+            self._closing = f"{MAX_AUTH_FAILURES} wrong tokens"
+        return _error("unauthorized", "the bearer token is wrong")
+
+    async def _subscribe(self, data: dict[str, Any]) -> dict[str, Any]:
+        try:
+            request = Subscribe.model_validate(data)
+            reader = self._state.hub.reader(request.season_id)
+            found = await run_in_threadpool(_snapshot, reader)
+        except ValidationError as error:
+            first = error.errors()[0]
+            where = ".".join(str(part) for part in first["loc"])
+            return _error("validation_error", f"{where}: {first['msg']}")
+        except ArenaError as error:
+            return _error("invalid_input", str(error))
+        if found is None:
+            return _error("not_found", f"no season {request.season_id}")
+        version, status = found
+        self._unsubscribe()
+        start = version.ticks_done if request.from_tick is None else request.from_tick
+        self._subscription = self._state.hub.join(reader, version, start)
+        self._forwarding = asyncio.ensure_future(self._subscription.next())
+        return envelope("subscribed", status | {"from_tick": start})
+
+    def _unsubscribe(self) -> None:
+        if self._forwarding is not None:
+            self._forwarding.cancel()
+            self._forwarding = None
+        if self._subscription is not None:
+            self._state.hub.leave(self._subscription)
+            self._subscription = None
 
 
-async def _send_updates(state: ApiState, websocket: WebSocket, feed: SeasonFeed) -> None:
-    messages, version = await run_in_threadpool(feed.poll)
-    for message in messages:
-        await websocket.send_json(message)
-    if version is not None and feed.leaderboard_due(caught_up=feed.cursor >= version.ticks_done):
-        board = json.loads(await leaderboard_json(state, feed.season_id))
-        await websocket.send_json(_envelope("leaderboard", board))
-        feed.leaderboard_sent()
+def _snapshot(reader: SeasonReader) -> tuple[SeasonVersion, dict[str, Any]] | None:
+    version = reader.version()
+    return None if version is None else (version, reader.status_data(version))

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request, Response
 
 from alpha_arena.api.errors import ERROR_RESPONSES
-from alpha_arena.api.pagination import Page, TimeRange, Window, time_range, window
+from alpha_arena.api.pagination import Page, TimeRange, Window, page, time_range, window
 from alpha_arena.api.routes.seasons import Context, SeasonId, live_max_age_s
 from alpha_arena.api.season_models import (
     DecisionOut,
@@ -25,12 +25,12 @@ from alpha_arena.api.season_models import (
 from alpha_arena.api.security import refuse_nul, require_reader
 from alpha_arena.api.state import api_state
 from alpha_arena.core.errors import NotFoundError
+from alpha_arena.core.redact import redact
 from alpha_arena.core.time import to_iso
 from alpha_arena.domain.llm import LlmCall
-from alpha_arena.marketdata.service import DataService
+from alpha_arena.services import season_views
 from alpha_arena.services.context import AppContext
 from alpha_arena.storage.season_queries import LedgerFilter, SeasonQueries
-from alpha_arena.storage.season_store import SeasonStore
 
 router = APIRouter(prefix="/seasons", tags=["season ledger"], responses=ERROR_RESPONSES,
                    dependencies=[Depends(require_reader), Depends(refuse_nul)])  # fmt: skip
@@ -44,18 +44,7 @@ At = Annotated[Window, Depends(window)]
 
 def _entries(context: AppContext, season_id: int, entry: str | None) -> dict[int, str]:
     """The season's entries (by id), or only the one named; 404 for either unknown."""
-    queries = SeasonQueries(context.engine)
-    names = queries.entry_names(season_id)
-    if not names:
-        SeasonStore(context.engine).get(season_id)  # 404 when the season does not exist
-    if entry is None:
-        return names
-    chosen = {eid: name for eid, name in names.items() if name == entry}
-    if not chosen:
-        raise NotFoundError(
-            f"season {season_id} has no entry {entry!r}; entries: {', '.join(names.values())}"
-        )
-    return chosen
+    return season_views.entries_by_id(context, season_id, entry)
 
 
 def _filter(
@@ -89,16 +78,19 @@ def decision_out(entry: str, row: dict[str, Any], calls: list[LlmCall]) -> Decis
     return DecisionOut(
         entry=entry, tick=row["tick"], ts=row["ts"], time=to_iso(row["ts"]),
         reasoning=row["reasoning"], actions=row["actions"], latency_ms=row["latency_ms"],
-        llm_calls=[_call(call) for call in calls],
+        outcome=row["outcome"], llm_calls=[_call(call) for call in calls],
     )  # fmt: skip
 
 
 def _call(call: LlmCall) -> LlmCallOut:
+    # Errors are redacted before they are stored; again here for rows stored before that.
+    error = None if call.error is None else redact(call.error)
     return LlmCallOut(
         ts=call.ts, provider=call.provider, model=call.model, messages=call.messages,
-        raw_response=call.raw_response, parsed_decision=call.parsed_decision, error=call.error,
+        raw_response=call.raw_response, parsed_decision=call.parsed_decision, error=error,
         input_tokens=call.input_tokens, output_tokens=call.output_tokens,
         latency_ms=call.latency_ms, cost_usd=call.cost_usd, cached=call.cached,
+        reasoning=call.reasoning,
     )  # fmt: skip
 
 
@@ -156,54 +148,28 @@ def fill_out(entry: str, row: dict[str, Any]) -> FillOut:
 
 @router.get(
     "/{season_id}/positions",
-    response_model=list[PositionOut],
+    response_model=Page[PositionOut],
     summary="Open positions with their exit plans, marked at the season's last tick",
 )
 def list_positions(
-    context: Context, season_id: SeasonId, entry: EntryName = None, symbol: Symbol = None
-) -> list[PositionOut]:
-    season = SeasonStore(context.engine).get(season_id)
-    names = _entries(context, season_id, entry)
-    store = SeasonStore(context.engine)
-    data = DataService(context.market, str(season.config.get("exchange", "binance")))
-    marks: dict[str, float | None] = {}
-    out = []
-    for entry_id, name in names.items():
-        for _tick, position in store.positions(entry_id):
-            if symbol is not None and position.symbol != symbol:
-                continue
-            if position.symbol not in marks:
-                marks[position.symbol] = _mark(data, position.symbol, season.timeframe,
-                                               season.ts_last_tick)  # fmt: skip
-            mark = marks[position.symbol]
-            out.append(
-                PositionOut(
-                    entry=name,
-                    symbol=position.symbol,
-                    side="long" if position.is_long else "short",
-                    quantity=position.quantity,
-                    entry_price=position.entry_price,
-                    mark_price=mark,
-                    notional=None if mark is None else position.notional(mark),
-                    unrealized_pnl=None if mark is None else position.unrealized_pnl(mark),
-                    margin=position.margin,
-                    leverage=position.leverage,
-                    liquidation_price=position.liquidation_price(),
-                    opened=to_iso(position.ts_opened),
-                    take_profit=position.exit_plan.take_profit,
-                    stop_loss=position.exit_plan.stop_loss,
-                    invalidation=position.exit_plan.invalidation,
-                )
-            )
-    return out
+    context: Context, season_id: SeasonId, at: At, entry: EntryName = None,
+    symbol: Symbol = None,
+) -> Page[PositionOut]:  # fmt: skip
+    found = season_views.open_positions(context, season_id, entry, symbol)
+    return page([position_out(view) for view in found], at)
 
 
-def _mark(data: DataService, symbol: str, timeframe: str, as_of: int | None) -> float | None:
-    """The close of the last bar the season has seen."""
-    if as_of is None:
-        return None
-    bars = data.closed_candles(symbol, timeframe, as_of, 1)
-    return float(bars.close[-1]) if len(bars) else None
+def position_out(view: season_views.PositionView) -> PositionOut:
+    position, plan = view.position, view.position.exit_plan
+    return PositionOut(
+        entry=view.entry, symbol=position.symbol, side="long" if position.is_long else "short",
+        quantity=position.quantity, entry_price=position.entry_price,
+        mark_price=view.mark_price, notional=view.notional,
+        unrealized_pnl=view.unrealized_pnl, margin=position.margin,
+        leverage=position.leverage, liquidation_price=position.liquidation_price(),
+        opened=to_iso(position.ts_opened), take_profit=plan.take_profit,
+        stop_loss=plan.stop_loss, invalidation=plan.invalidation,
+    )  # fmt: skip
 
 
 @router.get(

@@ -82,9 +82,10 @@ def get_season(context: Context, season_id: SeasonId) -> SeasonOut:
 def _move(event: SeasonEvent, summary: str) -> None:
     def move(request: Request, context: Context, season_id: SeasonId) -> SeasonOut:
         season = season_service.transition(context, season_id, event)
-        supervisor = api_state(request).supervisor
-        if supervisor is not None and season.status is SeasonStatus.RUNNING:
-            supervisor.nudge()  # start driving it now, not at the next poll
+        state = api_state(request)
+        if state.supervisor is not None and season.status is SeasonStatus.RUNNING:
+            state.supervisor.nudge()  # start driving it now, not at the next poll
+        state.hub.notify(season_id)  # subscribers hear of the move now, not at the next poll
         return season_out(season)
 
     move.__name__ = f"{event.value}_season"
@@ -98,11 +99,13 @@ _move(SeasonEvent.RESUME, "Resume a paused season")
 _move(SeasonEvent.END, "End a season (a draft is cancelled)")
 
 
-@router.get("/{season_id}/entries", response_model=list[EntryOut], summary="A season's entries")
-def list_entries(context: Context, season_id: SeasonId) -> list[EntryOut]:
+@router.get("/{season_id}/entries", response_model=Page[EntryOut], summary="A season's entries")
+def list_entries(
+    context: Context, season_id: SeasonId, at: Annotated[Window, Depends(window)]
+) -> Page[EntryOut]:
     store = SeasonStore(context.engine)
     store.get(season_id)
-    return [entry_out(entry) for entry in store.entries(season_id)]
+    return page([entry_out(entry) for entry in store.entries(season_id)], at)
 
 
 @router.get(

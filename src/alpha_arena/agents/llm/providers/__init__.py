@@ -13,8 +13,10 @@ from alpha_arena.agents.llm.providers.base import (
 from alpha_arena.agents.llm.providers.factory import configured_provider, create_provider
 from alpha_arena.agents.llm.providers.registry import (
     PROVIDERS,
+    ModelPrice,
     ProviderSpec,
     get_spec,
+    with_flat_price,
     with_prices,
 )
 
@@ -24,11 +26,13 @@ __all__ = [
     "LlmProvider",
     "LlmRequest",
     "LlmResponse",
+    "ModelPrice",
     "ProviderConfig",
     "ProviderSpec",
     "SdkProvider",
     "configured_provider",
     "create_provider",
     "get_spec",
+    "with_flat_price",
     "with_prices",
 ]

@@ -15,6 +15,7 @@ from alpha_arena.agents.llm.providers.base import (
 )
 from alpha_arena.agents.llm.providers.registry import ProviderSpec
 from alpha_arena.core.errors import AgentError
+from alpha_arena.core.redact import redact
 
 
 class AnthropicProvider(SdkProvider):
@@ -65,9 +66,11 @@ class AnthropicProvider(SdkProvider):
         except anthropic.APITimeoutError as e:
             raise RetryableCallError(f"no answer within {timeout_s:g} s") from e
         except anthropic.APIConnectionError as e:
-            raise RetryableCallError(f"connection failed: {e}") from e
+            raise RetryableCallError(redact(f"connection failed: {e}", [self._api_key])) from e
         except anthropic.APIError as e:  # an unreadable answer
-            raise AgentError(f"LLM provider {self.name}: bad response: {e.message}") from e
+            raise AgentError(
+                redact(f"LLM provider {self.name}: bad response: {e.message}", [self._api_key])
+            ) from e
         return _completion(response, model)
 
 

@@ -15,6 +15,7 @@ from typing import Literal, Protocol, Self
 
 from alpha_arena.agents.llm.providers.registry import ProviderSpec
 from alpha_arena.core.errors import AgentError, ArenaError, ConfigurationError, TemporaryError
+from alpha_arena.core.redact import redact
 
 logger = logging.getLogger(__name__)
 
@@ -66,13 +67,14 @@ class LlmResponse:
     ``reasoning`` the reasoning text when the API returns it apart from the answer;
     ``attempts`` how many HTTP requests the call took (1 + retries); ``latency_ms`` the time
     from the first attempt to the answer, retries and back-off included; ``cost_usd`` the
-    tokens priced with the spec's (published, unverified) prices."""
+    tokens priced with the spec's (published, unverified) price of the model, None when the
+    model's price is unknown."""
 
     text: str
     input_tokens: int
     output_tokens: int
     latency_ms: float
-    cost_usd: float
+    cost_usd: float | None
     model: str
     provider: str
     raw: Mapping[str, object] = field(repr=False)
@@ -159,14 +161,15 @@ def status_error(
     spec: ProviderSpec, status: int, message: str, retry_after: str | None, secret: str | None
 ) -> ArenaError:
     """Return the error for an HTTP error status: retryable for 408/409/429/5xx, configuration
-    for 401/403/404, the agent's fault otherwise. ``secret`` is removed from the message, and a
-    refused key's message is not repeated at all (some APIs echo part of the key)."""
+    for 401/403/404, the agent's fault otherwise. ``secret`` (and any 8+ character prefix of
+    it) and key-like strings are removed from the message, and a refused key's message is not
+    repeated at all (some APIs echo part of the key)."""
     if status in (401, 403):
         where = f"set a valid key in {spec.api_key_env}" if spec.api_key_env else "check api_key"
         return ConfigurationError(
             f"LLM provider {spec.name} refused the credentials (HTTP {status}); {where}"
         )
-    text = one_line(message.replace(secret, "***") if secret else message)
+    text = one_line(redact(message, [secret]))
     if status == 404:
         return ConfigurationError(
             f"LLM provider {spec.name}: HTTP 404 ({text}); check the base URL and the model name"
@@ -239,7 +242,7 @@ class SdkProvider(ABC):
             input_tokens=completion.input_tokens,
             output_tokens=completion.output_tokens,
             latency_ms=latency_ms,
-            cost_usd=self.spec.cost_usd(completion.input_tokens, completion.output_tokens),
+            cost_usd=self.spec.cost_usd(completion.input_tokens, completion.output_tokens, model),
             model=completion.model,
             provider=self.name,
             raw=completion.raw,

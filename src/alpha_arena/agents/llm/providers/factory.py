@@ -7,8 +7,14 @@ import os
 from collections.abc import Mapping
 
 from alpha_arena.agents.llm.providers.base import ProviderConfig, SdkProvider
-from alpha_arena.agents.llm.providers.registry import ProviderSpec, get_spec
+from alpha_arena.agents.llm.providers.registry import (
+    ModelPrice,
+    ProviderSpec,
+    get_spec,
+    with_flat_price,
+)
 from alpha_arena.core.errors import ConfigurationError
+from alpha_arena.core.redact import remember_secret
 from alpha_arena.core.settings import Settings
 
 # Local servers (Ollama, vLLM) ignore the key, but the SDK insists on one.
@@ -44,6 +50,7 @@ def create_provider(
         backoff_s=defaults.backoff_s if backoff_s is None else backoff_s,
     )
     key = api_key or _key_from(spec, os.environ if environ is None else environ)
+    remember_secret(key)  # so that no echo of it is stored, printed or served
     if spec.protocol == "anthropic_messages":
         from alpha_arena.agents.llm.providers.anthropic_provider import AnthropicProvider
 
@@ -65,9 +72,25 @@ def _key_from(spec: ProviderSpec, environ: Mapping[str, str]) -> str:
     return key
 
 
-def configured_provider(provider: str | ProviderSpec, settings: Settings) -> SdkProvider:
-    """A provider with the LLM settings (base URL, timeout, retries) every caller shares."""
+def configured_provider(
+    provider: str | ProviderSpec,
+    settings: Settings,
+    *,
+    base_url: str | None = None,
+    api_key_env: str | None = None,
+    price: ModelPrice | None = None,
+) -> SdkProvider:
+    """A provider with the LLM settings (base URL, timeout, retries) every caller shares, and
+    an agent's own endpoint, key variable and price where it names them.
+
+    The base URL is the agent's ``base_url``, else ``ARENA_LLM_BASE_URL``, else the provider's;
+    the key is read from the agent's ``api_key_env``, else from the provider's variable."""
+    spec = get_spec(provider) if isinstance(provider, str) else provider
+    if api_key_env is not None:
+        spec = dataclasses.replace(spec, api_key_env=api_key_env)
+    if price is not None:
+        spec = with_flat_price(spec, price)
     return create_provider(
-        provider, base_url=settings.llm_base_url, timeout_s=settings.llm_timeout_s,
+        spec, base_url=base_url or settings.llm_base_url, timeout_s=settings.llm_timeout_s,
         max_retries=settings.llm_max_retries,
     )  # fmt: skip

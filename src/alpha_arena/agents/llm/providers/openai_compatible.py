@@ -23,6 +23,7 @@ from alpha_arena.agents.llm.providers.base import (
 )
 from alpha_arena.agents.llm.providers.registry import ProviderSpec
 from alpha_arena.core.errors import AgentError
+from alpha_arena.core.redact import redact
 
 # Keys under which OpenAI-compatible servers return reasoning apart from the answer:
 # DeepSeek, SiliconFlow and Qwen use ``reasoning_content``; OpenRouter and vLLM ``reasoning``.
@@ -71,9 +72,11 @@ class OpenAiCompatibleProvider(SdkProvider):
         except openai.APITimeoutError as e:
             raise RetryableCallError(f"no answer within {timeout_s:g} s") from e
         except openai.APIConnectionError as e:
-            raise RetryableCallError(f"connection failed: {e}") from e
+            raise RetryableCallError(redact(f"connection failed: {e}", [self._api_key])) from e
         except openai.APIError as e:  # an unreadable answer
-            raise AgentError(f"LLM provider {self.name}: bad response: {e.message}") from e
+            raise AgentError(
+                redact(f"LLM provider {self.name}: bad response: {e.message}", [self._api_key])
+            ) from e
         return _completion(self.name, response, model)
 
 

@@ -32,8 +32,10 @@ def upgrade() -> None:
         sa.Column("stop_loss", sa.Double(), nullable=True),
         sa.Column("invalidation", sa.Text(), nullable=False),
         sa.ForeignKeyConstraint(
-            ["entry_id"], ["season_entries.id"],
-            name=op.f("fk_season_positions_entry_id_season_entries"), ondelete="CASCADE",
+            ["entry_id"],
+            ["season_entries.id"],
+            name=op.f("fk_season_positions_entry_id_season_entries"),
+            ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("entry_id", "symbol", name=op.f("pk_season_positions")),
     )

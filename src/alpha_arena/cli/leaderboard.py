@@ -1,0 +1,116 @@
+"""The season leaderboard as terminal tables that fit 100 columns.
+
+The ranking with its uncertainty comes first; what each entry earned and paid, and how it
+decided, follow in tables stacked below (``--wide``: one table with every column). Numbers
+never wrap and are never cut: a cell that cannot fit would read "1…"; long names and
+configurations fold onto a second line instead."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from rich.console import Group
+from rich.table import Table
+
+from alpha_arena.cli.tables import Field, fitted_table
+
+if TYPE_CHECKING:
+    from alpha_arena.seasons.leaderboard import Leaderboard, LeaderboardRow
+
+
+@dataclass(frozen=True, slots=True)
+class _Field:
+    """One column: its header and how a row's value is shown."""
+
+    header: str
+    value: Callable[[LeaderboardRow], str]
+    text: bool = False  # free text that may fold (names, configurations); numbers never wrap
+
+
+def _maybe(value: float | None, template: str) -> str:
+    return "-" if value is None else template.format(value)
+
+
+def _name(row: LeaderboardRow) -> str:
+    name = row.name + (" (baseline)" if row.baseline else "") + (" *" if row.few_trades else "")
+    return name if row.status == "active" else f"{name} [{row.status}]"
+
+
+def _cost(row: LeaderboardRow) -> str:
+    return "unknown" if row.llm_cost_usd is None else f"{row.llm_cost_usd:.2f}"
+
+
+def _ranking_fields(confidence: float) -> tuple[_Field, ...]:
+    return (
+        _Field("#", lambda r: str(r.rank)),
+        _Field("agent", _name, text=True),
+        _Field("account value", lambda r: f"{r.account_value:,.0f}"),
+        _Field("return", lambda r: f"{r.return_pct:+.1f}%"),
+        _Field(f"{confidence:.0%} interval",
+               lambda r: f"{r.return_low_pct:+.1f}%..{r.return_high_pct:+.1f}%"),
+        _Field("P(beats BTC)", lambda r: _maybe(r.p_beats_btc, "{:.2f}")),
+        _Field("Sharpe", lambda r: _maybe(r.sharpe, "{:.2f}")),
+        _Field("max drawdown", lambda r: f"{r.max_drawdown_pct:.1f}%"),
+        _Field("trades", lambda r: f"{r.trades:,}"),
+    )  # fmt: skip
+
+
+_AGENT = _Field("agent", lambda r: r.name, text=True)
+_MONEY = (
+    _AGENT,
+    _Field("Sharpe interval", lambda r: f"{r.sharpe_low:.1f}..{r.sharpe_high:.1f}"),
+    _Field("PnL", lambda r: f"{r.pnl:+,.0f}"),
+    _Field("fees", lambda r: f"{r.fees:,.0f}"),
+    _Field("funding", lambda r: f"{r.funding:+,.0f}"),
+    _Field("win rate", lambda r: _maybe(r.win_rate, "{:.0%}")),
+    _Field("biggest win", lambda r: _maybe(r.biggest_win, "{:+,.0f}")),
+    _Field("biggest loss", lambda r: _maybe(r.biggest_loss, "{:+,.0f}")),
+)
+_DECIDING = (
+    _AGENT,
+    _Field("LLM $", _cost),
+    _Field("invalid decisions", lambda r: f"{r.invalid_decisions:,}"),
+    _Field("repaired answers", lambda r: f"{r.repaired_answers:,}"),
+    _Field("missed deadlines", lambda r: f"{r.missed_deadlines:,}"),
+    _Field("decision ms", lambda r: _maybe(r.avg_decision_ms, "{:,.1f}")),
+)
+_IDENTITY = (
+    _AGENT,
+    _Field("fingerprint", lambda r: r.fingerprint),
+    _Field("configuration", lambda r: r.description, text=True),
+)
+
+
+def leaderboard_table(board: Leaderboard, wide: bool = False) -> Group:
+    """The ranking with its uncertainty, then what each entry paid, did and is."""
+    ranking = _ranking_fields(board.confidence)
+    title = (
+        f"Season {board.season_id} {board.name!r} ({board.status}, {board.ticks:,} ticks "
+        f"from {board.start})"
+    )
+    caption = (
+        "intervals: bootstrap of per-tick returns; P(beats BTC): share of resamples in which "
+        f"it beat BTC buy-and-hold; * fewer than {board.min_trades} trades, too few to judge"
+    )
+    if wide:
+        every = ranking + _MONEY[1:] + _DECIDING[1:] + _IDENTITY[1:]
+        return Group(_table(every, board.rows, title, caption))
+    return Group(
+        _table(ranking, board.rows, title, caption),
+        _table(_MONEY, board.rows, "What each entry earned and paid"),
+        _table(_DECIDING, board.rows, "How each entry decided"),
+        _table(_IDENTITY, board.rows, "What each entry is"),
+    )
+
+
+def _table(
+    fields: Sequence[_Field],
+    rows: Sequence[LeaderboardRow],
+    title: str | None = None,
+    caption: str | None = None,
+) -> Table:
+    cells = [[field.value(row) for field in fields] for row in rows]
+    columns = [Field(field.header, field.text) for field in fields]
+    return fitted_table(columns, cells, title, caption)
