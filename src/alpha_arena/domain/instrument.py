@@ -33,6 +33,12 @@ class Instrument:
     maintenance_margin_rate: float
     contract_size: float = 1.0
 
+    def on_tick(self, price: float) -> float:
+        """``price`` rounded to the nearest multiple of the price tick."""
+        if self.price_tick <= 0:
+            return price
+        return round(round(price / self.price_tick) * self.price_tick, 12)
+
 
 def parse_symbol(symbol: str) -> tuple[str, str, str | None]:
     """Split a CCXT unified symbol into (base, quote, settle); settle is None for spot."""

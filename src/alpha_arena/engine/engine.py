@@ -398,8 +398,8 @@ class TradingEngine:
                   action.take_profit_fraction)  # fmt: skip
         if any(level is not None for level in levels):
             exits = ExitPlan(
-                take_profit=_on_tick(action.take_profit, instrument.price_tick),
-                stop_loss=_on_tick(action.stop_loss, instrument.price_tick),
+                take_profit=_on_tick(action.take_profit, instrument),
+                stop_loss=_on_tick(action.stop_loss, instrument),
                 invalidation=action.invalidation,
                 take_profit_fraction=action.take_profit_fraction,
                 stop_loss_fraction=action.stop_loss_fraction,
@@ -441,8 +441,5 @@ class TradingEngine:
             ledger.fills.extend(fills)
 
 
-def _on_tick(price: float | None, tick: float) -> float | None:
-    """Round a price to the instrument's tick."""
-    if price is None or tick <= 0:
-        return price
-    return round(round(price / tick) * tick, 12)
+def _on_tick(price: float | None, instrument: Instrument) -> float | None:
+    return None if price is None else instrument.on_tick(price)

@@ -533,16 +533,10 @@ def _levels(plan: ExitPlan, price: float, long: bool, instrument: Instrument) ->
     stop, take = plan.stop_loss, plan.take_profit
     down, up = (-1.0, 1.0) if long else (1.0, -1.0)
     if plan.stop_loss_fraction is not None:
-        stop = _on_tick(price * (1 + down * plan.stop_loss_fraction), instrument.price_tick)
+        stop = instrument.on_tick(price * (1 + down * plan.stop_loss_fraction))
     if plan.take_profit_fraction is not None:
-        take = _on_tick(price * (1 + up * plan.take_profit_fraction), instrument.price_tick)
+        take = instrument.on_tick(price * (1 + up * plan.take_profit_fraction))
     return ExitPlan(take, stop, plan.invalidation)
-
-
-def _on_tick(price: float, tick: float) -> float:
-    if tick <= 0:
-        return price
-    return round(round(price / tick) * tick, 12)
 
 
 def _triggers_falling(order: Order) -> bool:

@@ -26,10 +26,10 @@ from alpha_arena.domain.seasons import SeasonStatus
 from alpha_arena.services.agents import add_agent
 from alpha_arena.services.context import open_context
 from alpha_arena.services.sample import load_sample
-from alpha_arena.storage.season_store import SeasonStore
 from tests.support.arena_process import ARENA, arena_env, served
 from tests.support.databases import BACKENDS, POSTGRES_URL, empty_database, settings_for
 from tests.support.sample import sample_subset
+from tests.support.season_ledgers import ledger, season_row, wait_for_ticks
 
 BTC, ETH = "BTC/USDT:USDT", "ETH/USDT:USDT"
 FILES = [
@@ -80,49 +80,11 @@ def create(url: str, name: str) -> int:
     return int(json.loads(created.stdout)["id"])
 
 
-def season_row(url: str, season_id: int) -> tuple[SeasonStatus, int]:
-    context = open_context(settings_for(url))
-    try:
-        season = SeasonStore(context.engine).get(season_id)
-        return season.status, season.ticks_done
-    finally:
-        context.close()
-
-
-def ledger(url: str, season_id: int) -> tuple[str, list[int]]:
-    """The ledger hash and each entry's number of equity snapshots (no tick twice or missing)."""
-    context = open_context(settings_for(url))
-    try:
-        store = SeasonStore(context.engine)
-        counts = []
-        for entry in store.entries(season_id):
-            ticks = [row["tick"] for row in store.equity(entry.id)]
-            assert ticks == list(range(len(ticks))), "a tick is missing or stored twice"
-            counts.append(len(ticks))
-        return store.ledger_hash(season_id), counts
-    finally:
-        context.close()
-
-
 def start_runner(url: str, season_id: int, **popen: object) -> subprocess.Popen[str]:
     return subprocess.Popen(
         [ARENA, "season", "run", str(season_id), "--json"], env=arena_env(url),
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **popen,  # type: ignore[call-overload]
     )  # fmt: skip
-
-
-def wait_for_ticks(
-    url: str, season_id: int, at_least: int, runner: subprocess.Popen[str] | None = None
-) -> int:
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        _, done = season_row(url, season_id)
-        if done >= at_least:
-            return done
-        if runner is not None:
-            assert runner.poll() is None, runner.communicate()
-        time.sleep(0.05)
-    raise AssertionError(f"fewer than {at_least} ticks were committed in 120 s")
 
 
 def finish(runner: subprocess.Popen[str]) -> dict[str, object]:

@@ -37,6 +37,7 @@ from tests.support.databases import BACKENDS, empty_database, settings_for
 from tests.support.fake_exchange import FakeExchange
 from tests.support.fake_llm import FakeAnswer, FakeLlmServer, ReceivedRequest
 from tests.support.sample import sample_subset
+from tests.support.season_ledgers import ledger, season_row, wait_for_ticks
 
 BTC, ETH = "BTC/USDT:USDT", "ETH/USDT:USDT"
 FILES = [
@@ -72,40 +73,6 @@ def season_values(name: str, start: str, end: str, **extra: Any) -> dict[str, An
 
 def cli(url: str, *args: str) -> Result:
     return CliRunner().invoke(app, list(args), env={"ARENA_DATABASE_URL": url})
-
-
-def ticks_done(url: str, season_id: int) -> int:
-    context = open_context(settings_for(url))
-    try:
-        return SeasonStore(context.engine).get(season_id).ticks_done
-    finally:
-        context.close()
-
-
-def wait_for_ticks(url: str, season_id: int, at_least: int, runner: subprocess.Popen[str]) -> int:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        done = ticks_done(url, season_id)
-        if done >= at_least:
-            return done
-        assert runner.poll() is None, runner.communicate()
-        time.sleep(0.05)
-    raise AssertionError(f"the runner committed fewer than {at_least} ticks in 60 s")
-
-
-def ledger(url: str, season_id: int) -> tuple[str, list[int]]:
-    """The ledger hash and, per entry, how many equity snapshots it has."""
-    context = open_context(settings_for(url))
-    try:
-        store = SeasonStore(context.engine)
-        counts = []
-        for entry in store.entries(season_id):
-            ticks = [row["tick"] for row in store.equity(entry.id)]
-            assert ticks == list(range(len(ticks))), "a tick is missing or stored twice"
-            counts.append(len(ticks))
-        return store.ledger_hash(season_id), counts
-    finally:
-        context.close()
 
 
 def test_a_cli_season_survives_pause_resume_and_kill_9_with_its_ledger_intact(loaded: str) -> None:
@@ -144,7 +111,7 @@ def test_a_cli_season_survives_pause_resume_and_kill_9_with_its_ledger_intact(lo
     wait_for_ticks(loaded, season, paused["ticks_done"] + 50, runner)
     runner.send_signal(signal.SIGKILL)
     runner.wait(timeout=30)
-    killed_at = ticks_done(loaded, season)
+    killed_at = season_row(loaded, season)[1]
     assert killed_at < TICKS, "the kill came too late to interrupt the season"
 
     # Run again: it resumes from the last committed tick and finishes.
