@@ -30,12 +30,18 @@ COMMANDS = (["--help"], ["version"], ["season", "list"])
 TARGET_S = 0.5
 
 
+#: The floor of any command that reads the database: a Python that only imports the libraries
+#: such a command cannot do without (the CLI framework, the settings, the database toolkit).
+FLOOR = "import typer, rich.table, pydantic_settings, sqlalchemy, sqlalchemy.orm"
+
+
 def wall_times(args: list[str], runs: int, env: dict[str, str]) -> list[float]:
-    """Seconds per run of ``arena ARGS``, after one warm-up run."""
+    """Seconds per run of ``arena ARGS`` (or ``python ARGS``), after one warm-up run."""
+    command = [sys.executable, *args] if args[0] == "-c" else [ARENA, *args]
     times = []
     for run in range(runs + 1):
         started = time.perf_counter()
-        subprocess.run([ARENA, *args], env=env, check=True, stdout=subprocess.DEVNULL)
+        subprocess.run(command, env=env, check=True, stdout=subprocess.DEVNULL)
         if run:
             times.append(time.perf_counter() - started)
     return times
@@ -61,6 +67,11 @@ def main() -> None:
                 f"  arena {' '.join(args):<12} median {median:.3f} s, min {min(times):.3f} s, "
                 f"max {max(times):.3f} s (target < {TARGET_S} s: {verdict})"
             )
+        floor = wall_times(["-c", FLOOR], runs, env)
+        print(
+            f"  floor: python -c '{FLOOR}' median {statistics.median(floor):.3f} s "
+            "(what any database command imports before doing anything)"
+        )
 
 
 if __name__ == "__main__":

@@ -115,6 +115,7 @@ def list_command(as_json: bool = JsonOption) -> None:
 @one_line_errors
 def show_command(season_id: int = IdArgument, as_json: bool = JsonOption) -> None:
     """Show a season: configuration, progress, entries and the hash of its ledger."""
+    from alpha_arena.services import seasons
     from alpha_arena.storage.season_store import SeasonStore
 
     with app_context() as context:
@@ -122,7 +123,9 @@ def show_command(season_id: int = IdArgument, as_json: bool = JsonOption) -> Non
         season = store.get(season_id)
         entries = store.entries(season_id)
         digest = store.ledger_hash(season_id)
-    payload = _season_json(season) | {"config": season.config, "ledger_sha256": digest}
+        warnings = seasons.no_trade_warnings(context, season_id) if season.ticks_done else []
+    payload = _season_json(season) | {"config": season.config, "ledger_sha256": digest,
+                                      "warnings": warnings}  # fmt: skip
     payload["entries"] = [
         {"name": e.name, "kind": e.kind, "fingerprint": e.fingerprint, "baseline": e.baseline,
          "status": e.status.value, "equity": e.equity, "config": e.config}
@@ -144,6 +147,13 @@ def show_command(season_id: int = IdArgument, as_json: bool = JsonOption) -> Non
         )  # fmt: skip
     console.print(table)
     console.print(f"ledger sha256: {digest}")
+    _warn(warnings)
+
+
+def _warn(warnings: list[str]) -> None:
+    for warning in warnings:
+        error_console.print(f"warning: {escape(warning)}", style="yellow", soft_wrap=True,
+                            highlight=False)  # fmt: skip
 
 
 def _transition_command(event: SeasonEvent) -> Any:
@@ -192,10 +202,12 @@ def run_command(
     with app_context() as context, progress_bar("season", "ticks", as_json) as advance:
         report = seasons.run_season(context, season_id, advance)
         board = seasons.leaderboard(context, season_id)
+        warnings = seasons.no_trade_warnings(context, season_id)
     if as_json:
         print_json({"season": season_id, "status": report.status.value,
                     "ticks_done": report.ticks_done, "ticks_stepped": report.ticks_stepped,
-                    "message": report.message, "leaderboard": board.as_dict()})  # fmt: skip
+                    "message": report.message, "leaderboard": board.as_dict(),
+                    "warnings": warnings})  # fmt: skip
         return
     console.print(leaderboard_table(board))
     why = f": {report.message}" if report.message else ""
@@ -203,6 +215,7 @@ def run_command(
         f"season {season_id} is {report.status} after {report.ticks_done:,} ticks "
         f"({report.ticks_stepped:,} stepped by this run){why}"
     )
+    _warn(warnings)
 
 
 @season_app.command("leaderboard")

@@ -15,9 +15,11 @@ from alpha_arena.seasons.config import SeasonConfig, parse_season_config
 from alpha_arena.seasons.leaderboard import Leaderboard, build_leaderboard
 from alpha_arena.seasons.lineup import baseline_entries, entry_warning, pin_agent
 from alpha_arena.seasons.runner import Progress, RunReport, SeasonRunner
+from alpha_arena.services.backtests import describe_denials
 from alpha_arena.services.context import AppContext
 from alpha_arena.services.csv_tables import write_csv
 from alpha_arena.storage.agent_store import AgentStore
+from alpha_arena.storage.season_queries import SeasonQueries
 from alpha_arena.storage.season_store import SeasonRecord, SeasonStore
 
 
@@ -112,6 +114,27 @@ def run_season(
     """Drive a running season (a draft is started first) until it finishes or is paused."""
     runner = SeasonRunner(context, season_id, progress, stop_after=stop_after)
     return runner.run(start_draft=True)
+
+
+def no_trade_warnings(context: AppContext, season_id: int) -> list[str]:
+    """A line for every entry that has not traded yet, saying why: the risk checks' denials by
+    rule, or that its agent never entered. A run that trades nothing is no result."""
+    store = SeasonStore(context.engine)
+    denials = SeasonQueries(context.engine).denial_counts(season_id)
+    warnings = []
+    for entry in store.entries(season_id):
+        if store.counts(entry.id)["fills"]:
+            continue
+        denied = denials.get(entry.name, {})
+        total = sum(denied.values())
+        why = (
+            f"the risk checks denied {total:,} action{'' if total == 1 else 's'} "
+            f"({describe_denials(denied)})"
+            if total
+            else "its agent never entered"
+        )
+        warnings.append(f"entry {entry.name} made no trade: {why}")
+    return warnings
 
 
 def leaderboard(context: AppContext, season_id: int) -> Leaderboard:

@@ -1,13 +1,17 @@
-"""A season is created with a warning when an entry would silently never trade: a portfolio
-agent whose learned weights are empty (every stored backtest lost in every regime)."""
+"""No silent zero-trade entries: a season is created with a warning when a portfolio agent
+learned no weights (every stored backtest lost in every regime), and a run says which entries
+made no trade and why (the risk checks' denials by rule)."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
 from alpha_arena.backtest.run import BacktestConfig
+from alpha_arena.cli.app import app
 from alpha_arena.core.clock import SimClock
 from alpha_arena.core.time import parse_ts
 from alpha_arena.services import backtests
@@ -53,3 +57,33 @@ def test_a_portfolio_that_learned_no_weights_is_a_warning_on_its_season(
             )
         finally:
             context.close()
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgres"])
+def test_entries_whose_orders_were_all_denied_say_why_after_the_run(
+    backend: str, tmp_path: Path
+) -> None:
+    with empty_database(backend, tmp_path) as url:
+        context = open_context(settings_for(url), clock=SimClock(parse_ts("2026-06-01")))
+        try:
+            load_sample(context, sample_subset(tmp_path / "sample", FILES))
+            add_agent(context, "trend", {"kind": "strategy", "strategy": "ema_trend"})
+            season = create_season(context, {
+                "name": "denied", "symbols": [BTC], "start": parse_ts("2024-06-01"),
+                "end": parse_ts("2024-06-08"), "participants": ["trend"],
+                "risk": {"require_stop_loss": True},  # no entry here carries a stop
+            })  # fmt: skip
+        finally:
+            context.close()
+        ran = CliRunner().invoke(app, ["season", "run", str(season.id)],
+                                 env={"ARENA_DATABASE_URL": url})  # fmt: skip
+
+    assert ran.exit_code == 0, ran.output
+    warnings = [line for line in ran.stderr.splitlines() if line.startswith("warning:")]
+    assert len(warnings) == 3  # the agent and both baselines
+    for name in ("trend", "btc-buy-and-hold", "equal-weight-hold"):
+        assert any(
+            re.fullmatch(rf"warning: entry {name} made no trade: the risk checks denied \d+ "
+                         r"actions? \(stop_loss \d+\)", line)
+            for line in warnings
+        ), warnings  # fmt: skip
