@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
 
 from alpha_arena.domain.decisions import Decision, Signal, SymbolDecision
+from alpha_arena.domain.instrument import Instrument
 from alpha_arena.domain.market import FloatArray, IntArray
 from alpha_arena.engine.participant import StepView
 from alpha_arena.strategies.base import Strategy, StrategyInput
@@ -54,6 +55,18 @@ class Sizing:
         """The entry notional for ``target`` (in [-1, 1]) and this symbol's ``share``."""
         committed = abs(target) * share * equity * (1 - self.reserve)
         return committed * self.leverage / (1 + self.leverage * self.fee_rate)
+
+
+#: Binance USDT-M's taker fee: what an entry is sized for where no instrument says otherwise.
+DEFAULT_TAKER_FEE = 0.0005
+
+
+def entry_fee(fee_rate: float | None, instruments: Iterable[Instrument]) -> float:
+    """The fee a run's entries pay, which ``Sizing`` must leave room for: the run's own fee
+    rate when it sets one, else the highest taker fee of the instruments it trades."""
+    if fee_rate is not None:
+        return fee_rate
+    return max((instrument.taker_fee for instrument in instruments), default=DEFAULT_TAKER_FEE)
 
 
 class StrategyAgent:

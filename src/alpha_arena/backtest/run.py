@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from alpha_arena.agents.strategy_agent import Sizing, StrategyAgent
+from alpha_arena.agents.strategy_agent import Sizing, StrategyAgent, entry_fee
 from alpha_arena.analytics.metrics import Metrics, compute_metrics
 from alpha_arena.backtest.trades import round_trips
 from alpha_arena.core.clock import SimClock
@@ -91,14 +91,6 @@ def denial_counts(events: Iterable[RiskEvent]) -> dict[str, int]:
     """Count the denied actions among ``events`` by rule (a RiskRule value), most first."""
     counts = Counter(event.rule or "unknown" for event in events if not event.approved)
     return dict(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
-
-
-def entry_fee(config: BacktestConfig, instruments: Mapping[str, Instrument]) -> float:
-    """The taker fee the run's entries pay: its own fee rate, else the highest of its
-    instruments' taker fees (what sizing must leave room for)."""
-    if config.fee_rate is not None:
-        return config.fee_rate
-    return max(instruments[symbol].taker_fee for symbol in config.symbols)
 
 
 def build_strategy(config: BacktestConfig) -> Strategy:
@@ -190,7 +182,7 @@ def simulate(
         leverage=config.leverage,
         stop_loss=config.stop_loss,
         take_profit=config.take_profit,
-        fee_rate=entry_fee(config, instruments),
+        fee_rate=entry_fee(config.fee_rate, [instruments[s] for s in config.symbols]),
     )
     agent = StrategyAgent(config.strategy, strategy, inputs, sizing, offsets)
     venue = PaperVenue(

@@ -35,7 +35,7 @@ from alpha_arena.agents.portfolio import (
     portfolio_warning,
 )
 from alpha_arena.agents.selector import StrategySelector
-from alpha_arena.agents.strategy_agent import Sizing, StrategyAgent
+from alpha_arena.agents.strategy_agent import Sizing, StrategyAgent, entry_fee
 from alpha_arena.backtest.run import warmup_bars
 from alpha_arena.core.clock import Clock
 from alpha_arena.core.errors import InvalidInputError, TemporaryError
@@ -239,7 +239,7 @@ def build_lineup(
             mode = CacheMode.READWRITE
             trader = LlmTrader(settings, provider, cache, mode, clock, entry.agent_id,
                                deadline_s, config.base_url)  # fmt: skip
-            fee = season.fee_rate if season.fee_rate is not None else _taker_fee(market)
+            fee = _entry_fee(season, market)
             participants.append(
                 LlmParticipant(
                     entry.name, trader, data, season.symbols, season.capital, fee, season.timeframe
@@ -310,9 +310,4 @@ def _weights(pinned: dict[str, Any]) -> Weights:
 
 
 def _entry_fee(season: SeasonConfig, market: SeasonMarket) -> float:
-    """The fee a rule agent's entries pay in this season, which its sizing leaves room for."""
-    return season.fee_rate if season.fee_rate is not None else _taker_fee(market)
-
-
-def _taker_fee(market: SeasonMarket) -> float:
-    return max((item.taker_fee for item in market.instruments.values()), default=0.0005)
+    return entry_fee(season.fee_rate, market.instruments.values())

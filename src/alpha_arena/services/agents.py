@@ -34,7 +34,7 @@ from alpha_arena.agents.portfolio import (
     regime_weights,
 )
 from alpha_arena.agents.selector import StrategySelector
-from alpha_arena.agents.strategy_agent import Sizing, StrategyAgent
+from alpha_arena.agents.strategy_agent import Sizing, StrategyAgent, entry_fee
 from alpha_arena.backtest.run import funding_per_bar, warmup_bars
 from alpha_arena.core.errors import InvalidInputError, NotFoundError
 from alpha_arena.core.time import timeframe_ms, to_iso
@@ -111,7 +111,7 @@ def decide_once(
     _require_known_moment(context, data, config.timeframe, ts, symbols)
     if isinstance(config, StrategyAgentConfig):
         strategy = registry.create(config.strategy, config.params)
-        fee = entry_fee(context, exchange, symbols)
+        fee = _entry_fee(context, exchange, symbols)
         sizing = Sizing(config.leverage, config.stop_loss, config.take_profit, fee_rate=fee)
         return AgentDecision(
             _rule_decision(data, strategy, sizing, config.timeframe, name, ts, symbols, capital)
@@ -119,7 +119,7 @@ def decide_once(
     if isinstance(config, PortfolioAgentConfig):
         weights = portfolio_weights(context, config.top_n, exchange, as_of=ts)
         portfolio = RegimePortfolio(RegimePortfolioParams(weights))
-        sizing = Sizing(config.leverage, fee_rate=entry_fee(context, exchange, symbols))
+        sizing = Sizing(config.leverage, fee_rate=_entry_fee(context, exchange, symbols))
         return AgentDecision(
             _rule_decision(data, portfolio, sizing, config.timeframe, name, ts, symbols, capital)
         )
@@ -177,7 +177,7 @@ def _selector_decision(
         caller = LlmCaller(
             settings, provider, LlmCache(context.engine), cache_mode, context.clock, record.id
         )
-        sizing = Sizing(config.leverage, fee_rate=entry_fee(context, data.exchange, symbols))
+        sizing = Sizing(config.leverage, fee_rate=_entry_fee(context, data.exchange, symbols))
         selector = StrategySelector(
             record.name, caller, strategies, inputs, sizing, None, config.reselect_every
         )
@@ -196,19 +196,10 @@ def _selector_decision(
     return AgentDecision(decision, None, valid, calls)
 
 
-#: Binance USDT-M's taker fee, for an instrument not stored.
-DEFAULT_TAKER_FEE = 0.0005
-
-
-def entry_fee(context: AppContext, exchange: str, symbols: list[str]) -> float:
-    """The taker fee an entry on ``symbols`` pays (the highest of their instruments'), which
-    a rule agent's sizing leaves room for; the default taker fee for unknown instruments."""
-    fees = [
-        instrument.taker_fee
-        for instrument in context.market.instruments(exchange)
-        if instrument.symbol in symbols
-    ]
-    return max(fees, default=DEFAULT_TAKER_FEE)
+def _entry_fee(context: AppContext, exchange: str, symbols: list[str]) -> float:
+    """The taker fee an entry on ``symbols`` pays (the highest of their instruments')."""
+    traded = [item for item in context.market.instruments(exchange) if item.symbol in symbols]
+    return entry_fee(None, traded)
 
 
 def _provider(

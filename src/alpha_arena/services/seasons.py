@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from alpha_arena.core.errors import InvalidInputError
+from alpha_arena.core.redact import redact
 from alpha_arena.core.time import floor_ts, to_iso
 from alpha_arena.domain.seasons import SeasonEvent, SeasonMode
 from alpha_arena.marketdata.service import DataService
@@ -210,7 +211,7 @@ _LEDGER_READS: dict[str, Callable[[SeasonStore, int], list[dict[str, Any]]]] = {
             "request_hash": call.request_hash,
             "raw_response": call.raw_response,
             "parsed": json.dumps(call.parsed_decision),
-            "error": call.error,
+            "error": None if call.error is None else redact(call.error),  # rows stored before
             "cost_usd": call.cost_usd,
             "latency_ms": call.latency_ms,
             "cached": call.cached,
