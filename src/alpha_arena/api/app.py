@@ -11,6 +11,7 @@ from fastapi.middleware.cors import CORSMiddleware
 
 from alpha_arena import __version__
 from alpha_arena.api.cache import ReadCache
+from alpha_arena.api.dashboard import install_dashboard
 from alpha_arena.api.errors import install_error_handlers
 from alpha_arena.api.hosts import HostAllowList, RefuseUnknownHosts
 from alpha_arena.api.live_hub import LiveHub
@@ -99,8 +100,7 @@ def create_app(
 
     app = FastAPI(
         title="Alpha Arena API", version=__version__, description=DESCRIPTION,
-        lifespan=lifespan, openapi_url=f"{API_PREFIX}/openapi.json", docs_url=f"{API_PREFIX}/docs",
-        redoc_url=None,
+        lifespan=lifespan, openapi_url=f"{API_PREFIX}/openapi.json", docs_url=None, redoc_url=None,
     )  # fmt: skip
     install_error_handlers(app)
     app.add_middleware(MeasureRequests)
@@ -125,4 +125,5 @@ def create_app(
         live,
     ):
         app.include_router(module.router, prefix=API_PREFIX)
+    install_dashboard(app, API_PREFIX)
     return app

@@ -1,0 +1,7 @@
+export default function PromptsPage() {
+  return (
+    <section className="page">
+      <h1>PromptsPage</h1>
+    </section>
+  );
+}

@@ -1,0 +1,7 @@
+export default function ArenaPage() {
+  return (
+    <section className="page">
+      <h1>ArenaPage</h1>
+    </section>
+  );
+}

@@ -1,0 +1,7 @@
+export default function SeasonsPage() {
+  return (
+    <section className="page">
+      <h1>SeasonsPage</h1>
+    </section>
+  );
+}
