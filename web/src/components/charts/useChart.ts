@@ -1,0 +1,63 @@
+// One lightweight-charts chart bound to a container: themed from the page's CSS variables,
+// resized with its container, removed on unmount. Pages add their own series to it.
+import { createChart, type DeepPartial, type ChartOptions, type IChartApi } from 'lightweight-charts';
+import { useEffect, useRef, useState, type RefObject } from 'react';
+
+function cssVar(name: string, fallback: string): string {
+  const value = getComputedStyle(document.documentElement).getPropertyValue(name).trim();
+  return value || fallback;
+}
+
+/** Chart options that follow the current theme. */
+export function themedOptions(): DeepPartial<ChartOptions> {
+  const text = cssVar('--muted', '#9aa3ae');
+  const border = cssVar('--border', '#2a313b');
+  return {
+    layout: { background: { color: 'transparent' }, textColor: text, attributionLogo: true },
+    grid: { vertLines: { color: border }, horzLines: { color: border } },
+    rightPriceScale: { borderColor: border },
+    timeScale: { borderColor: border, timeVisible: true, secondsVisible: false },
+    localization: {
+      // the time axis and crosshair read UTC, like every table
+      timeFormatter: (time: number) => new Date(time * 1000).toISOString().slice(0, 16).replace('T', ' '),
+    },
+  };
+}
+
+/**
+ * Create a chart in the returned ref's element. `chart` is null until mounted; re-created when
+ * the theme changes (the `data-theme` attribute of <html>).
+ */
+export function useChart(options: DeepPartial<ChartOptions> = {}): {
+  ref: RefObject<HTMLDivElement | null>;
+  chart: IChartApi | null;
+} {
+  const ref = useRef<HTMLDivElement | null>(null);
+  const [chart, setChart] = useState<IChartApi | null>(null);
+  const [theme, setTheme] = useState(() => document.documentElement.dataset.theme ?? 'dark');
+  const optionsKey = JSON.stringify(options);
+
+  useEffect(() => {
+    const observer = new MutationObserver(() => setTheme(document.documentElement.dataset.theme ?? 'dark'));
+    observer.observe(document.documentElement, { attributes: true, attributeFilter: ['data-theme'] });
+    return () => observer.disconnect();
+  }, []);
+
+  useEffect(() => {
+    const element = ref.current;
+    if (!element) return undefined;
+    const created = createChart(element, { ...themedOptions(), ...JSON.parse(optionsKey), autoSize: true });
+    setChart(created);
+    return () => {
+      setChart(null);
+      created.remove();
+    };
+  }, [theme, optionsKey]);
+
+  return { ref, chart };
+}
+
+/** Epoch milliseconds as the chart's time (seconds). */
+export function chartTime(ms: number) {
+  return Math.floor(ms / 1000) as import('lightweight-charts').UTCTimestamp;
+}
