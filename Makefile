@@ -2,8 +2,11 @@
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
+DASHBOARD := src/alpha_arena/dashboard/static/index.html
+WEB_SOURCES := $(shell find web/src web/public web/scripts -type f 2>/dev/null) web/index.html \
+	web/vite.config.ts web/tsconfig.json web/tsconfig.app.json openapi.json
 
-.PHONY: demo test lint bench clean
+.PHONY: demo serve web test test-web e2e lint bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -17,13 +20,34 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $@ $(VENV)/.installed
 
-demo: $(VENV)/.installed
+# The dashboard: npm packages from the lock file, then a build into the Python package.
+web/node_modules/.installed: web/package.json web/package-lock.json
+	cd web && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+$(DASHBOARD): web/node_modules/.installed $(WEB_SOURCES)
+	cd web && npm run build --silent
+
+web: $(DASHBOARD)
+
+demo: $(VENV)/.installed $(DASHBOARD)
 	$(BIN)/arena demo
 
-test: $(VENV)/.installed-dev
+serve: $(VENV)/.installed $(DASHBOARD)
+	$(BIN)/arena serve
+
+test: $(VENV)/.installed-dev test-web
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/mypy
 	$(BIN)/pytest -n 2
+	$(MAKE) e2e
+
+test-web: web/node_modules/.installed
+	cd web && npm run typecheck --silent && npm run lint --silent && npm test --silent
+
+# The browser tests, in Debian's Chromium (/usr/bin/chromium, or ARENA_E2E_CHROMIUM).
+e2e: $(VENV)/.installed-dev $(DASHBOARD)
+	cd web && npm run e2e --silent
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check src tests benchmarks
@@ -36,4 +60,4 @@ bench: $(VENV)/.installed
 	$(BIN)/python benchmarks/engine.py
 
 clean:
-	rm -rf $(VENV) data/arena.db*
+	rm -rf $(VENV) data/arena.db* web/node_modules src/alpha_arena/dashboard/static

@@ -8,6 +8,7 @@ export default defineConfig({
   build: {
     outDir: '../src/alpha_arena/dashboard/static',
     emptyOutDir: true,
+    manifest: true, // read by scripts/bundle-size.mjs
     chunkSizeWarningLimit: 600,
   },
   server: {

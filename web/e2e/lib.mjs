@@ -87,6 +87,6 @@ export async function drawnPixels(page, selector) {
 export async function giveToken(page, value = token) {
   const dialog = page.getByTestId('token-dialog');
   await dialog.waitFor();
-  await dialog.getByLabel('API token').fill(value);
+  await dialog.getByLabel('Token', { exact: true }).fill(value);
   await dialog.getByRole('button', { name: 'Use token' }).click();
 }

@@ -4,6 +4,8 @@ and Swagger UI and ReDoc from bundled files, so both work without a network."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from fastapi import FastAPI, Request, Response
 from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
 from fastapi.responses import FileResponse, HTMLResponse
@@ -26,13 +28,13 @@ CONTENT_SECURITY_POLICY = (
 _RESERVED = ("api/", "health", "metrics", "assets/", "docs-assets/", "openapi.json")
 
 
-def install_dashboard(app: FastAPI, api_prefix: str) -> None:
+def install_dashboard(app: FastAPI, api_prefix: str, static: Path = STATIC) -> None:
     """Add the docs pages, the static files and the app's pages for unknown GETs."""
     openapi_url = f"{api_prefix}/openapi.json"
 
     @app.get(f"{api_prefix}/docs", include_in_schema=False)
     def swagger_ui() -> HTMLResponse:
-        if not is_built():
+        if not is_built(static):
             return HTMLResponse(NOT_BUILT, status_code=503)
         return get_swagger_ui_html(
             openapi_url=openapi_url, title="Alpha Arena API",
@@ -42,7 +44,7 @@ def install_dashboard(app: FastAPI, api_prefix: str) -> None:
 
     @app.get(f"{api_prefix}/redoc", include_in_schema=False)
     def redoc() -> HTMLResponse:
-        if not is_built():
+        if not is_built(static):
             return HTMLResponse(NOT_BUILT, status_code=503)
         return get_redoc_html(
             openapi_url=openapi_url, title="Alpha Arena API",
@@ -51,8 +53,8 @@ def install_dashboard(app: FastAPI, api_prefix: str) -> None:
         )  # fmt: skip
 
     # check_dir=False: a server started before `make web` picks the files up once they exist
-    app.mount("/assets", StaticFiles(directory=STATIC / "assets", check_dir=False), "assets")
-    app.mount(DOCS_ASSETS, StaticFiles(directory=STATIC / "docs-assets", check_dir=False),
+    app.mount("/assets", StaticFiles(directory=static / "assets", check_dir=False), "assets")
+    app.mount(DOCS_ASSETS, StaticFiles(directory=static / "docs-assets", check_dir=False),
               "docs-assets")  # fmt: skip
 
     async def not_found(request: Request, error: Exception) -> Response:
@@ -62,13 +64,13 @@ def install_dashboard(app: FastAPI, api_prefix: str) -> None:
         path = request.url.path.lstrip("/")
         if request.method not in ("GET", "HEAD") or path.startswith(_RESERVED):
             return error_response(404, "not_found", str(error.detail))
-        if not is_built():
+        if not is_built(static):
             return HTMLResponse(NOT_BUILT, status_code=503)
-        file = (STATIC / path).resolve()
-        if path and file.is_file() and file.is_relative_to(STATIC.resolve()):
+        file = (static / path).resolve()
+        if path and file.is_file() and file.is_relative_to(static.resolve()):
             return FileResponse(file)  # the favicon and other top-level files of the build
         return FileResponse(
-            STATIC / "index.html",
+            static / "index.html",
             headers={"Cache-Control": "no-cache",
                      "Content-Security-Policy": CONTENT_SECURITY_POLICY},
         )  # fmt: skip

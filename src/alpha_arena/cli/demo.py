@@ -49,11 +49,13 @@ def demo() -> None:
     console.print(f"season {season_id} {run.status}: {run.message}; ledger sha256 {digest[:16]}")
     console.print(
         f"next: `arena season show {season_id}`, `arena season leaderboard {season_id} --json`, "
-        f"`arena season export {season_id} --out season-{season_id}`, `arena serve` (the "
-        f"HTTP API: http://127.0.0.1:8000/api/v1/seasons/{season_id}/leaderboard); create "
-        "your own with "
+        f"`arena season export {season_id} --out season-{season_id}`; create your own with "
         "`arena season create --name NAME --symbols BTC/USDT:USDT --start 2025-01-01 --end "
         "2025-04-01 --agents ema-trend,breakout` and `arena season run ID`."
+    )
+    console.print(
+        f"watch it in a browser: `make serve` (or `arena serve`), then open "
+        f"http://127.0.0.1:8000/arena/{season_id}"
     )
 
 

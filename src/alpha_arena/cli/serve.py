@@ -45,7 +45,14 @@ def serve(
         engine.dispose()
     embedded = runner and settings.api_embedded_runner
     access = "writes need the bearer token" if settings.api_token else "read-only (no token)"
-    console.print(f"serving http://{host}:{port}/api/v1 ({access}; docs at /api/v1/docs)")
+    from alpha_arena.dashboard import is_built
+
+    shown = "[::1]" if host == "::1" else host
+    console.print(f"serving http://{shown}:{port}/api/v1 ({access}; docs at /api/v1/docs)")
+    if is_built():
+        console.print(f"dashboard: open http://{shown}:{port}/ in a browser")
+    else:
+        error_console.print("note: the dashboard is not built (`make web`); the API works")
     if not _loopback(host) and not settings.api_public_reads:
         error_console.print("note: clients beyond loopback need the token to read too")
     uvicorn.run(

@@ -7,5 +7,5 @@ from pathlib import Path
 STATIC = Path(__file__).parent / "static"
 
 
-def is_built() -> bool:
-    return (STATIC / "index.html").is_file()
+def is_built(folder: Path = STATIC) -> bool:
+    return (folder / "index.html").is_file()

@@ -56,7 +56,7 @@ export function TokenProvider({ children }: { children: ReactNode }) {
             <input
               type="password"
               autoFocus
-              aria-label="API token"
+              aria-label="Token"
               value={value}
               onChange={(event) => setValue(event.target.value)}
             />
