@@ -1,0 +1,71 @@
+import { describe, expect, it } from 'vitest';
+
+import type { Schemas } from '../../api/client';
+import { describeAgent, emptyAgentForm, formFromAgent, toAgentConfig, validateAgentForm, type AgentForm } from './agentForm';
+
+const emaTrend: Schemas['StrategyOut'] = {
+  name: 'ema_trend', summary: '', rule: '',
+  params: [{ name: 'fast', type: 'int', default: 12 }, { name: 'slow', type: 'int', default: 26 },
+    { name: 'allow_short', type: 'bool', default: true }],
+};
+const form = (changes: Partial<AgentForm>): AgentForm => ({ ...emptyAgentForm(), name: 'ema-fast', ...changes });
+
+describe('toAgentConfig', () => {
+  it('sends a strategy agent with only the parameters that differ from their defaults', () => {
+    const config = toAgentConfig(form({
+      strategy: 'ema_trend', params: { fast: '8', slow: '26', allow_short: 'false', stale: '1' },
+      leverage: '2', stopLoss: '0.05', symbols: 'BTC/USDT:USDT, ETH/USDT:USDT',
+    }), [emaTrend]);
+    expect(config).toEqual({
+      kind: 'strategy', timeframe: '1h', strategy: 'ema_trend', params: { fast: '8', allow_short: 'false' },
+      symbols: ['BTC/USDT:USDT', 'ETH/USDT:USDT'], leverage: 2, stop_loss: 0.05,
+    });
+  });
+
+  it('sends an llm agent with numbers as numbers and empty optional fields left out', () => {
+    const config = toAgentConfig(form({
+      kind: 'llm', provider: ' deepseek ', model: 'deepseek-chat', temperature: '0.2', promptVersion: '',
+      apiKeyEnv: 'MY_KEY', inputUsdPerMtok: '0.27', outputUsdPerMtok: '1.1',
+    }));
+    expect(config).toEqual({
+      kind: 'llm', timeframe: '1h', provider: 'deepseek', model: 'deepseek-chat', temperature: 0.2,
+      api_key_env: 'MY_KEY', input_usd_per_mtok: 0.27, output_usd_per_mtok: 1.1,
+      prompt: 'alpha_arena_trader', max_tokens: 2000, max_leverage: 10,
+    });
+  });
+
+  it('sends a selector with its strategies and a portfolio with its top n', () => {
+    expect(toAgentConfig(form({ kind: 'selector', provider: 'openai', model: 'gpt', strategies: ['momentum'] })))
+      .toMatchObject({ kind: 'selector', strategies: ['momentum'], reselect_every: 24, leverage: 1 });
+    expect(toAgentConfig(form({ kind: 'portfolio', topN: '5' })))
+      .toEqual({ kind: 'portfolio', timeframe: '1h', top_n: 5, leverage: 1 });
+  });
+
+  it('round-trips an agent through the edit form', () => {
+    const agent: Schemas['AgentOut'] = {
+      id: 1, name: 'fake-gpt', kind: 'llm', enabled: true, ts_created: 0, ts_updated: 0,
+      config: { kind: 'llm', provider: 'openai', model: 'gpt-e2e', prompt: 'alpha_arena_trader', prompt_version: 2,
+        timeframe: '4h', temperature: 0.5, max_tokens: 1000, max_leverage: 3, base_url: 'http://127.0.0.1:9/v1',
+        api_key_env: 'E2E_LLM_KEY', input_usd_per_mtok: 1, output_usd_per_mtok: 2 },
+    };
+    expect(toAgentConfig(formFromAgent(agent))).toEqual(agent.config);
+  });
+});
+
+describe('validateAgentForm', () => {
+  it('names what is obviously missing', () => {
+    expect(Object.keys(validateAgentForm(form({ name: 'has space' }))).sort()).toEqual(['name', 'strategy']);
+    expect(Object.keys(validateAgentForm(form({ kind: 'llm', inputUsdPerMtok: '1' }))).sort())
+      .toEqual(['model', 'outputUsdPerMtok', 'provider']);
+    expect(validateAgentForm(form({ strategy: 'momentum', leverage: 'two' }))).toEqual({ leverage: 'A number.' });
+  });
+});
+
+describe('describeAgent', () => {
+  it('reads like the leaderboard description', () => {
+    expect(describeAgent('strategy', { strategy: 'ema_trend', params: { slow: '30', fast: '8' }, leverage: 2 }))
+      .toBe('strategy ema_trend fast=8 slow=30 2x');
+    expect(describeAgent('llm', { provider: 'openai', model: 'gpt', prompt: 'p', prompt_version: null, temperature: 0 }))
+      .toBe('llm openai/gpt · prompt p (newest) · t=0');
+  });
+});

@@ -1,0 +1,35 @@
+// The seasons page's reads, with their query keys (writes invalidate the 'seasons' prefix).
+import { queryOptions } from '@tanstack/react-query';
+
+import { api, unwrap } from '../../api/client';
+
+export const SEASONS_KEY = ['seasons'] as const;
+
+export const seasonsQuery = queryOptions({
+  queryKey: [...SEASONS_KEY, 'list'],
+  queryFn: async ({ signal }) => unwrap(await api.GET('/api/v1/seasons', { params: { query: { limit: 1000 } }, signal })),
+});
+
+export function entryCountQuery(seasonId: number) {
+  return queryOptions({
+    queryKey: [...SEASONS_KEY, seasonId, 'entry-count'],
+    queryFn: async ({ signal }) =>
+      unwrap(await api.GET('/api/v1/seasons/{season_id}/entries', { params: { path: { season_id: seasonId }, query: { limit: 1 } }, signal })).total,
+    staleTime: Infinity, // entries are fixed when a season is created
+  });
+}
+
+export const instrumentsQuery = queryOptions({
+  queryKey: ['market', 'instruments'],
+  queryFn: async ({ signal }) => unwrap(await api.GET('/api/v1/market/instruments', { params: { query: { limit: 1000 } }, signal })),
+  staleTime: 5 * 60_000,
+});
+
+export function coverageQuery(exchange: string, timeframe: string) {
+  return queryOptions({
+    queryKey: ['data', 'coverage', exchange, timeframe],
+    queryFn: async ({ signal }) =>
+      unwrap(await api.GET('/api/v1/data/coverage', { params: { query: { exchange, timeframes: timeframe, limit: 1000 } }, signal })),
+    staleTime: 5 * 60_000,
+  });
+}
