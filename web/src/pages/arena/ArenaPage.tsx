@@ -1,7 +1,93 @@
-export default function ArenaPage() {
+// The Arena (home): one season's account-value chart, its live feed and its leaderboard,
+// kept current over the WebSocket while the season can still move.
+import { useQueryClient } from '@tanstack/react-query';
+import { useCallback, useMemo } from 'react';
+import { Link, useParams } from 'react-router-dom';
+
+import { Empty, ErrorState, QueryView, Skeleton } from '../../components/States';
+import { useLiveSeason } from '../../live/useLiveSeason';
+import type { LiveMessage } from '../../live/messages';
+import { AccountValuePanel } from './AccountValuePanel';
+import { nextTick } from './equitySeries';
+import { LeaderboardTable } from './Leaderboard';
+import { LiveFeed } from './LiveFeed';
+import { applyLiveBatch } from './liveCache';
+import { arenaKeys, useEquity, useLeaderboard, useLiveProgress, useSeasons, type Equity, type Season } from './queries';
+import { SeasonHeader } from './SeasonHeader';
+import { chosenSeason, isLive } from './seasonPick';
+import './arena.css';
+
+function SeasonArena({ seasons, season }: { seasons: Season[]; season: Season }) {
+  const client = useQueryClient();
+  const leaderboard = useLeaderboard(season.id);
+  const equity = useEquity(season.id);
+  const progress = useLiveProgress(season.id);
+  const baselines = useMemo(
+    () => new Set((leaderboard.data?.rows ?? []).filter((row) => row.baseline).map((row) => row.name)),
+    [leaderboard.data?.rows],
+  );
+
+  const onMessages = useCallback((batch: LiveMessage[]) => applyLiveBatch(client, season.id, batch), [client, season.id]);
+  // Resume after what the chart holds, so ticks committed since it loaded are not lost.
+  const fromTick = useCallback(() => nextTick(client.getQueryData<Equity>(arenaKeys.equity(season.id))), [client, season.id]);
+  const connection = useLiveSeason({
+    seasonId: season.id,
+    enabled: isLive(season.status) && equity.isSuccess,
+    onMessages,
+    fromTick,
+  });
+
   return (
-    <section className="page">
-      <h1>ArenaPage</h1>
+    <>
+      <SeasonHeader seasons={seasons} season={season} progress={progress.data} connection={connection} />
+      <div className="grid-2 arena-main">
+        <AccountValuePanel season={season} baselines={baselines} />
+        <section className="panel arena-feed" aria-label="Live feed">
+          <LiveFeed seasonId={season.id} baselines={baselines} />
+        </section>
+      </div>
+      <section className="panel arena-board" aria-labelledby="leaderboard-title">
+        <h2 id="leaderboard-title">Leaderboard</h2>
+        <QueryView query={leaderboard} rows={8} isEmpty={(board) => board.rows.length === 0}
+          empty="No entries in this season.">
+          {(board) => <LeaderboardTable board={board} />}
+        </QueryView>
+      </section>
+    </>
+  );
+}
+
+export default function ArenaPage() {
+  const { seasonId } = useParams();
+  const seasons = useSeasons();
+
+  let body;
+  if (seasons.isPending) body = <Skeleton rows={8} label="Loading the seasons" />;
+  else if (seasons.error || !seasons.data) body = <ErrorState error={seasons.error} title="Could not load the seasons" />;
+  else if (seasons.data.length === 0) {
+    body = (
+      <Empty>
+        No seasons yet: run <code>arena demo</code> or <Link to="/seasons">create one</Link>.
+      </Empty>
+    );
+  } else {
+    const season = chosenSeason(seasons.data, seasonId);
+    body = season ? (
+      <SeasonArena key={season.id} seasons={seasons.data} season={season} />
+    ) : (
+      <>
+        <ErrorState error={new Error(`there is no season ${seasonId ?? ''}`)} title="Unknown season" />
+        <p>
+          <Link to="/">Open the newest season</Link> or <Link to="/seasons">see every season</Link>.
+        </p>
+      </>
+    );
+  }
+
+  return (
+    <section className="page arena" data-testid="arena-page">
+      <h1 className="visually-hidden">Arena</h1>
+      {body}
     </section>
   );
 }
