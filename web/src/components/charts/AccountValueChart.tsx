@@ -13,7 +13,7 @@ import {
 import { useEffect, useMemo, useRef, useState } from 'react';
 
 import { money, pct, utc } from '../../lib/format';
-import { chartTime, useChart } from './useChart';
+import { chartTime, onLiveChart, removeSeries, useChart } from './useChart';
 
 export type ValueMode = 'pct' | 'usd';
 
@@ -33,15 +33,6 @@ export function formatValue(value: number, mode: ValueMode): string {
 const LEGEND_STYLE = {
   listStyle: 'none', display: 'flex', flexWrap: 'wrap', gap: '2px 14px', padding: 0, margin: '8px 0 0', fontSize: 12,
 } as const;
-
-/** Undo something on the chart, unless the chart is gone (then it went with it). */
-function detach(undo: () => void): void {
-  try {
-    undo();
-  } catch {
-    // the chart was removed: nothing left to undo
-  }
-}
 
 interface LegendRow {
   name: string;
@@ -86,8 +77,7 @@ export function AccountValueChart({
     series.current = created;
     return () => {
       series.current = new Map();
-      // On unmount useChart has removed the chart already (its effect cleans up first).
-      detach(() => created.forEach((item) => chart.removeSeries(item)));
+      removeSeries(chart, ...created.values());
     };
     // `lines` is read for its shape only, which `shapeKey` stands for
     // eslint-disable-next-line react-hooks/exhaustive-deps
@@ -120,7 +110,7 @@ export function AccountValueChart({
       setHover({ ts: (param.time as number) * 1000, values });
     };
     chart.subscribeCrosshairMove(follow);
-    return () => detach(() => chart.unsubscribeCrosshairMove(follow));
+    return () => onLiveChart(chart, () => chart.unsubscribeCrosshairMove(follow));
   }, [chart]);
 
   const legend: LegendRow[] = useMemo(() => {

@@ -4,12 +4,14 @@ import {
   CandlestickSeries,
   createSeriesMarkers,
   HistogramSeries,
+  type ISeriesApi,
   type SeriesMarker,
+  type SeriesType,
   type Time,
 } from 'lightweight-charts';
 import { useEffect } from 'react';
 
-import { chartTime, useChart } from './useChart';
+import { chartTime, removeSeries, useChart } from './useChart';
 
 export interface Bar {
   ts: number; // epoch ms, the bar's open
@@ -49,7 +51,7 @@ export function CandleChart({
       upColor: up, downColor: down, borderVisible: false, wickUpColor: up, wickDownColor: down,
     });
     candles.setData(bars.map((bar) => ({ time: chartTime(bar.ts), open: bar.open, high: bar.high, low: bar.low, close: bar.close })));
-    const added: Array<{ remove: () => void }> = [{ remove: () => chart.removeSeries(candles) }];
+    const added: ISeriesApi<SeriesType>[] = [candles];
     if (volume) {
       const histogram = chart.addSeries(HistogramSeries, { priceFormat: { type: 'volume' }, priceScaleId: '' });
       histogram.priceScale().applyOptions({ scaleMargins: { top: 0.8, bottom: 0 } });
@@ -57,7 +59,7 @@ export function CandleChart({
       histogram.setData(bars.map((bar) => ({
         time: chartTime(bar.ts), value: bar.volume ?? 0, color: bar.close >= bar.open ? `${up}80` : `${down}80`,
       })));
-      added.push({ remove: () => chart.removeSeries(histogram) });
+      added.push(histogram);
     }
     const sorted: SeriesMarker<Time>[] = [...markers]
       .sort((a, b) => a.ts - b.ts)
@@ -72,7 +74,7 @@ export function CandleChart({
     chart.timeScale().fitContent();
     return () => {
       plugin.detach();
-      added.forEach((series) => series.remove());
+      removeSeries(chart, ...added);
     };
   }, [chart, bars, markers, volume]);
 

@@ -1,7 +1,28 @@
 // One lightweight-charts chart bound to a container: themed from the page's CSS variables,
 // resized with its container, removed on unmount. Pages add their own series to it.
-import { createChart, type DeepPartial, type ChartOptions, type IChartApi } from 'lightweight-charts';
+import {
+  createChart,
+  type ChartOptions,
+  type DeepPartial,
+  type IChartApi,
+  type ISeriesApi,
+  type SeriesType,
+} from 'lightweight-charts';
 import { useEffect, useRef, useState, type RefObject } from 'react';
+
+// Charts this hook removed. A component's effects clean up in order, so on unmount the chart
+// is gone before the effects that added series to it undo them.
+const removedCharts = new WeakSet<IChartApi>();
+
+/** Undo something done to a chart (a series, a subscription), unless the chart was removed. */
+export function onLiveChart(chart: IChartApi, undo: () => void): void {
+  if (!removedCharts.has(chart)) undo();
+}
+
+/** Remove series from a chart, unless the chart itself was removed (they went with it). */
+export function removeSeries(chart: IChartApi, ...series: ISeriesApi<SeriesType>[]): void {
+  onLiveChart(chart, () => series.forEach((item) => chart.removeSeries(item)));
+}
 
 function cssVar(name: string, fallback: string): string {
   const value = getComputedStyle(document.documentElement).getPropertyValue(name).trim();
@@ -50,6 +71,7 @@ export function useChart(options: DeepPartial<ChartOptions> = {}): {
     setChart(created);
     return () => {
       setChart(null);
+      removedCharts.add(created);
       created.remove();
     };
   }, [theme, optionsKey]);
