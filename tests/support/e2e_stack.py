@@ -95,7 +95,8 @@ def main(folder: Path) -> None:
         )  # fmt: skip
         try:
             wait_until_up(url)
-            ready = {"url": url, "token": TOKEN, "demo_season": 1, "llm_season": created["id"]}
+            ready = {"url": url, "token": TOKEN, "demo_season": 1, "llm_season": created["id"],
+                     "database_url": env["ARENA_DATABASE_URL"]}  # fmt: skip
             print(json.dumps(ready), flush=True)
             sys.stdin.read()  # until the runner closes it
         finally:

@@ -36,7 +36,9 @@ from tests.integration.api.conftest import AUTH, BTC, ETH
 #: machine (the exchange and the model are reached only through these base URLs).
 CLOSED = "http://127.0.0.1:9"
 #: Writes that do real work per request (a backtest, a scan of every series, a refetch).
-SLOW_WRITES = ["/api/v1/backtests", "/api/v1/data/scan", "/api/v1/data/repair"]
+SLOW_WRITES = [
+    "/api/v1/backtests", "/api/v1/backtests/sweeps", "/api/v1/data/scan", "/api/v1/data/repair",
+]  # fmt: skip
 FUZZ = settings(
     max_examples=25, deadline=None, derandomize=True, database=None,
     suppress_health_check=list(HealthCheck),

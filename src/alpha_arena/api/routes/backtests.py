@@ -23,6 +23,7 @@ from alpha_arena.api.errors import ERROR_RESPONSES, WRITE_RESPONSES
 from alpha_arena.api.pagination import Page, Window, page, window
 from alpha_arena.api.security import require_reader, require_writer
 from alpha_arena.api.state import context_of
+from alpha_arena.backtest.run import BacktestConfig
 from alpha_arena.core.errors import InvalidInputError, NotFoundError
 from alpha_arena.core.time import SUPPORTED_TIMEFRAMES, timeframe_ms, to_iso
 from alpha_arena.services import backtests
@@ -43,8 +44,8 @@ MAX_COMPARED = 3
 #: What ``ids`` must look like (documented; checked by ``_ids`` to answer 400, not 422).
 _IDS_PATTERN = rf"^ *[0-9]+ *(, *[0-9]+ *){{1,{MAX_COMPARED - 1}}}$"
 #: Documented choices, checked by the service (an unknown one is a 400 naming the choices).
-_STRATEGIES: list[JsonValue] = list(registry.names())
-_TIMEFRAMES: list[JsonValue] = list(SUPPORTED_TIMEFRAMES)
+STRATEGY_CHOICES: list[JsonValue] = list(registry.names())
+TIMEFRAME_CHOICES: list[JsonValue] = list(SUPPORTED_TIMEFRAMES)
 
 Symbol = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9/:._-]{0,63}$")]
 SymbolList = Annotated[list[Symbol], Field(min_length=1, max_length=MAX_SYMBOLS)]
@@ -87,7 +88,7 @@ class BacktestRequest(BaseModel):
 
     strategy: str = Field(
         min_length=1, max_length=64, examples=["ema_trend"],
-        json_schema_extra={"enum": _STRATEGIES},
+        json_schema_extra={"enum": STRATEGY_CHOICES},
         description="A library strategy (see GET /api/v1/strategies).",
     )  # fmt: skip
     symbols: SymbolList | SkipJsonSchema[None] = Field(
@@ -101,7 +102,7 @@ class BacktestRequest(BaseModel):
     )  # fmt: skip
     timeframe: str = Field(
         default="1h", min_length=1, max_length=8, examples=["1h"],
-        json_schema_extra={"enum": _TIMEFRAMES},
+        json_schema_extra={"enum": TIMEFRAME_CHOICES},
     )  # fmt: skip
     start: str = Field(
         min_length=1, max_length=40, examples=["2024-01-01"],
@@ -264,19 +265,25 @@ def create_backtest(
         body.strategy, body.symbol_list(), body.timeframe, body.start, body.end,
         capital=body.capital, fee_rate=body.fee_rate, slippage_bps=body.slippage_bps,
         leverage=body.leverage,
-        params={name: _param_text(value) for name, value in body.params.items()},
+        params={name: param_text(value) for name, value in body.params.items()},
         exchange=body.exchange, stop_loss=body.stop_loss, take_profit=body.take_profit,
     )  # fmt: skip
+    window_bars(config)
+    run_id, _ = backtests.run(context, config)
+    return _detail(BacktestStore(context.engine).get(run_id))
+
+
+def window_bars(config: BacktestConfig) -> int:
+    """The bars ``config``'s window spans; InvalidInputError past MAX_WINDOW_BARS."""
     bars = (config.ts_end - config.ts_start) // timeframe_ms(config.timeframe)
     if bars > MAX_WINDOW_BARS:
         raise InvalidInputError(
             f"the window spans {bars:,} {config.timeframe} bars; at most {MAX_WINDOW_BARS:,}"
         )
-    run_id, _ = backtests.run(context, config)
-    return _detail(BacktestStore(context.engine).get(run_id))
+    return bars
 
 
-def _param_text(value: bool | int | float | str) -> str:
+def param_text(value: bool | int | float | str) -> str:
     """A parameter as the CLI's ``NAME=VALUE`` would give it."""
     if isinstance(value, bool):
         return "true" if value else "false"
