@@ -16,15 +16,19 @@ from alpha_arena.api.errors import install_error_handlers
 from alpha_arena.api.hosts import HostAllowList, RefuseUnknownHosts
 from alpha_arena.api.live_hub import LiveHub
 from alpha_arena.api.metrics import MeasureRequests, Metrics
+from alpha_arena.api.recent_errors import record_error
 from alpha_arena.api.routes import (
     agents,
     backtests,
     data_health,
+    database_browser,
     live,
     market,
+    season_activity,
     season_ledger,
     seasons,
     strategies,
+    sweeps,
     system,
 )
 from alpha_arena.api.routes.seasons import leaderboard_json
@@ -36,6 +40,13 @@ from alpha_arena.services.context import AppContext, open_context
 from alpha_arena.storage.season_store import EntryTick
 
 API_PREFIX = "/api/v1"
+
+
+def on_runner_error(state: ApiState, season_id: int, error: BaseException) -> None:
+    """Count a season runner's failure and keep it among the server's recent errors."""
+    state.metrics.errors.labels(f"runner:{type(error).__name__}").inc()
+    record_error(state, "runner", error, season_id=season_id)
+
 
 DESCRIPTION = """\
 Run and watch Alpha Arena: agents, seasons and their leaderboards, every decision with the
@@ -82,9 +93,7 @@ def create_app(
             state.supervisor = RunnerSupervisor(
                 ctx,
                 on_commit=on_commit,
-                on_error=lambda _season, error: metrics.errors.labels(
-                    f"runner:{type(error).__name__}"
-                ).inc(),
+                on_error=lambda season, error: on_runner_error(state, season, error),
                 on_stop=hub.notify,  # a season that finished: its final status now
             )
             state.supervisor.start()
@@ -119,10 +128,13 @@ def create_app(
         strategies,
         seasons,
         season_ledger,
+        season_activity,
         market,
         data_health,
+        sweeps,  # before backtests: its /backtests/sweeps is no backtest /{id}
         backtests,
         live,
+        database_browser,
     ):
         app.include_router(module.router, prefix=API_PREFIX)
     install_dashboard(app, API_PREFIX)

@@ -17,6 +17,7 @@ from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match, Route
 
+from alpha_arena.api.recent_errors import record_error
 from alpha_arena.core.errors import (
     AgentError,
     ArenaError,
@@ -122,16 +123,24 @@ def allowed_methods(request: Request) -> str:
     return ", ".join(sorted(methods))
 
 
+def _keep(request: Request, kind: str, error: Exception) -> None:
+    """Keep a failed request among the server's recent errors (GET /system/errors)."""
+    state = getattr(request.app.state, "arena", None)
+    if state is not None:  # None: the failure came before startup finished
+        record_error(state, kind, error, f"{request.method} {request.url.path}")
+
+
 def install_error_handlers(app: FastAPI) -> None:
     async def on_api_error(_request: Request, error: Exception) -> JSONResponse:
         assert isinstance(error, ApiError)
         return error_response(error.status, error.code, error.message, error.details)
 
-    async def on_arena_error(_request: Request, error: Exception) -> JSONResponse:
+    async def on_arena_error(request: Request, error: Exception) -> JSONResponse:
         assert isinstance(error, ArenaError)
         status, code = arena_status(error)
         if status >= 500:
             logger.error("request failed: %s", error)
+            _keep(request, f"http_{status}", error)
         return error_response(status, code, str(error))
 
     async def on_validation(_request: Request, error: Exception) -> JSONResponse:
@@ -153,8 +162,9 @@ def install_error_handlers(app: FastAPI) -> None:
             headers["Allow"] = allowed_methods(request)
         return error_response(error.status_code, code, str(error.detail), headers=headers)
 
-    async def on_unexpected(_request: Request, error: Exception) -> JSONResponse:
+    async def on_unexpected(request: Request, error: Exception) -> JSONResponse:
         logger.exception("unexpected error", exc_info=error)
+        _keep(request, "http_500", error)
         return error_response(500, "internal", "internal server error; see the server log")
 
     app.add_exception_handler(ApiError, on_api_error)

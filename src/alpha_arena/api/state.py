@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from fastapi import Request
 from starlette.requests import HTTPConnection
 
+from alpha_arena.api.recent_errors import RecentErrors
 from alpha_arena.core.settings import Settings
 from alpha_arena.services.context import AppContext
 
@@ -32,6 +33,7 @@ class ApiState:
     hosts: HostAllowList
     started_ms: int
     supervisor: RunnerSupervisor | None = None
+    errors: RecentErrors = field(default_factory=RecentErrors)  # the last failures, for /system
     extras: dict[str, object] = field(default_factory=dict)
 
 

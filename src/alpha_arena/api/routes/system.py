@@ -1,11 +1,12 @@
-"""Operations: /health, /metrics (Prometheus), and the system's version and runner status."""
+"""Operations: /health, /metrics (Prometheus), the system's version and runner status, and the
+last failures the server saw."""
 
 from __future__ import annotations
 
 import time
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import BaseModel, Field
 from sqlalchemy import text
@@ -14,6 +15,7 @@ from alpha_arena import __version__
 from alpha_arena.api.errors import ERROR_RESPONSES
 from alpha_arena.api.security import require_reader
 from alpha_arena.api.state import api_state
+from alpha_arena.core.time import to_iso
 from alpha_arena.domain.seasons import SeasonStatus
 from alpha_arena.storage.schema import current_revision
 from alpha_arena.storage.season_store import SeasonStore
@@ -46,6 +48,30 @@ class SystemInfo(BaseModel):
     uptime_s: float = Field(examples=[12.5])
     read_only: bool = Field(examples=[False], description="True when no API token is configured.")
     runner: RunnerStatus
+
+
+class RecentError(BaseModel):
+    ts: int = Field(examples=[1780272000000], description="When it happened, epoch ms (UTC).")
+    time: str = Field(examples=["2026-06-01T00:00:00Z"])
+    kind: str = Field(
+        examples=["http_500"], description="`http_<status>` for a failed request, `runner` for "
+        "a season runner's failure.",
+    )  # fmt: skip
+    error_type: str = Field(examples=["OperationalError"], description="The exception's class.")
+    message: str = Field(
+        examples=["(sqlite3.OperationalError) database is locked"],
+        description="Its first line, with anything key-like masked.",
+    )
+    where: str | None = Field(examples=["GET /api/v1/seasons"], description="The request.")
+    season_id: int | None = Field(examples=[None], description="The season, for a runner error.")
+
+
+class RecentErrors(BaseModel):
+    total: int = Field(
+        examples=[3], description="Failures since the server started (older ones are dropped)."
+    )
+    kept: int = Field(examples=[200], description="How many of the newest are kept.")
+    items: list[RecentError] = Field(description="Newest first.")
 
 
 @root.get("/health", response_model=Health, summary="Liveness and database reachability")
@@ -96,3 +122,27 @@ def system_info(
 @router.get("/runner", response_model=RunnerStatus, summary="The embedded season runner")
 def runner(status: Annotated[RunnerStatus, Depends(runner_status)]) -> RunnerStatus:
     return status
+
+
+@router.get(
+    "/errors",
+    response_model=RecentErrors,
+    summary="The last failures the server saw: HTTP 5xx and season runner errors",
+    description="Kept in memory (the newest 200) since the server started; the `arena_errors` "
+    "counter of /metrics counts them.",
+)
+def recent_errors(
+    request: Request,
+    limit: Annotated[int, Query(ge=1, le=200, description="The most to return.")] = 50,
+) -> RecentErrors:
+    errors = api_state(request).errors
+    return RecentErrors(
+        total=errors.total, kept=errors.size,
+        items=[
+            RecentError(
+                ts=item.ts, time=to_iso(item.ts), kind=item.kind, error_type=item.error_type,
+                message=item.message, where=item.where, season_id=item.season_id,
+            )
+            for item in errors.newest(limit)
+        ],
+    )  # fmt: skip
