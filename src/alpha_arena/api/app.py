@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
@@ -16,7 +16,7 @@ from alpha_arena.api.errors import install_error_handlers
 from alpha_arena.api.hosts import HostAllowList, RefuseUnknownHosts
 from alpha_arena.api.live_hub import LiveHub
 from alpha_arena.api.metrics import MeasureRequests, Metrics
-from alpha_arena.api.recent_errors import record_error
+from alpha_arena.api.recent_errors import error_type, record_error
 from alpha_arena.api.routes import (
     agents,
     backtests,
@@ -35,16 +35,17 @@ from alpha_arena.api.routes.seasons import leaderboard_json
 from alpha_arena.api.security import AuthThrottle, BodySizeLimit, RateLimiter
 from alpha_arena.api.state import ApiState
 from alpha_arena.core.settings import Settings
+from alpha_arena.seasons.commit_summary import CommitSummary
+from alpha_arena.seasons.runner_process import RunnerProcess
 from alpha_arena.seasons.supervisor import RunnerSupervisor
 from alpha_arena.services.context import AppContext, open_context
-from alpha_arena.storage.season_store import EntryTick
 
 API_PREFIX = "/api/v1"
 
 
 def on_runner_error(state: ApiState, season_id: int, error: BaseException) -> None:
     """Count a season runner's failure and keep it among the server's recent errors."""
-    state.metrics.errors.labels(f"runner:{type(error).__name__}").inc()
+    state.metrics.errors.labels(f"runner:{error_type(error)}").inc()
     record_error(state, "runner", error, season_id=season_id)
 
 
@@ -61,10 +62,13 @@ def create_app(
     context: AppContext | None = None,
     embedded_runner: bool | None = None,
     bound_host: str | None = None,
+    runner_process: bool = False,
 ) -> FastAPI:
     """Build the app. ``context``: use this one (tests) instead of opening one at startup;
     ``embedded_runner``: override ``ARENA_API_EMBEDDED_RUNNER``; ``bound_host``: the address
-    the server listens on, a name it answers to besides ``ARENA_API_ALLOWED_HOSTS``."""
+    the server listens on, a name it answers to besides ``ARENA_API_ALLOWED_HOSTS``;
+    ``runner_process``: drive running seasons from a child process (what `arena serve` does,
+    so that reads and the runner do not share one interpreter lock) instead of threads."""
     settings = settings or (context.settings if context is not None else Settings())
     run_seasons = settings.api_embedded_runner if embedded_runner is None else embedded_runner
     hosts = HostAllowList(settings.allowed_hosts(), bound_host)
@@ -85,17 +89,23 @@ def create_app(
             started_ms=int(time.time() * 1000),
         )  # fmt: skip
 
-        def on_commit(season_id: int, _tick: int, ticks: Sequence[EntryTick]) -> None:
-            metrics.on_commit(season_id, ticks)
-            hub.notify(season_id)  # subscribers get the tick now, not at the next poll
+        def on_commit(commit: CommitSummary) -> None:
+            metrics.on_commit(commit)
+            hub.notify(commit.season_id)  # subscribers get the tick now, not at the next poll
 
-        if run_seasons:
+        def on_error(season_id: int, error: Exception) -> None:
+            on_runner_error(state, season_id, error)
+
+        if run_seasons and runner_process:
+            state.supervisor = RunnerProcess(settings, on_commit, on_error, hub.notify)
+        elif run_seasons:
             state.supervisor = RunnerSupervisor(
-                ctx,
-                on_commit=on_commit,
-                on_error=lambda season, error: on_runner_error(state, season, error),
-                on_stop=hub.notify,  # a season that finished: its final status now
-            )
+                ctx, on_error=on_error, on_stop=hub.notify,  # a finished season: its status now
+                on_commit=lambda season_id, tick, ticks: on_commit(
+                    CommitSummary.of(season_id, tick, ticks)
+                ),
+            )  # fmt: skip
+        if state.supervisor is not None:
             state.supervisor.start()
         app.state.arena = state
         try:

@@ -18,6 +18,10 @@ from collections.abc import Callable, Hashable
 
 from starlette.concurrency import run_in_threadpool
 
+#: A running season's answer is recomputed at most once per this many times its last
+#: computation (a year-long season's leaderboard takes seconds to compute).
+COST_FACTOR = 3.0
+
 
 class ReadCache:
     def __init__(self, capacity: int = 256) -> None:
@@ -26,6 +30,7 @@ class ReadCache:
         self._lock = threading.Lock()
         self._pending: dict[Hashable, asyncio.Task[bytes]] = {}
         self._latest: dict[Hashable, tuple[float, bytes]] = {}  # by request, any version
+        self._cost: dict[Hashable, float] = {}  # by request: seconds its last computation took
 
     def get(self, key: Hashable) -> bytes | None:
         with self._lock:
@@ -64,14 +69,55 @@ class ReadCache:
         self, request: Hashable, version: Hashable, compute: Callable[[], bytes],
         max_age_s: float = 0.0,
     ) -> bytes:  # fmt: skip
-        """``request`` as of ``version``; with ``max_age_s``, an answer computed for an older
-        version that long ago or less will do (a running season moves every few milliseconds;
-        its answers say which tick they are as of, and are recomputed at most this often)."""
+        """``request`` as of ``version``. With ``max_age_s`` (a running season, which moves
+        every few milliseconds; its answers say which tick they are as of), the answer last
+        computed for this request, whatever its version, is served as it is: when it is older
+        than ``max_age_s`` a computation for ``version`` starts in the background and the next
+        requests get its result, so no request waits for a recomputation once one answer
+        exists (stale-while-revalidate). An answer that takes long to compute is recomputed
+        less often: at most once per ``COST_FACTOR`` times its last computation, so that
+        recomputing never takes more than about a third of the server's time."""
+        timed = self._timed(request, compute)
         if max_age_s > 0:
             latest = self._latest.get(request)
-            if latest is not None and time.monotonic() - latest[0] <= max_age_s:
+            if latest is not None:
+                age_limit = max(max_age_s, COST_FACTOR * self._cost.get(request, 0.0))
+                if time.monotonic() - latest[0] > age_limit:
+                    self._refresh(request, version, timed)
                 return latest[1]
-        body = await self.get_or_compute_async((request, version), compute)
+        return self._remember(request, await self.get_or_compute_async((request, version), timed))
+
+    def _timed(self, request: Hashable, compute: Callable[[], bytes]) -> Callable[[], bytes]:
+        def timed() -> bytes:
+            started = time.monotonic()
+            body = compute()
+            self._cost[request] = time.monotonic() - started
+            if len(self._cost) > self._capacity:
+                self._cost.pop(next(iter(self._cost)), None)
+            return body
+
+        return timed
+
+    def _refresh(self, request: Hashable, version: Hashable, compute: Callable[[], bytes]) -> None:
+        key = (request, version)
+        if key in self._pending:
+            return  # already being computed
+        cached = self.get(key)
+        if cached is not None:
+            self._remember(request, cached)
+            return
+        task = asyncio.ensure_future(self._compute(key, compute))
+        self._pending[key] = task
+        task.add_done_callback(_retrieve)
+        task.add_done_callback(
+            lambda done: (
+                None
+                if done.cancelled() or done.exception() is not None
+                else self._remember(request, done.result())
+            )
+        )
+
+    def _remember(self, request: Hashable, body: bytes) -> bytes:
         self._latest[request] = (time.monotonic(), body)
         if len(self._latest) > self._capacity:
             self._latest.pop(next(iter(self._latest)))

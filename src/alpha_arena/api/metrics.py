@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from alpha_arena.storage.season_store import EntryTick
+from alpha_arena.seasons.commit_summary import CommitSummary
 
 
 class Metrics:
@@ -58,25 +58,21 @@ class Metrics:
             "arena_season_runners", "Seasons being driven by the embedded runner.", registry=r
         )
 
-    def on_commit(self, season_id: int, ticks: Sequence[EntryTick]) -> None:
+    def on_commit(self, commit: CommitSummary) -> None:
         """Count what one committed tick of a season added."""
-        season = str(season_id)
+        season = str(commit.season_id)
         self.ticks.labels(season).inc()
-        for tick in ticks:
-            for decision, _latency in tick.decisions:
-                self.decisions.labels(season, decision.outcome.value).inc()
-        self.orders.labels(season).inc(sum(len(t.orders) for t in ticks))
-        self.fills.labels(season).inc(sum(len(t.fills) for t in ticks))
-        for tick in ticks:
-            for call in tick.calls:
-                if call.cached:
-                    continue
-                self.llm_calls.labels(call.provider, call.model).inc()
-                self.llm_latency.labels(call.provider).observe(call.latency_ms / 1000.0)
-                if call.cost_usd is None:
-                    self.llm_unpriced.labels(call.provider, call.model).inc()
-                else:
-                    self.llm_cost.labels(call.provider, call.model).inc(call.cost_usd)
+        for outcome, count in commit.outcomes.items():
+            self.decisions.labels(season, outcome).inc(count)
+        self.orders.labels(season).inc(commit.orders)
+        self.fills.labels(season).inc(commit.fills)
+        for call in commit.calls:
+            self.llm_calls.labels(call.provider, call.model).inc()
+            self.llm_latency.labels(call.provider).observe(call.latency_ms / 1000.0)
+            if call.cost_usd is None:
+                self.llm_unpriced.labels(call.provider, call.model).inc()
+            else:
+                self.llm_cost.labels(call.provider, call.model).inc(call.cost_usd)
 
 
 class RouteTemplates:

@@ -32,6 +32,11 @@ class RecordedError:
     season_id: int | None
 
 
+def error_type(error: BaseException) -> str:
+    """The failure's class name; for a runner in another process, the class it had there."""
+    return str(getattr(error, "error_type", type(error).__name__))
+
+
 class RecentErrors:
     """A thread-safe ring of the newest failures (the runner records from its own threads)."""
 
@@ -51,7 +56,7 @@ class RecentErrors:
         lines = str(error).strip().splitlines()
         message = redact(lines[0] if lines else "", secrets)[:MAX_MESSAGE]
         item = RecordedError(
-            ts=int(time.time() * 1000), kind=kind, error_type=type(error).__name__,
+            ts=int(time.time() * 1000), kind=kind, error_type=error_type(error),
             message=message, where=where, season_id=season_id,
         )  # fmt: skip
         with self._lock:

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from alpha_arena.api.live_hub import LiveHub
     from alpha_arena.api.metrics import Metrics
     from alpha_arena.api.security import AuthThrottle, RateLimiter
-    from alpha_arena.seasons.supervisor import RunnerSupervisor
+    from alpha_arena.seasons.supervisor import SeasonDrivers
 
 
 @dataclass
@@ -32,7 +32,7 @@ class ApiState:
     hub: LiveHub
     hosts: HostAllowList
     started_ms: int
-    supervisor: RunnerSupervisor | None = None
+    supervisor: SeasonDrivers | None = None
     errors: RecentErrors = field(default_factory=RecentErrors)  # the last failures, for /system
     extras: dict[str, object] = field(default_factory=dict)
 

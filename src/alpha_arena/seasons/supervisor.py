@@ -13,6 +13,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
+from typing import Protocol
 
 from alpha_arena.core.errors import ArenaError
 from alpha_arena.domain.seasons import SeasonConflictError, SeasonStatus
@@ -25,6 +26,19 @@ from alpha_arena.storage.season_store import LeaseLostError, SeasonStore
 logger = logging.getLogger(__name__)
 
 ROLE = "arena serve"
+
+
+class SeasonDrivers(Protocol):
+    """What a server needs of whatever drives its running seasons: this module's threads, or
+    a child process running them (``seasons.runner_process``)."""
+
+    def start(self) -> None: ...
+
+    def stop(self, timeout_s: float = 10.0) -> None: ...
+
+    def nudge(self) -> None: ...
+
+    def active(self) -> list[int]: ...
 
 
 class RunnerSupervisor:

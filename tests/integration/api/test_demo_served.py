@@ -102,7 +102,10 @@ def concrete_paths(client: httpx.Client) -> list[str]:
     for path, item in json.loads(openapi_text())["paths"].items():
         if "get" not in item:
             continue
-        values = names | {"name": by_area.get(path.removeprefix("/api/v1/").split("/")[0], "")}
+        area = path.removeprefix("/api/v1/").split("/")[0]
+        values = names | {"name": by_area.get(area, "")}
+        if area == "system":
+            values["table"] = "seasons"  # the database browser's table, not an export's
         filled = re.sub(r"\{([^}]+)\}", lambda m, values=values: values[m[1]], path)
         required = [p["name"] for p in item["get"].get("parameters", [])
                     if p["in"] == "query" and p.get("required")]  # fmt: skip

@@ -97,6 +97,11 @@ def finish(runner: subprocess.Popen[str]) -> dict[str, object]:
 # -- one runner, and a pause or an end stops the ledger ---------------------------------------
 
 
+def parent_pid(pid: int) -> int:
+    status = Path(f"/proc/{pid}/status").read_text()
+    return int(re.search(r"^PPid:\s+(\d+)", status, re.MULTILINE)[1])  # type: ignore[index]
+
+
 def test_a_server_leaves_alone_what_a_cli_runs_and_the_cli_refuses_what_it_runs(
     arena: Arena, tmp_path: Path
 ) -> None:
@@ -123,7 +128,9 @@ def test_a_server_leaves_alone_what_a_cli_runs_and_the_cli_refuses_what_it_runs(
         wait_for_ticks(arena.url, by_server, 50)
         refused = cli(arena.url, "season", "run", str(by_server))
         assert refused.exit_code == 2
-        assert f"is being run by arena serve, pid {server_pid} on " in refused.stderr
+        holder = re.search(r"is being run by arena serve, pid (\d+) on ", refused.stderr)
+        assert holder, refused.stderr
+        assert parent_pid(int(holder[1])) == server_pid  # the server's own runner process
         # An end stops the ledger at the tick it reports (the runner commits no more).
         ended = client.post(f"/api/v1/seasons/{by_server}/end",
                             headers={"Authorization": f"Bearer {TOKEN}"})  # fmt: skip

@@ -74,8 +74,3 @@ export function TokenProvider({ children }: { children: ReactNode }) {
     </TokenContext.Provider>
   );
 }
-
-/** Forget the token (after the server refused it). */
-export function forgetToken(): void {
-  setToken(null);
-}

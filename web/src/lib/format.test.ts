@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import { ago, interval, money, num, parseTs, pct, sign, utc } from './format';
+import { ago, coinOf, interval, money, num, parseTs, pct, sign, utc } from './format';
 
 describe('numbers', () => {
   it('prints money with separators, two decimals and a real minus sign', () => {
@@ -46,5 +46,13 @@ describe('times', () => {
     expect(ago(now - 3 * 60_000, now)).toBe('3 min ago');
     expect(ago(now - 5 * 3_600_000, now)).toBe('5 h ago');
     expect(ago(now - 4 * 86_400_000, now)).toBe('4 d ago');
+  });
+});
+
+describe('symbols', () => {
+  it('names the coin of a market symbol', () => {
+    expect(coinOf('BTC/USDT:USDT')).toBe('BTC');
+    expect(coinOf('ETH/USDT')).toBe('ETH');
+    expect(coinOf('DOGE')).toBe('DOGE');
   });
 });

@@ -62,3 +62,8 @@ export function ago(ms: number, now: number = Date.now()): string {
 export function parseTs(iso: string): number {
   return Date.parse(iso.endsWith('Z') || /[+-]\d\d:\d\d$/.test(iso) ? iso : `${iso}Z`);
 }
+
+/** The coin of a market symbol: "BTC/USDT:USDT" → "BTC". */
+export function coinOf(symbol: string): string {
+  return symbol.split('/')[0] ?? symbol;
+}

@@ -11,7 +11,7 @@ import {
 } from 'lightweight-charts';
 import { useEffect } from 'react';
 
-import { chartTime, removeSeries, useChart } from './useChart';
+import { chartTime, onLiveChart, removeSeries, themeColor, useChart } from './useChart';
 
 export interface Bar {
   ts: number; // epoch ms, the bar's open
@@ -45,8 +45,8 @@ export function CandleChart({
 
   useEffect(() => {
     if (!chart) return undefined;
-    const up = getComputedStyle(document.documentElement).getPropertyValue('--gain').trim() || '#3fb97f';
-    const down = getComputedStyle(document.documentElement).getPropertyValue('--loss').trim() || '#ef5d5d';
+    const up = themeColor('--gain', '#3fb97f');
+    const down = themeColor('--loss', '#ef5d5d');
     const candles = chart.addSeries(CandlestickSeries, {
       upColor: up, downColor: down, borderVisible: false, wickUpColor: up, wickDownColor: down,
     });
@@ -73,7 +73,7 @@ export function CandleChart({
     const plugin = createSeriesMarkers(candles, sorted);
     chart.timeScale().fitContent();
     return () => {
-      plugin.detach();
+      onLiveChart(chart, () => plugin.detach());
       removeSeries(chart, ...added);
     };
   }, [chart, bars, markers, volume]);

@@ -24,15 +24,16 @@ export function removeSeries(chart: IChartApi, ...series: ISeriesApi<SeriesType>
   onLiveChart(chart, () => series.forEach((item) => chart.removeSeries(item)));
 }
 
-function cssVar(name: string, fallback: string): string {
+/** A colour of the current theme (a CSS variable of <html>), for what a chart draws. */
+export function themeColor(name: string, fallback: string): string {
   const value = getComputedStyle(document.documentElement).getPropertyValue(name).trim();
   return value || fallback;
 }
 
 /** Chart options that follow the current theme. */
 export function themedOptions(): DeepPartial<ChartOptions> {
-  const text = cssVar('--muted', '#9aa3ae');
-  const border = cssVar('--border', '#2a313b');
+  const text = themeColor('--muted', '#9aa3ae');
+  const border = themeColor('--border', '#2a313b');
   return {
     layout: { background: { color: 'transparent' }, textColor: text, attributionLogo: true },
     grid: { vertLines: { color: border }, horzLines: { color: border } },

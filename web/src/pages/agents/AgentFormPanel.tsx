@@ -4,6 +4,9 @@ import { useQuery } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 
 import { api, unwrap, type Schemas } from '../../api/client';
+import { strategiesQuery } from '../../api/queries';
+import { useTokenWrite, WriteError } from '../../components/useTokenWrite';
+import { TIMEFRAMES } from '../../lib/timeframes';
 import { SEASONS_KEY } from '../seasons/seasonQueries';
 import {
   AGENT_KINDS,
@@ -17,11 +20,9 @@ import {
   type AgentFormErrors,
   type AgentKind,
 } from './agentForm';
-import { AGENTS_KEY, promptListQuery, strategiesQuery } from './agentQueries';
+import { AGENTS_KEY, promptListQuery } from './agentQueries';
 import { Field } from './Field';
-import { useGuardedWrite, WriteError } from './guardedWrite';
 
-const TIMEFRAMES = ['1m', '5m', '15m', '30m', '1h', '2h', '4h', '8h', '12h', '1d'];
 
 interface Props {
   /** The agent to edit; absent: register a new one. */
@@ -41,7 +42,7 @@ export function AgentFormPanel({ agent, onDone, onClose }: Props) {
   const [errors, setErrors] = useState<AgentFormErrors>({});
   const strategies = useQuery(strategiesQuery);
   const prompts = useQuery(promptListQuery);
-  const write = useGuardedWrite(save, { invalidate: [AGENTS_KEY, SEASONS_KEY], onSuccess: (saved) => onDone(saved) });
+  const write = useTokenWrite(save, { invalidate: [AGENTS_KEY, SEASONS_KEY], onSuccess: (saved) => onDone(saved) });
 
   const library = strategies.data?.items ?? [];
   const chosen = library.find((s) => s.name === form.strategy);

@@ -6,13 +6,13 @@ import { Link } from 'react-router-dom';
 
 import { api, unwrap, type Schemas } from '../../api/client';
 import { QueryView } from '../../components/States';
+import { useTokenWrite, WriteError } from '../../components/useTokenWrite';
 import { Swatch, Time } from '../../components/Values';
 import { agentColor } from '../../lib/colors';
 import { SEASONS_KEY } from '../seasons/seasonQueries';
 import { describeAgent } from './agentForm';
 import { AgentFormPanel } from './AgentFormPanel';
 import { AGENTS_KEY, agentListQuery } from './agentQueries';
-import { useGuardedWrite, WriteError } from './guardedWrite';
 import { LlmCalls } from './LlmCalls';
 import './manage.css';
 
@@ -32,7 +32,7 @@ export default function AgentsPage() {
   const [editing, setEditing] = useState<Agent | 'new' | null>(null);
   const [said, setSaid] = useState<string | null>(null);
   const [callsOf, setCallsOf] = useState<string | null>(null);
-  const toggle = useGuardedWrite(setEnabled, {
+  const toggle = useTokenWrite(setEnabled, {
     invalidate: [AGENTS_KEY, SEASONS_KEY],
     onSuccess: (agent) => setSaid(`${agent.name} is ${agent.enabled ? 'enabled' : 'disabled: it joins no new season'}.`),
   });

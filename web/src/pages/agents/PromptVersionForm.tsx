@@ -3,9 +3,9 @@
 import { useState, type FormEvent } from 'react';
 
 import { api, toApiError, type Schemas } from '../../api/client';
+import { useTokenWrite, WriteError } from '../../components/useTokenWrite';
 import { Field } from './Field';
 import { PROMPTS_KEY } from './agentQueries';
-import { useGuardedWrite, WriteError } from './guardedWrite';
 
 export interface Stored {
   prompt: Schemas['PromptOut'];
@@ -24,7 +24,7 @@ export function PromptVersionForm({ name, template, onStored }: { name: string; 
   const [text, setText] = useState(template);
   const [description, setDescription] = useState('');
   const [problem, setProblem] = useState<string | undefined>();
-  const write = useGuardedWrite(store, { invalidate: [PROMPTS_KEY], onSuccess: (stored) => onStored(stored) });
+  const write = useTokenWrite(store, { invalidate: [PROMPTS_KEY], onSuccess: (stored) => onStored(stored) });
 
   const submit = (event: FormEvent) => {
     event.preventDefault();

@@ -11,12 +11,6 @@ export const agentListQuery = queryOptions({
   queryFn: async ({ signal }) => unwrap(await api.GET('/api/v1/agents', { params: { query: { limit: 1000 } }, signal })),
 });
 
-export const strategiesQuery = queryOptions({
-  queryKey: ['strategies'],
-  queryFn: async ({ signal }) => unwrap(await api.GET('/api/v1/strategies', { params: { query: { limit: 1000 } }, signal })),
-  staleTime: Infinity, // the library ships with the server
-});
-
 export function llmCallsQuery(name: string, limit: number) {
   return queryOptions({
     queryKey: [...AGENTS_KEY, name, 'llm-calls', limit],

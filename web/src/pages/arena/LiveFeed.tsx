@@ -6,7 +6,7 @@ import { Link } from 'react-router-dom';
 import { QueryView } from '../../components/States';
 import { Money, Swatch, Time } from '../../components/Values';
 import { agentColor } from '../../lib/colors';
-import { num, parseTs } from '../../lib/format';
+import { coinOf, num, parseTs } from '../../lib/format';
 import { useDecisions, useFills, usePositions, type Decision, type Fill, type Position } from './queries';
 
 type Tab = 'chat' | 'trades' | 'positions';
@@ -18,11 +18,6 @@ const TABS: Array<{ id: Tab; label: string }> = [
 ];
 
 const EXCERPT_CHARS = 180;
-
-/** "BTC" from "BTC/USDT:USDT". */
-export function coin(symbol: string): string {
-  return symbol.split('/')[0] ?? symbol;
-}
 
 /** A decision's reasoning in a line or two: its own, else its first action's justification. */
 export function excerpt(decision: Pick<Decision, 'reasoning' | 'actions'>): string {
@@ -54,7 +49,7 @@ function ChatItem({ decision, seasonId, baselines }: { decision: Decision; seaso
         <div className="signals">
           {decision.actions.map((action, index) => (
             <span key={index} className={`badge signal signal-${String(action.signal)}`}>
-              {coin(String(action.symbol ?? ''))} {String(action.signal ?? '').replaceAll('_', ' ')}
+              {coinOf(String(action.symbol ?? ''))} {String(action.signal ?? '').replaceAll('_', ' ')}
             </span>
           ))}
         </div>
@@ -76,7 +71,7 @@ function TradeItem({ fill, baselines }: { fill: Fill; baselines: ReadonlySet<str
       </div>
       <div>
         <span className={fill.side === 'buy' ? 'gain' : 'loss'}>{fill.side}</span>{' '}
-        <span className="num">{num(fill.quantity, fill.quantity < 1 ? 4 : 2)}</span> {coin(fill.symbol)} @{' '}
+        <span className="num">{num(fill.quantity, fill.quantity < 1 ? 4 : 2)}</span> {coinOf(fill.symbol)} @{' '}
         <Money value={fill.price} /> <span className="muted">({fill.tag})</span>
         {fill.realized_pnl !== 0 && <> · P&amp;L <Money value={fill.realized_pnl} signed /></>}
         <span className="muted"> · fee <Money value={fill.fee} /></span>
@@ -94,7 +89,7 @@ function PositionItem({ position, baselines }: { position: Position; baselines: 
       </div>
       <div>
         <span className={position.side === 'long' ? 'gain' : 'loss'}>{position.side}</span>{' '}
-        <span className="num">{num(position.quantity, position.quantity < 1 ? 4 : 2)}</span> {coin(position.symbol)}{' '}
+        <span className="num">{num(position.quantity, position.quantity < 1 ? 4 : 2)}</span> {coinOf(position.symbol)}{' '}
         <span className="num">{num(position.leverage, 0)}×</span> · <Money value={position.entry_price} /> →{' '}
         <Money value={position.mark_price} /> · <Money value={position.unrealized_pnl} signed />
       </div>

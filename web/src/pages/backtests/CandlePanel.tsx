@@ -2,10 +2,11 @@
 import { useQuery } from '@tanstack/react-query';
 import { useMemo, useState } from 'react';
 
+import { windowCandlesQuery } from '../../api/queries';
 import { CandleChart } from '../../components/charts/CandleChart';
 import { Empty, QueryView } from '../../components/States';
-import { displayTimeframe, MAX_CANDLES, timeframeMs, tradeMarkers } from './chartData';
-import { candlesQuery, tradesQuery } from './queries';
+import { barMs, displayTimeframe, MAX_CANDLES, tradeMarkers } from './chartData';
+import { tradesQuery } from './queries';
 
 export interface RunWindow {
   id: number;
@@ -20,11 +21,11 @@ export function CandlePanel({ run }: { run: RunWindow }) {
   const [symbol, setSymbol] = useState(run.symbols[0] ?? '');
   const span = Date.parse(run.end) - Date.parse(run.start);
   const timeframe = displayTimeframe(run.timeframe, span);
-  const candles = useQuery(candlesQuery(symbol, timeframe, run.start, run.end, run.exchange));
+  const candles = useQuery(windowCandlesQuery({ exchange: run.exchange, symbol, timeframe, start: run.start, end: run.end }));
   // markers for the first 1,000 trades (the most one page holds): plenty for a chart
   const trades = useQuery(tradesQuery(run.id, 1000, 0));
   const markers = useMemo(
-    () => tradeMarkers(trades.data?.items ?? [], symbol, timeframeMs(timeframe)),
+    () => tradeMarkers(trades.data?.items ?? [], symbol, barMs(timeframe)),
     [trades.data, symbol, timeframe],
   );
   const bars = useMemo(() => candles.data?.candles ?? [], [candles.data]);

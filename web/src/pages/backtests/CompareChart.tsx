@@ -2,7 +2,7 @@
 import { LineSeries, LineStyle } from 'lightweight-charts';
 import { useEffect } from 'react';
 
-import { chartTime, useChart } from '../../components/charts/useChart';
+import { chartTime, removeSeries, useChart } from '../../components/charts/useChart';
 import type { EquityAt } from './drawdown';
 
 export interface CompareSeries {
@@ -28,7 +28,7 @@ export function CompareChart({ series, height = 380 }: { series: readonly Compar
       return line;
     });
     chart.timeScale().fitContent();
-    return () => added.forEach((line) => chart.removeSeries(line));
+    return () => removeSeries(chart, ...added);
   }, [chart, series]);
 
   return (

@@ -2,12 +2,8 @@
 import { AreaSeries, LineSeries } from 'lightweight-charts';
 import { useEffect, useMemo } from 'react';
 
-import { chartTime, useChart } from '../../components/charts/useChart';
+import { chartTime, removeSeries, themeColor, useChart } from '../../components/charts/useChart';
 import { drawdownFromEquity, type EquityAt } from './drawdown';
-
-function cssColor(name: string, fallback: string): string {
-  return getComputedStyle(document.documentElement).getPropertyValue(name).trim() || fallback;
-}
 
 export function EquityChart({ points, height = 380 }: { points: readonly EquityAt[]; height?: number }) {
   const { ref, chart } = useChart();
@@ -15,8 +11,8 @@ export function EquityChart({ points, height = 380 }: { points: readonly EquityA
 
   useEffect(() => {
     if (!chart) return undefined;
-    const accent = cssColor('--accent', '#4f9dff');
-    const loss = cssColor('--loss', '#ef5d5d');
+    const accent = themeColor('--accent', '#4f9dff');
+    const loss = themeColor('--loss', '#ef5d5d');
     const equity = chart.addSeries(LineSeries, { color: accent, lineWidth: 2, title: 'Equity', priceLineVisible: false });
     equity.setData(points.map((p) => ({ time: chartTime(p.ts), value: p.equity })));
     const under = chart.addSeries(
@@ -32,10 +28,7 @@ export function EquityChart({ points, height = 380 }: { points: readonly EquityA
     chart.panes()[1]?.setStretchFactor(0.35);
     chart.panes()[0]?.setStretchFactor(0.65);
     chart.timeScale().fitContent();
-    return () => {
-      chart.removeSeries(under);
-      chart.removeSeries(equity);
-    };
+    return () => removeSeries(chart, under, equity);
   }, [chart, points, drawdown]);
 
   return (

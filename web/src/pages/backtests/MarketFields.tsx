@@ -1,6 +1,7 @@
 // The inputs every run and sweep shares: strategy, symbol, timeframe, window and account.
 import type { Schemas } from '../../api/client';
-import { TIMEFRAMES, type FormErrors, type MarketForm, type StrategyInfo } from './backtestForm';
+import { TIMEFRAMES } from '../../lib/timeframes';
+import { type FormErrors, type MarketForm, type StrategyInfo } from './backtestForm';
 import { Field } from './Field';
 
 export function MarketFields<F extends MarketForm>({

@@ -5,13 +5,14 @@ import { useState, type FormEvent } from 'react';
 import { useNavigate } from 'react-router-dom';
 
 import { api, unwrap, type Schemas } from '../../api/client';
+import { instrumentsQuery, strategiesQuery } from '../../api/queries';
 import { ErrorState, Skeleton } from '../../components/States';
+import { useTokenWrite, WriteError } from '../../components/useTokenWrite';
 import { defaultParams, emptyBacktestForm, toBacktestRequest, type BacktestForm, type FormErrors, type StrategyInfo } from './backtestForm';
 import { Field } from './Field';
 import { MarketFields } from './MarketFields';
 import { ParamInputs } from './ParamInputs';
-import { BACKTESTS_KEY, instrumentsQuery, strategiesQuery } from './queries';
-import { useTokenWrite, writeMessage } from './useTokenWrite';
+import { BACKTESTS_KEY } from './queries';
 
 export function RunForm({ initial }: { initial?: (strategies: readonly StrategyInfo[]) => BacktestForm }) {
   const strategies = useQuery(strategiesQuery);
@@ -76,11 +77,7 @@ function LoadedRunForm({
           onChange={(name, value) => setForm((old) => ({ ...old, params: { ...old.params, [name]: value } }))}
         />
       </fieldset>
-      {run.error && (
-        <div className="notice error" role="alert" data-testid="run-error">
-          {writeMessage(run.error)}
-        </div>
-      )}
+      <WriteError error={run.error} testId="run-error" />
       <div className="actions">
         <button type="submit" className="primary" disabled={run.isPending} data-testid="run-button">
           {run.isPending ? 'Running…' : 'Run'}

@@ -3,11 +3,11 @@ import { useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
 import { Link, useNavigate } from 'react-router-dom';
 
+import { Pager } from '../../components/Pager';
 import { QueryView } from '../../components/States';
 import { Time } from '../../components/Values';
 import { MAX_COMPARED } from './compareIds';
 import { formatMetric, metricTone } from './metrics';
-import { Pager } from './Pager';
 import { runListQuery } from './queries';
 
 const PAGE = 20;
@@ -100,7 +100,7 @@ export function RunList() {
                 </tbody>
               </table>
             </div>
-            <Pager total={data.total} limit={PAGE} offset={offset} noun="runs" onOffset={setOffset} />
+            <Pager total={data.total} limit={PAGE} offset={offset} noun="runs" onOffset={setOffset} testId="runs-pager" />
           </>
         )}
       </QueryView>

@@ -4,12 +4,13 @@ import { useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
 
 import { api, unwrap, type Schemas } from '../../api/client';
+import { instrumentsQuery, strategiesQuery } from '../../api/queries';
 import { Empty, ErrorState, Skeleton } from '../../components/States';
+import { useTokenWrite, WriteError } from '../../components/useTokenWrite';
 import { Heatmap } from './Heatmap';
 import { formatMetric, HEADLINE, metricSpec, metricTone } from './metrics';
-import { instrumentsQuery, strategiesQuery, sweepLimitsQuery } from './queries';
+import { sweepLimitsQuery } from './queries';
 import { SweepForm } from './SweepForm';
-import { useTokenWrite, writeMessage } from './useTokenWrite';
 
 type SweepOut = Schemas['SweepOut'];
 
@@ -26,11 +27,7 @@ export function SweepPage() {
     <div className="bt-layout">
       <SweepForm strategies={strategies.data.items} instruments={instruments.data.items} limits={limits.data} running={sweep.isPending} onRun={(request) => sweep.mutate(request)} />
       <div className="bt-stack">
-        {sweep.error && (
-          <div className="notice error" role="alert" data-testid="sweep-error">
-            {writeMessage(sweep.error)}
-          </div>
-        )}
+        <WriteError error={sweep.error} testId="sweep-error" />
         {sweep.isPending && <Skeleton rows={10} label="Running the sweep" />}
         {!sweep.isPending && sweep.data && <SweepResults key={JSON.stringify(sweep.data.grid)} sweep={sweep.data} />}
         {!sweep.isPending && !sweep.data && !sweep.error && (

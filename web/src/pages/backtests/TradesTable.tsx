@@ -2,10 +2,10 @@
 import { useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
 
+import { Pager } from '../../components/Pager';
 import { QueryView } from '../../components/States';
 import { Money, Time } from '../../components/Values';
 import { money, num } from '../../lib/format';
-import { Pager } from './Pager';
 import { tradesQuery } from './queries';
 
 const PAGE = 25;
@@ -59,7 +59,7 @@ export function TradesTable({ runId }: { runId: number }) {
               </tbody>
             </table>
           </div>
-          <Pager total={data.total} limit={PAGE} offset={offset} noun="trades" onOffset={setOffset} />
+          <Pager total={data.total} limit={PAGE} offset={offset} noun="trades" onOffset={setOffset} testId="trades-pager" />
         </>
       )}
     </QueryView>

@@ -6,7 +6,6 @@ export type ParamInfo = Schemas['ParamOut'];
 export type StrategyInfo = Schemas['StrategyOut'];
 export type BacktestRequest = Schemas['BacktestRequest'];
 
-export const TIMEFRAMES = ['1m', '5m', '15m', '30m', '1h', '2h', '4h', '8h', '12h', '1d'] as const;
 
 /** What every run and sweep shares: the market, the window and the account. */
 export interface MarketForm {

@@ -1,24 +1,20 @@
 // What the run's charts draw: the candles' timeframe for the window, and the trades as
 // entry and exit markers on those candles.
 import type { Marker } from '../../components/charts/CandleChart';
-import { TIMEFRAMES } from './backtestForm';
-
-const TIMEFRAME_MS: Record<string, number> = {
-  '1m': 60_000, '5m': 300_000, '15m': 900_000, '30m': 1_800_000, '1h': 3_600_000, '2h': 7_200_000,
-  '4h': 14_400_000, '8h': 28_800_000, '12h': 43_200_000, '1d': 86_400_000,
-};
+import { TIMEFRAME_MS, TIMEFRAMES, timeframeMs } from '../../lib/timeframes';
 /** The most candles one request returns. */
 export const MAX_CANDLES = 5000;
 
-export function timeframeMs(timeframe: string): number {
-  return TIMEFRAME_MS[timeframe] ?? 3_600_000;
+/** A bar's length; an hour's for a timeframe the API does not know. */
+export function barMs(timeframe: string): number {
+  return timeframeMs(timeframe) ?? 3_600_000;
 }
 
 /** The run's own timeframe, or the shortest longer one whose bars over the window fit one request. */
 export function displayTimeframe(timeframe: string, spanMs: number): string {
   const from = Math.max(0, TIMEFRAMES.indexOf(timeframe as (typeof TIMEFRAMES)[number]));
   for (const candidate of TIMEFRAMES.slice(from)) {
-    if (spanMs / timeframeMs(candidate) <= MAX_CANDLES) return candidate;
+    if (spanMs / TIMEFRAME_MS[candidate] <= MAX_CANDLES) return candidate;
   }
   return '1d';
 }

@@ -5,17 +5,6 @@ import { api, unwrap } from '../../api/client';
 
 export const BACKTESTS_KEY = ['backtests'] as const;
 
-export const strategiesQuery = queryOptions({
-  queryKey: ['strategies'],
-  queryFn: async () => unwrap(await api.GET('/api/v1/strategies', { params: { query: { limit: 1000 } } })),
-  staleTime: Infinity, // the library only changes with a new release
-});
-
-export const instrumentsQuery = queryOptions({
-  queryKey: ['market', 'instruments'],
-  queryFn: async () => unwrap(await api.GET('/api/v1/market/instruments', { params: { query: { limit: 1000 } } })),
-});
-
 export const sweepLimitsQuery = queryOptions({
   queryKey: ['backtests', 'sweep-limits'],
   queryFn: async () => unwrap(await api.GET('/api/v1/backtests/sweeps')),
@@ -60,17 +49,5 @@ export function compareQuery(ids: number[]) {
     queryKey: [...BACKTESTS_KEY, 'compare', ids],
     queryFn: async () =>
       unwrap(await api.GET('/api/v1/backtests/compare', { params: { query: { ids: ids.join(',') } } })),
-  });
-}
-
-export function candlesQuery(symbol: string, timeframe: string, start: string, end: string, exchange: string) {
-  return queryOptions({
-    queryKey: ['market', 'candles', symbol, timeframe, start, end, exchange],
-    queryFn: async () =>
-      unwrap(
-        await api.GET('/api/v1/market/candles', {
-          params: { query: { symbol, timeframe, start, end, exchange, limit: 5000 } },
-        }),
-      ),
   });
 }

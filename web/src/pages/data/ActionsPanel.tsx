@@ -4,11 +4,11 @@ import { useState } from 'react';
 
 import { api, unwrap, type Schemas } from '../../api/client';
 import { Time } from '../../components/Values';
+import { useTokenWrite, WriteError } from '../../components/useTokenWrite';
 import { issueLine } from './coverage';
-import { useTokenWrite, WriteFailure } from './tokenWrite';
 
 type Scope = { symbols?: string[] };
-const REFRESH = [['data']];
+const REFRESH = { invalidate: [['data']] };
 
 export function ActionsPanel({ symbols }: { symbols: string[] }) {
   const [symbol, setSymbol] = useState('');
@@ -68,7 +68,7 @@ export function ActionsPanel({ symbols }: { symbols: string[] }) {
           gaps from the exchange, and marks those it has no bars for as real outages.
         </span>
       </div>
-      <WriteFailure error={scan.error ?? repair.error} testId="action-error" />
+      <WriteError error={scan.error ?? repair.error} testId="action-error" />
       {scan.data && <ScanResult report={scan.data} />}
       {repair.data && <RepairResult report={repair.data} />}
     </div>

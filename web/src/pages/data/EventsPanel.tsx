@@ -1,9 +1,9 @@
 // Problems the integrity scans found, by status, a page at a time.
 import { useState } from 'react';
 
+import { Pager } from '../../components/Pager';
 import { Empty, ErrorState, Skeleton } from '../../components/States';
 import { Time } from '../../components/Values';
-import { Pager } from './Pager';
 import { useIntegrityEvents, type EventStatus } from './queries';
 
 const LIMIT = 25;

@@ -1,9 +1,9 @@
 // Sample loads and exchange downloads, newest first, with what each inserted.
 import { useState } from 'react';
 
+import { Pager } from '../../components/Pager';
 import { Empty, ErrorState, Skeleton } from '../../components/States';
 import { Time } from '../../components/Values';
-import { Pager } from './Pager';
 import { useIngestionRuns } from './queries';
 
 const LIMIT = 10;

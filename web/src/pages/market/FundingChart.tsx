@@ -2,13 +2,9 @@
 import { HistogramSeries } from 'lightweight-charts';
 import { useEffect, useMemo } from 'react';
 
-import { useChart } from '../../components/charts/useChart';
+import { removeSeries, themeColor, useChart } from '../../components/charts/useChart';
 import { pct } from '../../lib/format';
 import { fundingBars, type Settlement } from './funding';
-
-function cssColor(name: string, fallback: string): string {
-  return getComputedStyle(document.documentElement).getPropertyValue(name).trim() || fallback;
-}
 
 export function FundingChart({ rates, height = 200 }: { rates: Settlement[]; height?: number }) {
   const options = useMemo(() => ({ rightPriceScale: { scaleMargins: { top: 0.1, bottom: 0.1 } } }), []);
@@ -21,16 +17,9 @@ export function FundingChart({ rates, height = 200 }: { rates: Settlement[]; hei
       priceFormat: { type: 'custom', minMove: 0.0001, formatter: (value: number) => pct(value / 100, 4) },
       base: 0,
     });
-    series.setData(fundingBars(rates, { gain: cssColor('--gain', '#3fb97f'), loss: cssColor('--loss', '#ef5d5d') }));
+    series.setData(fundingBars(rates, { gain: themeColor('--gain', '#3fb97f'), loss: themeColor('--loss', '#ef5d5d') }));
     chart.timeScale().fitContent();
-    return () => {
-      // on unmount useChart's cleanup has already removed the chart, and its series with it
-      try {
-        chart.removeSeries(series);
-      } catch {
-        /* gone with the chart */
-      }
-    };
+    return () => removeSeries(chart, series);
   }, [chart, rates]);
 
   return <div ref={ref} className="chart" style={{ height }} data-testid="funding-chart" />;

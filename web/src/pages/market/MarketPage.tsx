@@ -1,15 +1,17 @@
 // Market: candles with volume for any stored symbol and timeframe, the symbol's funding
 // history, and the latest price of each coin. The choice lives in the URL (?symbol=&timeframe=).
+import { useQuery } from '@tanstack/react-query';
 import { useMemo } from 'react';
 import { useSearchParams } from 'react-router-dom';
 
+import { instrumentsQuery } from '../../api/queries';
 import { CandleChart, type Bar } from '../../components/charts/CandleChart';
 import { Empty, ErrorState, Skeleton } from '../../components/States';
 import { Pct, Time } from '../../components/Values';
 import { num } from '../../lib/format';
 import { FundingPanel } from './FundingPanel';
 import { PriceCards } from './PriceCards';
-import { useCandles, useInstruments, useStoredSeries } from './queries';
+import { useCandles, useStoredSeries } from './queries';
 import { pickSymbol, pickTimeframe, timeframeOptions } from './timeframes';
 import './market.css';
 
@@ -17,7 +19,7 @@ const BAR_COUNTS = [250, 1000, 5000];
 
 export default function MarketPage() {
   const [params, setParams] = useSearchParams();
-  const instruments = useInstruments();
+  const instruments = useQuery(instrumentsQuery);
   const stored = useStoredSeries();
 
   const all = useMemo(() => instruments.data?.items ?? [], [instruments.data]);

@@ -2,12 +2,11 @@
 import { useQueries } from '@tanstack/react-query';
 import { Link } from 'react-router-dom';
 
-import { api, unwrap } from '../../api/client';
 import { Empty, ErrorState, Skeleton } from '../../components/States';
 import { Pct, Time } from '../../components/Values';
-import { num } from '../../lib/format';
-import { usePrices } from './queries';
-import { coinOf, decimalsOfTick } from './timeframes';
+import { coinOf, num } from '../../lib/format';
+import { pricesQuery, usePrices } from './queries';
+import { decimalsOfTick } from './timeframes';
 
 const DAY_MS = 86_400_000;
 
@@ -17,15 +16,7 @@ function useDayBefore(prices: Array<{ symbol: string; ts: number }>) {
   for (const price of prices) byTime.set(price.ts, [...(byTime.get(price.ts) ?? []), price.symbol]);
   const groups = [...byTime.entries()];
   const answers = useQueries({
-    queries: groups.map(([ts, symbols]) => ({
-      queryKey: ['market', 'prices', symbols, ts - DAY_MS],
-      queryFn: async () =>
-        unwrap(
-          await api.GET('/api/v1/market/prices', {
-            params: { query: { symbols: symbols.join(','), at: new Date(ts - DAY_MS).toISOString() } },
-          }),
-        ),
-    })),
+    queries: groups.map(([ts, symbols]) => pricesQuery(symbols, ts - DAY_MS)),
   });
   const before = new Map<string, number>();
   for (const answer of answers) {

@@ -1,14 +1,7 @@
 // The market page's reads, each keyed by what it asked for.
-import { keepPreviousData, useQuery } from '@tanstack/react-query';
+import { keepPreviousData, queryOptions, useQuery } from '@tanstack/react-query';
 
 import { api, unwrap } from '../../api/client';
-
-export function useInstruments() {
-  return useQuery({
-    queryKey: ['market', 'instruments'],
-    queryFn: async () => unwrap(await api.GET('/api/v1/market/instruments', { params: { query: { limit: 1000 } } })),
-  });
-}
 
 /** Every stored series (what the pickers offer); shared with the data page's coverage. */
 export function useStoredSeries() {
@@ -50,10 +43,10 @@ export function useFunding(symbol: string | null, startMs: number | null) {
 }
 
 /** The latest prices of `symbols`, as of `atMs` (now when null). */
-export function usePrices(symbols: string[], atMs: number | null = null, enabled = true) {
-  return useQuery({
+export function pricesQuery(symbols: string[], atMs: number | null = null) {
+  return queryOptions({
     queryKey: ['market', 'prices', symbols, atMs],
-    enabled: enabled && symbols.length > 0,
+    enabled: symbols.length > 0,
     queryFn: async () =>
       unwrap(
         await api.GET('/api/v1/market/prices', {
@@ -66,4 +59,8 @@ export function usePrices(symbols: string[], atMs: number | null = null, enabled
         }),
       ),
   });
+}
+
+export function usePrices(symbols: string[]) {
+  return useQuery(pricesQuery(symbols));
 }

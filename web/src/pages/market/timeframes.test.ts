@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import { coinOf, decimalsOfTick, pickSymbol, pickTimeframe, timeframeOptions } from './timeframes';
+import { decimalsOfTick, pickSymbol, pickTimeframe, timeframeOptions } from './timeframes';
 
 const series = [
   { symbol: 'BTC/USDT:USDT', dataset: 'candles', timeframe: '1h' },
@@ -40,10 +40,6 @@ describe('picking', () => {
     expect(pickTimeframe(options, '3h')).toBe('1h');
     expect(pickTimeframe([{ value: '4h', stored: true }, { value: '1d', stored: false }], null)).toBe('4h');
     expect(pickTimeframe([], null)).toBeNull();
-  });
-
-  it('names the coin of a symbol', () => {
-    expect(coinOf('DOGE/USDT:USDT')).toBe('DOGE');
   });
 });
 

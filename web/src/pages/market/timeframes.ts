@@ -1,12 +1,6 @@
 // Which symbols and bar lengths the market page offers: the stored instruments, each with the
 // timeframes stored for it plus the longer ones the API resamples from its shortest.
-
-/** The API's bar lengths, shortest first (core/time.py SUPPORTED_TIMEFRAMES). */
-export const TIMEFRAMES: Array<[string, number]> = [
-  ['1m', 60_000], ['5m', 300_000], ['15m', 900_000], ['30m', 1_800_000], ['1h', 3_600_000],
-  ['2h', 7_200_000], ['4h', 14_400_000], ['8h', 28_800_000], ['12h', 43_200_000], ['1d', 86_400_000],
-];
-const LENGTH = new Map(TIMEFRAMES);
+import { TIMEFRAME_MS, TIMEFRAMES, timeframeMs } from '../../lib/timeframes';
 
 export interface TimeframeOption {
   value: string;
@@ -24,10 +18,10 @@ export function timeframeOptions(series: SeriesLike[], symbol: string): Timefram
   const stored = new Set(
     series.filter((item) => item.symbol === symbol && item.dataset === 'candles').map((item) => item.timeframe),
   );
-  const lengths = [...stored].map((tf) => LENGTH.get(tf)).filter((ms): ms is number => ms !== undefined);
+  const lengths = [...stored].map(timeframeMs).filter((ms): ms is number => ms !== null);
   if (lengths.length === 0) return [];
   const shortest = Math.min(...lengths);
-  return TIMEFRAMES.filter(([tf, ms]) => stored.has(tf) || (ms > shortest && ms % shortest === 0)).map(([tf]) => ({
+  return TIMEFRAMES.filter((tf) => stored.has(tf) || (TIMEFRAME_MS[tf] > shortest && TIMEFRAME_MS[tf] % shortest === 0)).map((tf) => ({
     value: tf,
     stored: stored.has(tf),
   }));
@@ -45,11 +39,6 @@ export function pickTimeframe(options: TimeframeOption[], wanted: string | null)
   if (wanted && options.some((option) => option.value === wanted)) return wanted;
   if (options.some((option) => option.value === '1h')) return '1h';
   return options.find((option) => option.stored)?.value ?? options[0]?.value ?? null;
-}
-
-/** "BTC/USDT:USDT" → "BTC". */
-export function coinOf(symbol: string): string {
-  return symbol.split('/')[0] ?? symbol;
 }
 
 /** The decimals a price tick allows: 0.1 → 1, 0.00001 → 5, 1 → 0; 2 when unknown. */

@@ -4,18 +4,20 @@ import { useQuery } from '@tanstack/react-query';
 import { useMemo } from 'react';
 
 import type { Schemas } from '../../api/client';
+import { windowCandlesQuery } from '../../api/queries';
 import { CandleChart, type Bar } from '../../components/charts/CandleChart';
 import { Empty, ErrorState, Skeleton } from '../../components/States';
 import { Swatch } from '../../components/Values';
-import { fillMarkers, timeframeMs } from './markers';
-import { candlesQuery, entryFillsQuery } from './seasonQueries';
-import { coinOf } from './seasonView';
+import { coinOf } from '../../lib/format';
+import { timeframeMs } from '../../lib/timeframes';
+import { fillMarkers } from './markers';
+import { entryFillsQuery } from './seasonQueries';
 
 type Season = Schemas['SeasonOut'];
 
 export function CoinChart({ season, symbol, entry, color }: { season: Season; symbol: string; entry: string | null; color: string }) {
   const exchange = typeof season.config.exchange === 'string' ? season.config.exchange : 'binance';
-  const candles = useQuery(candlesQuery(exchange, symbol, season.timeframe, season.start, season.end));
+  const candles = useQuery(windowCandlesQuery({ exchange, symbol, timeframe: season.timeframe, start: season.start, end: season.end }));
   const fills = useQuery({ ...entryFillsQuery(season.id, entry ?? '', symbol), enabled: entry !== null });
   const step = timeframeMs(season.timeframe) ?? 3_600_000;
 

@@ -2,39 +2,35 @@
 // by coin), each with its per-coin decisions and, on request, the prompt and raw answer.
 import { useQuery } from '@tanstack/react-query';
 
-import { QueryView } from '../../components/States';
 import { DecisionCard } from './DecisionCard';
-import { Pager } from './Pager';
+import { listFilter, type ListProps } from './listProps';
 import { CHAT_PAGE, decisionsQuery } from './seasonQueries';
-import type { ListProps } from './listProps';
+import { SeasonList } from './SeasonList';
 
-export function ModelChat({ seasonId, entry, symbol, page, onPage, colorOf }: ListProps) {
-  const filter = { entry, symbol, limit: CHAT_PAGE, offset: (page - 1) * CHAT_PAGE };
-  const decisions = useQuery(decisionsQuery(seasonId, filter));
+export function ModelChat({ seasonId, onPage, colorOf, ...filters }: ListProps) {
+  const decisions = useQuery(decisionsQuery(seasonId, listFilter(filters, CHAT_PAGE)));
+  const { entry, symbol } = filters;
   return (
-    <QueryView
+    <SeasonList
       query={decisions}
+      noun="decisions"
       rows={8}
-      isEmpty={(data) => data.total === 0}
+      pagerBelow
       empty={
         entry || symbol
           ? 'No decisions match: pick all entries or all coins above.'
           : 'No decisions yet: start the season (Seasons page or `arena season run`) and they appear here.'
       }
+      testId="model-chat"
+      onPage={onPage}
     >
       {(data) => (
-        <div data-testid="model-chat">
-          <Pager total={data.total} limit={data.limit} offset={data.offset} noun="decisions" onPage={onPage} />
-          <div className="chat-list">
-            {data.items.map((decision) => (
-              <DecisionCard key={`${decision.entry}@${decision.tick}`} decision={decision} color={colorOf(decision.entry)} symbol={symbol} />
-            ))}
-          </div>
-          {data.total > data.limit && (
-            <Pager total={data.total} limit={data.limit} offset={data.offset} noun="decisions" onPage={onPage} />
-          )}
+        <div className="chat-list">
+          {data.items.map((decision) => (
+            <DecisionCard key={`${decision.entry}@${decision.tick}`} decision={decision} color={colorOf(decision.entry)} symbol={symbol} />
+          ))}
         </div>
       )}
-    </QueryView>
+    </SeasonList>
   );
 }

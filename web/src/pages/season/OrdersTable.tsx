@@ -3,19 +3,18 @@ import { useQuery } from '@tanstack/react-query';
 import { Fragment, useState } from 'react';
 
 import type { Schemas } from '../../api/client';
-import { QueryView } from '../../components/States';
 import { Time } from '../../components/Values';
+import { coinOf } from '../../lib/format';
 import { EntryCell } from './EntryCell';
-import type { ListProps } from './listProps';
+import { listFilter, type ListProps } from './listProps';
 import { leverage, price, quantity } from './numbers';
-import { Pager } from './Pager';
 import { LIST_PAGE, ordersQuery } from './seasonQueries';
-import { coinOf } from './seasonView';
+import { SeasonTable } from './SeasonList';
 
 type Order = Schemas['OrderOut'];
 
-export function OrdersTable({ seasonId, entry, symbol, page, onPage, colorOf }: ListProps) {
-  const orders = useQuery(ordersQuery(seasonId, { entry, symbol, limit: LIST_PAGE, offset: (page - 1) * LIST_PAGE }));
+export function OrdersTable({ seasonId, onPage, colorOf, ...filters }: ListProps) {
+  const orders = useQuery(ordersQuery(seasonId, listFilter(filters, LIST_PAGE)));
   const [open, setOpen] = useState<ReadonlySet<string>>(new Set());
   const toggle = (key: string) =>
     setOpen((before) => {
@@ -24,78 +23,72 @@ export function OrdersTable({ seasonId, entry, symbol, page, onPage, colorOf }: 
       return next;
     });
   return (
-    <QueryView query={orders} isEmpty={(data) => data.total === 0} empty="No orders yet: orders show here once an entry trades.">
-      {(data) => (
-        <div data-testid="orders">
-          <Pager total={data.total} limit={data.limit} offset={data.offset} noun="orders" onPage={onPage} />
-          <div className="table-wrap">
-            <table className="compact">
-              <thead>
-                <tr>
-                  <th>
-                    <span className="visually-hidden">Lifecycle</span>
-                  </th>
-                  <th>Created (UTC)</th>
-                  <th>Entry</th>
-                  <th>Coin</th>
-                  <th>Side</th>
-                  <th>Type</th>
-                  <th className="num">Qty</th>
-                  <th className="num">Price</th>
-                  <th className="num">Lev.</th>
-                  <th>Tag</th>
-                  <th>Status</th>
-                </tr>
-              </thead>
-              <tbody>
-                {data.items.map((order) => {
-                  const key = `${order.entry}/${order.client_order_id}`;
-                  const expanded = open.has(key);
-                  return (
-                    <Fragment key={key}>
-                      <tr data-testid="order-row">
-                        <td>
-                          <button
-                            type="button"
-                            className="row-toggle"
-                            aria-expanded={expanded}
-                            aria-label={`Lifecycle of order ${order.client_order_id}`}
-                            onClick={() => toggle(key)}
-                          >
-                            {expanded ? '▾' : '▸'} {order.events.length}
-                          </button>
-                        </td>
-                        <td className="num"><Time ts={order.ts} /></td>
-                        <EntryCell name={order.entry} color={colorOf(order.entry)} />
-                        <td title={order.symbol}>{coinOf(order.symbol)}</td>
-                        <td className={order.side === 'buy' ? 'gain' : 'loss'}>{order.side}</td>
-                        <td>
-                          {order.type}
-                          {order.reduce_only && <span className="badge">reduce only</span>}
-                        </td>
-                        <td className="num">{quantity(order.quantity)}</td>
-                        <td className="num">{orderPrice(order)}</td>
-                        <td className="num">{leverage(order.leverage)}</td>
-                        <td>{order.tag}</td>
-                        <td><span className={`badge status-${order.status}`}>{order.status}</span></td>
-                      </tr>
-                      {expanded && (
-                        <tr className="order-events">
-                          <td />
-                          <td colSpan={10}>
-                            <OrderEvents order={order} />
-                          </td>
-                        </tr>
-                      )}
-                    </Fragment>
-                  );
-                })}
-              </tbody>
-            </table>
-          </div>
-        </div>
-      )}
-    </QueryView>
+    <SeasonTable
+      query={orders}
+      noun="orders"
+      empty="No orders yet: orders show here once an entry trades."
+      testId="orders"
+      onPage={onPage}
+      head={
+        <>
+          <th>
+            <span className="visually-hidden">Lifecycle</span>
+          </th>
+          <th>Created (UTC)</th>
+          <th>Entry</th>
+          <th>Coin</th>
+          <th>Side</th>
+          <th>Type</th>
+          <th className="num">Qty</th>
+          <th className="num">Price</th>
+          <th className="num">Lev.</th>
+          <th>Tag</th>
+          <th>Status</th>
+        </>
+      }
+      row={(order) => {
+        const key = `${order.entry}/${order.client_order_id}`;
+        const expanded = open.has(key);
+        return (
+          <Fragment key={key}>
+            <tr data-testid="order-row">
+              <td>
+                <button
+                  type="button"
+                  className="row-toggle"
+                  aria-expanded={expanded}
+                  aria-label={`Lifecycle of order ${order.client_order_id}`}
+                  onClick={() => toggle(key)}
+                >
+                  {expanded ? '▾' : '▸'} {order.events.length}
+                </button>
+              </td>
+              <td className="num"><Time ts={order.ts} /></td>
+              <EntryCell name={order.entry} color={colorOf(order.entry)} />
+              <td title={order.symbol}>{coinOf(order.symbol)}</td>
+              <td className={order.side === 'buy' ? 'gain' : 'loss'}>{order.side}</td>
+              <td>
+                {order.type}
+                {order.reduce_only && <span className="badge">reduce only</span>}
+              </td>
+              <td className="num">{quantity(order.quantity)}</td>
+              <td className="num">{orderPrice(order)}</td>
+              <td className="num">{leverage(order.leverage)}</td>
+              <td>{order.tag}</td>
+              <td><span className={`badge status-${order.status}`}>{order.status}</span></td>
+            </tr>
+            {expanded && (
+              <tr className="order-events">
+                <td />
+                <td colSpan={10}>
+                  <OrderEvents order={order} />
+                </td>
+              </tr>
+            )}
+          </Fragment>
+        );
+      }}
+    />
   );
 }
 

@@ -7,6 +7,7 @@ import { Link, useParams, useSearchParams } from 'react-router-dom';
 
 import { Empty, ErrorState, Skeleton } from '../../components/States';
 import { agentColor } from '../../lib/colors';
+import { coinOf } from '../../lib/format';
 import { CoinChart } from './CoinChart';
 import { FundingTable } from './FundingTable';
 import type { ListProps } from './listProps';
@@ -16,7 +17,7 @@ import { PositionsTable } from './PositionsTable';
 import { RiskTable } from './RiskTable';
 import { SeasonHeader } from './SeasonHeader';
 import { entriesQuery, seasonQuery } from './seasonQueries';
-import { changeView, coinOf, readView, symbolOf, TAB_LABELS, TABS, type SeasonView, type Tab } from './seasonView';
+import { changeView, readView, symbolOf, TAB_LABELS, TABS, type SeasonView, type Tab } from './seasonView';
 import { TradesTable } from './TradesTable';
 import { useSeasonLive } from './useSeasonLive';
 import { useTabCounts } from './useTabCounts';

@@ -1,7 +1,7 @@
 // The model chat read for people: a decision's per-coin actions as table rows, its outcome's
 // tone, and the text of each prompt message.
 import type { Schemas } from '../../api/client';
-import { coinOf } from './seasonView';
+import { coinOf } from '../../lib/format';
 
 export type Decision = Schemas['DecisionOut'];
 export type LlmCall = Schemas['LlmCallOut'];

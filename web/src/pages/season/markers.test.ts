@@ -1,19 +1,11 @@
 import { describe, expect, it } from 'vitest';
 
-import { barOpen, fillMarkers, timeframeMs } from './markers';
+import { barOpen, fillMarkers } from './markers';
 
 const HOUR = 3_600_000;
 const T0 = Date.UTC(2025, 11, 1);
 
 describe('fills as chart markers', () => {
-  it('reads timeframes', () => {
-    expect(timeframeMs('1h')).toBe(HOUR);
-    expect(timeframeMs('15m')).toBe(15 * 60_000);
-    expect(timeframeMs('4h')).toBe(4 * HOUR);
-    expect(timeframeMs('1d')).toBe(24 * HOUR);
-    expect(timeframeMs('hourly')).toBeNull();
-  });
-
   it('puts a fill at the open of the bar it fell in', () => {
     expect(barOpen(T0 + 90 * 60_000, HOUR)).toBe(T0 + HOUR);
     expect(barOpen(T0 + 4 * HOUR + 1, 4 * HOUR)).toBe(T0 + 4 * HOUR);

@@ -5,16 +5,6 @@ import type { Marker } from '../../components/charts/CandleChart';
 
 type Fill = Pick<Schemas['FillOut'], 'ts' | 'side' | 'quantity'>;
 
-const UNIT_MS: Record<string, number> = { m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
-
-/** "15m" → 900000; null for a timeframe it cannot read. */
-export function timeframeMs(timeframe: string): number | null {
-  const match = /^(\d+)([mhdw])$/.exec(timeframe);
-  if (!match) return null;
-  const unit = UNIT_MS[match[2] ?? ''];
-  return unit === undefined ? null : Number(match[1]) * unit;
-}
-
 /** The open time of the bar that holds `ts`. */
 export function barOpen(ts: number, stepMs: number): number {
   return Math.floor(ts / stepMs) * stepMs;

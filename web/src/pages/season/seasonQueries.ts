@@ -18,13 +18,32 @@ export interface ListFilter {
   offset: number;
 }
 
-function query(filter: ListFilter) {
-  return {
-    limit: filter.limit,
-    offset: filter.offset,
-    ...(filter.entry ? { entry: filter.entry } : {}),
-    ...(filter.symbol ? { symbol: filter.symbol } : {}),
+interface ListParams {
+  path: { season_id: number };
+  query: { limit: number; offset: number; entry?: string; symbol?: string };
+}
+
+/** One page of one of a season's lists, kept on screen while the next page loads. */
+function seasonListQuery<T>(
+  seasonId: number,
+  list: string,
+  filter: ListFilter,
+  get: (params: ListParams, signal: AbortSignal) => Promise<T>,
+) {
+  const params: ListParams = {
+    path: { season_id: seasonId },
+    query: {
+      limit: filter.limit,
+      offset: filter.offset,
+      ...(filter.entry ? { entry: filter.entry } : {}),
+      ...(filter.symbol ? { symbol: filter.symbol } : {}),
+    },
   };
+  return queryOptions({
+    queryKey: [SEASON_DETAIL_KEY, seasonId, list, filter],
+    queryFn: ({ signal }) => get(params, signal),
+    placeholderData: keepPreviousData,
+  });
 }
 
 export function seasonQuery(seasonId: number) {
@@ -44,57 +63,39 @@ export function entriesQuery(seasonId: number) {
 }
 
 export function decisionsQuery(seasonId: number, filter: ListFilter) {
-  return queryOptions({
-    queryKey: [SEASON_DETAIL_KEY, seasonId, 'decisions', filter],
-    queryFn: async ({ signal }) =>
-      unwrap(await api.GET('/api/v1/seasons/{season_id}/decisions', { params: { path: { season_id: seasonId }, query: query(filter) }, signal })),
-    placeholderData: keepPreviousData,
-  });
+  return seasonListQuery(seasonId, 'decisions', filter, async (params, signal) =>
+    unwrap(await api.GET('/api/v1/seasons/{season_id}/decisions', { params, signal })),
+  );
 }
 
 export function positionsQuery(seasonId: number, filter: ListFilter) {
-  return queryOptions({
-    queryKey: [SEASON_DETAIL_KEY, seasonId, 'positions', filter],
-    queryFn: async ({ signal }) =>
-      unwrap(await api.GET('/api/v1/seasons/{season_id}/positions', { params: { path: { season_id: seasonId }, query: query(filter) }, signal })),
-    placeholderData: keepPreviousData,
-  });
+  return seasonListQuery(seasonId, 'positions', filter, async (params, signal) =>
+    unwrap(await api.GET('/api/v1/seasons/{season_id}/positions', { params, signal })),
+  );
 }
 
 export function tradesQuery(seasonId: number, filter: ListFilter) {
-  return queryOptions({
-    queryKey: [SEASON_DETAIL_KEY, seasonId, 'trades', filter],
-    queryFn: async ({ signal }) =>
-      unwrap(await api.GET('/api/v1/seasons/{season_id}/trades', { params: { path: { season_id: seasonId }, query: query(filter) }, signal })),
-    placeholderData: keepPreviousData,
-  });
+  return seasonListQuery(seasonId, 'trades', filter, async (params, signal) =>
+    unwrap(await api.GET('/api/v1/seasons/{season_id}/trades', { params, signal })),
+  );
 }
 
 export function ordersQuery(seasonId: number, filter: ListFilter) {
-  return queryOptions({
-    queryKey: [SEASON_DETAIL_KEY, seasonId, 'orders', filter],
-    queryFn: async ({ signal }) =>
-      unwrap(await api.GET('/api/v1/seasons/{season_id}/orders', { params: { path: { season_id: seasonId }, query: query(filter) }, signal })),
-    placeholderData: keepPreviousData,
-  });
+  return seasonListQuery(seasonId, 'orders', filter, async (params, signal) =>
+    unwrap(await api.GET('/api/v1/seasons/{season_id}/orders', { params, signal })),
+  );
 }
 
 export function fundingQuery(seasonId: number, filter: ListFilter) {
-  return queryOptions({
-    queryKey: [SEASON_DETAIL_KEY, seasonId, 'funding', filter],
-    queryFn: async ({ signal }) =>
-      unwrap(await api.GET('/api/v1/seasons/{season_id}/funding', { params: { path: { season_id: seasonId }, query: query(filter) }, signal })),
-    placeholderData: keepPreviousData,
-  });
+  return seasonListQuery(seasonId, 'funding', filter, async (params, signal) =>
+    unwrap(await api.GET('/api/v1/seasons/{season_id}/funding', { params, signal })),
+  );
 }
 
 export function riskEventsQuery(seasonId: number, filter: ListFilter) {
-  return queryOptions({
-    queryKey: [SEASON_DETAIL_KEY, seasonId, 'risk-events', filter],
-    queryFn: async ({ signal }) =>
-      unwrap(await api.GET('/api/v1/seasons/{season_id}/risk-events', { params: { path: { season_id: seasonId }, query: query(filter) }, signal })),
-    placeholderData: keepPreviousData,
-  });
+  return seasonListQuery(seasonId, 'risk-events', filter, async (params, signal) =>
+    unwrap(await api.GET('/api/v1/seasons/{season_id}/risk-events', { params, signal })),
+  );
 }
 
 /** Every fill of one entry in one symbol, oldest first, for the chart's markers. */
@@ -116,18 +117,5 @@ export function entryFillsQuery(seasonId: number, entry: string, symbol: string)
       } while (fills.length < total && fills.length < MAX_MARKED_FILLS);
       return { fills, total };
     },
-  });
-}
-
-/** The season's bars of one symbol over its window, at its timeframe. */
-export function candlesQuery(exchange: string, symbol: string, timeframe: string, start: string, end: string) {
-  return queryOptions({
-    queryKey: ['market', 'candles', exchange, symbol, timeframe, start, end],
-    queryFn: async ({ signal }) =>
-      unwrap(await api.GET('/api/v1/market/candles', {
-        params: { query: { exchange, symbol, timeframe, start, end, limit: 5000 } },
-        signal,
-      })),
-    staleTime: 5 * 60_000,
   });
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import { changeView, coinOf, readView, seasonPath, symbolOf } from './seasonView';
+import { changeView, readView, seasonPath, symbolOf } from './seasonView';
 
 const SYMBOLS = ['BTC/USDT:USDT', 'ETH/USDT:USDT'];
 
@@ -35,11 +35,6 @@ describe('the view in the URL', () => {
 });
 
 describe('coins and symbols', () => {
-  it('names the coin of a symbol', () => {
-    expect(coinOf('BTC/USDT:USDT')).toBe('BTC');
-    expect(coinOf('ETH/USDT')).toBe('ETH');
-  });
-
   it('finds the season symbol of a coin, in any case, or none', () => {
     expect(symbolOf('BTC', SYMBOLS)).toBe('BTC/USDT:USDT');
     expect(symbolOf('eth', SYMBOLS)).toBe('ETH/USDT:USDT');

@@ -1,5 +1,6 @@
 // The page's linkable state, kept in the URL's search params so a link reproduces the view:
 // ?tab=orders&coin=BTC&page=2 (the entry is in the path: /seasons/:id/entries/:entry).
+import { coinOf } from '../../lib/format';
 
 export const TABS = ['chat', 'positions', 'trades', 'orders', 'funding', 'risk', 'chart'] as const;
 export type Tab = (typeof TABS)[number];
@@ -43,11 +44,6 @@ export function changeView(params: URLSearchParams, change: Partial<SeasonView>)
   if (next.coin) out.set('coin', next.coin);
   if (next.page > 1) out.set('page', String(next.page));
   return out;
-}
-
-/** "BTC/USDT:USDT" → "BTC". */
-export function coinOf(symbol: string): string {
-  return symbol.split('/')[0] ?? symbol;
 }
 
 /** The season's symbol of a coin ("BTC" → "BTC/USDT:USDT"), or null if it trades no such coin. */

@@ -3,19 +3,20 @@ import { useQuery } from '@tanstack/react-query';
 import { useMemo, useState, type FormEvent } from 'react';
 
 import { api, unwrap, type Schemas } from '../../api/client';
+import { instrumentsQuery } from '../../api/queries';
 import { ErrorState, Skeleton } from '../../components/States';
+import { useTokenWrite, WriteError } from '../../components/useTokenWrite';
 import { utc } from '../../lib/format';
+import { TIMEFRAMES } from '../../lib/timeframes';
 import { describeAgent } from '../agents/agentForm';
 import { agentListQuery } from '../agents/agentQueries';
 import { Field } from '../agents/Field';
-import { useGuardedWrite, WriteError } from '../agents/guardedWrite';
-import { coverageQuery, instrumentsQuery, SEASONS_KEY } from './seasonQueries';
+import { coverageQuery, SEASONS_KEY } from './seasonQueries';
 import {
   commonCoverage,
   emptySeasonForm,
   MODES,
   RISK_LIMITS,
-  TIMEFRAMES,
   toSeasonCreate,
   validateSeasonForm,
   type SeasonForm,
@@ -35,7 +36,7 @@ export function SeasonCreateForm({ onCreated, onClose }: { onCreated: (season: S
   const instruments = useQuery(instrumentsQuery);
   const agents = useQuery(agentListQuery);
   const coverage = useQuery(coverageQuery(form.exchange, form.timeframe));
-  const create = useGuardedWrite(
+  const create = useTokenWrite(
     async (body: Schemas['SeasonCreate']) => unwrap(await api.POST('/api/v1/seasons', { body })),
     { invalidate: [SEASONS_KEY], onSuccess: (season) => onCreated(season) },
   );

@@ -3,41 +3,25 @@ import { useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
 import { Link } from 'react-router-dom';
 
-import { api, unwrap, type Schemas } from '../../api/client';
+import type { Schemas } from '../../api/client';
 import { QueryView } from '../../components/States';
-import { useGuardedWrite, WriteError } from '../agents/guardedWrite';
+import { useTokenWrite, WriteError } from '../../components/useTokenWrite';
 import '../agents/manage.css';
 import { SeasonCreateForm } from './SeasonCreateForm';
-import { describeMove, type SeasonEvent } from './seasonActions';
-import { SEASONS_KEY, seasonsQuery } from './seasonQueries';
+import { describeMove, moveSeason, SEASON_MOVE_REFRESH, type SeasonEvent } from './seasonActions';
+import { seasonsQuery } from './seasonQueries';
 import { SeasonsTable } from './SeasonsTable';
 import { useSeasonsLive } from './useSeasonsLive';
 
 type Season = Schemas['SeasonOut'];
-interface Move {
-  season: Season;
-  event: SeasonEvent;
-}
-
-async function moveSeason({ season, event }: Move): Promise<Season> {
-  const params = { params: { path: { season_id: season.id } } };
-  const paths = {
-    start: '/api/v1/seasons/{season_id}/start',
-    pause: '/api/v1/seasons/{season_id}/pause',
-    resume: '/api/v1/seasons/{season_id}/resume',
-    end: '/api/v1/seasons/{season_id}/end',
-  } as const;
-  return unwrap(await api.POST(paths[event], params));
-}
 
 export default function SeasonsPage() {
   const seasons = useQuery(seasonsQuery);
   const [creating, setCreating] = useState(false);
   const [created, setCreated] = useState<Season | null>(null);
   const [said, setSaid] = useState<string | null>(null);
-  const move = useGuardedWrite(moveSeason, {
-    // 'season' too: the season and arena pages keep their own copies of a season's status.
-    invalidate: [SEASONS_KEY, ['season'], ['arena']],
+  const move = useTokenWrite(moveSeason, {
+    invalidate: SEASON_MOVE_REFRESH,
     onSuccess: (season, { event }) => {
       setSaid(describeMove(event, season));
       if (created?.id === season.id) setCreated(null);
@@ -52,7 +36,7 @@ export default function SeasonsPage() {
 
   const onMove = (season: Season, event: SeasonEvent) => {
     setSaid(null);
-    move.mutate({ season, event });
+    move.mutate({ seasonId: season.id, event });
   };
 
   return (
@@ -106,7 +90,7 @@ export default function SeasonsPage() {
           {(page) => (
             <SeasonsTable
               seasons={page.items}
-              busy={move.isPending && move.variables ? { id: move.variables.season.id, event: move.variables.event } : null}
+              busy={move.isPending && move.variables ? { id: move.variables.seasonId, event: move.variables.event } : null}
               onMove={onMove}
             />
           )}

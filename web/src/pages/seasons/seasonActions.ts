@@ -1,6 +1,11 @@
 // Which lifecycle moves a season allows, mirroring the API's transition table
 // (domain/seasons.py SEASON_TRANSITIONS); the API stays the judge and answers 409 otherwise.
-import type { Schemas } from '../../api/client';
+// The seasons page and the system page's pause/resume both make these moves.
+import type { QueryKey } from '@tanstack/react-query';
+
+import { api, unwrap, type Schemas } from '../../api/client';
+import { SEASON_DETAIL_KEY } from '../season/seasonQueries';
+import { SEASONS_KEY } from './seasonQueries';
 
 export type SeasonEvent = 'start' | 'pause' | 'resume' | 'end';
 
@@ -25,6 +30,27 @@ const ACTIONS: Record<string, SeasonAction[]> = {
     { event: 'end', label: 'End', final: true },
   ],
 };
+
+export interface SeasonMove {
+  seasonId: number;
+  event: SeasonEvent;
+}
+
+const MOVE_PATHS = {
+  start: '/api/v1/seasons/{season_id}/start',
+  pause: '/api/v1/seasons/{season_id}/pause',
+  resume: '/api/v1/seasons/{season_id}/resume',
+  end: '/api/v1/seasons/{season_id}/end',
+} as const;
+
+/** Make the move; the API answers with the season as it is after it. */
+export async function moveSeason({ seasonId, event }: SeasonMove): Promise<Schemas['SeasonOut']> {
+  return unwrap(await api.POST(MOVE_PATHS[event], { params: { path: { season_id: seasonId } } }));
+}
+
+/** What a move changes: every list of seasons, and the season, arena and system pages' own
+ * copies of a season's status and of the runner's. */
+export const SEASON_MOVE_REFRESH: QueryKey[] = [SEASONS_KEY, [SEASON_DETAIL_KEY], ['arena'], ['system']];
 
 export function allowedActions(status: string): SeasonAction[] {
   return ACTIONS[status] ?? [];

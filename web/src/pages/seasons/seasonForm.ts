@@ -3,7 +3,6 @@
 // rest (unknown symbols, data that does not cover the window...) and its message is shown.
 import type { Schemas } from '../../api/client';
 
-export const TIMEFRAMES = ['1m', '5m', '15m', '30m', '1h', '2h', '4h', '8h', '12h', '1d'] as const;
 export const MODES = ['replay', 'paper'] as const;
 
 /** The numeric risk limits a season accepts (risk/limits.py), with what each one means. */

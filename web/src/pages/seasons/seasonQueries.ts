@@ -19,12 +19,6 @@ export function entryCountQuery(seasonId: number) {
   });
 }
 
-export const instrumentsQuery = queryOptions({
-  queryKey: ['market', 'instruments'],
-  queryFn: async ({ signal }) => unwrap(await api.GET('/api/v1/market/instruments', { params: { query: { limit: 1000 } }, signal })),
-  staleTime: 5 * 60_000,
-});
-
 export function coverageQuery(exchange: string, timeframe: string) {
   return queryOptions({
     queryKey: ['data', 'coverage', exchange, timeframe],

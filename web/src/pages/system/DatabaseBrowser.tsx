@@ -5,9 +5,9 @@ import { useState, type FormEvent } from 'react';
 import { useSearchParams } from 'react-router-dom';
 
 import type { Schemas } from '../../api/client';
+import { Pager } from '../../components/Pager';
 import { Empty, ErrorState, Skeleton } from '../../components/States';
 import { Time } from '../../components/Values';
-import { Pager } from '../data/Pager';
 import {
   countLabel,
   filterText,

@@ -1,30 +1,20 @@
 // Running and paused seasons, each with Pause or Resume (the API token is asked for once).
 import { Link } from 'react-router-dom';
 
-import { api, unwrap } from '../../api/client';
 import { Empty, ErrorState, Skeleton } from '../../components/States';
+import { useTokenWrite, WriteError } from '../../components/useTokenWrite';
 import { Time } from '../../components/Values';
-import { useTokenWrite, WriteFailure } from '../data/tokenWrite';
+import { moveSeason, SEASON_MOVE_REFRESH } from '../seasons/seasonActions';
 import { useControllableSeasons } from './queries';
-
-type Move = { id: number; action: 'pause' | 'resume' };
 
 export function SeasonControls() {
   const seasons = useControllableSeasons();
-  const move = useTokenWrite(
-    async ({ id, action }: Move) =>
-      unwrap(
-        action === 'pause'
-          ? await api.POST('/api/v1/seasons/{season_id}/pause', { params: { path: { season_id: id } } })
-          : await api.POST('/api/v1/seasons/{season_id}/resume', { params: { path: { season_id: id } } }),
-      ),
-    [['seasons'], ['system']],
-  );
+  const move = useTokenWrite(moveSeason, { invalidate: SEASON_MOVE_REFRESH });
   if (seasons.isPending) return <Skeleton rows={2} label="Loading seasons" />;
   if (seasons.error) return <ErrorState error={seasons.error} title="Could not load seasons" />;
   return (
     <>
-      <WriteFailure error={move.error} testId="season-move-error" />
+      <WriteError error={move.error} testId="season-move-error" />
       {seasons.data.length === 0 ? (
         <Empty>
           No season is running or paused. Start one from the <Link to="/seasons">Seasons</Link> page.
@@ -62,7 +52,7 @@ export function SeasonControls() {
                   <button
                     type="button"
                     disabled={move.isPending}
-                    onClick={() => move.mutate({ id: season.id, action: season.status === 'running' ? 'pause' : 'resume' })}
+                    onClick={() => move.mutate({ seasonId: season.id, event: season.status === 'running' ? 'pause' : 'resume' })}
                   >
                     {season.status === 'running' ? 'Pause' : 'Resume'}
                   </button>

@@ -1,12 +1,12 @@
-// Writes from the management pages: ask for the token first, and when the API refuses it
-// (401/403) say so, forget it (the next try asks again) and change nothing on the page.
-// Shared by the seasons, agents and prompts pages.
+// Every write to the API goes through here: ask for the token first (the token dialog), and
+// when the API refuses it (401/403) show its own message and forget the token, so the next try
+// asks again and nothing on the page changes. On success, refresh what the write changed.
 import { useMutation, useQueryClient, type QueryKey } from '@tanstack/react-query';
 
-import { ApiError } from '../../api/client';
-import { errorMessage } from '../../components/States';
-import { useEnsureToken } from '../../components/TokenDialog';
-import { setToken } from '../../lib/token';
+import { ApiError } from '../api/client';
+import { setToken } from '../lib/token';
+import { errorMessage } from './States';
+import { useEnsureToken } from './TokenDialog';
 
 /** The user closed the token dialog: nothing was sent. */
 export class WriteCancelled extends Error {
@@ -24,18 +24,22 @@ export function isTokenRefusal(error: unknown): boolean {
 export function writeErrorMessage(error: unknown): string {
   if (error instanceof WriteCancelled) return error.message;
   if (isTokenRefusal(error)) {
-    return `Refused: ${errorMessage(error)}. Nothing was changed; the token was forgotten, so the next change asks for it again.`;
+    return `Refused: ${errorMessage(error)}. Nothing was changed; the token was forgotten, so the next try asks for it again.`;
   }
   return errorMessage(error);
 }
 
-interface Options<TVars, TData> {
+export interface TokenWriteOptions<TVars, TData> {
   /** Query keys (prefixes) whose data the write changed. */
-  invalidate: QueryKey[];
+  invalidate?: QueryKey[];
   onSuccess?: (data: TData, vars: TVars) => void;
 }
 
-export function useGuardedWrite<TVars, TData>(write: (vars: TVars) => Promise<TData>, options: Options<TVars, TData>) {
+/** A mutation that first makes sure a token is known; see the module's comment. */
+export function useTokenWrite<TVars, TData>(
+  write: (vars: TVars) => Promise<TData>,
+  { invalidate = [], onSuccess }: TokenWriteOptions<TVars, TData> = {},
+) {
   const ensureToken = useEnsureToken();
   const client = useQueryClient();
   return useMutation<TData, Error, TVars>({
@@ -47,8 +51,8 @@ export function useGuardedWrite<TVars, TData>(write: (vars: TVars) => Promise<TD
       if (isTokenRefusal(error)) setToken(null);
     },
     onSuccess: async (data, vars) => {
-      await Promise.all(options.invalidate.map((queryKey) => client.invalidateQueries({ queryKey })));
-      options.onSuccess?.(data, vars);
+      await Promise.all(invalidate.map((queryKey) => client.invalidateQueries({ queryKey })));
+      onSuccess?.(data, vars);
     },
   });
 }
