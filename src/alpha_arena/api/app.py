@@ -16,6 +16,7 @@ from alpha_arena.api.errors import install_error_handlers
 from alpha_arena.api.hosts import HostAllowList, RefuseUnknownHosts
 from alpha_arena.api.live_hub import LiveHub
 from alpha_arena.api.metrics import MeasureRequests, Metrics
+from alpha_arena.api.offload import Offload
 from alpha_arena.api.recent_errors import error_type, record_error
 from alpha_arena.api.routes import (
     agents,
@@ -62,13 +63,14 @@ def create_app(
     context: AppContext | None = None,
     embedded_runner: bool | None = None,
     bound_host: str | None = None,
-    runner_process: bool = False,
+    separate_processes: bool = False,
 ) -> FastAPI:
     """Build the app. ``context``: use this one (tests) instead of opening one at startup;
     ``embedded_runner``: override ``ARENA_API_EMBEDDED_RUNNER``; ``bound_host``: the address
     the server listens on, a name it answers to besides ``ARENA_API_ALLOWED_HOSTS``;
-    ``runner_process``: drive running seasons from a child process (what `arena serve` does,
-    so that reads and the runner do not share one interpreter lock) instead of threads."""
+    ``separate_processes``: drive running seasons from a child process and compute their
+    reads in another (what `arena serve` does, so that serving, running and recomputing do
+    not share one interpreter lock) instead of in threads of this one."""
     settings = settings or (context.settings if context is not None else Settings())
     run_seasons = settings.api_embedded_runner if embedded_runner is None else embedded_runner
     hosts = HostAllowList(settings.allowed_hosts(), bound_host)
@@ -96,7 +98,10 @@ def create_app(
         def on_error(season_id: int, error: Exception) -> None:
             on_runner_error(state, season_id, error)
 
-        if run_seasons and runner_process:
+        if separate_processes:
+            state.offload = Offload(settings)
+            state.offload.start()
+        if run_seasons and separate_processes:
             state.supervisor = RunnerProcess(settings, on_commit, on_error, hub.notify)
         elif run_seasons:
             state.supervisor = RunnerSupervisor(
@@ -114,6 +119,8 @@ def create_app(
             hub.close()
             if state.supervisor is not None:
                 state.supervisor.stop()
+            if state.offload is not None:
+                state.offload.close()
             if own:
                 ctx.close()
 

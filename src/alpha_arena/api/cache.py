@@ -31,6 +31,7 @@ class ReadCache:
         self._pending: dict[Hashable, asyncio.Task[bytes]] = {}
         self._latest: dict[Hashable, tuple[float, bytes]] = {}  # by request, any version
         self._cost: dict[Hashable, float] = {}  # by request: seconds its last computation took
+        self._refreshing: set[Hashable] = set()  # requests with a background computation
 
     def get(self, key: Hashable) -> bytes | None:
         with self._lock:
@@ -99,23 +100,23 @@ class ReadCache:
         return timed
 
     def _refresh(self, request: Hashable, version: Hashable, compute: Callable[[], bytes]) -> None:
+        if request in self._refreshing:
+            return  # one background computation per request at a time, whatever the version
         key = (request, version)
-        if key in self._pending:
-            return  # already being computed
         cached = self.get(key)
         if cached is not None:
             self._remember(request, cached)
             return
+        self._refreshing.add(request)
         task = asyncio.ensure_future(self._compute(key, compute))
         self._pending[key] = task
-        task.add_done_callback(_retrieve)
-        task.add_done_callback(
-            lambda done: (
-                None
-                if done.cancelled() or done.exception() is not None
-                else self._remember(request, done.result())
-            )
-        )
+
+        def done(task: asyncio.Task[bytes]) -> None:
+            self._refreshing.discard(request)
+            if not task.cancelled() and task.exception() is None:
+                self._remember(request, task.result())
+
+        task.add_done_callback(done)
 
     def _remember(self, request: Hashable, body: bytes) -> bytes:
         self._latest[request] = (time.monotonic(), body)

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from alpha_arena.api.hosts import HostAllowList
     from alpha_arena.api.live_hub import LiveHub
     from alpha_arena.api.metrics import Metrics
+    from alpha_arena.api.offload import Offload
     from alpha_arena.api.security import AuthThrottle, RateLimiter
     from alpha_arena.seasons.supervisor import SeasonDrivers
 
@@ -33,6 +34,7 @@ class ApiState:
     hosts: HostAllowList
     started_ms: int
     supervisor: SeasonDrivers | None = None
+    offload: Offload | None = None  # None: running seasons' reads computed in a thread
     errors: RecentErrors = field(default_factory=RecentErrors)  # the last failures, for /system
     extras: dict[str, object] = field(default_factory=dict)
 

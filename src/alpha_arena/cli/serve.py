@@ -56,7 +56,7 @@ def serve(
     if not _loopback(host) and not settings.api_public_reads:
         error_console.print("note: clients beyond loopback need the token to read too")
     uvicorn.run(
-        create_app(settings, embedded_runner=embedded, bound_host=host, runner_process=True),
+        create_app(settings, embedded_runner=embedded, bound_host=host, separate_processes=True),
         host=host, port=port,
         log_level=settings.log_level.lower(), access_log=settings.log_level == "DEBUG",
     )  # fmt: skip

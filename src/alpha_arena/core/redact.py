@@ -46,11 +46,14 @@ def redact(text: str, secrets: Iterable[str | None] = ()) -> str:
     ``secrets`` (each also as any prefix of 8 or more characters)."""
     with _lock:
         known = {s for s in secrets if s and len(s) >= MIN_PREFIX} | _secrets
-    for secret in sorted(known, key=len, reverse=True):
-        text = _without_prefixes(text, secret)
+    # Key-like strings first, whole: removing a remembered key's prefix first would leave the
+    # rest of another key that shares it ("sk-test-" of two test keys) no longer key-like.
     text = _KNOWN_KEY.sub(MASK, text)
     text = _BEARER.sub(lambda m: f"{m.group(1)} {MASK}", text)
-    return _IN_KEY_POSITION.sub(_masked_value, text)
+    text = _IN_KEY_POSITION.sub(_masked_value, text)
+    for secret in sorted(known, key=len, reverse=True):
+        text = _without_prefixes(text, secret)
+    return text
 
 
 def _without_prefixes(text: str, secret: str) -> str:

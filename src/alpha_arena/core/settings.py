@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from pydantic import Field, SecretStr, field_validator
@@ -110,3 +111,12 @@ class Settings(BaseSettings):
             return None
         path = self.database_url[len(prefix) :]
         return None if path in ("", ":memory:") else Path(path)
+
+    def to_child_json(self) -> str:
+        """These settings, secrets included, for a child process of ours to rebuild them with
+        ``Settings(**json.loads(text))``: send it through a pipe, never argv or a log."""
+        values = self.model_dump(mode="json")
+        for name, value in self:  # secrets dump masked: send their values
+            if isinstance(value, SecretStr):
+                values[name] = value.get_secret_value()
+        return json.dumps(values)

@@ -84,11 +84,9 @@ class RunnerProcess:
         child = self._child
         if child is None or child.stdin is None:
             return
-        try:
-            child.stdin.write("nudge\n")
+        with self._lock, contextlib.suppress(OSError, ValueError):  # gone: the relay restarts it
+            child.stdin.write("nudge\n")  # requests nudge from several threads: one line each
             child.stdin.flush()
-        except (BrokenPipeError, ValueError):
-            pass  # the child is gone; the relay starts a new one
 
     def active(self) -> list[int]:
         """The seasons the child drives right now."""
@@ -101,7 +99,7 @@ class RunnerProcess:
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, bufsize=1,
         )  # fmt: skip
         assert child.stdin is not None
-        child.stdin.write(_settings_line(self._settings))
+        child.stdin.write(self._settings.to_child_json() + "\n")
         child.stdin.flush()
         self._child = child
 
@@ -144,14 +142,6 @@ class RunnerProcess:
                 self._on_error(int(error["season_id"]), failure)
         except Exception:  # a callback's failure must not stop the relay
             logger.exception("relaying the season runner's report failed")
-
-
-def _settings_line(settings: Settings) -> str:
-    values = settings.model_dump(mode="json")
-    for name, value in settings:  # secrets are dumped masked: send their values
-        if hasattr(value, "get_secret_value"):
-            values[name] = value.get_secret_value()
-    return json.dumps(values) + "\n"
 
 
 def _close(stream: IO[str] | None) -> None:

@@ -12,6 +12,7 @@ import resource
 import signal
 import sqlite3
 import subprocess
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -21,8 +22,15 @@ import pytest
 from sqlalchemy import create_engine, text
 from typer.testing import CliRunner, Result
 
+from alpha_arena.api.offload import Offload
+from alpha_arena.api.pagination import TimeRange
+from alpha_arena.api.routes.season_ledger import equity_json
+from alpha_arena.api.routes.seasons import leaderboard_body
 from alpha_arena.cli.app import app
-from alpha_arena.domain.seasons import SeasonStatus
+from alpha_arena.domain.seasons import SeasonEvent, SeasonStatus
+from alpha_arena.seasons.commit_summary import CommitSummary
+from alpha_arena.seasons.runner_process import RunnerProcess
+from alpha_arena.services import seasons
 from alpha_arena.services.agents import add_agent
 from alpha_arena.services.context import open_context
 from alpha_arena.services.sample import load_sample
@@ -235,3 +243,82 @@ def test_a_full_disk_is_one_line_and_the_season_resumes_losslessly(arena: Arena)
     resumed = start_runner(arena.url, season)
     assert finish(resumed)["ticks_done"] == TICKS
     assert ledger(arena.url, season) == arena.reference
+
+
+# -- the server's runner in a process of its own ----------------------------------------------
+
+
+def test_a_runner_process_drives_a_season_and_relays_every_commit(arena: Arena) -> None:
+    """What `arena serve` wires: the child runs the season to the reference ledger; the parent
+    hears every commit, the season's stop and what the child drives; closing the pipe stops
+    the child."""
+    season = create(arena.url, "run by a runner process")
+    commits: list[CommitSummary] = []
+    stopped = threading.Event()
+    drivers = RunnerProcess(
+        settings_for(arena.url), on_commit=commits.append,
+        on_stop=lambda season_id: stopped.set() if season_id == season else None,
+    )  # fmt: skip
+    context = open_context(settings_for(arena.url))
+    try:
+        drivers.start()
+        seasons.transition(context, season, SeasonEvent.START)
+        drivers.nudge()
+        assert stopped.wait(120), "the runner process did not finish the season"
+    finally:
+        drivers.stop()
+        context.close()
+    assert season_row(arena.url, season) == (SeasonStatus.FINISHED, TICKS)
+    assert ledger(arena.url, season) == arena.reference
+    mine = [commit for commit in commits if commit.season_id == season]
+    assert [commit.tick for commit in mine] == list(range(TICKS))
+    assert sum(commit.fills for commit in mine) > 0
+    assert drivers.active() == []
+
+
+def test_closing_the_pipe_stops_the_runner_process_and_leaves_the_season_running(
+    arena: Arena,
+) -> None:
+    season = create(arena.url, "left running")
+    context = open_context(settings_for(arena.url))
+    drivers = RunnerProcess(settings_for(arena.url))
+    try:
+        drivers.start()
+        seasons.transition(context, season, SeasonEvent.START)
+        drivers.nudge()
+        wait_for_ticks(arena.url, season, 20)
+        child = drivers._child  # the process to watch exit
+        assert child is not None
+        drivers.stop()
+        assert child.returncode is not None  # it exited within stop()
+        status, ticks = season_row(arena.url, season)
+        assert status is SeasonStatus.RUNNING and 20 <= ticks < TICKS
+        # Nobody holds the season now: a CLI runner takes it over and finishes it.
+        assert finish(start_runner(arena.url, season))["ticks_done"] == TICKS
+        assert ledger(arena.url, season) == arena.reference
+    finally:
+        drivers.stop()
+        context.close()
+
+
+def test_reads_computed_in_the_offload_process_equal_those_computed_here(arena: Arena) -> None:
+    reference = int(season_list(arena.url)[0])
+    offload = Offload(settings_for(arena.url))
+    context = open_context(settings_for(arena.url))
+    try:
+        here = leaderboard_body(context, reference)
+        assert offload.call(leaderboard_body, reference) == here
+        assert json.loads(here)["ticks"] == TICKS
+        span = TimeRange(start=None, end=None)
+        assert offload.call(equity_json, reference, None, 100, span) == equity_json(
+            context, reference, None, 100, span
+        )
+    finally:
+        offload.close()
+        context.close()
+
+
+def season_list(url: str) -> list[str]:
+    """Season ids, oldest first."""
+    listed = cli(url, "season", "list", "--json")
+    return [str(season["id"]) for season in reversed(json.loads(listed.stdout))]

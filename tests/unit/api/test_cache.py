@@ -108,3 +108,22 @@ def test_an_answer_slow_to_compute_is_recomputed_less_often() -> None:
         assert slow.calls == 2
 
     asyncio.run(scenario())
+
+
+def test_one_background_computation_per_request_however_many_versions_pass() -> None:
+    """A running season moves on while its answer is recomputed: requests for newer versions
+    meanwhile must not start computations of their own (they would fill the thread pool)."""
+
+    async def scenario() -> None:
+        cache, slow = ReadCache(), Computation(b"v")
+        assert await cache.fetch("board", 1, slow, max_age_s=0.01) == b"v"
+        await asyncio.sleep(0.02)
+        slow.release.clear()
+        for version in range(2, 12):
+            assert await cache.fetch("board", version, slow, max_age_s=0.01) == b"v"
+            await asyncio.sleep(0.005)
+        await asyncio.sleep(0.05)
+        assert slow.calls == 2  # the first and one refresh
+        slow.release.set()
+
+    asyncio.run(scenario())

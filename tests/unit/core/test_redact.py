@@ -50,3 +50,9 @@ def test_ordinary_text_is_left_alone() -> None:
         "max_tokens=2000, model deepseek-chat, 3 attempts"
     )
     assert redact(text) == text
+
+
+def test_a_key_sharing_a_prefix_with_a_given_one_is_masked_whole() -> None:
+    # "sk-test-" is a prefix of both: masking it first would leave the other key's tail
+    masked = redact("Incorrect API key provided: sk-test-ABCDEF123456", ["sk-test-SECRET-987"])
+    assert masked == "Incorrect API key provided: ***"

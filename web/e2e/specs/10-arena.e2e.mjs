@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 
-import { apiGet, apiPost, assertNoErrors, drawnPixels, launch, openPage, screenshot, stack } from '../lib.mjs';
+import { apiGet, assertNoErrors, drawnPixels, giveToken, launch, openPage, screenshot, stack } from '../lib.mjs';
 
 const DEMO = stack.demo_season ?? 1;
 const CHART = '[data-testid="account-value-chart"]';
@@ -178,11 +178,24 @@ test('an unknown season says so', async () => {
   await page.close();
 });
 
-test('a season started while the page is open updates live, without polling or reloading', async () => {
-  const created = await apiPost('/api/v1/seasons', {
-    name: `arena-live-e2e-${Date.now()}`, symbols: ['BTC/USDT:USDT'], start: '2024-01-01', end: '2025-10-20',
-    participants: ['ema-trend', 'momentum'],
-  });
+test('a season created and started from the UI updates live on the Arena page, without polling or reloading', async () => {
+  // Created from the seasons page's form, as a user would.
+  const name = `arena-live-e2e-${Date.now()}`;
+  const manage = await openPage(browser, '/seasons');
+  await manage.getByTestId('new-season').click();
+  const form = manage.getByTestId('season-create-form');
+  await form.getByLabel('Name', { exact: true }).fill(name);
+  await form.getByTestId('symbol-BTC/USDT:USDT').check();
+  await form.getByLabel('Start (UTC)').fill('2024-01-01');
+  await form.getByLabel('End (UTC, exclusive)').fill('2025-10-20');
+  await form.getByTestId('agent-ema-trend').check();
+  await form.getByTestId('agent-momentum').check();
+  await manage.getByTestId('create-season').click();
+  await giveToken(manage);
+  await manage.getByTestId('season-created').waitFor();
+  const created = (await apiGet('/api/v1/seasons?limit=1000')).items.find((season) => season.name === name);
+  assert.ok(created, 'the season was created');
+
   const page = await openPage(browser, `/arena/${created.id}`);
   const requests = [];
   page.on('request', (request) => requests.push(new URL(request.url()).pathname));
@@ -197,7 +210,8 @@ test('a season started while the page is open updates live, without polling or r
   assert.equal(await ticks.getAttribute('data-ticks'), '0');
   assert.equal(await page.getByTestId('season-status').innerText(), 'draft');
 
-  await apiPost(`/api/v1/seasons/${created.id}/start`);
+  await manage.getByTestId('start-now').click(); // started from the UI, in the other tab
+  await manage.getByTestId('move-result').waitFor();
   const seen = [];
   const deadline = Date.now() + 120_000;
   let status = 'draft';
@@ -228,5 +242,7 @@ test('a season started while the page is open updates live, without polling or r
   assert.ok(requests.length <= 5, `a handful of requests at most while live: ${requests.join(' ')}`);
   assert.equal(navigations, 0, 'no reload');
   assertNoErrors(page);
+  assertNoErrors(manage);
   await page.close();
+  await manage.close();
 });

@@ -191,15 +191,19 @@ async def get_equity(
     version = SeasonQueries(state.context.engine).version(season_id)
     if version is None:
         raise NotFoundError(f"no season {season_id} (see `arena season list`)")
+    max_age_s = live_max_age_s(version)
+    compute = (
+        partial(state.offload.call, equity_json, season_id, entry, points, span)
+        if max_age_s > 0 and state.offload is not None  # a running season: off this process
+        else partial(equity_json, state.context, season_id, entry, points, span)
+    )
     body = await state.cache.fetch(
-        ("equity", season_id, entry, points, span.start, span.end), version,
-        partial(_equity_json, state.context, season_id, entry, points, span),
-        live_max_age_s(version),
-    )  # fmt: skip
+        ("equity", season_id, entry, points, span.start, span.end), version, compute, max_age_s
+    )
     return Response(body, media_type="application/json")
 
 
-def _equity_json(
+def equity_json(
     context: AppContext, season_id: int, entry: str | None, points: int, span: TimeRange
 ) -> bytes:
     queries = SeasonQueries(context.engine)

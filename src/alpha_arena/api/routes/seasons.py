@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
@@ -126,12 +127,18 @@ async def leaderboard_json(state: ApiState, season_id: int) -> bytes:
     if version is None:
         raise NotFoundError(f"no season {season_id} (see `arena season list`)")
 
-    def compute() -> bytes:
-        board = season_service.leaderboard(state.context, season_id)
-        return LeaderboardOut.model_validate(board.as_dict()).model_dump_json().encode()
+    max_age_s = live_max_age_s(version)
+    compute = (
+        partial(state.offload.call, leaderboard_body, season_id)
+        if max_age_s > 0 and state.offload is not None  # a running season: off this process
+        else partial(leaderboard_body, state.context, season_id)
+    )
+    return await state.cache.fetch(("leaderboard", season_id), version, compute, max_age_s)
 
-    return await state.cache.fetch(("leaderboard", season_id), version, compute,
-                                   live_max_age_s(version))  # fmt: skip
+
+def leaderboard_body(context: AppContext, season_id: int) -> bytes:
+    board = season_service.leaderboard(context, season_id)
+    return LeaderboardOut.model_validate(board.as_dict()).model_dump_json().encode()
 
 
 #: How stale a running season's leaderboard or equity history may be: under load it is then
