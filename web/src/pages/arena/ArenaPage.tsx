@@ -1,7 +1,7 @@
 // The Arena (home): one season's account-value chart, its live feed and its leaderboard,
 // kept current over the WebSocket while the season can still move.
 import { useQueryClient } from '@tanstack/react-query';
-import { useCallback, useMemo } from 'react';
+import { useCallback, useEffect, useMemo } from 'react';
 import { Link, useParams } from 'react-router-dom';
 
 import { Empty, ErrorState, QueryView, Skeleton } from '../../components/States';
@@ -12,7 +12,7 @@ import { nextTick } from './equitySeries';
 import { LeaderboardTable } from './Leaderboard';
 import { LiveFeed } from './LiveFeed';
 import { applyLiveBatch } from './liveCache';
-import { arenaKeys, useEquity, useLeaderboard, useLiveProgress, useSeasons, type Equity, type Season } from './queries';
+import { arenaKeys, prefetchSeason, useEquity, useLeaderboard, useLiveProgress, useSeasons, type Equity, type Season } from './queries';
 import { SeasonHeader } from './SeasonHeader';
 import { chosenSeason, isLive } from './seasonPick';
 import './arena.css';
@@ -59,6 +59,11 @@ function SeasonArena({ seasons, season }: { seasons: Season[]; season: Season })
 
 export default function ArenaPage() {
   const { seasonId } = useParams();
+  const client = useQueryClient();
+  const named = Number(seasonId);
+  useEffect(() => {
+    if (Number.isInteger(named) && named > 0) prefetchSeason(client, named);
+  }, [client, named]);
   const seasons = useSeasons();
 
   let body;

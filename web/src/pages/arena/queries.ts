@@ -1,6 +1,6 @@
 // What the Arena page reads, under keys of its own ('arena', ...): the live feed writes into
 // the same entries (see liveCache.ts), so a live season never needs a refetch.
-import { useQuery } from '@tanstack/react-query';
+import { queryOptions, useQuery, type QueryClient } from '@tanstack/react-query';
 
 import { api, unwrap, type Schemas } from '../../api/client';
 
@@ -44,24 +44,37 @@ export function useSeasons() {
   });
 }
 
-export function useEquity(id: number | null) {
-  return useQuery({
-    queryKey: arenaKeys.equity(id ?? 0),
-    enabled: id !== null,
+export function equityQuery(id: number) {
+  return queryOptions({
+    queryKey: arenaKeys.equity(id),
     queryFn: async ({ signal }) =>
       unwrap(await api.GET('/api/v1/seasons/{season_id}/equity', {
-        params: { path: { season_id: id ?? 0 }, query: { points: EQUITY_POINTS } }, signal,
+        params: { path: { season_id: id }, query: { points: EQUITY_POINTS } }, signal,
       })),
   });
 }
 
-export function useLeaderboard(id: number | null) {
-  return useQuery({
-    queryKey: arenaKeys.leaderboard(id ?? 0),
-    enabled: id !== null,
+export function leaderboardQuery(id: number) {
+  return queryOptions({
+    queryKey: arenaKeys.leaderboard(id),
     queryFn: async ({ signal }) =>
-      unwrap(await api.GET('/api/v1/seasons/{season_id}/leaderboard', { params: { path: { season_id: id ?? 0 } }, signal })),
+      unwrap(await api.GET('/api/v1/seasons/{season_id}/leaderboard', { params: { path: { season_id: id } }, signal })),
   });
+}
+
+export function useEquity(id: number | null) {
+  return useQuery({ ...equityQuery(id ?? 0), enabled: id !== null });
+}
+
+export function useLeaderboard(id: number | null) {
+  return useQuery({ ...leaderboardQuery(id ?? 0), enabled: id !== null });
+}
+
+/** Ask for a season's chart and leaderboard before the seasons list has answered, when the
+ * address names the season (they would otherwise wait for it: a round trip more). */
+export function prefetchSeason(client: QueryClient, id: number): void {
+  void client.prefetchQuery(equityQuery(id));
+  void client.prefetchQuery(leaderboardQuery(id));
 }
 
 export function useDecisions(id: number) {
