@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import { agentColor, BASELINE_GREY, PALETTE } from './colors';
+import { agentColor, BASELINE_GREY, claimColors, PALETTE } from './colors';
 
 describe('agent colours', () => {
   it('gives a name the same colour every time, from the palette', () => {
@@ -21,5 +21,22 @@ describe('agent colours', () => {
 
   it('has at least ten colours', () => {
     expect(new Set(PALETTE).size).toBeGreaterThanOrEqual(10);
+  });
+});
+
+describe('claimed colours', () => {
+  it('gives every entry of a season its own colour, even when their names hash alike', () => {
+    // these two hash to the same slot of the palette
+    const names = ['bollinger-range', 'rsi-mean-reversion', 'ema-trend', 'momentum', 'breakout',
+      'regime-portfolio', 'funding-rate-arbitrage'];
+    claimColors(names);
+    expect(new Set(names.map((name) => agentColor(name))).size).toBe(names.length);
+  });
+
+  it('keeps a claimed colour when the name is claimed again among others', () => {
+    const before = agentColor('ema-trend');
+    claimColors(['ema-trend', 'a-newcomer']);
+    expect(agentColor('ema-trend')).toBe(before);
+    expect(agentColor('a-newcomer')).not.toBe(before);
   });
 });

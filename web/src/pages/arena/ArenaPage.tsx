@@ -5,6 +5,7 @@ import { useCallback, useEffect, useMemo } from 'react';
 import { Link, useParams } from 'react-router-dom';
 
 import { Empty, ErrorState, QueryView, Skeleton } from '../../components/States';
+import { claimColors } from '../../lib/colors';
 import { useLiveSeason } from '../../live/useLiveSeason';
 import type { LiveMessage } from '../../live/messages';
 import { AccountValuePanel } from './AccountValuePanel';
@@ -22,6 +23,15 @@ function SeasonArena({ seasons, season }: { seasons: Season[]; season: Season })
   const leaderboard = useLeaderboard(season.id);
   const equity = useEquity(season.id);
   const progress = useLiveProgress(season.id);
+  // The season's entries claim their colours before the chart, the feed or the table draws
+  // them, from whichever of the two answers comes first (both name the same entries).
+  useMemo(
+    () => claimColors([
+      ...(leaderboard.data?.rows ?? []).map((row) => row.name),
+      ...(equity.data?.series ?? []).map((series) => series.entry),
+    ]),
+    [leaderboard.data?.rows, equity.data?.series],
+  );
   const baselines = useMemo(
     () => new Set((leaderboard.data?.rows ?? []).filter((row) => row.baseline).map((row) => row.name)),
     [leaderboard.data?.rows],

@@ -6,7 +6,7 @@ import { useCallback, useMemo } from 'react';
 import { Link, useParams, useSearchParams } from 'react-router-dom';
 
 import { Empty, ErrorState, Skeleton } from '../../components/States';
-import { agentColor } from '../../lib/colors';
+import { agentColor, claimColors } from '../../lib/colors';
 import { coinOf } from '../../lib/format';
 import { CoinChart } from './CoinChart';
 import { FundingTable } from './FundingTable';
@@ -53,10 +53,11 @@ function SeasonDetail({ seasonId, entry }: { seasonId: number; entry: string | n
     (change: Partial<SeasonView>) => setParams((before) => changeView(before, change)),
     [setParams],
   );
-  const baselines = useMemo(
-    () => new Set((entries.data?.items ?? []).filter((item) => item.baseline).map((item) => item.name)),
-    [entries.data],
-  );
+  const baselines = useMemo(() => {
+    const items = entries.data?.items ?? [];
+    claimColors(items.map((item) => item.name)); // each entry its own colour, as on the Arena page
+    return new Set(items.filter((item) => item.baseline).map((item) => item.name));
+  }, [entries.data]);
   const colorOf = useCallback((name: string) => agentColor(name, baselines.has(name)), [baselines]);
 
   const symbols = season.data ? symbolsOf(season.data.config) : [];
