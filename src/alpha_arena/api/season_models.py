@@ -48,6 +48,7 @@ class SeasonOut(BaseModel):
     end: str = Field(examples=["2025-04-01T00:00:00Z"])
     ticks_done: int = Field(examples=[120])
     ticks_total: int = Field(examples=[2160])
+    entries: int = Field(examples=[9], description="How many entries compete, baselines included.")
     last_tick: str | None = Field(examples=["2025-01-06T00:00:00Z"])
     message: str = Field(examples=["started"])
     created: str = Field(examples=["2026-11-21T10:00:00Z"])

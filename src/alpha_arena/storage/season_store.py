@@ -222,6 +222,14 @@ class SeasonStore:
 
     # -- entries -----------------------------------------------------------------------------
 
+    def entry_counts(self, season_ids: Sequence[int] | None = None) -> dict[int, int]:
+        """How many entries each season has (of ``season_ids``, or of every season)."""
+        query = select(SeasonEntryRow.season_id, func.count()).group_by(SeasonEntryRow.season_id)
+        if season_ids is not None:
+            query = query.where(SeasonEntryRow.season_id.in_(list(season_ids)))
+        with self._engine.connect() as connection:
+            return {int(season): int(count) for season, count in connection.execute(query)}
+
     def entries(self, season_id: int) -> list[EntryRecord]:
         query = (
             select(SeasonEntryRow)

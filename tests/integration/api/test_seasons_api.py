@@ -158,6 +158,18 @@ def test_entries_and_positions_are_pages_like_every_other_list(
     assert second["total"] == every["total"] and second["items"] == every["items"][1:2]
 
 
+def test_a_season_says_how_many_entries_compete(
+    finished: tuple[TestClient, int], market: AppContext
+) -> None:
+    client, season_id = finished
+    count = len(SeasonStore(market.engine).entries(season_id))
+    assert client.get(f"/api/v1/seasons/{season_id}").json()["entries"] == count
+    listed = client.get("/api/v1/seasons", params={"limit": 1000}).json()["items"]
+    assert next(s for s in listed if s["id"] == season_id)["entries"] == count
+    stores = SeasonStore(market.engine).entry_counts()
+    assert all(s["entries"] == stores.get(s["id"], 0) for s in listed)
+
+
 def test_equity_history_is_downsampled_on_request(finished: tuple[TestClient, int]) -> None:
     client, season_id = finished
     full = client.get(f"/api/v1/seasons/{season_id}/equity", params={"points": 1000}).json()

@@ -28,12 +28,13 @@ SeasonId = Annotated[int, Path(ge=1, le=2**31 - 1, description="The season's id.
 WRITER = [Depends(require_writer)]
 
 
-def season_out(season: SeasonRecord) -> SeasonOut:
+def season_out(season: SeasonRecord, entries: int) -> SeasonOut:
     step = timeframe_ms(season.timeframe)
     return SeasonOut(
         id=season.id, name=season.name, mode=season.mode, status=season.status.value,
         timeframe=season.timeframe, start=to_iso(season.ts_start), end=to_iso(season.ts_end),
         ticks_done=season.ticks_done, ticks_total=(season.ts_end - season.ts_start) // step,
+        entries=entries,
         last_tick=None if season.ts_last_tick is None else to_iso(season.ts_last_tick),
         message=season.message, created=to_iso(season.ts_created),
         updated=to_iso(season.ts_updated), config=season.config,
@@ -57,10 +58,17 @@ def list_seasons(
         SeasonStatus | None, Query(description="Only seasons in this status.")
     ] = None,
 ) -> Page[SeasonOut]:
-    found = SeasonStore(context.engine).all(limit=10_000)
+    store = SeasonStore(context.engine)
+    found = store.all(limit=10_000)
     if status is not None:
         found = [season for season in found if season.status is status]
-    return page([season_out(season) for season in found], at)
+    counts = store.entry_counts()
+    return page([season_out(season, counts.get(season.id, 0)) for season in found], at)
+
+
+def one_season_out(context: AppContext, season: SeasonRecord) -> SeasonOut:
+    counts = SeasonStore(context.engine).entry_counts([season.id])
+    return season_out(season, counts.get(season.id, 0))
 
 
 @router.post(
@@ -72,12 +80,12 @@ def list_seasons(
     responses=WRITE_RESPONSES,
 )
 def create_season(context: Context, body: SeasonCreate) -> SeasonOut:
-    return season_out(season_service.create_season(context, body.as_config()))
+    return one_season_out(context, season_service.create_season(context, body.as_config()))
 
 
 @router.get("/{season_id}", response_model=SeasonOut, summary="One season and its progress")
 def get_season(context: Context, season_id: SeasonId) -> SeasonOut:
-    return season_out(SeasonStore(context.engine).get(season_id))
+    return one_season_out(context, SeasonStore(context.engine).get(season_id))
 
 
 def _move(event: SeasonEvent, summary: str) -> None:
@@ -87,7 +95,7 @@ def _move(event: SeasonEvent, summary: str) -> None:
         if state.supervisor is not None and season.status is SeasonStatus.RUNNING:
             state.supervisor.nudge()  # start driving it now, not at the next poll
         state.hub.notify(season_id)  # subscribers hear of the move now, not at the next poll
-        return season_out(season)
+        return one_season_out(context, season)
 
     move.__name__ = f"{event.value}_season"
     router.post(f"/{{season_id}}/{event.value}", response_model=SeasonOut, summary=summary,

@@ -5,7 +5,7 @@ import type { Equity, LeaderboardRow, Season } from './queries';
 export function season(overrides: Partial<Season> = {}): Season {
   return {
     id: 1, name: 'spring', mode: 'replay', status: 'finished', timeframe: '1h',
-    start: '2025-01-01T00:00:00Z', end: '2025-02-01T00:00:00Z', ticks_done: 744, ticks_total: 744,
+    start: '2025-01-01T00:00:00Z', end: '2025-02-01T00:00:00Z', ticks_done: 744, ticks_total: 744, entries: 4,
     last_tick: '2025-02-01T00:00:00Z', message: '', created: '2026-01-01T00:00:00Z',
     updated: '2026-01-01T00:00:00Z', config: { capital: 10_000 }, ...overrides,
   };

@@ -1,21 +1,12 @@
 // Every season with its window, progress and entries, and the lifecycle moves its status allows.
-import { useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
 import { Link } from 'react-router-dom';
 
 import type { Schemas } from '../../api/client';
 import { Time } from '../../components/Values';
 import { allowedActions, type SeasonAction, type SeasonEvent } from './seasonActions';
-import { entryCountQuery } from './seasonQueries';
 
 type Season = Schemas['SeasonOut'];
-
-function EntryCount({ seasonId }: { seasonId: number }) {
-  const count = useQuery(entryCountQuery(seasonId));
-  if (count.isPending) return <span className="muted">…</span>;
-  if (count.error) return <span className="loss" title={String(count.error)}>?</span>;
-  return <>{count.data}</>;
-}
 
 export function StatusBadge({ status }: { status: string }) {
   return (
@@ -84,7 +75,7 @@ export function SeasonsTable({ seasons, busy, onMove }: Props) {
                 {season.ticks_done.toLocaleString('en-US')} / {season.ticks_total.toLocaleString('en-US')}
               </td>
               <td className="num" data-testid="season-entries">
-                <EntryCount seasonId={season.id} />
+                {season.entries}
               </td>
               <td className="season-message">{season.message || <span className="muted">—</span>}</td>
               <td>

@@ -5,7 +5,7 @@ import { allowedActions, describeMove } from './seasonActions';
 
 const season = (status: string, ticks = 12): Schemas['SeasonOut'] => ({
   id: 3, name: 'spring', mode: 'replay', status, timeframe: '1h', start: '2025-01-01T00:00:00Z',
-  end: '2025-01-03T00:00:00Z', ticks_done: ticks, ticks_total: 48, last_tick: null,
+  end: '2025-01-03T00:00:00Z', ticks_done: ticks, ticks_total: 48, entries: 4, last_tick: null,
   message: 'paused by hand', created: '2026-01-01T00:00:00Z', updated: '2026-01-01T00:00:00Z', config: {},
 });
 

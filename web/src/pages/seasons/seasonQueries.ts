@@ -10,15 +10,6 @@ export const seasonsQuery = queryOptions({
   queryFn: async ({ signal }) => unwrap(await api.GET('/api/v1/seasons', { params: { query: { limit: 1000 } }, signal })),
 });
 
-export function entryCountQuery(seasonId: number) {
-  return queryOptions({
-    queryKey: [...SEASONS_KEY, seasonId, 'entry-count'],
-    queryFn: async ({ signal }) =>
-      unwrap(await api.GET('/api/v1/seasons/{season_id}/entries', { params: { path: { season_id: seasonId }, query: { limit: 1 } }, signal })).total,
-    staleTime: Infinity, // entries are fixed when a season is created
-  });
-}
-
 export function coverageQuery(exchange: string, timeframe: string) {
   return queryOptions({
     queryKey: ['data', 'coverage', exchange, timeframe],
