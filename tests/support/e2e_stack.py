@@ -7,44 +7,19 @@ when its standard input closes (the browser tests' runner holds it open)."""
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
 import urllib.request
 from pathlib import Path
 
-from tests.support.fake_llm import FakeAnswer, FakeLlmServer, ReceivedRequest
+from tests.support.arena_process import ARENA, free_port
+from tests.support.fake_llm import FakeLlmServer, scripted_trader
 
 TOKEN = "e2e-token-not-a-secret"
 LLM_KEY = "e2e-llm-key"
-ARENA = str(Path(sys.executable).parent / "arena")
-
-
-def scripted_model(request: ReceivedRequest) -> FakeAnswer:
-    """Deterministic answers that vary with the prompt: enter BTC long, close, or hold."""
-    prompt = json.dumps(request.body["messages"], sort_keys=True)
-    choice = int(hashlib.sha256(prompt.encode()).hexdigest(), 16) % 3
-    decision = [
-        {"coin": "BTC", "signal": "buy_to_enter", "quantity": 0.01, "leverage": 2,
-         "profit_target": 1_000_000, "stop_loss": 1_000, "invalidation_condition": "none",
-         "confidence": 0.7, "justification": "momentum is up"},
-        {"coin": "BTC", "signal": "close", "justification": "taking profit"},
-        {"coin": "BTC", "signal": "hold", "justification": "nothing new"},
-    ][choice]  # fmt: skip
-    return FakeAnswer(
-        json.dumps({"reasoning": f"scripted choice {choice}", "decisions": [decision]}),
-        reasoning=f"thinking through choice {choice}",
-    )
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def arena(env: dict[str, str], *args: str) -> str:
@@ -69,7 +44,7 @@ def wait_until_up(url: str, deadline_s: float = 60.0) -> None:
 def main(folder: Path) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     with FakeLlmServer(api_key=LLM_KEY) as model:
-        model.respond_with(scripted_model)
+        model.respond_with(scripted_trader)
         env = {
             **os.environ, "ARENA_DATABASE_URL": f"sqlite:///{folder / 'arena.db'}",
             "ARENA_API_TOKEN": TOKEN, "E2E_LLM_KEY": LLM_KEY, "NO_COLOR": "1",

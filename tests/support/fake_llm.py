@@ -16,6 +16,7 @@ handled at once."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import threading
 from collections import deque
@@ -264,3 +265,20 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header(name, value)
         self.end_headers()
         self.wfile.write(data)
+
+
+def scripted_trader(request: ReceivedRequest) -> FakeAnswer:
+    """A deterministic trader of BTC: its answer is a function of the prompt (buy with a wide
+    exit plan, close, or hold), so that equal prompts get equal answers and different ones
+    vary; with a reasoning channel, as DeepSeek-R1-style models answer."""
+    prompt = json.dumps(request.body["messages"], sort_keys=True)
+    choice = int(hashlib.sha256(prompt.encode()).hexdigest(), 16) % 3
+    decision = [
+        {"coin": "BTC", "signal": "buy_to_enter", "quantity": 0.01, "leverage": 2,
+         "profit_target": 1_000_000, "stop_loss": 1_000, "invalidation_condition": "BTC < 1k",
+         "confidence": 0.7, "justification": "scripted entry"},
+        {"coin": "BTC", "signal": "close", "justification": "scripted exit"},
+        {"coin": "BTC", "signal": "hold", "justification": "scripted wait"},
+    ][choice]  # fmt: skip
+    answer = json.dumps({"reasoning": f"choice {choice}", "decisions": [decision]})
+    return FakeAnswer(answer, reasoning=f"thinking about choice {choice}")

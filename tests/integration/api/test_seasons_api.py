@@ -21,8 +21,7 @@ from alpha_arena.services.agents import add_agent
 from alpha_arena.services.context import AppContext, open_context
 from alpha_arena.storage.season_store import SeasonStore
 from tests.integration.api.conftest import AUTH, BTC, ETH, LOOPBACK
-from tests.integration.seasons.test_runner import scripted_model
-from tests.support.fake_llm import FakeLlmServer
+from tests.support.fake_llm import FakeLlmServer, scripted_trader
 
 _names = itertools.count()
 
@@ -265,7 +264,7 @@ def test_a_season_left_running_resumes_when_the_server_starts_again(
 def llm_client(market: AppContext, monkeypatch: pytest.MonkeyPatch) -> Iterator[TestClient]:
     monkeypatch.setenv("DEEPSEEK_API_KEY", "test-key")
     with FakeLlmServer(api_key="test-key") as server:
-        server.respond_with(scripted_model)
+        server.respond_with(scripted_trader)
         settings = market.settings.model_copy(
             update={"llm_base_url": server.openai_base_url, "llm_max_retries": 0}
         )

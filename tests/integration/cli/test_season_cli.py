@@ -6,7 +6,6 @@ OpenAI protocol) and the two baselines."""
 
 from __future__ import annotations
 
-import hashlib
 import io
 import json
 import os
@@ -31,7 +30,7 @@ from alpha_arena.services.context import open_context
 from alpha_arena.services.sample import load_sample
 from alpha_arena.storage.season_store import SeasonStore
 from tests.support.databases import BACKENDS, empty_database, settings_for
-from tests.support.fake_llm import FakeAnswer, FakeLlmServer, ReceivedRequest
+from tests.support.fake_llm import FakeLlmServer, scripted_trader
 from tests.support.sample import sample_subset
 
 BTC, ETH = "BTC/USDT:USDT", "ETH/USDT:USDT"
@@ -41,21 +40,6 @@ START, END = "2024-06-01", "2024-06-03"
 TICKS = 48
 HOUR = 3_600_000
 ARENA = str(Path(sys.executable).with_name("arena"))
-
-
-def scripted_model(request: ReceivedRequest) -> FakeAnswer:
-    """Buy BTC with a wide exit plan, close it or hold, as a function of the prompt."""
-    prompt = json.dumps(request.body["messages"], sort_keys=True)
-    choice = int(hashlib.sha256(prompt.encode()).hexdigest(), 16) % 3
-    decision = [
-        {"coin": "BTC", "signal": "buy_to_enter", "quantity": 0.01, "leverage": 2,
-         "profit_target": 1_000_000, "stop_loss": 1_000, "invalidation_condition": "BTC < 1k",
-         "confidence": 0.7, "justification": "scripted entry"},
-        {"coin": "BTC", "signal": "close", "justification": "scripted exit"},
-        {"coin": "BTC", "signal": "hold", "justification": "scripted wait"},
-    ][choice]  # fmt: skip
-    answer = json.dumps({"reasoning": f"choice {choice}", "decisions": [decision]})
-    return FakeAnswer(answer, reasoning=f"thinking about choice {choice}")
 
 
 @dataclass(frozen=True)
@@ -71,7 +55,7 @@ def played(
     """A finished replay season of ``trend`` (EMA 5/20), ``llm`` and the baselines."""
     with empty_database(request.param, tmp_path_factory.mktemp("db")) as url, \
             FakeLlmServer(api_key="test-key") as model:  # fmt: skip
-        model.respond_with(scripted_model)
+        model.respond_with(scripted_trader)
         os.environ["DEEPSEEK_API_KEY"] = "test-key"
         settings = Settings(_env_file=None, database_url=url,
                             llm_base_url=model.openai_base_url, llm_max_retries=0)  # fmt: skip

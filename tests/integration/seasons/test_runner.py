@@ -5,7 +5,6 @@ from its future; a paper season runs on live data and fails fast without it."""
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import signal
@@ -35,7 +34,7 @@ from alpha_arena.storage.season_store import SeasonStore
 from alpha_arena.storage.tables import CandleRow, FundingRateRow, OpenInterestRow, PriceSnapshotRow
 from tests.support.databases import BACKENDS, empty_database, settings_for
 from tests.support.fake_exchange import FakeExchange
-from tests.support.fake_llm import FakeAnswer, FakeLlmServer, ReceivedRequest
+from tests.support.fake_llm import FakeLlmServer, scripted_trader
 from tests.support.sample import sample_subset
 from tests.support.season_ledgers import ledger, season_row, wait_for_ticks
 
@@ -129,26 +128,11 @@ def test_a_cli_season_survives_pause_resume_and_kill_9_with_its_ledger_intact(lo
 # -- LLM agents: the cache makes a replay exact ------------------------------------------------
 
 
-def scripted_model(request: ReceivedRequest) -> FakeAnswer:
-    """A deterministic 'model': its answer is a function of the prompt (buy, close or hold
-    BTC), so that equal prompts get equal answers and different ones vary."""
-    prompt = json.dumps(request.body["messages"], sort_keys=True)
-    choice = int(hashlib.sha256(prompt.encode()).hexdigest(), 16) % 3
-    decision = [
-        {"coin": "BTC", "signal": "buy_to_enter", "quantity": 0.01, "leverage": 2,
-         "profit_target": 1_000_000, "stop_loss": 1_000, "invalidation_condition": "none",
-         "confidence": 0.7, "justification": "scripted"},
-        {"coin": "BTC", "signal": "close", "justification": "scripted"},
-        {"coin": "BTC", "signal": "hold", "justification": "scripted"},
-    ][choice]  # fmt: skip
-    return FakeAnswer(json.dumps({"reasoning": f"choice {choice}", "decisions": [decision]}))
-
-
 @pytest.fixture
 def model(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeLlmServer]:
     monkeypatch.setenv("DEEPSEEK_API_KEY", "test-key")
     with FakeLlmServer(api_key="test-key") as server:
-        server.respond_with(scripted_model)
+        server.respond_with(scripted_trader)
         yield server
 
 

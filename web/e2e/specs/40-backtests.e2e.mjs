@@ -11,21 +11,18 @@ import { apiGet, apiPost, assertNoErrors, drawnPixels, giveToken, launch, openPa
 
 const repo = join(dirname(fileURLToPath(import.meta.url)), '../../..');
 const arena = join(dirname(process.env.ARENA_PYTHON ?? join(repo, '.venv/bin/python')), 'arena');
-/** The stack's database, when its ready line says where it is (else the API's read is used). */
-const databaseUrl = stack.database_url ?? (stack.folder ? `sqlite:///${join(stack.folder, 'arena.db')}` : null);
+/** The stack's database, for the CLI's own view of a stored run. */
+const databaseUrl = stack.database_url;
 const HEADLINE = ['total_return', 'cagr', 'max_drawdown', 'sharpe', 'sortino', 'calmar', 'volatility', 'win_rate',
   'profit_factor', 'trade_count', 'exposure', 'fees_paid'];
 const BTC = 'BTC/USDT:USDT';
 
-/** The stored run as `arena backtest show ID --json` prints it, or as the API serves it. */
+/** The stored run as `arena backtest show ID --json` prints it. */
 async function storedRun(id) {
-  if (databaseUrl) {
-    const { stdout } = await promisify(execFile)(arena, ['backtest', 'show', String(id), '--json'], {
-      env: { ...process.env, ARENA_DATABASE_URL: databaseUrl, NO_COLOR: '1' },
-    });
-    return { source: 'arena backtest show --json', ...JSON.parse(stdout) };
-  }
-  return { source: 'GET /api/v1/backtests/{id}', ...(await apiGet(`/api/v1/backtests/${id}`)) };
+  const { stdout } = await promisify(execFile)(arena, ['backtest', 'show', String(id), '--json'], {
+    env: { ...process.env, ARENA_DATABASE_URL: databaseUrl, NO_COLOR: '1' },
+  });
+  return { source: 'arena backtest show --json', ...JSON.parse(stdout) };
 }
 
 /** Wait until the chart under `selector` has drawn at least `least` pixels; return the count. */
