@@ -28,7 +28,7 @@ from alpha_arena.engine.feed import ReplayFeed
 from alpha_arena.engine.ledger import Ledger, RiskEvent
 from alpha_arena.engine.participant import AsyncParticipant, Participant, StepView
 from alpha_arena.engine.quiet import MIN_SPAN, Account, quiet_until, span_valuation
-from alpha_arena.execution.paper import PaperVenue
+from alpha_arena.execution.venue import Venue
 from alpha_arena.risk.checks import RiskContext, RiskRule, check
 from alpha_arena.risk.limits import RiskLimits
 
@@ -41,7 +41,7 @@ class Entrant:
     """A participant with its own isolated account and the record of what it did."""
 
     participant: Participant
-    venue: PaperVenue
+    venue: Venue
     ledger: Ledger
     day: int = -1  # UTC day number of ``day_start_equity``
     day_start_equity: float = 0.0
@@ -65,7 +65,7 @@ class TradingEngine:
     def __init__(
         self,
         feed: ReplayFeed,
-        entrants: Sequence[tuple[Participant, PaperVenue]],
+        entrants: Sequence[tuple[Participant, Venue]],
         instruments: Mapping[str, Instrument],
         limits: RiskLimits,
         clock: SimClock,

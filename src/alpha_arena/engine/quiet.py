@@ -17,7 +17,7 @@ import numpy as np
 
 from alpha_arena.domain.market import FloatArray
 from alpha_arena.engine.feed import ReplayFeed
-from alpha_arena.execution.paper import PaperVenue
+from alpha_arena.execution.venue import Venue
 
 #: Below this many steps, stepping one by one costs less than the vectorized pass.
 MIN_SPAN = 64
@@ -27,7 +27,7 @@ MIN_SPAN = 64
 class Account:
     """What the quiet-span computation needs of one entrant."""
 
-    venue: PaperVenue
+    venue: Venue
     decision_steps: list[int]  # ascending
 
 
@@ -59,7 +59,7 @@ def quiet_until(feed: ReplayFeed, accounts: Sequence[Account], start: int, stop:
 
 
 def _liquidation_step(
-    feed: ReplayFeed, venue: PaperVenue, symbol: str, start: int, stop: int
+    feed: ReplayFeed, venue: Venue, symbol: str, start: int, stop: int
 ) -> int:
     """The first step in ``[start, stop)`` whose bar reaches the position's liquidation price."""
     position = venue.positions()[symbol]
@@ -77,7 +77,7 @@ def _liquidation_step(
 
 
 def span_valuation(
-    feed: ReplayFeed, venue: PaperVenue, start: int, stop: int
+    feed: ReplayFeed, venue: Venue, start: int, stop: int
 ) -> tuple[FloatArray, FloatArray, dict[str, float]]:
     """Equity and gross exposure at every step of ``[start, stop)``, and each held symbol's
     last mark, for an account that does nothing but hold its positions."""
