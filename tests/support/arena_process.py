@@ -6,6 +6,7 @@ import os
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -32,18 +33,25 @@ def free_port() -> int:
 
 
 @contextmanager
-def served(env: dict[str, str], cwd: Path) -> Iterator[tuple[httpx.Client, int]]:
-    """`arena serve` on a free loopback port; yields a client of it and the server's pid."""
+def served(
+    env: dict[str, str], cwd: Path, output: list[str] | None = None
+) -> Iterator[tuple[httpx.Client, int]]:
+    """`arena serve` on a free loopback port; yields a client of it and the server's pid. What
+    the server printed (its log) is appended to ``output`` once it has stopped."""
     port = free_port()
     server = subprocess.Popen(
         [ARENA, "serve", "--port", str(port)], cwd=cwd, env=env, stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT, text=True,
     )  # fmt: skip
+    # Read what it prints as it prints it: a full pipe would stall a server that logs a lot.
+    printed: list[str] = []
+    reader = threading.Thread(target=_read_into, args=(server, printed), daemon=True)
+    reader.start()
     client = httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=60)
     try:
         deadline = time.monotonic() + 60
         while True:
-            assert server.poll() is None, server.stdout.read() if server.stdout else ""
+            assert server.poll() is None, "".join(printed)
             try:
                 if client.get("/health").status_code == 200:
                     break
@@ -56,3 +64,12 @@ def served(env: dict[str, str], cwd: Path) -> Iterator[tuple[httpx.Client, int]]
         client.close()
         server.terminate()
         server.wait(timeout=30)
+        reader.join(timeout=10)
+        if output is not None:
+            output.append("".join(printed))
+
+
+def _read_into(process: subprocess.Popen[str], lines: list[str]) -> None:
+    assert process.stdout is not None
+    for line in process.stdout:
+        lines.append(line)

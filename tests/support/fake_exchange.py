@@ -1,4 +1,5 @@
-"""A loopback fake of the public REST APIs of OKX (v5) and Binance USDT-M futures (fapi).
+"""A loopback fake of the REST APIs of OKX (v5) and Binance USDT-M futures (fapi): public market
+data, and private trading for accounts added with ``add_account``.
 
 It answers everything CCXT calls to load markets and fetch candles, funding history, tickers,
 bid/ask, mark prices and open interest, in each exchange's real response format and with its
@@ -12,7 +13,16 @@ with 429 or 5xx (and each exchange's error body), ``disconnect_after_candle_page
 requests unanswered once enough pages were served, ``stall_after_candle_pages`` holds them until
 ``heal`` (so a test can kill the client mid-run), ``cap_candle_pages`` answers fewer bars than
 asked for, and ``hide_bars`` leaves a gap in the history. ``requests`` counts requests per path,
-``log`` keeps each path with its query parameters and ``arrivals`` the time of each request."""
+``log`` keeps each path with its query parameters and ``arrivals`` the time of each request.
+
+Trading (tests/support/fake_trading.py for the matching, fake_okx_trading.py and
+fake_binance_trading.py for the wire formats): each API key is an isolated account,
+authenticated as the real exchange does it. Market orders fill at once at the open of the 1h bar
+containing ``now_ms``; ``advance_to`` moves the clock and runs every 1h bar that closed on the
+way through the accounts (stops, take-profits, liquidations) and settles the funding due.
+Order faults: ``reject_next_order``, ``partial_fill_next``, ``drop_response_after_accept_next``;
+``open_position_by_hand`` opens a position the API client did not. ``simulated_requests`` and
+``live_requests`` count OKX requests with and without its demo header ``x-simulated-trading``."""
 
 from __future__ import annotations
 
@@ -20,8 +30,9 @@ import json
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -29,10 +40,15 @@ from urllib.parse import parse_qs, urlsplit
 import numpy as np
 
 from alpha_arena.core.time import HOUR_MS
+from tests.support.fake_accounts import FakeAccount, Position
+from tests.support.fake_binance_trading import BinanceTrading
+from tests.support.fake_okx_trading import OkxTrading
+from tests.support.fake_trading import Trading
 from tests.support.fake_venues import (
     DATA_START_MS,
     DEFAULT_NOW_MS,
     LISTINGS,
+    PERPS,
     BadRequestError,
     BinanceApi,
     OkxApi,
@@ -44,6 +60,29 @@ from tests.support.fake_venues import (
 )
 
 _CANDLE_PATHS = ("/api/v5/market/candles", "/api/v5/market/history-candles", "/fapi/v1/klines")
+ORDER_FAULTS = ("insufficient_funds", "invalid_order")
+
+
+@dataclass(frozen=True, slots=True)
+class Request:
+    """One HTTP request as the private routes see it (header names in lower case)."""
+
+    method: str
+    path: str
+    query: str  # the raw query string, without "?"
+    body: str
+    headers: dict[str, str]
+
+    @property
+    def params(self) -> Params:
+        """Query parameters, and those of a form-encoded body (Binance), last value wins."""
+        params = {key: values[-1] for key, values in parse_qs(self.query).items()}
+        if self.headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
+            params.update({key: values[-1] for key, values in parse_qs(self.body).items()})
+        return params
+
+
+PrivateRoute = Callable[[Request], tuple[int, Any]]
 
 
 class _Disconnect(Exception):  # noqa: N818 - a signal, not an error
@@ -59,6 +98,7 @@ class FakeExchange:
         self.log: list[tuple[str, Params]] = []
         self.arrivals: list[float] = []  # time.monotonic() of each request, in order
         self.unknown_paths: list[str] = []
+        self.errors: list[str] = []  # exceptions the private routes raised (bugs in the fake)
         self.candle_pages = 0
         self.candle_page_cap: int | None = None
         self._hidden: list[tuple[int, int]] = []
@@ -68,7 +108,17 @@ class FakeExchange:
         self._disconnect_after: int | None = None
         self._stall_after: int | None = None
         self._release = threading.Event()
+        self._closing = threading.Event()
         self._routes: dict[str, Route] = {**OkxApi(self).routes(), **BinanceApi(self).routes()}
+        self.trading = Trading()
+        self.simulated_requests = 0  # OKX requests that carried x-simulated-trading: 1
+        self.live_requests = 0  # OKX requests that did not
+        self._reject: str | None = None
+        self._partial: float | None = None
+        self._drop: float | None = None
+        okx, binance = OkxTrading(self), BinanceTrading(self)
+        self._private: dict[tuple[str, str], PrivateRoute] = {**okx.routes(), **binance.routes()}
+        self._order_paths = okx.order_paths | binance.order_paths
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
         self._server.daemon_threads = True
         self._server.fake = self  # type: ignore[attr-defined]
@@ -89,6 +139,7 @@ class FakeExchange:
 
     def __exit__(self, *exc: object) -> None:
         self._release.set()
+        self._closing.set()
         self._server.shutdown()
         self._server.server_close()
         self._thread.join(timeout=5)
@@ -123,20 +174,129 @@ class FakeExchange:
         """Serve every bar again (the exchange backfilled what it had left out)."""
         self._hidden.clear()
 
+    def reject_next_order(self, kind: str) -> None:
+        """Refuse the next order placed (any account) with the exchange's own error for
+        ``kind``: ``insufficient_funds`` or ``invalid_order``."""
+        if kind not in ORDER_FAULTS:
+            raise ValueError(f"kind must be one of {ORDER_FAULTS}, not {kind!r}")
+        with self._lock:
+            self._reject = kind
+
+    def partial_fill_next(self, fraction: float) -> None:
+        """Fill only ``fraction`` of the next market order (rounded down to the lot); the rest
+        is canceled, as the exchange cancels the unfilled rest of an immediate-or-cancel order."""
+        if not 0 <= fraction < 1:
+            raise ValueError("fraction must be in [0, 1)")
+        with self._lock:
+            self._partial = fraction
+
+    def drop_response_after_accept_next(self, stall_s: float = 0.0) -> None:
+        """Accept the next order placed (and fill it if it is a market order) but never answer:
+        close the connection at once, or after ``stall_s`` seconds (set it past the client's
+        timeout to make the client time out rather than see the connection drop)."""
+        with self._lock:
+            self._drop = stall_s
+
+    def take_order_rejection(self) -> str | None:
+        """The pending ``reject_next_order`` kind, cleared (the wire formats call this once per
+        order placed)."""
+        with self._lock:
+            kind, self._reject = self._reject, None
+            return kind
+
+    def take_partial_fill(self) -> float | None:
+        """The pending ``partial_fill_next`` fraction, cleared (called per market order)."""
+        with self._lock:
+            fraction, self._partial = self._partial, None
+            return fraction
+
     def heal(self) -> None:
         """Clear every fault and release held requests (they are then dropped unanswered)."""
         with self._lock:
             self._failures.clear()
             self._disconnect_after = self._stall_after = None
+            self._reject = self._partial = self._drop = None
         self._release.set()
+
+    # -- trading -------------------------------------------------------------------------------
+
+    def add_account(
+        self, api_key: str, secret: str, passphrase: str = "", usdt: float = 10_000.0,
+        demo: bool = True,
+    ) -> FakeAccount:  # fmt: skip
+        """Open an isolated account holding ``usdt`` for this API key. ``demo``: an OKX demo
+        key, which OKX refuses without ``x-simulated-trading: 1`` (and a live key with it)."""
+        return self.trading.add_account(api_key, secret, passphrase, usdt, demo)
+
+    def account(self, api_key: str) -> FakeAccount:
+        return self.trading.accounts[api_key]
+
+    def open_position_by_hand(
+        self, api_key: str, symbol: str, quantity_base: float, price: float | None = None
+    ) -> Position:
+        """Open (or add to) a position in ``symbol`` (``quantity_base`` > 0 long, < 0 short)
+        as if by hand on the website: margin at the account's leverage, no fee, no API order,
+        at ``price`` (default: the current price)."""
+        with self.trading.lock:
+            price = self.price_now(symbol) if price is None else price
+            return self.trading.open_position_by_hand(
+                self.account(api_key), symbol, quantity_base, price, self.now_ms
+            )
+
+    def price_now(self, symbol: str) -> float:
+        """The price market orders fill at: the open of the 1h bar containing ``now_ms`` (the
+        last close when no bar does, in a gap)."""
+        table = self.served_bars(symbol, HOUR_MS)
+        if len(table) == 0:
+            raise ValueError(f"no bar of {symbol} by {self.now_ms}")
+        row = table[-1]
+        return float(row[1] if row[0] + HOUR_MS > self.now_ms else row[4])
+
+    def marks(self) -> dict[str, float]:
+        """The current price of every perpetual: what positions are valued at."""
+        return {item.symbol: self.price_now(item.symbol) for item in PERPS.values()}
+
+    def advance_to(self, ts_ms: int) -> None:
+        """Move the clock to ``ts_ms``: every 1h bar that closes on the way runs through every
+        account (conditional orders and liquidations), then the funding due by its close settles
+        at that close, in time order across symbols."""
+        with self.trading.lock:
+            if ts_ms < self.now_ms:
+                raise ValueError("the clock only moves forward")
+            events: list[tuple[int, int, str, Any]] = []
+            for item in PERPS.values():
+                table = self._visible(item.symbol, HOUR_MS)
+                closes = table[:, 0] + HOUR_MS
+                for row in table[(closes > self.now_ms) & (closes <= ts_ms)]:
+                    events.append((int(row[0]) + HOUR_MS, 0, item.symbol, row))  # at its close
+                rates = funding_table(item.base)
+                for ts, rate in rates[(rates[:, 0] > self.now_ms) & (rates[:, 0] <= ts_ms)]:
+                    # The mark is the close of the last bar closed by then (the engine's too).
+                    index = int(np.searchsorted(table[:, 0], ts - HOUR_MS, side="right")) - 1
+                    if index >= 0:
+                        events.append((int(ts), 1, item.symbol, (rate, table[index, 4])))
+            for ts, kind, symbol, payload in sorted(events, key=lambda e: (e[0], e[1], e[2])):
+                # While a bar runs the clock reads inside it (its last millisecond); its fills
+                # are stamped with its open (fake_trading.Trading.run_bar).
+                self.now_ms = ts - 1 if kind == 0 else ts
+                if kind == 0:
+                    _, open_, high, low, close, _ = (float(v) for v in payload)
+                    self.trading.run_bar(symbol, ts - HOUR_MS, open_, high, low, close)
+                else:
+                    self.trading.settle_funding(symbol, ts, float(payload[0]), float(payload[1]))
+            self.now_ms = ts_ms
 
     # -- what is served, for assertions ------------------------------------------------------
 
     def served_bars(self, symbol: str, step_ms: int) -> np.ndarray:
         """Rows (ts, open, high, low, close, volume) of every bar opened by now."""
+        table = self._visible(symbol, step_ms)
+        return table[table[:, 0] <= self.now_ms]
+
+    def _visible(self, symbol: str, step_ms: int) -> np.ndarray:
         listing = next(item for item in LISTINGS if item.symbol == symbol)
         table = bars(listing.candle_file, step_ms)
-        shown = table[:, 0] <= self.now_ms
+        shown = np.ones(len(table), dtype=bool)
         for ts_from, ts_to in self._hidden:
             shown &= (table[:, 0] < ts_from) | (table[:, 0] > ts_to)
         return table[shown]
@@ -170,19 +330,28 @@ class FakeExchange:
 
     # -- dispatch ----------------------------------------------------------------------------
 
-    def handle(self, path: str, params: Params) -> tuple[int, Any]:
+    def handle(self, request: Request) -> tuple[int, Any]:
         """Answer one request: (HTTP status, JSON body); raise _Disconnect to drop it."""
+        path, params = request.path, request.params
         okx = path.startswith("/api/v5/")
         with self._lock:
             self.requests[path] += 1
-            self.log.append((path, params))
+            self.log.append((path, {k: v for k, v in params.items() if k != "signature"}))
             self.arrivals.append(time.monotonic())
+            if okx:
+                if request.headers.get("x-simulated-trading") == "1":
+                    self.simulated_requests += 1
+                else:
+                    self.live_requests += 1
             failure = next((f for f in self._failures if f[1] is None or f[1] in path), None)
             if failure is not None:
                 self._failures.remove(failure)
         if failure is not None:
             return failure[0], error_body(failure[0], okx)
-        route = self._routes.get(path)
+        private = self._private.get((request.method, path))
+        if private is not None:
+            return self._trade(private, request, okx)
+        route = self._routes.get(path) if request.method == "GET" else None
         if route is None:
             self.unknown_paths.append(path)
             return 404, {"code": 404, "msg": f"no route {path}"}
@@ -199,6 +368,23 @@ class FakeExchange:
             with self._lock:
                 self.candle_pages += 1
         return 200, answer
+
+    def _trade(self, route: PrivateRoute, request: Request, okx: bool) -> tuple[int, Any]:
+        try:
+            with self.trading.lock:
+                status, body = route(request)
+        except Exception as error:  # a bug in the fake: answer it, keep it for the test to see
+            self.errors.append(f"{request.method} {request.path}: {error!r}")
+            return 500, {"code": 500, "msg": f"fake exchange bug: {error!r}"}
+        if (request.method, request.path) in self._order_paths:
+            accepted = status == 200 and (not okx or body.get("code") == "0")
+            with self._lock:
+                drop, self._drop = (self._drop, None) if accepted else (None, self._drop)
+            if drop is not None:
+                if drop:
+                    self._closing.wait(drop)
+                raise _Disconnect
+        return status, body
 
     def _hold_or_drop(self) -> None:
         with self._lock:
@@ -218,15 +404,30 @@ class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.0"
 
     def do_GET(self) -> None:
+        self._serve("GET")
+
+    def do_POST(self) -> None:
+        self._serve("POST")
+
+    def do_DELETE(self) -> None:
+        self._serve("DELETE")
+
+    def do_PUT(self) -> None:
+        self._serve("PUT")
+
+    def _serve(self, method: str) -> None:
         fake: FakeExchange = self.server.fake  # type: ignore[attr-defined]
         parts = urlsplit(self.path)
-        params = {key: values[-1] for key, values in parse_qs(parts.query).items()}
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length).decode() if length else ""
+        headers = {key.lower(): value for key, value in self.headers.items()}
+        request = Request(method, parts.path, parts.query, body, headers)
         try:
-            status, body = fake.handle(parts.path, params)
+            status, answer = fake.handle(request)
         except _Disconnect:
             self.close_connection = True
             return
-        payload = json.dumps(body).encode()
+        payload = json.dumps(answer).encode()
         self.send_response(status)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(payload)))

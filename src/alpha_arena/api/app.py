@@ -19,11 +19,13 @@ from alpha_arena.api.metrics import MeasureRequests, Metrics
 from alpha_arena.api.offload import Offload
 from alpha_arena.api.recent_errors import error_type, record_error
 from alpha_arena.api.routes import (
+    accounts,
     agents,
     backtests,
     data_health,
     database_browser,
     live,
+    live_trading,
     market,
     season_activity,
     season_ledger,
@@ -142,10 +144,12 @@ def create_app(
     for module in (
         system,
         agents,
+        accounts,
         strategies,
         seasons,
         season_ledger,
         season_activity,
+        live_trading,
         market,
         data_health,
         sweeps,  # before backtests: its /backtests/sweeps is no backtest /{id}

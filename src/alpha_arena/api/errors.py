@@ -26,8 +26,10 @@ from alpha_arena.core.errors import (
     DataIntegrityError,
     InvalidInputError,
     NotFoundError,
+    OrderRejectedError,
     SourceUnavailableError,
     TemporaryError,
+    TradingDisabledError,
 )
 
 logger = logging.getLogger(__name__)
@@ -61,6 +63,8 @@ _ARENA_STATUS: tuple[tuple[type[ArenaError], int, str], ...] = (
     (InvalidInputError, 400, "invalid_input"),
     (SourceUnavailableError, 502, "source_unavailable"),
     (AgentError, 502, "agent_error"),
+    (OrderRejectedError, 422, "order_rejected"),
+    (TradingDisabledError, 403, "trading_disabled"),
     (TemporaryError, 503, "temporarily_unavailable"),
     (ConfigurationError, 500, "configuration_error"),
     (DataIntegrityError, 500, "data_integrity"),

@@ -33,6 +33,11 @@ class SeasonCreate(BaseModel):
     min_trades: int = Field(default=10, ge=0, le=100_000, examples=[10])
     baselines: bool = Field(default=True, examples=[True])
     participants: list[str] = Field(default_factory=list, max_length=64, examples=[["ema-trend"]])
+    accounts: dict[str, str] = Field(
+        default_factory=dict, max_length=64, examples=[{}],
+        description="Live seasons: the exchange account (`arena account add`) each participant "
+        "trades on, one account per participant.",
+    )  # fmt: skip
 
     def as_config(self) -> dict[str, Any]:
         return self.model_dump() | {"start": parse_ts(self.start), "end": parse_ts(self.end)}
@@ -121,6 +126,11 @@ class LeaderboardOut(BaseModel):
     confidence: float = Field(examples=[0.9])
     min_trades: int = Field(examples=[10])
     rows: list[LeaderboardRowOut]
+    real: bool = Field(
+        examples=[False],
+        description="A live season: every figure comes from executions on real exchange "
+        "accounts (testnet, demo or mainnet), not from simulated fills.",
+    )
 
 
 class LlmCallOut(BaseModel):

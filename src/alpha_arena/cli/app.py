@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from alpha_arena import __version__
+from alpha_arena.cli.account import account_app
 from alpha_arena.cli.agent import agent_app, prompt_app
 from alpha_arena.cli.backtest import backtest_app
 from alpha_arena.cli.data import data_app
@@ -28,6 +29,7 @@ app.add_typer(strategies_app, name="strategies")
 app.add_typer(agent_app, name="agent")
 app.add_typer(prompt_app, name="prompt")
 app.add_typer(season_app, name="season")
+app.add_typer(account_app, name="account")
 app.command("demo")(demo)
 app.command("serve")(serve)
 app.command("openapi")(openapi)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import logging
 import os
 import sys
 from collections.abc import Callable, Iterator
@@ -16,6 +15,7 @@ import typer
 from rich.console import Console
 
 from alpha_arena.core.errors import ArenaError
+from alpha_arena.core.logs import configure_logging
 
 # Commands import what they use when they run: `arena --help` must not pay for the database,
 # the data stack or the model SDKs (see benchmarks/cli_startup.py).
@@ -94,11 +94,7 @@ def app_context() -> Iterator[AppContext]:
     from alpha_arena.services.context import open_context
 
     settings = Settings()
-    logging.basicConfig(
-        level=settings.log_level.upper(),
-        format="%(asctime)s %(levelname)s %(name)s %(message)s",
-        stream=sys.stderr,
-    )
+    configure_logging(settings.log_level)
     context = open_context(settings)
     try:
         yield context

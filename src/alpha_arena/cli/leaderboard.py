@@ -90,6 +90,8 @@ def leaderboard_table(board: Leaderboard, wide: bool = False) -> Group:
         f"Season {board.season_id} {board.name!r} ({board.status}, {board.ticks:,} ticks "
         f"from {board.start})"
     )
+    if board.real:
+        title += ": LIVE, real exchange executions"
     caption = (
         "intervals: bootstrap of per-tick returns; P(beats BTC): share of resamples in which "
         f"it beat BTC buy-and-hold; * fewer than {board.min_trades} trades, too few to judge"

@@ -44,7 +44,9 @@ def create_command(
     start: str = typer.Option(..., "--start", help="UTC date or time, e.g. 2025-01-01."),
     end: str = typer.Option(..., "--end", help="UTC date or time (exclusive)."),
     agents: str = typer.Option("", "--agents", help="Comma-separated registered agent names."),
-    mode: str = typer.Option("replay", "--mode", help="replay, paper or live (refused)."),
+    mode: str = typer.Option(
+        "replay", "--mode", help="replay (history), paper (live data) or live (an exchange)."
+    ),
     timeframe: str = typer.Option("1h", "--timeframe", help="Decision cadence: one tick a bar."),
     capital: float = typer.Option(10_000.0, "--capital", help="Starting capital per entry."),
     fee_rate: float | None = typer.Option(
@@ -61,6 +63,11 @@ def create_command(
     min_trades: int = typer.Option(10, "--min-trades", help="Fewer trades are flagged."),
     no_baselines: bool = typer.Option(False, "--no-baselines", help="Leave the baselines out."),
     exchange: str = typer.Option("binance", "--exchange"),
+    accounts: list[str] = typer.Option(  # noqa: B008
+        [],
+        "--account",
+        help="Live: AGENT=ACCOUNT, the exchange account an agent trades on (repeatable).",
+    ),
     as_json: bool = JsonOption,
 ) -> None:
     """Create a season (a draft) from registered agents; baselines are added unless disabled."""
@@ -74,6 +81,7 @@ def create_command(
         "risk": _risk(risk), "decision_timeout_s": timeout_s,
         "elimination_threshold": elimination, "min_trades": min_trades,
         "baselines": not no_baselines, "participants": _split(agents),
+        "accounts": _bindings(accounts),
     }  # fmt: skip
     with app_context() as context:
         season = seasons.create_season(context, values)
@@ -278,6 +286,16 @@ def _split(text: str) -> list[str]:
     return [part.strip() for part in text.split(",") if part.strip()]
 
 
+def _bindings(items: list[str]) -> dict[str, str]:
+    bound: dict[str, str] = {}
+    for item in items:
+        agent, sep, account = (part.strip() for part in item.partition("="))
+        if not sep or not agent or not account:
+            raise InvalidInputError(f"--account {item!r}: expected AGENT=ACCOUNT")
+        bound[agent] = account
+    return bound
+
+
 def _risk(items: list[str]) -> dict[str, Any]:
     limits: dict[str, Any] = {}
     for item in items:
@@ -307,3 +325,8 @@ from alpha_arena.cli.season_views import (  # noqa: E402
 season_app.command("decisions")(decisions_command)
 season_app.command("positions")(positions_command)
 season_app.command("trades")(trades_command)
+
+from alpha_arena.cli.season_live import flatten_command, reconciliation_command  # noqa: E402
+
+season_app.command("flatten")(flatten_command)
+season_app.command("reconciliation")(reconciliation_command)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import ipaddress
 import json
-import logging
 import sys
 from pathlib import Path
 
@@ -12,6 +11,7 @@ import typer
 
 from alpha_arena.cli.common import console, error_console, one_line_errors
 from alpha_arena.core.errors import InvalidInputError
+from alpha_arena.core.logs import configure_logging
 
 
 @one_line_errors
@@ -33,11 +33,7 @@ def serve(
     from alpha_arena.storage.database import check_connection, create_database_engine
 
     settings = Settings()
-    logging.basicConfig(
-        level=settings.log_level.upper(),
-        format="%(asctime)s %(levelname)s %(name)s %(message)s",
-        stream=sys.stderr,
-    )
+    configure_logging(settings.log_level)
     engine = create_database_engine(settings.database_url)
     try:
         check_connection(engine)  # a wrong URL is one line here, not a traceback at startup

@@ -43,3 +43,31 @@ class SourceUnavailableError(ArenaError):
 
 class AgentError(ArenaError):
     """User or agent code failed (a strategy or LLM agent raised or sent a request that failed)."""
+
+
+class RateLimitedError(TemporaryError):
+    """An exchange rate-limited the request (429, DDoS protection); wait, then retry."""
+
+
+class ExchangeUnreachableError(TemporaryError):
+    """An exchange did not answer (network failure, timeout, maintenance); retry later."""
+
+
+class OrderRejectedError(ArenaError):
+    """An exchange refused the order itself: change the order, retrying it as it is will not
+    help. ``kind`` says why: ``insufficient_funds``, ``invalid_order`` (size, price, symbol,
+    parameters), ``order_not_found`` (cancelling or reading an order the exchange does not
+    know) or ``rejected`` (any other refusal: market closed, no change, restricted)."""
+
+    def __init__(self, message: str, kind: str = "invalid_order") -> None:
+        super().__init__(message)
+        self.kind = kind
+
+    def __reduce__(self) -> tuple[type[ArenaError], tuple[str, str]]:
+        # Pickled across processes (a runner, a worker), the kind must survive.
+        return type(self), (str(self), self.kind)
+
+
+class TradingDisabledError(ConfigurationError):
+    """An order would reach a real exchange and trading is not enabled (ARENA_TRADING_ENABLED):
+    a person must decide to enable it."""

@@ -31,6 +31,11 @@ class Settings(BaseSettings):
         description="Send every exchange REST call to this base URL instead (a mirror or proxy).",
     )
     exchange_timeout_s: float = Field(default=15.0, gt=0, le=300)
+    exchange_clock_sync_s: float = Field(
+        default=10.0, ge=0, le=3600,
+        description="A live season follows the exchange's clock: how often its offset from "
+        "this machine's clock is measured again (0: at every reading).",
+    )  # fmt: skip
     exchange_max_retries: int = Field(default=5, ge=0, le=20)
     exchange_retry_base_s: float = Field(
         default=1.0, ge=0, le=60, description="First back-off delay; doubles on every retry."
@@ -46,6 +51,16 @@ class Settings(BaseSettings):
     llm_max_retries: int = Field(default=2, ge=0, le=10)
     exchange_api_key: SecretStr | None = Field(default=None, description="Only for private calls.")
     exchange_api_secret: SecretStr | None = None
+    secret_key: SecretStr | None = Field(
+        default=None,
+        description="Fernet key that encrypts the stored exchange accounts' API keys; make one "
+        "with `arena account new-key`. Without it no account can be added or used.",
+    )
+    trading_enabled: bool = Field(
+        default=False,
+        description="Allow sending orders to real exchange accounts (testnet/demo ones too); "
+        "nothing is ever sent to an exchange account while this is false.",
+    )
 
     api_token: SecretStr | None = Field(
         default=None,

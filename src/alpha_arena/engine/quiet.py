@@ -58,9 +58,7 @@ def quiet_until(feed: ReplayFeed, accounts: Sequence[Account], start: int, stop:
     return limit
 
 
-def _liquidation_step(
-    feed: ReplayFeed, venue: Venue, symbol: str, start: int, stop: int
-) -> int:
+def _liquidation_step(feed: ReplayFeed, venue: Venue, symbol: str, start: int, stop: int) -> int:
     """The first step in ``[start, stop)`` whose bar reaches the position's liquidation price."""
     position = venue.positions()[symbol]
     level = venue.liquidation_price(symbol)

@@ -408,7 +408,7 @@ class PaperVenue:
         """Guard the position ``entry`` opened (filled at ``price``) with its stop-loss and
         take-profit; exits given as fractions are placed that far from ``price``."""
         position = self._positions[entry.symbol]
-        plan = _levels(plan, price, position.quantity > 0, self._instruments[entry.symbol])
+        plan = exit_levels(plan, price, position.quantity > 0, self._instruments[entry.symbol])
         self._set_position(replace(position, exit_plan=plan))
         side = Side.SELL if position.quantity > 0 else Side.BUY
         for kind, level, tag in (
@@ -528,7 +528,7 @@ class PaperVenue:
         self._liquidation.pop(symbol, None)
 
 
-def _levels(plan: ExitPlan, price: float, long: bool, instrument: Instrument) -> ExitPlan:
+def exit_levels(plan: ExitPlan, price: float, long: bool, instrument: Instrument) -> ExitPlan:
     """``plan`` with its fractional exits turned into levels from the fill ``price``."""
     stop, take = plan.stop_loss, plan.take_profit
     down, up = (-1.0, 1.0) if long else (1.0, -1.0)

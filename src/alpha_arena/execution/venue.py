@@ -9,17 +9,21 @@ submits what the risk checks approved and drains what happened for the record.""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from alpha_arena.domain.fills import Fill
 from alpha_arena.domain.orders import Order, OrderEvent
 from alpha_arena.domain.positions import AccountSnapshot, ExitPlan, Position
+from alpha_arena.execution.exchange.reconcile import Reconciliation
 
 
 class Venue(Protocol):
     """One isolated account at one venue."""
 
-    cash: float  # free cash: what is not held as margin
+    @property
+    def cash(self) -> float:
+        """Free cash: what is not held as margin."""
+        ...
 
     # -- orders ------------------------------------------------------------------------------
 
@@ -83,3 +87,11 @@ class Venue(Protocol):
         """Return and forget the orders submitted, order events and fills since the last call
         (for recording)."""
         ...
+
+
+@runtime_checkable
+class Reconciling(Protocol):
+    """A venue whose account lives elsewhere (an exchange) and can be compared with the
+    ledger; a paper account is its own truth and has nothing to reconcile."""
+
+    def reconcile(self, ts: int) -> Reconciliation: ...

@@ -38,6 +38,7 @@ class SeasonConfig(BaseModel):
     min_trades: int = Field(default=10, ge=0, le=100_000)
     baselines: bool = True
     participants: tuple[str, ...] = ()  # registered agent names
+    accounts: dict[str, str] = Field(default_factory=dict)  # live: participant -> account name
 
     @field_validator("timeframe")
     @classmethod
@@ -76,10 +77,9 @@ def parse_season_config(values: dict[str, Any]) -> SeasonConfig:
     except InvalidInputError as error:  # raised inside a validator (an unknown timeframe)
         raise InvalidInputError(f"season: {error}") from None
     if config.mode is SeasonMode.LIVE:
-        raise InvalidInputError(
-            "live seasons are refused: live trading does not exist yet; use mode paper "
-            "(live market data, simulated fills)"
-        )
+        _check_live(config)
+    elif config.accounts:
+        raise InvalidInputError("season accounts: only a live season trades on exchange accounts")
     if config.start >= config.end:
         raise InvalidInputError(
             f"season start {to_iso(config.start)} is not before its end {to_iso(config.end)}"
@@ -91,3 +91,45 @@ def parse_season_config(values: dict[str, Any]) -> SeasonConfig:
         )
     config.limits()  # unknown or out-of-range limits
     return config
+
+
+#: Risk limits a live season must set: what one position and the whole entry may hold, and the
+#: daily loss at which the entry stops opening positions (all checked before the exchange call).
+LIVE_LIMITS = ("max_position_notional", "max_total_exposure", "daily_loss_limit")
+
+
+def _check_live(config: SeasonConfig) -> None:
+    """A live season: every participant on its own exchange account, no baselines (they would
+    need accounts of their own), and its exposure capped."""
+    if config.baselines:
+        raise InvalidInputError(
+            "season baselines: a live season trades real accounts and its baselines would need "
+            "accounts too; create it without baselines (--no-baselines)"
+        )
+    if not config.participants:
+        raise InvalidInputError("season participants: a live season needs at least one")
+    missing = [name for name in config.participants if name not in config.accounts]
+    if missing:
+        raise InvalidInputError(
+            f"season accounts: no exchange account for {', '.join(missing)}; bind each "
+            "participant to its own account (--account NAME=ACCOUNT)"
+        )
+    stray = [name for name in config.accounts if name not in config.participants]
+    if stray:
+        raise InvalidInputError(f"season accounts: {', '.join(stray)} is not a participant")
+    shared = sorted(
+        {a for a in config.accounts.values() if list(config.accounts.values()).count(a) > 1}
+    )
+    if shared:
+        raise InvalidInputError(
+            f"season accounts: {', '.join(shared)} is bound to several participants; each "
+            "needs its own account (isolated capital)"
+        )
+    limits = config.limits()
+    unset = [name for name in LIVE_LIMITS if getattr(limits, name) is None]
+    if unset:
+        raise InvalidInputError(
+            f"season risk: a live season must set {', '.join(unset)} (e.g. --risk "
+            "max_position_notional=2000 --risk max_total_exposure=5000 "
+            "--risk daily_loss_limit=0.05)"
+        )

@@ -22,6 +22,7 @@ from alpha_arena.analytics.metrics import compute_metrics
 from alpha_arena.backtest.trades import round_trips
 from alpha_arena.core.time import DAY_MS, timeframe_ms, to_iso
 from alpha_arena.domain.decisions import DecisionOutcome
+from alpha_arena.domain.seasons import SeasonMode
 from alpha_arena.marketdata.service import DataService
 from alpha_arena.seasons.config import SeasonConfig
 from alpha_arena.seasons.lineup import BTC_BASELINE, describe
@@ -77,6 +78,7 @@ class Leaderboard:
     confidence: float
     min_trades: int
     rows: list[LeaderboardRow]
+    real: bool = False  # a live season: every figure comes from real exchange executions
 
     def as_dict(self) -> dict[str, Any]:
         values = asdict(self)
@@ -101,7 +103,7 @@ def build_leaderboard(store: SeasonStore, data: DataService, season: SeasonRecor
     last = None if season.ts_last_tick is None else to_iso(season.ts_last_tick)
     return Leaderboard(
         season.id, season.name, season.status.value, season.ticks_done, to_iso(season.ts_start),
-        last, CONFIDENCE, config.min_trades, ranked,
+        last, CONFIDENCE, config.min_trades, ranked, config.mode is SeasonMode.LIVE,
     )  # fmt: skip
 
 

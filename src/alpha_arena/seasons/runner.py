@@ -21,7 +21,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from alpha_arena.core.clock import SimClock
+from alpha_arena.core.clock import Clock, SimClock
 from alpha_arena.core.errors import (
     ArenaError,
     DatabaseUnavailableError,
@@ -33,14 +33,17 @@ from alpha_arena.core.time import floor_ts, to_iso
 from alpha_arena.domain.positions import Position
 from alpha_arena.domain.seasons import SeasonConflictError, SeasonEvent, SeasonMode, SeasonStatus
 from alpha_arena.engine.engine import Entrant, TradingEngine
-from alpha_arena.execution.paper import NextBarOpen, PaperVenue, PaperVenueConfig
 from alpha_arena.marketdata.service import DataService
 from alpha_arena.seasons.config import SeasonConfig, parse_season_config
 from alpha_arena.seasons.lease import LeaseKeeper, this_process
 from alpha_arena.seasons.lineup import Lineup, build_lineup, warmup_needed
 from alpha_arena.seasons.market import load_season_market
+from alpha_arena.seasons.reconciler import Reconciler
+from alpha_arena.seasons.venues import live_clock, require_trading_enabled, season_venues
 from alpha_arena.services.context import AppContext
 from alpha_arena.storage.errors import database_error, failure_reason, is_transient
+from alpha_arena.storage.exchange_accounts import ExchangeAccountStore
+from alpha_arena.storage.reconciliation_store import ReconciliationStore
 from alpha_arena.storage.season_leases import SeasonLeases
 from alpha_arena.storage.season_store import (
     EntryRecord,
@@ -100,6 +103,7 @@ class SeasonRunner:
         self._on_commit = on_commit
         self._stop = stop or threading.Event()
         self._committed = 0  # ticks this runner committed (not those it re-executed)
+        self._reconciler = Reconciler(ReconciliationStore(context.engine), season_id)
         self._keeper = LeaseKeeper(
             SeasonLeases(context.engine), season_id, this_process(role), context.clock,
             context.settings.season_lease_s,
@@ -121,8 +125,16 @@ class SeasonRunner:
             self._require_running()  # it may have been paused while we waited for the lease
             config = parse_season_config(self._store.get(self._season_id).config)
             if config.mode is SeasonMode.REPLAY:
-                return self._retrying(lambda: self._advance(config, config.end))
-            return self._run_paper(config)
+                return self._retrying(lambda: self._advance(config, config.end, SimClock(0)))
+            if config.mode is not SeasonMode.LIVE:
+                return self._run_live_data(config, self._context.clock)
+            context = self._context
+            require_trading_enabled(context.settings, self._season_id)
+            with live_clock(
+                context.settings, ExchangeAccountStore(context.engine), self._season_id, config,
+                self._store.entries(self._season_id), context.clock,
+            ) as clock:  # fmt: skip
+                return self._run_live_data(config, clock)
 
     def _require_running(self) -> None:
         season = self._store.get(self._season_id)
@@ -163,18 +175,22 @@ class SeasonRunner:
                 if self._stop.wait(delay):
                     return self._report()
 
-    # -- paper: live data, one advance per closed bar ------------------------------------------
+    # -- paper and live: live data, one advance per closed bar --------------------------------
 
-    def _run_paper(self, config: SeasonConfig) -> RunReport:
+    def _run_live_data(self, config: SeasonConfig, clock: Clock) -> RunReport:
+        """Step each bar once it has closed by ``clock`` (the exchange's, for a live season)."""
         while True:
-            now = self._context.clock.now_ms()
+            now = clock.now_ms()
             until = min(floor_ts(now - PAPER_LAG_MS, config.step_ms), config.end)
             self._ingest(config)
-            report = self._retrying(lambda: self._advance(config, until))  # noqa: B023
-            if report.status is not SeasonStatus.RUNNING or self._budget_spent():
-                return report
+            if until > config.start:  # else the season's first bar has not closed yet
+                report = self._retrying(lambda: self._advance(config, until, clock))  # noqa: B023
+                if report.status is not SeasonStatus.RUNNING or self._budget_spent():
+                    return report
+            else:  # wait for the close of the first bar (the one opening at or after the start)
+                until = floor_ts(config.start + config.step_ms - 1, config.step_ms)
             next_close = until + config.step_ms + PAPER_LAG_MS
-            while self._context.clock.now_ms() < next_close:
+            while clock.now_ms() < next_close:
                 if self._should_stop():
                     return self._report()
                 time.sleep(self._poll_s)
@@ -197,7 +213,9 @@ class SeasonRunner:
 
     # -- one advance: rebuild, re-execute what is stored, step and commit the rest -------------
 
-    def _advance(self, config: SeasonConfig, until: int) -> RunReport:
+    def _advance(self, config: SeasonConfig, until: int, clock: Clock) -> RunReport:
+        """Rebuild the season up to ``until``, re-execute what is stored, step and commit the
+        rest; ``clock``: the market's (what an exchange venue reads the time from)."""
         season = self._store.get(self._season_id)
         entries = self._store.entries(self._season_id)
         data = DataService(self._context.market, config.exchange)
@@ -208,19 +226,15 @@ class SeasonRunner:
             data, instruments, symbols, config.timeframe, config.start, until,
             warmup_needed(entries),
         )  # fmt: skip
-        clock = SimClock(config.start)
-        lineup = build_lineup(self._context, entries, config, market, data, clock)
-        venues = [
-            PaperVenue(
-                PaperVenueConfig(config.capital, config.slippage_bps, config.fee_rate),
-                market.instruments,
-                NextBarOpen(),
-            )
-            for _ in entries
-        ]
+        engine_clock = SimClock(config.start)
+        lineup = build_lineup(self._context, entries, config, market, data, engine_clock)
+        venues = season_venues(
+            self._context.settings, ExchangeAccountStore(self._context.engine),
+            clock, self._season_id, config, entries, market.instruments,
+        )  # fmt: skip
         engine = TradingEngine(
-            market.feed, list(zip(lineup.participants, venues, strict=True)), instruments,
-            config.limits(), clock, fast_forward=False,
+            market.feed, list(zip(lineup.participants, venues.venues, strict=True)), instruments,
+            config.limits(), engine_clock, fast_forward=False,
             decision_timeout_s=config.decision_timeout_s,
             elimination_equity=config.elimination_threshold * config.capital,
         )  # fmt: skip
@@ -231,6 +245,7 @@ class SeasonRunner:
             for provider in lineup.providers:
                 engine.loop.run_until_complete(provider.aclose())
             engine.close()
+            venues.close()
 
     def _drive(
         self,
@@ -249,10 +264,12 @@ class SeasonRunner:
         for step in range(done):
             engine.step(step)
         cursors = self._verify(engine.entrants, entries, done)
+        timeline = engine.timeline
+        if done:  # on start: the exchange accounts against the ledger re-executed
+            self._reconciler.check(engine.entrants, entries, timeline[done - 1] + engine.step_ms)
         held = [dict(entrant.venue.positions()) for entrant in engine.entrants]
         for provider in lineup.providers:
             provider.opened = True
-        timeline = engine.timeline
         checked = time.monotonic()
         for step in range(done, total):
             if self._stop.is_set() or time.monotonic() - checked >= self._poll_s:
@@ -274,6 +291,7 @@ class SeasonRunner:
                 )  # fmt: skip
             except SeasonStoppedError:  # paused or ended while this tick was computed
                 return self._report()
+            self._reconciler.check(engine.entrants, entries, ts)
             if self._on_commit is not None:
                 self._on_commit(self._season_id, step, ticks)
             self._committed += 1

@@ -22,6 +22,7 @@ import time
 from collections.abc import Callable
 from typing import IO, Any
 
+from alpha_arena.core.logs import configure_logging
 from alpha_arena.core.settings import Settings
 from alpha_arena.seasons.commit_summary import CommitSummary
 
@@ -168,11 +169,7 @@ def main() -> None:
             out.flush()
 
     settings = Settings(**json.loads(sys.stdin.readline()))
-    logging.basicConfig(
-        level=settings.log_level.upper(),
-        format="%(asctime)s %(levelname)s %(name)s %(message)s",
-        stream=sys.stderr,
-    )
+    configure_logging(settings.log_level)
     context = open_context(settings)
 
     def on_error(season_id: int, error: Exception) -> None:

@@ -27,6 +27,10 @@ from alpha_arena.storage.season_store import SeasonRecord, SeasonStore
 def create_season(context: AppContext, values: dict[str, Any]) -> SeasonRecord:
     """Validate a season, pin its participants' configurations and store it as a draft."""
     config = parse_season_config(values)
+    if config.mode is SeasonMode.LIVE:
+        from alpha_arena.services.live_trading import check_live_accounts
+
+        check_live_accounts(context, config)
     agents = AgentStore(context.engine)
     entries = [pin_agent(context, agents.get(name), config) for name in config.participants]
     if config.baselines:

@@ -58,6 +58,8 @@ DENIED_COLUMNS: dict[str, frozenset[str]] = {
     "ingestion_runs": frozenset({"error"}),
     "repair_jobs": frozenset({"error"}),
     "seasons": frozenset({"message"}),  # why a season stopped: may quote a provider's error
+    # the API keys, encrypted: useless without the master key, yet never handed out
+    "exchange_accounts": frozenset({"ciphertext"}),
 }
 #: Any column whose name says it holds a secret, listed above or not.
 SECRET_NAME = re.compile(r"key|token|secret|password|credential", re.IGNORECASE)

@@ -23,6 +23,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    true,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -527,3 +528,66 @@ class SeasonPositionRow(Base):
     take_profit: Mapped[float | None] = mapped_column(Double)
     stop_loss: Mapped[float | None] = mapped_column(Double)
     invalidation: Mapped[str] = mapped_column(Text)
+
+
+# -- exchange accounts -------------------------------------------------------------------------
+
+
+class ExchangeAccountRow(Base):
+    """An exchange account live seasons may trade on; its keys are stored encrypted only."""
+
+    __tablename__ = "exchange_accounts"
+    __table_args__ = (UniqueConstraint("name"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(64))
+    exchange: Mapped[str] = mapped_column(String(32))  # a CCXT id: okx, binanceusdm, ...
+    # True: the exchange's testnet or demo trading; False (only ever set explicitly): mainnet.
+    sandbox: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    ciphertext: Mapped[str] = mapped_column(Text)  # Fernet token of the keys' JSON
+    key_fingerprint: Mapped[str] = mapped_column(String(16))  # sha256(api key)[:8], to show
+    ts_created: Mapped[int] = mapped_column(BigInteger)
+    ts_updated: Mapped[int] = mapped_column(BigInteger)
+
+
+# -- live seasons: what the exchange reported --------------------------------------------------
+
+
+class BalanceSnapshotRow(Base):
+    """An entry's exchange balance at a live tick, beside the ledger's equity then."""
+
+    __tablename__ = "balance_snapshots"
+
+    entry_id: Mapped[int] = _entry_fk()
+    ts: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    total: Mapped[float] = mapped_column(Double)
+    free: Mapped[float] = mapped_column(Double)
+    ledger_equity: Mapped[float] = mapped_column(Double)
+
+
+class PositionSnapshotRow(Base):
+    """A position the exchange reported for an entry's account at a live tick."""
+
+    __tablename__ = "position_snapshots"
+
+    entry_id: Mapped[int] = _entry_fk()
+    ts: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    symbol: Mapped[str] = mapped_column(String(64), primary_key=True)
+    quantity: Mapped[float] = mapped_column(Double)  # signed base units
+    entry_price: Mapped[float] = mapped_column(Double)
+    leverage: Mapped[float] = mapped_column(Double)
+
+
+class ReconciliationEventRow(Base):
+    """A difference between an entry's ledger and its exchange account, when first seen."""
+
+    __tablename__ = "reconciliation_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    entry_id: Mapped[int] = mapped_column(
+        ForeignKey("season_entries.id", ondelete="CASCADE"), index=True
+    )
+    ts: Mapped[int] = mapped_column(BigInteger)
+    kind: Mapped[str] = mapped_column(String(32))
+    symbol: Mapped[str] = mapped_column(String(64))
+    detail: Mapped[str] = mapped_column(Text)

@@ -209,7 +209,7 @@ def test_lifecycle_moves_are_checked(client: TestClient, market: AppContext) -> 
         ({"symbols": ["NOPE/USDT:USDT"]}, 400, "invalid_input", "unknown symbol"),
         ({"start": "2024-13-45"}, 400, "invalid_input", "cannot read"),
         ({"end": "2024-02-01"}, 400, "invalid_input", "is not before"),
-        ({"mode": "live"}, 400, "invalid_input", "live seasons are refused"),
+        ({"mode": "live"}, 400, "invalid_input", "a live season trades real accounts"),
         ({"capital": -5}, 422, "validation_error", "capital"),
         ({"surprise": 1}, 422, "validation_error", "surprise"),
     ],

@@ -295,7 +295,7 @@ def test_editing_or_disabling_an_agent_leaves_its_pinned_entry_alone(
         ),
         ({"start": END, "end": START}, "season start .* is not before its end"),
         ({"start": START, "end": START}, "season start .* is not before its end"),
-        ({"mode": "live"}, "live seasons are refused"),
+        ({"mode": "live"}, "a live season trades real accounts"),
         ({"risk": {"max_levrage": 5}}, "unknown risk limit max_levrage"),
         ({"risk": {"max_leverage": 0.5}}, "max_leverage must be"),
         ({"symbols": [BTC, ETH, BTC]}, r"season symbols: listed twice: BTC/USDT:USDT"),

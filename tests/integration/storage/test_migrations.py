@@ -45,6 +45,10 @@ TABLES = {
     "season_risk_events",
     "season_llm_calls",
     "season_positions",
+    "exchange_accounts",
+    "balance_snapshots",
+    "position_snapshots",
+    "reconciliation_events",
 }
 
 

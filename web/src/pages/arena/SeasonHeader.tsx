@@ -1,5 +1,6 @@
 // The Arena's header: which season (a picker that changes the address), its status with a live
-// dot while the feed is open and the season runs, its window, progress and last tick.
+// dot while the feed is open and the season runs, whether its figures are real exchange
+// executions (a live season), its window, progress and last tick.
 import { Link, useNavigate } from 'react-router-dom';
 
 import { Time } from '../../components/Values';
@@ -44,6 +45,15 @@ export function SeasonHeader({
           {live && <span className="live-dot" aria-label="live" title="Receiving ticks live" />}
           {status}
         </span>
+        {season.mode === 'live' && (
+          <span
+            className="badge mode-live"
+            data-testid="season-real"
+            title="A live season: every figure comes from executions on real exchange accounts (testnet, demo or mainnet), not simulated fills"
+          >
+            live: real exchange executions
+          </span>
+        )}
         <span className="num" title="The season's window (UTC)">
           {utc(parseTs(season.start))} → {utc(parseTs(season.end))} UTC
         </span>

@@ -1,0 +1,129 @@
+"""A live season of two agents on two demo accounts of the loopback exchange (real CCXT client,
+OKX's protocol), on each database: it runs to its end, its ledger is the exchange's (every fill
+an execution the exchange reports), every tick is reconciled with nothing to report, and
+``flatten`` leaves no position or order. Without ARENA_TRADING_ENABLED it sends nothing."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from alpha_arena.core.errors import ConfigurationError, InvalidInputError
+from alpha_arena.domain.seasons import SeasonStatus
+from alpha_arena.services import seasons
+from alpha_arena.services.context import open_context
+from alpha_arena.services.live_trading import flatten_season, season_reconciliation
+from alpha_arena.storage.season_store import SeasonStore
+from tests.support.fake_exchange import FakeExchange
+from tests.support.fake_venues import DEFAULT_NOW_MS
+from tests.support.live_exchange import (
+    ACCOUNTS,
+    BTC,
+    LAG_MS,
+    START,
+    TICKS,
+    ExchangeClock,
+    drive,
+    live_season,
+    live_settings,
+)
+
+pytestmark = pytest.mark.usefixtures("database_url")
+
+
+def test_a_live_season_trades_reconciles_and_flattens(database_url: str) -> None:
+    with FakeExchange(START + LAG_MS) as fake:
+        context = open_context(live_settings(database_url, fake), clock=ExchangeClock(fake))
+        try:
+            season_id = live_season(context, fake)
+            store = SeasonStore(context.engine)
+            stop = threading.Event()
+            driver = threading.Thread(
+                target=drive, args=(fake, lambda: store.get(season_id).ticks_done, TICKS, stop)
+            )
+            driver.start()
+            try:
+                report = seasons.run_season(context, season_id)
+            finally:
+                stop.set()
+                driver.join()
+            assert (report.status, report.ticks_done) == (SeasonStatus.FINISHED, TICKS)
+
+            entries = {entry.name: entry for entry in store.entries(season_id)}
+            executed = 0
+            for agent, (_, credentials) in ACCOUNTS.items():
+                account = fake.account(credentials.api_key)
+                fills = store.fills(entries[agent].id)
+                exchange_fills = [f for f in account.fills if f.ts < START + TICKS * 3_600_000]
+                # Every fill booked is an execution of the exchange's, at its price and fee.
+                assert [(round(f.quantity, 9), f.price) for f in fills] == [
+                    (round(f.quantity, 9), f.price) for f in exchange_fills
+                ][: len(fills)]
+                executed += len(fills)
+            assert executed > 0, "the agents should have traded in 30 hours"
+
+            reconciliation = season_reconciliation(context, season_id)
+            assert reconciliation.snapshots == TICKS * len(ACCOUNTS)
+            assert reconciliation.events == []
+            assert {b.entry_id for b in reconciliation.balances} == {e.id for e in entries.values()}
+
+            held = sum(len(fake.account(c.api_key).positions) for _, c in ACCOUNTS.values())
+            assert held > 0, "a trend follower holds a position at the end"
+            flattened = flatten_season(context, season_id)
+            assert {(f.remaining_positions, f.remaining_orders) for f in flattened} == {(0, 0)}
+            for _, credentials in ACCOUNTS.values():
+                account = fake.account(credentials.api_key)
+                assert account.positions == {}
+                assert account.open_orders() == []
+            assert any(
+                e.kind == "flattened" for e in season_reconciliation(context, season_id).events
+            )
+        finally:
+            context.close()
+
+
+def test_a_live_season_refuses_to_run_without_trading_enabled(database_url: str) -> None:
+    with FakeExchange(START + LAG_MS) as fake:
+        settings = live_settings(database_url, fake)
+        context = open_context(settings, clock=ExchangeClock(fake))
+        try:
+            season_id = live_season(context, fake)
+        finally:
+            context.close()
+        context = open_context(
+            settings.model_copy(update={"trading_enabled": False}), clock=ExchangeClock(fake)
+        )
+        try:
+            with pytest.raises(ConfigurationError, match="ARENA_TRADING_ENABLED=true"):
+                seasons.run_season(context, season_id)
+            with pytest.raises(ConfigurationError, match="ARENA_TRADING_ENABLED=true"):
+                flatten_season(context, season_id)
+        finally:
+            context.close()
+        assert all(not fake.account(c.api_key).orders for _, c in ACCOUNTS.values())
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"baselines": True}, "baselines would need accounts"),
+        ({"accounts": {"fast": "a"}}, "no exchange account for slow"),
+        ({"accounts": {"fast": "a", "slow": "a"}}, "a is bound to several participants"),
+        ({"risk": {}}, "must set max_position_notional, max_total_exposure, daily_loss_limit"),
+        ({"mode": "paper"}, "only a live season trades on exchange accounts"),
+    ],
+)
+def test_a_live_season_is_refused_without_its_safety(
+    database_url: str, change: dict[str, object], message: str
+) -> None:
+    from alpha_arena.seasons.config import parse_season_config
+
+    values = {
+        "name": "live", "mode": "live", "exchange": "okx", "symbols": [BTC], "start": START,
+        "end": DEFAULT_NOW_MS, "baselines": False, "participants": ["fast", "slow"],
+        "accounts": {"fast": "a", "slow": "b"},
+        "risk": {"max_position_notional": 1, "max_total_exposure": 1, "daily_loss_limit": 0.1},
+    }  # fmt: skip
+    with pytest.raises(InvalidInputError, match=message):
+        parse_season_config(values | change)
