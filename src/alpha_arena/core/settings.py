@@ -61,6 +61,11 @@ class Settings(BaseSettings):
         description="Allow sending orders to real exchange accounts (testnet/demo ones too); "
         "nothing is ever sent to an exchange account while this is false.",
     )
+    trading_dry_run: bool = Field(
+        default=False,
+        description="Run live seasons against their real accounts but send nothing: every "
+        "order is logged exactly and recorded as refused (needs no ARENA_TRADING_ENABLED).",
+    )
 
     api_token: SecretStr | None = Field(
         default=None,

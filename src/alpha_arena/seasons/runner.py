@@ -39,7 +39,7 @@ from alpha_arena.seasons.lease import LeaseKeeper, this_process
 from alpha_arena.seasons.lineup import Lineup, build_lineup, warmup_needed
 from alpha_arena.seasons.market import load_season_market
 from alpha_arena.seasons.reconciler import Reconciler
-from alpha_arena.seasons.venues import live_clock, require_trading_enabled, season_venues
+from alpha_arena.seasons.venues import LiveAccounts, season_venues
 from alpha_arena.services.context import AppContext
 from alpha_arena.storage.errors import database_error, failure_reason, is_transient
 from alpha_arena.storage.exchange_accounts import ExchangeAccountStore
@@ -125,16 +125,18 @@ class SeasonRunner:
             self._require_running()  # it may have been paused while we waited for the lease
             config = parse_season_config(self._store.get(self._season_id).config)
             if config.mode is SeasonMode.REPLAY:
-                return self._retrying(lambda: self._advance(config, config.end, SimClock(0)))
+                return self._retrying(lambda: self._advance(config, config.end, None))
             if config.mode is not SeasonMode.LIVE:
-                return self._run_live_data(config, self._context.clock)
+                return self._run_live_data(config, self._context.clock, None)
             context = self._context
-            require_trading_enabled(context.settings, self._season_id)
-            with live_clock(
+            live = LiveAccounts(
                 context.settings, ExchangeAccountStore(context.engine), self._season_id, config,
                 self._store.entries(self._season_id), context.clock,
-            ) as clock:  # fmt: skip
-                return self._run_live_data(config, clock)
+            )  # fmt: skip
+            try:
+                return self._run_live_data(config, live.clock, live)
+            finally:
+                live.close()
 
     def _require_running(self) -> None:
         season = self._store.get(self._season_id)
@@ -177,14 +179,17 @@ class SeasonRunner:
 
     # -- paper and live: live data, one advance per closed bar --------------------------------
 
-    def _run_live_data(self, config: SeasonConfig, clock: Clock) -> RunReport:
-        """Step each bar once it has closed by ``clock`` (the exchange's, for a live season)."""
+    def _run_live_data(
+        self, config: SeasonConfig, clock: Clock, live: LiveAccounts | None
+    ) -> RunReport:
+        """Step each bar once it has closed by ``clock`` (the exchange's, for a live season:
+        ``live`` holds its accounts)."""
         while True:
             now = clock.now_ms()
             until = min(floor_ts(now - PAPER_LAG_MS, config.step_ms), config.end)
             self._ingest(config)
             if until > config.start:  # else the season's first bar has not closed yet
-                report = self._retrying(lambda: self._advance(config, until, clock))  # noqa: B023
+                report = self._retrying(lambda: self._advance(config, until, live))  # noqa: B023
                 if report.status is not SeasonStatus.RUNNING or self._budget_spent():
                     return report
             else:  # wait for the close of the first bar (the one opening at or after the start)
@@ -213,9 +218,9 @@ class SeasonRunner:
 
     # -- one advance: rebuild, re-execute what is stored, step and commit the rest -------------
 
-    def _advance(self, config: SeasonConfig, until: int, clock: Clock) -> RunReport:
+    def _advance(self, config: SeasonConfig, until: int, live: LiveAccounts | None) -> RunReport:
         """Rebuild the season up to ``until``, re-execute what is stored, step and commit the
-        rest; ``clock``: the market's (what an exchange venue reads the time from)."""
+        rest; ``live``: a live season's exchange accounts."""
         season = self._store.get(self._season_id)
         entries = self._store.entries(self._season_id)
         data = DataService(self._context.market, config.exchange)
@@ -228,12 +233,9 @@ class SeasonRunner:
         )  # fmt: skip
         engine_clock = SimClock(config.start)
         lineup = build_lineup(self._context, entries, config, market, data, engine_clock)
-        venues = season_venues(
-            self._context.settings, ExchangeAccountStore(self._context.engine),
-            clock, self._season_id, config, entries, market.instruments,
-        )  # fmt: skip
+        venues = season_venues(config, entries, market.instruments, live)
         engine = TradingEngine(
-            market.feed, list(zip(lineup.participants, venues.venues, strict=True)), instruments,
+            market.feed, list(zip(lineup.participants, venues, strict=True)), instruments,
             config.limits(), engine_clock, fast_forward=False,
             decision_timeout_s=config.decision_timeout_s,
             elimination_equity=config.elimination_threshold * config.capital,
@@ -245,7 +247,6 @@ class SeasonRunner:
             for provider in lineup.providers:
                 engine.loop.run_until_complete(provider.aclose())
             engine.close()
-            venues.close()
 
     def _drive(
         self,

@@ -4,9 +4,7 @@ when trading is enabled (ARENA_TRADING_ENABLED=true). The engine never knows whi
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
 from functools import partial
 from typing import TYPE_CHECKING
 
@@ -15,7 +13,6 @@ from alpha_arena.core.errors import TradingDisabledError
 from alpha_arena.core.redact import remember_secret
 from alpha_arena.core.settings import Settings
 from alpha_arena.domain.instrument import Instrument
-from alpha_arena.domain.seasons import SeasonMode
 from alpha_arena.execution.exchange.gateway import ExchangeGateway
 from alpha_arena.execution.exchange.ids import ClientIds
 from alpha_arena.execution.paper import NextBarOpen, PaperVenue, PaperVenueConfig
@@ -31,59 +28,78 @@ if TYPE_CHECKING:
     from alpha_arena.domain.accounts import ExchangeAccount
 
 
-@dataclass
-class SeasonVenues:
-    """One venue per entry, in the entries' order; ``close`` releases exchange connections."""
-
-    venues: list[Venue]
-    closers: list[Callable[[], None]] = field(default_factory=list)
-
-    def close(self) -> None:
-        for closer in self.closers:
-            closer()
-
-
 def require_trading_enabled(settings: Settings, season_id: int) -> None:
-    if not settings.trading_enabled:
+    if not (settings.trading_enabled or settings.trading_dry_run):
         raise TradingDisabledError(
             f"season {season_id} is live and trading is disabled: no order is sent to an "
-            "exchange unless ARENA_TRADING_ENABLED=true"
+            "exchange unless ARENA_TRADING_ENABLED=true (ARENA_TRADING_DRY_RUN=true runs it "
+            "sending nothing: each order is logged and refused)"
         )
+
+
+class LiveAccounts:
+    """A live season's exchange accounts, opened once by its runner and kept across its
+    advances (each rebuilds the venues and re-executes the stored ticks, from these records
+    rather than the exchange), with the clock the season follows: the exchange's. Close it."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        accounts: ExchangeAccountStore,
+        season_id: int,
+        config: SeasonConfig,
+        entries: Sequence[EntryRecord],
+        local: Clock,
+    ) -> None:
+        from alpha_arena.execution.exchange.clock import ExchangeClock
+        from alpha_arena.execution.exchange.records import ExchangeRecords
+
+        require_trading_enabled(settings, season_id)
+        self._closers: list[Callable[[], None]] = []
+        self.records: dict[int, tuple[ExchangeRecords, ClientIds]] = {}
+        try:
+            for entry in entries:
+                gateway, prefix, close = exchange_gateway(
+                    settings, accounts, config.accounts[entry.name], season_id, entry.id
+                )
+                self._closers.append(close)
+                self.records[entry.id] = (
+                    ExchangeRecords(gateway, config.start, self.now_ms),
+                    ClientIds(prefix),
+                )
+        except BaseException:
+            self.close()
+            raise
+        first = self.records[entries[0].id][0].gateway
+        self.clock = ExchangeClock(first.server_time, local, settings.exchange_clock_sync_s)
+
+    def now_ms(self) -> int:
+        return self.clock.now_ms()
+
+    def close(self) -> None:
+        for close in self._closers:
+            close()
+        self._closers.clear()
 
 
 def season_venues(
-    settings: Settings,
-    accounts: ExchangeAccountStore,
-    clock: Clock,
-    season_id: int,
     config: SeasonConfig,
     entries: Sequence[EntryRecord],
     instruments: dict[str, Instrument],
-) -> SeasonVenues:
-    if config.mode is not SeasonMode.LIVE:
+    live: LiveAccounts | None,
+) -> list[Venue]:
+    """One venue per entry, in the entries' order: paper accounts, or (``live``) each entry's
+    exchange account."""
+    if live is None:
         paper = PaperVenueConfig(config.capital, config.slippage_bps, config.fee_rate)
-        return SeasonVenues([PaperVenue(paper, instruments, NextBarOpen()) for _ in entries])
-    require_trading_enabled(settings, season_id)
+        return [PaperVenue(paper, instruments, NextBarOpen()) for _ in entries]
     from alpha_arena.execution.exchange.venue import ExchangeVenue
 
-    built = SeasonVenues([])
+    venues: list[Venue] = []
     for entry in entries:
-        gateway, prefix, close = exchange_gateway(
-            settings, accounts, config.accounts[entry.name], season_id, entry.id
-        )
-        built.closers.append(close)
-        built.venues.append(
-            ExchangeVenue(
-                gateway,
-                instruments,
-                config.capital,
-                ClientIds(prefix),
-                config.step_ms,
-                config.start,
-                clock.now_ms,
-            )
-        )
-    return built
+        records, ids = live.records[entry.id]
+        venues.append(ExchangeVenue(records, instruments, config.capital, ids, config.step_ms))
+    return venues
 
 
 def exchange_gateway(
@@ -108,7 +124,13 @@ def exchange_gateway(
         account, credentials, settings.exchange_base_url, settings.exchange_timeout_s,
         settings.exchange_rate_limit_ms,
     )  # fmt: skip
-    gateway = CcxtGateway(client, partial(_translate, account=account, secrets=secrets))
+    gateway: ExchangeGateway = CcxtGateway(
+        client, partial(_translate, account=account, secrets=secrets)
+    )
+    if settings.trading_dry_run:
+        from alpha_arena.execution.exchange.dry_run import DryRunGateway
+
+        gateway = DryRunGateway(gateway, account.name)
     return gateway, ClientIds.for_entry(season_id, entry_id).prefix, partial(close, client)
 
 
@@ -118,26 +140,3 @@ def _translate(
     from alpha_arena.execution.exchange.errors import translate
 
     return translate(error, account, secrets)
-
-
-@contextmanager
-def live_clock(
-    settings: Settings,
-    accounts: ExchangeAccountStore,
-    season_id: int,
-    config: SeasonConfig,
-    entries: Sequence[EntryRecord],
-    local: Clock,
-) -> Iterator[Clock]:
-    """The clock a live season follows: the exchange's (asked through the first entry's
-    account), corrected from ``local`` every ``exchange_clock_sync_s``."""
-    from alpha_arena.execution.exchange.clock import ExchangeClock
-
-    first = entries[0]
-    gateway, _, close = exchange_gateway(
-        settings, accounts, config.accounts[first.name], season_id, first.id
-    )
-    try:
-        yield ExchangeClock(gateway.server_time, local, settings.exchange_clock_sync_s)
-    finally:
-        close()

@@ -24,6 +24,7 @@ from alpha_arena.execution.exchange.ccxt_gateway import CcxtGateway
 from alpha_arena.execution.exchange.client import connect
 from alpha_arena.execution.exchange.errors import translate
 from alpha_arena.execution.exchange.ids import ClientIds
+from alpha_arena.execution.exchange.records import ExchangeRecords
 from alpha_arena.execution.exchange.venue import ExchangeVenue
 from alpha_arena.execution.paper import NextBarOpen, PaperVenue, PaperVenueConfig
 from alpha_arena.execution.venue import Venue
@@ -105,8 +106,8 @@ def exchange_venue(
     gateway = CcxtGateway(
         client, lambda error: translate(error, account, (KEY, SECRET)), page_size=page_size
     )
-    return ExchangeVenue(gateway, INSTRUMENTS, CAPITAL, ClientIds.for_entry(1, entry_id),
-                         HOUR_MS, START, lambda: fake.now_ms)  # fmt: skip
+    records = ExchangeRecords(gateway, START, lambda: fake.now_ms)  # a process's records
+    return ExchangeVenue(records, INSTRUMENTS, CAPITAL, ClientIds.for_entry(1, entry_id), HOUR_MS)
 
 
 def run_on_exchange(fake: FakeExchange, venue: ExchangeVenue, steps: int = STEPS) -> Ledger:

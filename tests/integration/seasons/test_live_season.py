@@ -6,15 +6,17 @@ an execution the exchange reports), every tick is reconciled with nothing to rep
 from __future__ import annotations
 
 import threading
+from pathlib import Path
 
 import pytest
 
 from alpha_arena.core.errors import ConfigurationError, InvalidInputError
 from alpha_arena.domain.seasons import SeasonStatus
 from alpha_arena.services import seasons
-from alpha_arena.services.context import open_context
+from alpha_arena.services.context import AppContext, open_context
 from alpha_arena.services.live_trading import flatten_season, season_reconciliation
 from alpha_arena.storage.season_store import SeasonStore
+from alpha_arena.storage.tables import Base
 from tests.support.fake_exchange import FakeExchange
 from tests.support.fake_venues import DEFAULT_NOW_MS
 from tests.support.live_exchange import (
@@ -32,7 +34,22 @@ from tests.support.live_exchange import (
 pytestmark = pytest.mark.usefixtures("database_url")
 
 
-def test_a_live_season_trades_reconciles_and_flattens(database_url: str) -> None:
+def assert_no_secret_stored(context: AppContext, season_id: int, folder: Path) -> None:
+    """No key, secret or passphrase in clear text in any row of any table, nor in the season's
+    export."""
+    secrets = [secret for _, credentials in ACCOUNTS.values() for secret in credentials.secrets()]
+    with context.engine.connect() as connection:
+        for table in Base.metadata.sorted_tables:
+            for row in connection.execute(table.select()):
+                text = " ".join(str(value) for value in row)
+                for secret in secrets:
+                    assert secret not in text, f"a secret in {table.name}"
+    for path in seasons.export_season(context, season_id, folder):
+        for secret in secrets:
+            assert secret not in path.read_text()
+
+
+def test_a_live_season_trades_reconciles_and_flattens(database_url: str, tmp_path: Path) -> None:
     with FakeExchange(START + LAG_MS) as fake:
         context = open_context(live_settings(database_url, fake), clock=ExchangeClock(fake))
         try:
@@ -102,6 +119,38 @@ def test_a_live_season_refuses_to_run_without_trading_enabled(database_url: str)
         finally:
             context.close()
         assert all(not fake.account(c.api_key).orders for _, c in ACCOUNTS.values())
+
+
+def test_a_dry_run_logs_the_exact_orders_and_sends_none(
+    database_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    with FakeExchange(START + LAG_MS) as fake:
+        settings = live_settings(database_url, fake, trading_enabled=False, trading_dry_run=True)
+        context = open_context(settings, clock=ExchangeClock(fake))
+        try:
+            season_id = live_season(context, fake, ticks=12)
+            store = SeasonStore(context.engine)
+            stop = threading.Event()
+            driver = threading.Thread(
+                target=drive, args=(fake, lambda: store.get(season_id).ticks_done, 12, stop)
+            )
+            driver.start()
+            with caplog.at_level("WARNING", logger="alpha_arena.execution.exchange.dry_run"):
+                try:
+                    report = seasons.run_season(context, season_id)
+                finally:
+                    stop.set()
+                    driver.join()
+            assert report.status is SeasonStatus.FINISHED
+            events = [e for entry in store.entries(season_id) for e in store.order_events(entry.id)]
+            assert events, "the agents should have wanted to trade"
+            assert {e["status_to"] for e in events} == {"rejected"}
+            assert all(e["reason"].startswith("dry run: not sent (market ") for e in events)
+        finally:
+            context.close()
+    assert all(not fake.account(c.api_key).orders for _, c in ACCOUNTS.values())
+    sent = [r.getMessage() for r in caplog.records if "dry run, not sent" in r.getMessage()]
+    assert any("market sell 0.11 BTC/USDT:USDT, client order id aa" in line for line in sent)
 
 
 @pytest.mark.parametrize(

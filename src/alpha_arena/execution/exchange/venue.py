@@ -22,7 +22,7 @@ How it keeps the ledger (each rule is tested against the loopback exchange):
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
 from alpha_arena.core.errors import OrderRejectedError, SourceUnavailableError, TemporaryError
@@ -31,18 +31,14 @@ from alpha_arena.domain.instrument import Instrument
 from alpha_arena.domain.orders import Order, OrderAction, OrderEvent, OrderType, Side
 from alpha_arena.domain.positions import AccountSnapshot, ExitPlan, Position
 from alpha_arena.execution.exchange.book import Book
-from alpha_arena.execution.exchange.gateway import (
-    ExchangeGateway,
-    ExchangeOrder,
-    ExchangeTrade,
-    FundingPayment,
-)
+from alpha_arena.execution.exchange.gateway import ExchangeOrder, ExchangeTrade
 from alpha_arena.execution.exchange.ids import ClientIds
 from alpha_arena.execution.exchange.reconcile import (
     Reconciliation,
     order_differences,
     position_differences,
 )
+from alpha_arena.execution.exchange.records import ExchangeRecords
 from alpha_arena.execution.paper import exit_levels
 
 logger = logging.getLogger(__name__)
@@ -68,35 +64,28 @@ class _Placed:
 
 
 class ExchangeVenue:
-    """One isolated exchange account. ``step_ms``: the season's bar length; ``now``: the wall
-    clock (epoch ms), to know how far the exchange's records have been read."""
+    """One isolated exchange account, read through ``records`` (which may outlive this venue);
+    ``step_ms``: the season's bar length."""
 
     def __init__(
         self,
-        gateway: ExchangeGateway,
+        records: ExchangeRecords,
         instruments: Mapping[str, Instrument],
         initial_cash: float,
         client_ids: ClientIds,
         step_ms: int,
-        since: int,
-        now: Callable[[], int],
     ) -> None:
-        self._gateway = gateway
+        self._records = records
+        self._gateway = records.gateway
         self._instruments = dict(instruments)
         self._ids = client_ids
         self._step_ms = step_ms
-        self._now = now
         self._book = Book(initial_cash)
         self._marks: dict[str, float] = {}
         self._open: dict[str, _Placed] = {}  # by our client order id
         self._by_exchange_id: dict[str, str] = {}
         self._booked_trades: set[str] = set()
         self._strangers: set[str] = set()  # executions of orders not known (yet) to be ours
-        self._tape: dict[str, list[ExchangeTrade]] = {}  # executions read so far, per symbol
-        self._tape_read_at: dict[str, int] = {}
-        self._funding: list[FundingPayment] = []
-        self._funding_read_at = since
-        self._since = since
         self._submitted: list[Order] = []
         self._events: list[OrderEvent] = []
         self._fills: list[Fill] = []
@@ -221,7 +210,7 @@ class ExchangeVenue:
             return 0.0
         amount = sum(
             payment.amount
-            for payment in self._payments(ts + FUNDING_TOLERANCE_MS)
+            for payment in self._records.funding(ts + FUNDING_TOLERANCE_MS)
             if payment.symbol == symbol and abs(payment.ts - ts) <= FUNDING_TOLERANCE_MS
         )
         self._book.receive_funding(amount)
@@ -233,7 +222,7 @@ class ExchangeVenue:
         total, free = self._gateway.balance()
         held = self._gateway.positions()
         expected = {symbol: p.quantity for symbol, p in self._book.positions.items()}
-        for symbol in sorted({*expected, *(p.symbol for p in held), *self._tape}):
+        for symbol in sorted({*expected, *(p.symbol for p in held), *self._records.symbols()}):
             for trade in self._executions(symbol, before=ts + self._step_ms):
                 expected[symbol] = expected.get(symbol, 0.0) + trade.quantity * trade.side.sign
         resting = {
@@ -272,19 +261,23 @@ class ExchangeVenue:
         trigger = trigger_stop is not None
         for attempt in range(1, SEND_ATTEMPTS + 1):
             try:
-                found = self._gateway.find_order(order.symbol, client_id, trigger)
+                found = self._records.placed(order.symbol, client_id, trigger)
                 if found is not None:
                     return found
                 self._gateway.prepare(order.symbol, order.leverage)
                 if trigger_stop is None:
-                    return self._gateway.market_order(
+                    sent = self._gateway.market_order(
                         order.symbol, order.side, order.quantity, client_id, order.reduce_only
                     )
+                    self._records.remember(sent)
+                    return sent
                 assert order.trigger_price is not None
-                return self._gateway.trigger_order(
+                sent = self._gateway.trigger_order(
                     order.symbol, order.side, order.quantity, client_id, order.trigger_price,
                     trigger_stop,
                 )  # fmt: skip
+                self._records.remember(sent)
+                return sent
             except TemporaryError as error:
                 if attempt == SEND_ATTEMPTS:
                     raise
@@ -298,7 +291,7 @@ class ExchangeVenue:
         """Place the entry's stop-loss and take-profit on the exchange now, at levels from the
         price the entry filled at; they enter the ledger when the entry is booked."""
         order = entry.order
-        tape = self._read_tape(order.symbol, ts + self._step_ms)
+        tape = self._records.trades(order.symbol, ts + self._step_ms)
         trades = [t for t in tape if t.order_id == entry.exchange.order_id]
         filled = sum(trade.quantity for trade in trades)
         if entry.plan is None or filled <= 0:
@@ -341,7 +334,7 @@ class ExchangeVenue:
         happened before ``before``."""
         fresh = [
             trade
-            for trade in self._read_tape(symbol, before)
+            for trade in self._records.trades(symbol, before)
             if trade.ts < before and trade.trade_id not in self._booked_trades
         ]
         strangers = {t.trade_id for t in fresh if t.order_id not in self._by_exchange_id}
@@ -364,29 +357,6 @@ class ExchangeVenue:
             if found is not None:
                 for child in found.children:
                     self._by_exchange_id[child] = order.client_order_id
-
-    def _read_tape(self, symbol: str, until: int | None = None) -> list[ExchangeTrade]:
-        """The executions in ``symbol``, read from the exchange when what was read so far may
-        not reach ``until`` (or now)."""
-        tape = self._tape.setdefault(symbol, [])
-        read_at = self._tape_read_at.get(symbol)
-        if read_at is None or until is None or read_at < until:
-            since = tape[-1].ts if tape else self._since
-            known = {trade.trade_id for trade in tape}
-            now = self._now()
-            tape += [t for t in self._gateway.trades(symbol, since) if t.trade_id not in known]
-            tape.sort(key=lambda trade: trade.ts)
-            self._tape_read_at[symbol] = now
-        return tape
-
-    def _payments(self, until: int) -> list[FundingPayment]:
-        if self._funding_read_at < until:
-            since = self._funding[-1].ts if self._funding else self._since
-            known = {payment.payment_id for payment in self._funding}
-            now = self._now()
-            self._funding += [p for p in self._gateway.funding(since) if p.payment_id not in known]
-            self._funding_read_at = now
-        return self._funding
 
     def _book_trade(self, trade: ExchangeTrade, ts: int) -> None:
         placed = self._open.get(self._by_exchange_id[trade.order_id])
