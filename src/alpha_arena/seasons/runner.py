@@ -163,7 +163,9 @@ class SeasonRunner:
                     raise
                 if self._committed > progress:
                     attempt, progress = 0, self._committed
-                transient = isinstance(error, DatabaseUnavailableError) or is_transient(error)
+                # A database or an exchange that fails for a moment: re-executing is harmless.
+                database = isinstance(error, DatabaseUnavailableError) or is_transient(error)
+                transient = database or isinstance(error, TemporaryError)
                 if not transient or attempt >= DATABASE_RETRIES or self._stop.is_set():
                     if translated is error:
                         raise
@@ -171,8 +173,8 @@ class SeasonRunner:
                 delay = min(RETRY_FIRST_S * 2**attempt, RETRY_MAX_S)
                 attempt += 1
                 logger.warning(
-                    "season %d: database failure (%s); retrying in %.1f s",
-                    self._season_id, failure_reason(error), delay,
+                    "season %d: %s failure (%s); retrying in %.1f s", self._season_id,
+                    "database" if database else "exchange", failure_reason(error), delay,
                 )  # fmt: skip
                 if self._stop.wait(delay):
                     return self._report()

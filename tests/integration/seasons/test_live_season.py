@@ -49,12 +49,16 @@ def assert_no_secret_stored(context: AppContext, season_id: int, folder: Path) -
             assert secret not in path.read_text()
 
 
-def test_a_live_season_trades_reconciles_and_flattens(database_url: str, tmp_path: Path) -> None:
+def test_a_live_season_trades_reconciles_and_flattens(
+    database_url: str, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     with FakeExchange(START + LAG_MS) as fake:
         context = open_context(live_settings(database_url, fake), clock=ExchangeClock(fake))
         try:
             season_id = live_season(context, fake)
             store = SeasonStore(context.engine)
+            # The exchange fails for a moment on the first order: looked up, then sent again.
+            fake.fail_next(502, count=1, path="/api/v5/trade/order")
             stop = threading.Event()
             driver = threading.Thread(
                 target=drive, args=(fake, lambda: store.get(season_id).ticks_done, TICKS, stop)
@@ -66,6 +70,7 @@ def test_a_live_season_trades_reconciles_and_flattens(database_url: str, tmp_pat
                 stop.set()
                 driver.join()
             assert (report.status, report.ticks_done) == (SeasonStatus.FINISHED, TICKS)
+            assert "looking it up and retrying (1 of 3)" in caplog.text
 
             entries = {entry.name: entry for entry in store.entries(season_id)}
             executed = 0
