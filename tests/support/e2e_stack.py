@@ -1,5 +1,6 @@
-"""The stack the browser tests run against: a fresh arena on the demo data, a season with an
-LLM entry answered by the fake OpenAI-compatible server, and a real ``arena serve``.
+"""The stack the browser tests run against: a fresh arena on the demo data, two demo exchange
+accounts, a season with an LLM entry answered by the fake OpenAI-compatible server, and a real
+``arena serve``.
 
 Run from the repository root: ``python -m tests.support.e2e_stack DIR``. It prints one JSON
 line (the server's URL, its token, the seasons) once everything is up, and stops everything
@@ -52,6 +53,13 @@ def main(folder: Path) -> None:
         for name in [k for k in env if k.endswith("_API_KEY")]:
             del env[name]  # the demo registers LLM agents only for keys that are set
         arena(env, "demo")
+        # Two demo exchange accounts for the live season form (never traded on here).
+        env["ARENA_SECRET_KEY"] = arena(env, "account", "new-key").strip()
+        for number in (1, 2):
+            keys = {"ARENA_ACCOUNT_API_KEY": f"e2e-okx-key-{number}-0000",
+                    "ARENA_ACCOUNT_API_SECRET": f"e2e-okx-secret-{number}-0000",
+                    "ARENA_ACCOUNT_PASSPHRASE": f"E2e-pass-{number}"}  # fmt: skip
+            arena(env | keys, "account", "add", f"okx-demo-{number}", "--exchange", "okx")
         arena(env, "agent", "add", "fake-gpt", "--kind", "llm", "--provider", "openai",
               "--model", "gpt-e2e", "--set", f"base_url={model.openai_base_url}",
               "--set", "api_key_env=E2E_LLM_KEY", "--set", "input_usd_per_mtok=1.0",

@@ -147,6 +147,35 @@ test('a season created from the form starts from the list and runs to its end', 
   assertNoErrors(page, INVALID);
 });
 
+test('a live season binds each agent to its own exchange account before anything is sent', async () => {
+  const page = await openPage(browser, '/seasons');
+  await page.getByTestId('new-season').click();
+  const form = page.getByTestId('season-create-form');
+  await form.getByLabel('Name', { exact: true }).fill('e2e-live');
+  await form.getByLabel('Mode').selectOption('live');
+  await form.getByTestId(`symbol-${BTC}`).check();
+  await form.getByTestId('coverage-hint').getByRole('button', { name: '2 days' }).click();
+  await form.getByTestId('agent-ema-trend').check();
+  await form.getByTestId('agent-momentum').check();
+  // The accounts the API lists (`arena account add`), each shown with its exchange and mode.
+  const accounts = form.getByTestId('live-accounts');
+  const choices = await accounts.getByTestId('account-for-ema-trend').locator('option').allInnerTexts();
+  assert.deepEqual(choices, ['choose…', 'okx-demo-1 (okx, demo trading)', 'okx-demo-2 (okx, demo trading)']);
+  await accounts.getByTestId('account-for-ema-trend').selectOption('okx-demo-1');
+  await accounts.getByTestId('account-for-momentum').selectOption('okx-demo-1');
+  await screenshot(page, 'season-create-live');
+
+  const before = (await apiGet('/api/v1/seasons?limit=1000')).total;
+  await page.getByTestId('create-season').click();
+  await page.getByTestId('form-errors').waitFor();
+  const text = await form.innerText();
+  assert.match(text, /Each agent needs its own account\./);
+  assert.match(text, /A live season has no baselines/);
+  assert.match(text, /Required for a live season\./);
+  assert.equal((await apiGet('/api/v1/seasons?limit=1000')).total, before, 'nothing was sent');
+  assertNoErrors(page);
+});
+
 test('a running season pauses, resumes and ends from the list', async () => {
   // A long window with several entries: it runs long enough to be paused by hand.
   const season = await apiPost('/api/v1/seasons', {

@@ -22,6 +22,7 @@ const SECRET_COLUMNS = {
   llm_calls: ['error', 'raw_response', 'input_tokens', 'output_tokens'],
   llm_cache: ['response'],
   seasons: ['message'],
+  exchange_accounts: ['ciphertext'],
   ingestion_runs: ['error'],
 };
 const LLM_KEY = 'e2e-llm-key'; // the fake model's key in the stack's environment
@@ -95,6 +96,7 @@ test('the database browser lists, pages and filters, and never shows a secret', 
   await page.getByTestId('db-filter-value').fill('1H');
   await page.getByRole('button', { name: 'Add filter' }).click();
   await page.waitForURL(/filter=timeframe%3Acontains%3A1H|filter=timeframe:contains:1H/);
+  await page.getByTestId('db-filters').locator('li').nth(1).waitFor();
   assert.equal(await page.getByTestId('db-filters').locator('li').count(), 2);
   await screenshot(page, 'system-db-browser');
 
@@ -111,6 +113,7 @@ test('the database browser lists, pages and filters, and never shows a secret', 
     assert.ok(await page.getByTestId('db-hidden').isVisible(), `${name} says columns are hidden`);
     const text = await page.locator('main').textContent();
     assert.ok(!text.includes(LLM_KEY) && !text.includes('E2E_LLM_KEY') && !text.includes(stack.token), name);
+    assert.ok(!/e2e-okx-(key|secret)|E2e-pass/.test(text), `${name} shows an exchange key`);
   }
   assertNoErrors(page);
 });

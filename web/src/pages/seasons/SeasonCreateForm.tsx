@@ -11,7 +11,7 @@ import { TIMEFRAMES } from '../../lib/timeframes';
 import { describeAgent } from '../agents/agentForm';
 import { agentListQuery } from '../agents/agentQueries';
 import { Field } from '../agents/Field';
-import { coverageQuery, SEASONS_KEY } from './seasonQueries';
+import { accountListQuery, coverageQuery, SEASONS_KEY } from './seasonQueries';
 import {
   commonCoverage,
   emptySeasonForm,
@@ -36,6 +36,8 @@ export function SeasonCreateForm({ onCreated, onClose }: { onCreated: (season: S
   const instruments = useQuery(instrumentsQuery);
   const agents = useQuery(agentListQuery);
   const coverage = useQuery(coverageQuery(form.exchange, form.timeframe));
+  const live = form.mode === 'live';
+  const accounts = useQuery({ ...accountListQuery, enabled: live });
   const create = useTokenWrite(
     async (body: Schemas['SeasonCreate']) => unwrap(await api.POST('/api/v1/seasons', { body })),
     { invalidate: [SEASONS_KEY], onSuccess: (season) => onCreated(season) },
@@ -93,7 +95,7 @@ export function SeasonCreateForm({ onCreated, onClose }: { onCreated: (season: S
         <Field label="Name" error={errors.name}>
           <input value={form.name} onChange={(e) => set('name', e.target.value)} placeholder="spring-2025" />
         </Field>
-        <Field label="Mode" hint="replay: a past window, as fast as it goes; paper: live data, simulated fills">
+        <Field label="Mode" hint="replay: a past window, as fast as it goes; paper: live data, simulated fills; live: real orders on exchange accounts">
           <select value={form.mode} onChange={(e) => set('mode', e.target.value)}>
             {MODES.map((mode) => (
               <option key={mode}>{mode}</option>
@@ -187,8 +189,46 @@ export function SeasonCreateForm({ onCreated, onClose }: { onCreated: (season: S
           <input type="checkbox" checked={form.baselines} onChange={(e) => set('baselines', e.target.checked)} />
           Add the baselines (BTC buy-and-hold, equal-weight buy-and-hold)
         </label>
+        {errors.baselines && <span className="field-error">{errors.baselines}</span>}
         {errors.participants && <span className="field-error">{errors.participants}</span>}
       </fieldset>
+
+      {live && (
+        <fieldset data-testid="live-accounts">
+          <legend>Exchange accounts</legend>
+          <p className="warn small">
+            A live season sends real orders to these accounts (testnet or demo unless an account was added with --mainnet), once the
+            server runs with ARENA_TRADING_ENABLED=true. Each agent trades its own account.
+          </p>
+          {accounts.error ? (
+            <ErrorState error={accounts.error} />
+          ) : (accounts.data?.items.length ?? 0) === 0 ? (
+            <p className="muted">{accounts.isPending ? 'Reading the accounts…' : 'No exchange accounts: add one with `arena account add`.'}</p>
+          ) : form.participants.length === 0 ? (
+            <p className="muted">Pick the agents above, then an account for each.</p>
+          ) : (
+            <div className="form-grid">
+              {form.participants.map((name) => (
+                <Field key={name} label={name}>
+                  <select
+                    value={form.accounts[name] ?? ''}
+                    onChange={(e) => setForm((old) => ({ ...old, accounts: { ...old.accounts, [name]: e.target.value } }))}
+                    data-testid={`account-for-${name}`}
+                  >
+                    <option value="">choose…</option>
+                    {accounts.data?.items.map((account) => (
+                      <option key={account.name} value={account.name}>
+                        {account.name} ({account.exchange}, {account.mode})
+                      </option>
+                    ))}
+                  </select>
+                </Field>
+              ))}
+            </div>
+          )}
+          {errors.accounts && <span className="field-error">{errors.accounts}</span>}
+        </fieldset>
+      )}
 
       <fieldset>
         <legend>Money and rules</legend>

@@ -19,7 +19,7 @@ describe('toSeasonCreate', () => {
       name: 'spring', mode: 'replay', exchange: 'binance', symbols: ['BTC/USDT:USDT'], timeframe: '1h',
       start: '2025-12-01T00:00:00Z', end: '2025-12-02T00:00:00Z', capital: 10000, fee_rate: null,
       slippage_bps: 2, decision_timeout_s: 60, elimination_threshold: 0, min_trades: 10, baselines: true,
-      participants: ['ema-trend', 'momentum'], risk: {},
+      participants: ['ema-trend', 'momentum'], accounts: {}, risk: {},
     });
   });
 
@@ -85,5 +85,36 @@ describe('commonCoverage', () => {
     expect(commonCoverage(coverage, ['A', 'B'], '1h')).toEqual({ first: 300, last: 700 });
     expect(commonCoverage(coverage, ['A', 'C'], '1h')).toBeNull();
     expect(commonCoverage(coverage, [], '1h')).toBeNull();
+  });
+});
+
+describe('a live season', () => {
+  const live = (changes: Partial<SeasonForm> = {}): SeasonForm =>
+    filled({
+      mode: 'live', exchange: 'okx', baselines: false,
+      accounts: { 'ema-trend': 'okx-1', momentum: 'okx-2', unused: 'okx-3' },
+      risk: { max_position_notional: '2000', max_total_exposure: '3000', daily_loss_limit: '0.05' },
+      ...changes,
+    });
+
+  it('binds each agent to its account, and nothing else', () => {
+    expect(validateSeasonForm(live())).toEqual({});
+    expect(toSeasonCreate(live()).accounts).toEqual({ 'ema-trend': 'okx-1', momentum: 'okx-2' });
+    expect(toSeasonCreate(filled({ accounts: { 'ema-trend': 'okx-1' } })).accounts).toEqual({});
+  });
+
+  it('needs an account for every agent, each its own', () => {
+    expect(validateSeasonForm(live({ accounts: { 'ema-trend': 'okx-1' } })).accounts).toBe('Pick an exchange account for every agent.');
+    expect(validateSeasonForm(live({ accounts: { 'ema-trend': 'okx-1', momentum: 'okx-1' } })).accounts).toBe(
+      'Each agent needs its own account.',
+    );
+  });
+
+  it('has no baselines and caps its exposure', () => {
+    const errors = validateSeasonForm(live({ baselines: true, risk: { max_position_notional: '2000' } }));
+    expect(errors.baselines).toMatch(/no baselines/);
+    expect(errors['risk.max_total_exposure']).toBe('Required for a live season.');
+    expect(errors['risk.daily_loss_limit']).toBe('Required for a live season.');
+    expect(errors['risk.max_position_notional']).toBeUndefined();
   });
 });

@@ -3,7 +3,10 @@
 // rest (unknown symbols, data that does not cover the window...) and its message is shown.
 import type { Schemas } from '../../api/client';
 
-export const MODES = ['replay', 'paper'] as const;
+export const MODES = ['replay', 'paper', 'live'] as const;
+
+/** What a live season must cap: checked before any order reaches an exchange. */
+export const LIVE_LIMITS = ['max_position_notional', 'max_total_exposure', 'daily_loss_limit'] as const;
 
 /** The numeric risk limits a season accepts (risk/limits.py), with what each one means. */
 export const RISK_LIMITS = [
@@ -33,6 +36,8 @@ export interface SeasonForm {
   minTrades: string;
   baselines: boolean;
   participants: string[];
+  /** Live: the exchange account (`arena account add`) each participant trades on. */
+  accounts: Record<string, string>;
   risk: Partial<Record<RiskName, string>>;
 }
 
@@ -40,7 +45,7 @@ export function emptySeasonForm(): SeasonForm {
   return {
     name: '', mode: 'replay', exchange: 'binance', symbols: [], timeframe: '1h', start: '', end: '',
     capital: '10000', feeRate: '', slippageBps: '2', decisionTimeoutS: '60', elimination: '0',
-    minTrades: '10', baselines: true, participants: [], risk: {},
+    minTrades: '10', baselines: true, participants: [], accounts: {}, risk: {},
   };
 }
 
@@ -92,6 +97,16 @@ export function validateSeasonForm(form: SeasonForm): SeasonFormErrors {
     if (text !== '') check(`risk.${name}`, Number.isFinite(Number(text)), 'A number (or empty: no limit).');
   }
   check('participants', form.participants.length > 0 || form.baselines, 'Pick an agent or keep the baselines.');
+  if (form.mode === 'live') {
+    check('baselines', !form.baselines, 'A live season has no baselines: they would need exchange accounts too.');
+    check('participants', form.participants.length > 0, 'Pick the agents that will trade.');
+    const bound = form.participants.map((name) => form.accounts[name] ?? '');
+    check('accounts', bound.every((account) => account !== ''), 'Pick an exchange account for every agent.');
+    check('accounts', new Set(bound).size === bound.length, 'Each agent needs its own account.');
+    for (const name of LIVE_LIMITS) {
+      check(`risk.${name}`, (form.risk[name]?.trim() ?? '') !== '', 'Required for a live season.');
+    }
+  }
   return errors;
 }
 
@@ -119,6 +134,7 @@ export function toSeasonCreate(form: SeasonForm): Schemas['SeasonCreate'] {
     min_trades: Number(form.minTrades),
     baselines: form.baselines,
     participants: [...form.participants],
+    accounts: form.mode === 'live' ? Object.fromEntries(form.participants.map((name) => [name, form.accounts[name] ?? ''])) : {},
     risk,
   };
 }

@@ -18,3 +18,9 @@ export function coverageQuery(exchange: string, timeframe: string) {
     staleTime: 5 * 60_000,
   });
 }
+
+/** The exchange accounts a live season's agents may trade on (never their keys). */
+export const accountListQuery = queryOptions({
+  queryKey: ['accounts', 'list'],
+  queryFn: async ({ signal }) => unwrap(await api.GET('/api/v1/accounts', { params: { query: { limit: 1000 } }, signal })),
+});
