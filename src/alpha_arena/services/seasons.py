@@ -99,6 +99,12 @@ def _require_data_covers(data: DataService, symbol: str, config: SeasonConfig) -
 def transition(context: AppContext, season_id: int, event: SeasonEvent) -> SeasonRecord:
     if event is SeasonEvent.COMPLETE:
         raise InvalidInputError("a season completes by itself when its runner reaches its end")
+    if event in (SeasonEvent.START, SeasonEvent.RESUME):
+        season = SeasonStore(context.engine).get(season_id)
+        if parse_season_config(season.config).mode is SeasonMode.LIVE:
+            from alpha_arena.seasons.venues import require_trading_enabled
+
+            require_trading_enabled(context.settings, season_id)  # not started to fail at once
     messages = {
         SeasonEvent.START: "started",
         SeasonEvent.PAUSE: "paused by hand",

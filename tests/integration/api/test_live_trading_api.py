@@ -19,7 +19,6 @@ from tests.support.live_exchange import (
     ACCOUNTS,
     LAG_MS,
     START,
-    TICKS,
     ExchangeClock,
     drive,
     live_settings,
@@ -29,6 +28,8 @@ from tests.support.live_exchange import (
 
 TOKEN = "live-api-token-7f3e"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
+#: Long enough for both agents to enter, exit and enter again (ticks 0 and 14).
+TICKS = 18
 ROOT = Path(__file__).resolve().parents[3]
 pytestmark = pytest.mark.usefixtures("database_url")
 
@@ -51,7 +52,7 @@ def test_a_live_season_runs_and_is_flattened_through_the_api(database_url: str) 
         log: list[str] = []
         env["ARENA_LOG_LEVEL"] = "DEBUG"  # everything the server logs is scanned too
         with served(env, ROOT, log) as (client, _):
-            body = season_values() | {"start": to_iso(START),
+            body = season_values(TICKS) | {"start": to_iso(START),
                                       "end": to_iso(START + TICKS * 3_600_000)}  # fmt: skip
             created = client.post("/api/v1/seasons", json=body, headers=AUTH)
             assert created.status_code == 201, created.text

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from alpha_arena.core.errors import ConfigurationError, InvalidInputError
-from alpha_arena.domain.seasons import SeasonStatus
+from alpha_arena.domain.seasons import SeasonEvent, SeasonStatus
 from alpha_arena.services import seasons
 from alpha_arena.services.context import AppContext, open_context
 from alpha_arena.services.live_trading import flatten_season, season_reconciliation
@@ -117,6 +117,9 @@ def test_a_live_season_refuses_to_run_without_trading_enabled(database_url: str)
             settings.model_copy(update={"trading_enabled": False}), clock=ExchangeClock(fake)
         )
         try:
+            with pytest.raises(ConfigurationError, match="ARENA_TRADING_ENABLED=true"):
+                seasons.transition(context, season_id, SeasonEvent.START)
+            assert SeasonStore(context.engine).get(season_id).status is SeasonStatus.DRAFT
             with pytest.raises(ConfigurationError, match="ARENA_TRADING_ENABLED=true"):
                 seasons.run_season(context, season_id)
             with pytest.raises(ConfigurationError, match="ARENA_TRADING_ENABLED=true"):

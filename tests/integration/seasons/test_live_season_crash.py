@@ -26,7 +26,6 @@ from tests.support.live_exchange import (
     ACCOUNTS,
     LAG_MS,
     START,
-    TICKS,
     ExchangeClock,
     drive,
     live_season,
@@ -34,6 +33,8 @@ from tests.support.live_exchange import (
 )
 
 ROOT = Path(__file__).resolve().parents[3]
+#: Long enough for both agents to enter, exit and enter again (ticks 0 and 14).
+TICKS = 18
 
 
 def runner(settings: Settings, season_id: int) -> subprocess.Popen[str]:
@@ -64,7 +65,7 @@ def run_live(database_url: str, crash: bool, secret_key: str) -> dict[str, Any]:
         context = open_context(settings, clock=ExchangeClock(fake))
         try:
             tag = "-crash" if crash else ""
-            season_id = live_season(context, fake, tag=tag)
+            season_id = live_season(context, fake, ticks=TICKS, tag=tag)
             seasons.transition(context, season_id, SeasonEvent.START)
             store = SeasonStore(context.engine)
             if crash:
