@@ -5,11 +5,14 @@ an execution the exchange reports), every tick is reconciled with nothing to rep
 
 from __future__ import annotations
 
+import json
 import threading
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
+from alpha_arena.cli.app import app
 from alpha_arena.core.errors import ConfigurationError, InvalidInputError
 from alpha_arena.domain.seasons import SeasonEvent, SeasonStatus
 from alpha_arena.services import seasons
@@ -49,6 +52,42 @@ def assert_no_secret_stored(context: AppContext, season_id: int, folder: Path) -
             assert secret not in path.read_text()
 
 
+def stop_everything_from_the_cli(
+    context: AppContext, fake: FakeExchange, season_id: int, entries: set[str]
+) -> list[str]:
+    """What a person stopping a live season would do: read its reconciliation, then flatten it
+    (``arena season reconciliation``, ``arena season flatten``); return what they printed."""
+    settings = context.settings
+    assert settings.secret_key is not None and settings.exchange_base_url is not None
+    env = {
+        "ARENA_DATABASE_URL": settings.database_url,
+        "ARENA_EXCHANGE_BASE_URL": settings.exchange_base_url,
+        "ARENA_SECRET_KEY": settings.secret_key.get_secret_value(),
+        "ARENA_TRADING_ENABLED": "true", "ARENA_EXCHANGE_RATE_LIMIT_MS": "0",
+    }  # fmt: skip
+    shown = CliRunner().invoke(app, ["season", "reconciliation", str(season_id), "--json"], env=env)
+    assert shown.exit_code == 0, shown.output
+    reconciliation = json.loads(shown.stdout)
+    assert reconciliation["snapshots"] == TICKS * len(ACCOUNTS)
+    assert reconciliation["events"] == []
+    assert {b["entry"] for b in reconciliation["balances"]} == entries
+
+    held = sum(len(fake.account(c.api_key).positions) for _, c in ACCOUNTS.values())
+    assert held > 0, "a trend follower holds a position at the end"
+    done = CliRunner().invoke(
+        app, ["season", "flatten", str(season_id), "--yes", "--json"], env=env
+    )
+    assert done.exit_code == 0, done.output
+    flattened = json.loads(done.stdout)
+    assert {(f["remaining_positions"], f["remaining_orders"]) for f in flattened} == {(0, 0)}
+    assert sum(len(f["closed"]) for f in flattened) == held
+    for _, credentials in ACCOUNTS.values():
+        account = fake.account(credentials.api_key)
+        assert account.positions == {}
+        assert account.open_orders() == []
+    return [shown.output, done.output]
+
+
 def test_a_live_season_trades_reconciles_and_flattens(
     database_url: str, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -85,22 +124,13 @@ def test_a_live_season_trades_reconciles_and_flattens(
                 executed += len(fills)
             assert executed > 0, "the agents should have traded in 30 hours"
 
-            reconciliation = season_reconciliation(context, season_id)
-            assert reconciliation.snapshots == TICKS * len(ACCOUNTS)
-            assert reconciliation.events == []
-            assert {b.entry_id for b in reconciliation.balances} == {e.id for e in entries.values()}
-
-            held = sum(len(fake.account(c.api_key).positions) for _, c in ACCOUNTS.values())
-            assert held > 0, "a trend follower holds a position at the end"
-            flattened = flatten_season(context, season_id)
-            assert {(f.remaining_positions, f.remaining_orders) for f in flattened} == {(0, 0)}
-            for _, credentials in ACCOUNTS.values():
-                account = fake.account(credentials.api_key)
-                assert account.positions == {}
-                assert account.open_orders() == []
-            assert any(
-                e.kind == "flattened" for e in season_reconciliation(context, season_id).events
-            )
+            outputs = stop_everything_from_the_cli(context, fake, season_id, set(entries))
+            events = season_reconciliation(context, season_id).events
+            assert any(event.kind == "flattened" for event in events)
+            secrets = [s for _, c in ACCOUNTS.values() for s in c.secrets()]
+            for output in outputs:
+                assert not any(secret in output for secret in secrets)
+            assert_no_secret_stored(context, season_id, tmp_path)
         finally:
             context.close()
 
