@@ -216,7 +216,9 @@ class PaperVenue:
             self._marks[symbol] = close
             return
         for order in [o for o in self._orders.values() if o.symbol == symbol]:
-            if order.type is OrderType.MARKET:
+            # An earlier fill of this loop may have canceled it (a reduce-only order whose
+            # position another order closed): never fill it after that.
+            if order.type is OrderType.MARKET and order.client_order_id in self._orders:
                 self._fill_market(order, open_, ts)
         if symbol in self._positions or any(o.symbol == symbol for o in self._orders.values()):
             self._walk_bar(symbol, ts, open_, high, low, close)

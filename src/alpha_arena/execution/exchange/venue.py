@@ -187,10 +187,6 @@ class ExchangeVenue:
     def taker_fee(self, symbol: str) -> float:
         return self._instruments[symbol].taker_fee
 
-    @property
-    def fees(self) -> float:
-        return self._book.fees
-
     # -- the Venue port: market and time in -------------------------------------------------
 
     def set_mark(self, symbol: str, price: float) -> None:
