@@ -7,7 +7,10 @@ mark ``p``, and is liquidated when its margin falls to the maintenance requireme
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+
+#: A position whose rest is this small (relative to its size) is closed, not a residue.
+DUST = 1e-12
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +52,29 @@ class Position:
 
     def unrealized_pnl(self, mark: float) -> float:
         return self.quantity * (mark - self.entry_price)
+
+    def grown(self, size: float, price: float, margin: float) -> Position:
+        """This position with ``size`` more (same direction) bought or sold at ``price``,
+        holding ``margin`` more; the entry price is the size-weighted average."""
+        total = self.size + size
+        entry = (self.entry_price * self.size + price * size) / total
+        direction = 1.0 if self.quantity > 0 else -1.0
+        return replace(
+            self, quantity=direction * total, entry_price=entry, margin=self.margin + margin
+        )
+
+    def reduced(self, closing: float, price: float) -> tuple[float, float, Position | None]:
+        """Close ``closing`` of this position at ``price``: the margin it releases, the price
+        PnL it realizes (isolated margin: never a loss beyond that margin), and what is left
+        (None when nothing is)."""
+        released = self.margin * closing / self.size
+        direction = 1.0 if self.quantity > 0 else -1.0
+        realized = max(closing * (price - self.entry_price) * direction, -released)
+        remaining = self.size - closing
+        if remaining <= DUST * max(self.size, 1.0):
+            return released, realized, None
+        rest = replace(self, quantity=remaining * direction, margin=self.margin - released)
+        return released, realized, rest
 
     def liquidation_price(self) -> float:
         """The mark at which margin + unrealized PnL equals the maintenance requirement."""

@@ -428,27 +428,17 @@ class PaperVenue:
         self, position: Position, closing: float, price: float, fee_rate: float
     ) -> tuple[float, float]:
         """Close ``closing`` of ``position`` at ``price``; return (realized PnL, fee)."""
-        released = position.margin * closing / position.size
-        direction = 1.0 if position.quantity > 0 else -1.0
-        # Isolated margin: a close can lose at most the margin it releases.
-        realized = max(closing * (price - position.entry_price) * direction, -released)
+        released, realized, rest = position.reduced(closing, price)
         available = self.cash + released + realized
         fee = min(closing * price * fee_rate, available)
         # A fee that takes all that is left leaves exactly zero, not a rounding residue below it.
         self.cash = 0.0 if fee >= available else self.cash + released + realized - fee
         self.realized_pnl += realized
         self.fees += fee
-        remaining = position.size - closing
-        if remaining <= _EPSILON * max(position.size, 1.0):
+        if rest is None:
             self._remove_position(position.symbol)
         else:
-            self._set_position(
-                replace(
-                    position,
-                    quantity=remaining * direction,
-                    margin=position.margin - released,
-                )
-            )
+            self._set_position(rest)
         return realized, fee
 
     def _increase(
@@ -482,12 +472,7 @@ class PaperVenue:
                 instrument.maintenance_margin_rate, ts,
             )  # fmt: skip
         else:
-            total = position.size + size
-            entry = (position.entry_price * position.size + price * size) / total
-            position = replace(
-                position, quantity=direction * total, entry_price=entry,
-                margin=position.margin + margin,
-            )  # fmt: skip
+            position = position.grown(size, price, margin)
         self._set_position(position)
         return size, fee
 

@@ -1,13 +1,11 @@
 """The ledger side of an exchange account: cash, isolated positions, realized PnL, fees and
 funding, moved only by executions and funding payments the exchange reported.
 
-The arithmetic is the paper venue's, term by term (``PaperVenue._reduce`` and ``_increase``),
-with the fee taken from the exchange's record instead of computed from a rate: the same fills
+The arithmetic is the paper venue's (``Position.grown`` and ``Position.reduced``), with the
+fee taken from the exchange's record instead of computed from a rate: the same fills
 give the same ledger on either venue (the parity test runs one window through both)."""
 
 from __future__ import annotations
-
-from dataclasses import replace
 
 from alpha_arena.domain.positions import Position
 
@@ -59,20 +57,14 @@ class Book:
         return total
 
     def _reduce(self, position: Position, closing: float, price: float, fee: float) -> float:
-        released = position.margin * closing / position.size
-        direction = 1.0 if position.quantity > 0 else -1.0
-        # Isolated margin: a close can lose at most the margin it releases.
-        realized = max(closing * (price - position.entry_price) * direction, -released)
+        released, realized, rest = position.reduced(closing, price)
         self.cash = self.cash + released + realized - fee
         self.realized_pnl += realized
         self.fees += fee
-        remaining = position.size - closing
-        if remaining <= _EPSILON * max(position.size, 1.0):
+        if rest is None:
             del self.positions[position.symbol]
         else:
-            self.positions[position.symbol] = replace(
-                position, quantity=remaining * direction, margin=position.margin - released
-            )
+            self.positions[position.symbol] = rest
         return realized
 
     def _increase(
@@ -96,10 +88,5 @@ class Book:
                 symbol, direction * size, price, margin, leverage, maintenance_margin_rate, ts
             )
         else:
-            total = position.size + size
-            entry = (position.entry_price * position.size + price * size) / total
-            position = replace(
-                position, quantity=direction * total, entry_price=entry,
-                margin=position.margin + margin,
-            )  # fmt: skip
+            position = position.grown(size, price, margin)
         self.positions[symbol] = position
