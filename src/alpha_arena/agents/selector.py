@@ -20,11 +20,17 @@ import numpy as np
 from alpha_arena.agents.llm.caller import LlmCaller
 from alpha_arena.agents.llm.parsing import ParseError, extract_json
 from alpha_arena.agents.llm.providers import LlmMessage
-from alpha_arena.agents.strategy_agent import Sizing, target_actions
+from alpha_arena.agents.strategy_agent import (
+    Sizing,
+    extended_targets,
+    require_same_symbols,
+    signal_targets,
+    target_actions,
+)
 from alpha_arena.core.errors import AgentError
 from alpha_arena.domain.decisions import Decision, DecisionOutcome, SymbolDecision
 from alpha_arena.domain.llm import LlmCall
-from alpha_arena.domain.market import Candles, IntArray
+from alpha_arena.domain.market import Candles, FloatArray, IntArray
 from alpha_arena.engine.participant import StepView
 from alpha_arena.indicators import adx, bollinger
 from alpha_arena.strategies.base import Strategy, StrategyInput
@@ -91,18 +97,30 @@ class StrategySelector:
         self._reselect_every = reselect_every
         self._share = 1.0 / max(len(self._inputs), 1)
         # Targets of every candidate strategy, computed once (they are causal).
-        self._targets: dict[str, dict[str, list[float]]] = {
-            name: {
-                symbol: np.clip(np.nan_to_num(strategy.targets(data)), -1, 1).tolist()
-                for symbol, data in self._inputs.items()
-            }
+        self._arrays: dict[str, dict[str, FloatArray]] = {
+            name: {symbol: signal_targets(strategy, data) for symbol, data in self._inputs.items()}
             for name, strategy in self._strategies.items()
         }
+        self._targets = _lists(self._arrays)
         self._chosen = dict.fromkeys(self._inputs, FLAT)
         self._held = dict.fromkeys(self._inputs, 0.0)
         self._asked = 0
         self.calls: list[LlmCall] = []
         self.invalid_outputs = 0
+
+    def extend(self, inputs: Mapping[str, StrategyInput]) -> None:
+        """Go on with ``inputs``: the same symbols' inputs with newly closed bars at their end
+        (a paper or live season following the market); what was decided stays as it is."""
+        require_same_symbols(self._name, self._inputs, inputs)
+        self._arrays = {
+            name: {
+                symbol: extended_targets(self._name, strategy, self._arrays[name][symbol], data)
+                for symbol, data in inputs.items()
+            }
+            for name, strategy in self._strategies.items()
+        }
+        self._targets = _lists(self._arrays)
+        self._inputs = dict(inputs)
 
     @property
     def name(self) -> str:
@@ -202,3 +220,11 @@ class StrategySelector:
 
 def _ok(call: LlmCall, chosen: Mapping[str, str]) -> LlmCall:
     return replace(call, parsed_decision={"selections": dict(chosen)}, error=None)
+
+
+def _lists(arrays: Mapping[str, Mapping[str, FloatArray]]) -> dict[str, dict[str, list[float]]]:
+    # Plain lists for the per-step lookups (see engine.feed.SymbolSeries).
+    return {
+        name: {symbol: targets.tolist() for symbol, targets in by_symbol.items()}
+        for name, by_symbol in arrays.items()
+    }

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from alpha_arena.core.errors import DataIntegrityError
 from alpha_arena.domain.decisions import Decision, Signal, SymbolDecision
 from alpha_arena.domain.instrument import Instrument
 from alpha_arena.domain.market import FloatArray, IntArray
@@ -69,6 +70,33 @@ def entry_fee(fee_rate: float | None, instruments: Iterable[Instrument]) -> floa
     return max((instrument.taker_fee for instrument in instruments), default=DEFAULT_TAKER_FEE)
 
 
+def signal_targets(strategy: Strategy, data: StrategyInput) -> FloatArray:
+    """``strategy``'s targets over ``data`` in [-1, 1] (flat where it has none yet)."""
+    return np.clip(np.nan_to_num(strategy.targets(data)), -1.0, 1.0)
+
+
+def extended_targets(
+    name: str, strategy: Strategy, old: FloatArray, data: StrategyInput
+) -> FloatArray:
+    """``strategy``'s targets over ``data``, which extends the input ``old`` was computed on.
+    Targets are causal, so those of the bars before must come out the same; if not (the
+    stored history changed), only re-executing the season from its start is faithful."""
+    new = signal_targets(strategy, data)
+    if len(new) < len(old) or not np.array_equal(new[: len(old)], old):
+        raise DataIntegrityError(
+            f"{name}: the targets of bars already traded changed when new bars arrived "
+            f"({strategy.name}); the season must be re-executed from its start"
+        )
+    return new
+
+
+def require_same_symbols(
+    name: str, have: Mapping[str, object], given: Mapping[str, object]
+) -> None:
+    if set(have) != set(given):
+        raise ValueError(f"{name} trades {sorted(have)}, not {sorted(given)}")
+
+
 class StrategyAgent:
     """Computes the strategy's targets once over the data it is given (they are causal, see
     ``strategies.base``) and, at each step, acts only where the target changed."""
@@ -91,11 +119,22 @@ class StrategyAgent:
         self._targets: dict[str, list[float]] = {}
         self._arrays: dict[str, FloatArray] = {}
         for symbol, data in self._inputs.items():
-            targets = np.clip(np.nan_to_num(strategy.targets(data)), -1.0, 1.0)
-            self._arrays[symbol] = targets
-            self._targets[symbol] = targets.tolist()
+            self._keep(symbol, data, signal_targets(strategy, data))
         self._held = dict.fromkeys(self._inputs, 0.0)
         self._share = 1.0 / max(len(self._inputs), 1)
+
+    def _keep(self, symbol: str, data: StrategyInput, targets: FloatArray) -> None:
+        self._inputs[symbol] = data
+        self._arrays[symbol] = targets
+        self._targets[symbol] = targets.tolist()
+
+    def extend(self, inputs: Mapping[str, StrategyInput]) -> None:
+        """Go on with ``inputs``: the same symbols' inputs with newly closed bars at their end
+        (a paper or live season following the market); what was decided stays as it is."""
+        require_same_symbols(self._name, self._inputs, inputs)
+        for symbol, data in inputs.items():
+            old = self._arrays[symbol]
+            self._keep(symbol, data, extended_targets(self._name, self._strategy, old, data))
 
     @property
     def name(self) -> str:

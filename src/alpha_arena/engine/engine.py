@@ -19,12 +19,13 @@ from typing import Any
 import numpy as np
 
 from alpha_arena.core.clock import SimClock
+from alpha_arena.core.errors import DataIntegrityError
 from alpha_arena.domain.decisions import Decision, Signal, SymbolDecision, missed_deadline
 from alpha_arena.domain.instrument import Instrument
 from alpha_arena.domain.market import FloatArray, IntArray
 from alpha_arena.domain.orders import Order, OrderType, Side
 from alpha_arena.domain.positions import ExitPlan, Position
-from alpha_arena.engine.feed import ReplayFeed
+from alpha_arena.engine.feed import ReplayFeed, changes_before
 from alpha_arena.engine.ledger import Ledger, RiskEvent
 from alpha_arena.engine.participant import AsyncParticipant, Participant, StepView
 from alpha_arena.engine.quiet import MIN_SPAN, Account, quiet_until, span_valuation
@@ -81,7 +82,6 @@ class TradingEngine:
         eliminated there: its orders are canceled, its positions closed, and it decides no more."""
         if decision_every < 1:
             raise ValueError("decision_every must be at least 1")
-        self._feed = feed
         self._instruments = dict(instruments)
         self._limits = limits
         self._clock = clock
@@ -93,6 +93,13 @@ class TradingEngine:
             Entrant(participant, venue, Ledger(participant.name)) for participant, venue in entrants
         ]
 
+        # Quiet spans can be skipped only when every participant announces its decision steps.
+        self._fast_forward = fast_forward and decision_every == 1 and elimination_equity is None
+        self._follow(feed)
+
+    def _follow(self, feed: ReplayFeed) -> None:
+        """Take ``feed`` as the market: the per-step tables and each participant's steps."""
+        self._feed = feed
         # Plain lists and tuples for the per-step loop: indexing them is several times faster
         # than indexing numpy arrays element by element.
         self._timeline: list[int] = feed.timeline.tolist()
@@ -108,15 +115,23 @@ class TradingEngine:
             if steps is not None:
                 entrant.decides_at = set(steps.tolist())
                 accounts.append(Account(entrant.venue, sorted(steps.tolist())))
-        # Quiet spans can be skipped only when every participant announced its decision steps.
-        everyone_known = (
-            fast_forward
-            and decision_every == 1
-            and len(accounts) == len(self.entrants)
-            and elimination_equity is None
-        )
+        everyone_known = self._fast_forward and len(accounts) == len(self.entrants)
         self._accounts = accounts if everyone_known else None
         self._check_from = 0
+
+    def extend(self, feed: ReplayFeed, stepped: int) -> None:
+        """Go on with ``feed``, the same market with more bars at its end (a paper or live
+        season's newly closed bars), after ``stepped`` steps were run: the state the engine
+        is in stays as it is. Raises DataIntegrityError when ``feed`` changes anything the
+        steps already run saw (a bar, a funding settlement): only re-executing them from the
+        start would give the ledger a restart gives."""
+        changed = changes_before(self._feed, feed, stepped)
+        if changed:
+            raise DataIntegrityError(
+                f"the market changed under the {stepped} steps already run ({changed}); "
+                "they must be re-executed"
+            )
+        self._follow(feed)
 
     @property
     def timeline(self) -> list[int]:

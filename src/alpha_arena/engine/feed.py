@@ -93,3 +93,26 @@ class ReplayFeed:
 
     def __len__(self) -> int:
         return len(self.timeline)
+
+
+def changes_before(old: ReplayFeed, new: ReplayFeed, steps: int) -> str:
+    """What ``new`` changes in the first ``steps`` steps of ``old`` (their bars and the funding
+    settling in them), in a few words; "" when nothing: ``new`` then only adds to them."""
+    if new.step_ms != old.step_ms or set(new.series) != set(old.series):
+        return "its timeframe or symbols"
+    if len(new) < steps or not np.array_equal(new.timeline[:steps], old.timeline[:steps]):
+        return "its timeline"
+    last = int(old.timeline[steps - 1]) if steps else None
+    for symbol, series in old.series.items():
+        bars = 0 if last is None else int(np.searchsorted(series.candles.ts, last, side="right"))
+        before, after = series.candles, new.series[symbol].candles
+        if len(after) < bars or any(
+            not np.array_equal(getattr(before, name)[:bars], getattr(after, name)[:bars])
+            for name in ("ts", "open", "high", "low", "close", "volume")
+        ):
+            return f"bars of {symbol}"
+        due = {step: rates for step, rates in old.funding_due[symbol].items() if step < steps}
+        now_due = {step: rates for step, rates in new.funding_due[symbol].items() if step < steps}
+        if due != now_due:
+            return f"funding of {symbol}"
+    return ""

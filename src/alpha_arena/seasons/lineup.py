@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -187,6 +187,13 @@ class GatedProvider:
 class Lineup:
     participants: list[Participant]
     providers: list[GatedProvider]
+    # Hand the rule strategies the newly closed bars of a season following the market.
+    followers: list[Callable[[SeasonMarket], None]] = field(default_factory=list)
+
+    def follow(self, market: SeasonMarket) -> None:
+        """Go on with ``market``: the season's market with newly closed bars at its end."""
+        for follower in self.followers:
+            follower(market)
 
 
 def warmup_needed(entries: Sequence[EntryRecord]) -> int:
@@ -205,6 +212,7 @@ def build_lineup(
 ) -> Lineup:
     participants: list[Participant] = []
     providers: list[GatedProvider] = []
+    followers: list[Callable[[SeasonMarket], None]] = []
     cache = LlmCache(context.engine)
     for entry in entries:
         config = parse_config(entry.config["agent"])
@@ -217,7 +225,9 @@ def build_lineup(
                 getattr(config, "take_profit", None), fee_rate=_entry_fee(season, market),
             )  # fmt: skip
             inputs, offsets = _own_warmup(market, symbols, [strategy])
-            participants.append(StrategyAgent(entry.name, strategy, inputs, sizing, offsets))
+            agent = StrategyAgent(entry.name, strategy, inputs, sizing, offsets)
+            participants.append(agent)
+            followers.append(_follower(agent, symbols, [strategy]))
             continue
         provider = GatedProvider(
             configured_provider(
@@ -256,18 +266,25 @@ def build_lineup(
             )  # fmt: skip
             strategies = {name: registry.create(name) for name in config.strategies}
             inputs, offsets = _own_warmup(market, season.symbols, list(strategies.values()))
-            participants.append(
-                StrategySelector(
-                    entry.name,
-                    caller,
-                    strategies,
-                    inputs,
-                    Sizing(config.leverage, fee_rate=_entry_fee(season, market)),
-                    offsets,
-                    config.reselect_every,
-                )
-            )
-    return Lineup(participants, providers)
+            selector = StrategySelector(
+                entry.name, caller, strategies, inputs,
+                Sizing(config.leverage, fee_rate=_entry_fee(season, market)), offsets,
+                config.reselect_every,
+            )  # fmt: skip
+            participants.append(selector)
+            followers.append(_follower(selector, season.symbols, list(strategies.values())))
+    return Lineup(participants, providers, followers)
+
+
+def _follower(
+    participant: StrategyAgent | StrategySelector,
+    symbols: Sequence[str],
+    strategies: Sequence[Strategy],
+) -> Callable[[SeasonMarket], None]:
+    def follow(market: SeasonMarket) -> None:
+        participant.extend(_own_warmup(market, symbols, strategies)[0])
+
+    return follow
 
 
 def _own_warmup(

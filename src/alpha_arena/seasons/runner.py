@@ -4,13 +4,15 @@ Crash safety comes from determinism rather than from snapshots: the engine's sta
 k is a function of the market data and the decisions up to k, so a runner that starts (after a
 pause, a crash or a ``kill -9``) re-executes the stored ticks without writing, answering model
 calls from the response cache only, checks that it arrived at the stored ledger, and carries on
-from the first tick not committed. Each tick is one transaction, guarded by the season's tick
-counter, its status and the runner's lease, so no tick is lost or stored twice, none is stored
-after a pause or an end, and only one runner at a time drives a season (``seasons.lease``).
+from the first tick not committed. From then on a paper or live season follows the market: each
+newly closed bar is handed to the same engine and stepped once. Each tick is one transaction,
+guarded by the season's tick counter, its status and the runner's lease, so no tick is lost or
+stored twice, none is stored after a pause or an end, and only one runner at a time drives a
+season (``seasons.lease``).
 
 The same determinism makes database hiccups cheap: when the connection drops or the database
 is locked for a moment, the runner waits (with back-off) and starts its advance over, which
-re-executes what is stored and carries on."""
+rebuilds the season, re-executes what is stored and carries on."""
 
 from __future__ import annotations
 
@@ -19,7 +21,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from alpha_arena.core.clock import Clock, SimClock
 from alpha_arena.core.errors import (
@@ -37,7 +39,7 @@ from alpha_arena.marketdata.service import DataService
 from alpha_arena.seasons.config import SeasonConfig, parse_season_config
 from alpha_arena.seasons.lease import LeaseKeeper, this_process
 from alpha_arena.seasons.lineup import Lineup, build_lineup, warmup_needed
-from alpha_arena.seasons.market import load_season_market
+from alpha_arena.seasons.market import SeasonMarket, load_season_market
 from alpha_arena.seasons.reconciler import Reconciler
 from alpha_arena.seasons.venues import LiveAccounts, season_venues
 from alpha_arena.services.context import AppContext
@@ -74,6 +76,31 @@ class RunReport:
     ticks_done: int
     ticks_stepped: int  # by this runner, not counting the ticks it re-executed
     message: str
+    # Stored ticks this runner re-executed: once on start, again only after a failure (a
+    # season following the market steps each new bar once).
+    ticks_reexecuted: int = 0
+
+
+@dataclass
+class _Session:
+    """A season's engine between advances: ``stepped`` ticks run, every one committed."""
+
+    engine: TradingEngine
+    lineup: Lineup
+    entries: list[EntryRecord]
+    stepped: int = 0
+    cursors: list[dict[str, int]] = field(default_factory=list)  # ledger rows written
+    held: list[dict[str, Position]] = field(default_factory=list)  # positions written
+
+    def follow(self, market: SeasonMarket) -> None:
+        """Go on with ``market``, the same one with newly closed bars at its end."""
+        self.lineup.follow(market)
+        self.engine.extend(market.feed, self.stepped)
+
+    def close(self) -> None:
+        for provider in self.lineup.providers:
+            self.engine.loop.run_until_complete(provider.aclose())
+        self.engine.close()
 
 
 class SeasonRunner:
@@ -103,6 +130,8 @@ class SeasonRunner:
         self._on_commit = on_commit
         self._stop = stop or threading.Event()
         self._committed = 0  # ticks this runner committed (not those it re-executed)
+        self._reexecuted = 0
+        self._session: _Session | None = None
         self._reconciler = Reconciler(ReconciliationStore(context.engine), season_id)
         self._keeper = LeaseKeeper(
             SeasonLeases(context.engine), season_id, this_process(role), context.clock,
@@ -124,19 +153,26 @@ class SeasonRunner:
                 )
             self._require_running()  # it may have been paused while we waited for the lease
             config = parse_season_config(self._store.get(self._season_id).config)
-            if config.mode is SeasonMode.REPLAY:
-                return self._retrying(lambda: self._advance(config, config.end, None))
-            if config.mode is not SeasonMode.LIVE:
-                return self._run_live_data(config, self._context.clock, None)
-            context = self._context
-            live = LiveAccounts(
-                context.settings, ExchangeAccountStore(context.engine), self._season_id, config,
-                self._store.entries(self._season_id), context.clock,
-            )  # fmt: skip
             try:
-                return self._run_live_data(config, live.clock, live)
+                return self._run_mode(config)
             finally:
-                live.close()
+                self._end_session()
+
+    def _run_mode(self, config: SeasonConfig) -> RunReport:
+        if config.mode is SeasonMode.REPLAY:
+            return self._retrying(lambda: self._advance(config, config.end, None))
+        if config.mode is not SeasonMode.LIVE:
+            return self._run_live_data(config, self._context.clock, None)
+        context = self._context
+        live = LiveAccounts(
+            context.settings, ExchangeAccountStore(context.engine), self._season_id, config,
+            self._store.entries(self._season_id), context.clock,
+        )  # fmt: skip
+        try:
+            return self._run_live_data(config, live.clock, live)
+        finally:
+            self._end_session()  # its venues use the accounts
+            live.close()
 
     def _require_running(self) -> None:
         season = self._store.get(self._season_id)
@@ -218,63 +254,100 @@ class SeasonRunner:
             self._store.set_message(self._season_id, message, self._context.clock.now_ms())
             raise SourceUnavailableError(message) from None
 
-    # -- one advance: rebuild, re-execute what is stored, step and commit the rest -------------
+    # -- one advance: follow the market (or rebuild and re-execute), step and commit the rest --
 
     def _advance(self, config: SeasonConfig, until: int, live: LiveAccounts | None) -> RunReport:
-        """Rebuild the season up to ``until``, re-execute what is stored, step and commit the
-        rest; ``live``: a live season's exchange accounts."""
-        season = self._store.get(self._season_id)
+        """Step and commit the ticks closed by ``until``. The engine of the previous advance
+        goes on where it stopped when it ran every tick stored; else (on start, after a
+        failure) the season is rebuilt and its stored ticks re-executed; ``live``: a live
+        season's exchange accounts."""
+        done = self._store.get(self._season_id).ticks_done
         entries = self._store.entries(self._season_id)
+        market = self._market(config, entries, until)
+        session = self._session
+        if session is not None and session.stepped == done:
+            try:
+                session.follow(market)
+            except DataIntegrityError as error:  # history changed: only a rebuild is faithful
+                logger.warning("season %d: %s; re-executing it", self._season_id, error)
+                session = None
+        if session is None or session.stepped != done:
+            self._end_session()
+            session = self._open(config, entries, market, live, done)
+        self._session = session
+        try:
+            return self._drive(session, len(market.feed), until >= config.end)
+        except BaseException:
+            self._end_session()  # it may have run a tick it did not commit
+            raise
+
+    def _market(
+        self, config: SeasonConfig, entries: Sequence[EntryRecord], until: int
+    ) -> SeasonMarket:
         data = DataService(self._context.market, config.exchange)
         stored = self._context.market.instruments(config.exchange)
-        instruments = {item.symbol: item for item in stored}
-        symbols = _market_symbols(config, entries)
-        market = load_season_market(
-            data, instruments, symbols, config.timeframe, config.start, until,
-            warmup_needed(entries),
+        return load_season_market(
+            data, {item.symbol: item for item in stored}, _market_symbols(config, entries),
+            config.timeframe, config.start, until, warmup_needed(entries),
         )  # fmt: skip
+
+    def _open(
+        self,
+        config: SeasonConfig,
+        entries: list[EntryRecord],
+        market: SeasonMarket,
+        live: LiveAccounts | None,
+        done: int,
+    ) -> _Session:
+        """Build the season's engine on ``market`` and re-execute its ``done`` stored ticks,
+        checking that they reproduce the stored ledger (and, live, the exchange accounts)."""
         engine_clock = SimClock(config.start)
+        data = DataService(self._context.market, config.exchange)
         lineup = build_lineup(self._context, entries, config, market, data, engine_clock)
         venues = season_venues(config, entries, market.instruments, live)
+        stored = self._context.market.instruments(config.exchange)
+        instruments = {item.symbol: item for item in stored}
         engine = TradingEngine(
             market.feed, list(zip(lineup.participants, venues, strict=True)), instruments,
             config.limits(), engine_clock, fast_forward=False,
             decision_timeout_s=config.decision_timeout_s,
             elimination_equity=config.elimination_threshold * config.capital,
         )  # fmt: skip
+        session = _Session(engine, lineup, entries)
         try:
-            final = until >= config.end
-            return self._drive(engine, lineup, entries, season.ticks_done, len(market.feed), final)
-        finally:
-            for provider in lineup.providers:
-                engine.loop.run_until_complete(provider.aclose())
-            engine.close()
-
-    def _drive(
-        self,
-        engine: TradingEngine,
-        lineup: Lineup,
-        entries: Sequence[EntryRecord],
-        done: int,
-        total: int,
-        final: bool,
-    ) -> RunReport:
-        if done > total:
-            raise DataIntegrityError(
-                f"season {self._season_id} has {done} ticks stored but its market data now has "
-                f"only {total}: was market data deleted?"
-            )
-        for step in range(done):
-            engine.step(step)
-        cursors = self._verify(engine.entrants, entries, done)
-        timeline = engine.timeline
-        if done:  # on start: the exchange accounts against the ledger re-executed
-            self._reconciler.check(engine.entrants, entries, timeline[done - 1] + engine.step_ms)
-        held = [dict(entrant.venue.positions()) for entrant in engine.entrants]
+            if done > len(market.feed):
+                raise DataIntegrityError(
+                    f"season {self._season_id} has {done} ticks stored but its market data now "
+                    f"has only {len(market.feed)}: was market data deleted?"
+                )
+            for step in range(done):
+                engine.step(step)
+            self._reexecuted += done
+            session.cursors = self._verify(engine.entrants, entries, done)
+            if done:  # on start: the exchange accounts against the ledger re-executed
+                self._reconciler.check(
+                    engine.entrants, entries, engine.timeline[done - 1] + engine.step_ms
+                )
+        except BaseException:
+            session.close()
+            raise
+        session.stepped = done
+        session.held = [dict(entrant.venue.positions()) for entrant in engine.entrants]
         for provider in lineup.providers:
-            provider.opened = True
+            provider.opened = True  # from here on, models are asked
+        return session
+
+    def _end_session(self) -> None:
+        if self._session is not None:
+            self._session.close()
+            self._session = None
+
+    def _drive(self, session: _Session, total: int, final: bool) -> RunReport:
+        """Step and commit the ticks from the session's ``stepped`` to ``total``."""
+        engine, entries = session.engine, session.entries
+        timeline = engine.timeline
         checked = time.monotonic()
-        for step in range(done, total):
+        for step in range(session.stepped, total):
             if self._stop.is_set() or time.monotonic() - checked >= self._poll_s:
                 if self._should_stop():
                     return self._report()
@@ -284,7 +357,7 @@ class SeasonRunner:
             ticks = [
                 _collect(entrant, entry.id, cursor, positions)
                 for entrant, entry, cursor, positions in zip(
-                    engine.entrants, entries, cursors, held, strict=True
+                    engine.entrants, entries, session.cursors, session.held, strict=True
                 )
             ]
             try:
@@ -293,7 +366,9 @@ class SeasonRunner:
                     self._keeper.lease.owner, self._keeper.ttl_ms,
                 )  # fmt: skip
             except SeasonStoppedError:  # paused or ended while this tick was computed
+                self._end_session()
                 return self._report()
+            session.stepped = step + 1
             self._reconciler.check(engine.entrants, entries, ts)
             if self._on_commit is not None:
                 self._on_commit(self._season_id, step, ticks)
@@ -350,8 +425,9 @@ class SeasonRunner:
     def _report(self) -> RunReport:
         season = self._store.get(self._season_id)
         return RunReport(
-            season.id, season.status, season.ticks_done, self._committed, season.message
-        )
+            season.id, season.status, season.ticks_done, self._committed, season.message,
+            self._reexecuted,
+        )  # fmt: skip
 
     def _budget_spent(self) -> bool:
         return self._budget is not None and self._committed >= self._budget

@@ -63,11 +63,12 @@ class Strategy(ABC):
 
     def _cached(self, data: StrategyInput, compute: Callable[[StrategyInput], T]) -> T:
         """``compute(data)``, computed once per input: ``explain`` runs at every decision and
-        would otherwise recompute indicators over the whole series each time."""
-        memo: dict[tuple[int, str], tuple[StrategyInput, Any]] = self.__dict__.setdefault(
+        would otherwise recompute indicators over the whole series each time. One input is
+        kept per symbol: a season that follows the market replaces its inputs bar by bar."""
+        memo: dict[tuple[str, str], tuple[StrategyInput, Any]] = self.__dict__.setdefault(
             "_memo", {}
         )
-        key = (id(data), compute.__name__)
+        key = (data.symbol, compute.__name__)
         found = memo.get(key)
         if found is None or found[0] is not data:
             found = memo[key] = (data, compute(data))
