@@ -68,6 +68,7 @@ class Order:
     kind: str = "market"
     reduce_only: bool = False
     close_position: bool = False
+    cancel_when_flat: bool = False  # canceled when its position closes (Bitget's TP/SL)
     stop_price: float | None = None
     take_profit_price: float | None = None
     fee_rate: float = 0.0

@@ -1,12 +1,13 @@
-"""A loopback fake of the REST APIs of OKX (v5) and Binance USDT-M futures (fapi): public market
-data, and private trading for accounts added with ``add_account``.
+"""A loopback fake of the REST APIs of OKX (v5), Binance USDT-M futures (fapi) and Bybit (v5):
+public market data, and private trading for accounts added with ``add_account``.
 
 It answers everything CCXT calls to load markets and fetch candles, funding history, tickers,
 bid/ask, mark prices and open interest, in each exchange's real response format and with its
 real paging rules (tests/support/fake_venues.py), serving real rows of the bundled Binance
-sample. Only bars opened by ``now_ms`` are served, so the newest one can still be open. Both
-exchanges share one server: OKX lives under ``/api/v5`` and Binance under ``/fapi``, as on their
-real hosts, so one base URL serves both.
+sample. Only bars opened by ``now_ms`` are served, so the newest one can still be open. The
+exchanges share one server: OKX lives under ``/api/v5``, Binance under ``/fapi`` and Bybit under
+``/v5`` (tests/support/fake_bybit_public.py), Bitget under ``/api/v2``
+(tests/support/fake_bitget_public.py), as on their real hosts, so one base URL serves all.
 
 Fault switches make it misbehave the way exchanges do: ``fail_next`` answers the next requests
 with 429 or 5xx (and each exchange's error body), ``disconnect_after_candle_pages`` drops candle
@@ -15,14 +16,17 @@ requests unanswered once enough pages were served, ``stall_after_candle_pages`` 
 asked for, and ``hide_bars`` leaves a gap in the history. ``requests`` counts requests per path,
 ``log`` keeps each path with its query parameters and ``arrivals`` the time of each request.
 
-Trading (tests/support/fake_trading.py for the matching, fake_okx_trading.py and
-fake_binance_trading.py for the wire formats): each API key is an isolated account,
-authenticated as the real exchange does it. Market orders fill at once at the open of the 1h bar
-containing ``now_ms``; ``advance_to`` moves the clock and runs every 1h bar that closed on the
-way through the accounts (stops, take-profits, liquidations) and settles the funding due.
+Trading (tests/support/fake_trading.py for the matching, fake_okx_trading.py,
+fake_binance_trading.py, fake_bybit_trading.py and fake_bitget_trading.py for the wire
+formats): each API key is an isolated account, authenticated as the real exchange does it.
+Market orders fill at once at the open of the 1h bar containing ``now_ms``; ``advance_to`` moves
+the clock and runs every 1h bar that closed on the way through the accounts (stops,
+take-profits, liquidations) and settles the funding due.
 Order faults: ``reject_next_order``, ``partial_fill_next``, ``drop_response_after_accept_next``;
 ``open_position_by_hand`` opens a position the API client did not. ``simulated_requests`` and
-``live_requests`` count OKX requests with and without its demo header ``x-simulated-trading``."""
+``live_requests`` count OKX requests with and without its demo header ``x-simulated-trading``;
+``paptrading_requests`` and ``bitget_live_requests`` signed Bitget requests with and without
+``paptrading: 1``."""
 
 from __future__ import annotations
 
@@ -42,6 +46,12 @@ import numpy as np
 from alpha_arena.core.time import HOUR_MS
 from tests.support.fake_accounts import FakeAccount, Position
 from tests.support.fake_binance_trading import BinanceTrading
+from tests.support.fake_bitget_public import BitgetApi
+from tests.support.fake_bitget_rows import error_body as bitget_error_body
+from tests.support.fake_bitget_trading import BitgetTrading
+from tests.support.fake_bybit_public import BybitApi
+from tests.support.fake_bybit_public import error_body as bybit_error_body
+from tests.support.fake_bybit_trading import BybitTrading
 from tests.support.fake_okx_trading import OkxTrading
 from tests.support.fake_trading import Trading
 from tests.support.fake_venues import (
@@ -109,16 +119,31 @@ class FakeExchange:
         self._stall_after: int | None = None
         self._release = threading.Event()
         self._closing = threading.Event()
-        self._routes: dict[str, Route] = {**OkxApi(self).routes(), **BinanceApi(self).routes()}
+        self._routes: dict[str, Route] = {
+            **OkxApi(self).routes(),
+            **BinanceApi(self).routes(),
+            **BybitApi(self).routes(),
+            **BitgetApi(self).routes(),
+        }
         self.trading = Trading()
         self.simulated_requests = 0  # OKX requests that carried x-simulated-trading: 1
         self.live_requests = 0  # OKX requests that did not
+        self.paptrading_requests = 0  # signed Bitget requests with its demo header paptrading: 1
+        self.bitget_live_requests = 0  # signed Bitget requests without it
         self._reject: str | None = None
         self._partial: float | None = None
         self._drop: float | None = None
-        okx, binance = OkxTrading(self), BinanceTrading(self)
-        self._private: dict[tuple[str, str], PrivateRoute] = {**okx.routes(), **binance.routes()}
-        self._order_paths = okx.order_paths | binance.order_paths
+        okx, binance, bybit = OkxTrading(self), BinanceTrading(self), BybitTrading(self)
+        bitget = BitgetTrading(self)
+        self._private: dict[tuple[str, str], PrivateRoute] = {
+            **okx.routes(),
+            **binance.routes(),
+            **bybit.routes(),
+            **bitget.routes(),
+        }
+        self._order_paths = (
+            okx.order_paths | binance.order_paths | bybit.order_paths | bitget.order_paths
+        )
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
         self._server.daemon_threads = True
         self._server.fake = self  # type: ignore[attr-defined]
@@ -343,10 +368,19 @@ class FakeExchange:
                     self.simulated_requests += 1
                 else:
                     self.live_requests += 1
+            if path.startswith("/api/v2/") and "access-key" in request.headers:
+                if request.headers.get("paptrading") == "1":
+                    self.paptrading_requests += 1
+                else:
+                    self.bitget_live_requests += 1
             failure = next((f for f in self._failures if f[1] is None or f[1] in path), None)
             if failure is not None:
                 self._failures.remove(failure)
         if failure is not None:
+            if path.startswith("/v5/"):
+                return failure[0], bybit_error_body(failure[0], self.now_ms)
+            if path.startswith("/api/v2/"):
+                return failure[0], bitget_error_body(failure[0], self.now_ms)
             return failure[0], error_body(failure[0], okx)
         private = self._private.get((request.method, path))
         if private is not None:
@@ -363,6 +397,8 @@ class FakeExchange:
         except BadRequestError as error:
             if okx:
                 return 400, {"code": error.code, "msg": error.msg, "data": []}
+            if path.startswith("/api/v2/"):
+                return 400, {"code": error.code, "msg": error.msg, "data": None}
             return 400, {"code": int(error.code), "msg": error.msg}
         if candles:
             with self._lock:
@@ -378,6 +414,7 @@ class FakeExchange:
             return 500, {"code": 500, "msg": f"fake exchange bug: {error!r}"}
         if (request.method, request.path) in self._order_paths:
             accepted = status == 200 and (not okx or body.get("code") == "0")
+            accepted = accepted and body.get("retCode", 0) == 0  # Bybit refuses with HTTP 200
             with self._lock:
                 drop, self._drop = (self._drop, None) if accepted else (None, self._drop)
             if drop is not None:

@@ -22,7 +22,8 @@ Rules:
   open, the adverse side first; others at their level, in the order the path meets them.
   The liquidation price is a level too (ties go to the order): the position closes there and
   its whole margin is lost.
-- Orders that close the whole position (``close_position``) are canceled when it goes flat.
+- Orders that close the whole position (``close_position``), or are tied to it
+  (``cancel_when_flat``), are canceled when it goes flat.
 - Funding: ``-quantity * mark * rate`` per position, from cash first, then from its margin."""
 
 from __future__ import annotations
@@ -127,6 +128,7 @@ class Trading:
         close_position: bool = False,
         extras: dict[str, str] | None = None,
         parent_id: str | None = None,
+        cancel_when_flat: bool = False,
     ) -> Order:
         """Place a stop-loss, take-profit or both (one cancels the other)."""
         with self.lock:
@@ -143,6 +145,7 @@ class Trading:
                 close_position=close_position, stop_price=stop_price,
                 take_profit_price=take_profit_price, fee_rate=fee_rate, updated_ms=now,
                 extras=dict(extras or {}), parent_id=parent_id,
+                cancel_when_flat=cancel_when_flat or close_position,
             )  # fmt: skip
             account.orders[order.order_id] = order
             return order
@@ -307,7 +310,7 @@ class Trading:
         )  # fmt: skip
         if symbol not in account.positions:
             for other in account.open_orders(symbol):
-                if other.close_position:
+                if other.cancel_when_flat:
                     self.cancel(account, other, now, "the position was closed")
         if order.exits is not None and symbol in account.positions:
             self._place_exits(account, order, quantity, now)

@@ -30,13 +30,16 @@ from alpha_arena.execution.paper import NextBarOpen, PaperVenue, PaperVenueConfi
 from alpha_arena.execution.venue import Venue
 from alpha_arena.marketdata.sources.sample import sample_instruments
 from alpha_arena.risk.limits import RiskLimits
+from tests.support.fake_bitget_rows import TAKER_FEE as BITGET_TAKER_FEE
+from tests.support.fake_bybit_account import TAKER_FEE as BYBIT_TAKER_FEE
 from tests.support.fake_exchange import FakeExchange, running
 from tests.support.fake_okx_rows import TAKER_FEE
 from tests.support.fake_venues import bars, funding_table
 
 SYMBOL = "BTC/USDT:USDT"
 #: Where each exchange lists an account's executions.
-TRADE_PAGES = ("/api/v5/trade/fills", "/api/v5/trade/fills-history", "/fapi/v1/userTrades")
+TRADE_PAGES = ("/api/v5/trade/fills", "/api/v5/trade/fills-history", "/fapi/v1/userTrades",
+               "/v5/execution/list", "/api/v2/mix/order/fills")  # fmt: skip
 INSTRUMENTS = {item.symbol: item for item in sample_instruments() if item.symbol == SYMBOL}
 START = parse_ts("2024-02-01")
 STEPS = 96
@@ -99,7 +102,7 @@ def exchange_venue(
     fake: FakeExchange, entry_id: int = 1, exchange: str = "okx", page_size: int = 100
 ) -> ExchangeVenue:
     account = ExchangeAccount(1, "demo", exchange, True, "f", 0, 0)
-    passphrase = PASSPHRASE if exchange == "okx" else None
+    passphrase = PASSPHRASE if exchange in ("okx", "bitget") else None
     credentials = ExchangeCredentials(KEY, SECRET, passphrase)
     client = connect(account, credentials, base_url=fake.url, timeout_s=2.0)
     client.enableRateLimit = False  # a loopback server needs no pacing
@@ -120,11 +123,13 @@ def run_on_exchange(fake: FakeExchange, venue: ExchangeVenue, steps: int = STEPS
     return engine.entrants[0].ledger
 
 
-@pytest.mark.parametrize("exchange", ["okx", "binanceusdm"])
+@pytest.mark.parametrize("exchange", ["okx", "binanceusdm", "bybit", "bitget"])
 def test_the_same_script_gives_the_same_ledger_on_paper_and_on_the_exchange(
     fake: FakeExchange, exchange: str
 ) -> None:
-    paper = PaperVenue(PaperVenueConfig(CAPITAL, 0.0, TAKER_FEE), INSTRUMENTS, NextBarOpen())
+    fees = {"bybit": BYBIT_TAKER_FEE, "bitget": BITGET_TAKER_FEE}
+    fee = fees.get(exchange, TAKER_FEE)  # each exchange's own rate
+    paper = PaperVenue(PaperVenueConfig(CAPITAL, 0.0, fee), INSTRUMENTS, NextBarOpen())
     expected = engine_for(paper).run()["alternator"]
 
     ledger = run_on_exchange(fake, exchange_venue(fake, exchange=exchange))
@@ -160,7 +165,7 @@ def test_a_restart_re_executes_the_window_and_places_nothing_twice(fake: FakeExc
     assert again.equity == first.equity
 
 
-@pytest.mark.parametrize("exchange", ["okx", "binanceusdm"])
+@pytest.mark.parametrize("exchange", ["okx", "binanceusdm", "bybit", "bitget"])
 def test_a_restart_reads_the_whole_history_not_its_first_page(
     fake: FakeExchange, exchange: str
 ) -> None:

@@ -2,8 +2,10 @@
 contracts (OKX swaps trade contracts of ``contractSize`` base units), precision comes from the
 exchange's own market list, and every CCXT error leaves as one of ours.
 
-Per exchange, only what CCXT does not unify is told apart, in ``_QUIRKS``: how a trigger order
-is asked for by its client id, and whether margin mode takes the leverage with it."""
+Per exchange, only what CCXT does not unify is told apart, in ``_QUIRKS``: how an order is
+asked for by its client id, how open orders are listed, whether margin mode takes the leverage
+with it, the sign of funding payments, how stops and take-profits are placed and canceled,
+and how records are paged (paging.py)."""
 
 from __future__ import annotations
 
@@ -22,6 +24,7 @@ from alpha_arena.execution.exchange.gateway import (
     ExchangeTrade,
     FundingPayment,
 )
+from alpha_arena.execution.exchange.paging import older_pages
 
 T = TypeVar("T")
 #: At most this many pages of executions or funding payments are read in one call.
@@ -36,13 +39,47 @@ class _Quirks:
     # How open trigger orders are listed: OKX files stop-losses and take-profits placed with
     # a trigger price alone as "conditional" algo orders, apart from its "trigger" orders.
     open_triggers: tuple[tuple[str, Any], ...] = (("trigger", True),)
+    # Bybit lists conditional orders among the others unless asked for active orders only.
+    open_plain: tuple[tuple[str, Any], ...] = ()
+    # Bybit: CCXT's fetch_order sends the exchange's order id even when it is None, so an order
+    # is looked up by client id (orderLinkId) in the open and then the closed order lists.
+    lists_by_client_id: bool = False
+    # Bybit reports a funding payment as an execution whose fee is what was paid, and CCXT
+    # passes that fee on as the amount: received is then negative.
+    funding_is_a_fee: bool = False
+    # Bybit: CCXT asks for a page of funding payments with "size", which Bybit ignores (it
+    # reads "limit"), then keeps only that many of each page; "limit" is sent as well.
+    funding_page_as_limit: bool = False
+    # Bybit: a triggered trigger order executes as itself, under its own order id.
+    trigger_executes_itself: bool = False
+    # Bybit answers executions (trades and funding) of at most 7 days per request, paged
+    # only within them: longer histories are read span by span.
+    records_span_ms: int | None = None
+    # Bitget: a stop-loss and a take-profit are TP/SL plans placed and canceled under their
+    # own planType (cancel-plan-order assumes "normal_plan" otherwise) and found in the plan
+    # lists, not by fetch_order (whose order/detail knows no plan orders).
+    tpsl_plans: tuple[str, str] | None = None
+    # Bitget pages fills and bills by a cursor CCXT cannot follow (paging.py), and CCXT's
+    # funding history wants a symbol: funding is read from the account's bills.
+    cursor: str | None = None
 
 
 _QUIRKS: dict[str, _Quirks] = {
     "okx": _Quirks(margin_mode_needs_leverage=True, open_triggers=(("ordType", "conditional"),)),
     "binanceusdm": _Quirks(),
-    "bybit": _Quirks(),
-    "bitget": _Quirks(),
+    "bybit": _Quirks(
+        open_plain=(("orderFilter", "Order"),),
+        lists_by_client_id=True,
+        funding_is_a_fee=True,
+        funding_page_as_limit=True,
+        trigger_executes_itself=True,
+        records_span_ms=7 * 24 * 3_600_000,
+    ),
+    "bitget": _Quirks(
+        open_triggers=(("planType", "profit_loss"),),
+        tpsl_plans=("loss_plan", "profit_plan"),
+        cursor="idLessThan",
+    ),
     "hyperliquid": _Quirks(),
 }
 
@@ -98,7 +135,12 @@ class CcxtGateway:
             self._one_way = True
         params = {"lever": lever} if self._quirks.margin_mode_needs_leverage else {}
         self._tolerate_no_change(client.set_margin_mode, "isolated", symbol, params)
-        self._call(client.set_leverage, lever, symbol, {"marginMode": "isolated"})
+        try:
+            client.set_leverage(lever, symbol, {"marginMode": "isolated"})
+        except ccxt.NoChange:  # Bybit refuses to set the leverage already set
+            pass
+        except ccxt.BaseError as error:
+            raise self._translate(error) from error
         self._prepared[symbol] = int(lever)
 
     def _tolerate_no_change(self, method: Callable[..., Any], *args: Any) -> None:
@@ -139,6 +181,11 @@ class CcxtGateway:
             "reduceOnly": True,
             ("stopLossPrice" if stop_loss else "takeProfitPrice"): level,
         }
+        if self._quirks.tpsl_plans:
+            # Sized (CCXT's default, pos_loss, closes the whole position, one per position),
+            # and set off by the last price as on paper (CCXT's default is the mark price).
+            params["planType"] = self._quirks.tpsl_plans[0 if stop_loss else 1]
+            params["triggerType"] = "fill_price"
         raw = self._call(
             self._client.create_order, symbol, "market", side.value,
             self._contracts(symbol, quantity), None, params,
@@ -146,29 +193,73 @@ class CcxtGateway:
         return self._order(raw, symbol, client_id)
 
     def find_order(self, symbol: str, client_id: str, trigger: bool) -> ExchangeOrder | None:
-        params: dict[str, Any] = {"clientOrderId": client_id}
-        if trigger:
-            params["trigger"] = True
         try:
-            raw = self._call(self._client.fetch_order, None, symbol, params)
+            raw = self._find(symbol, client_id, trigger)
         except OrderRejectedError as error:
             if error.kind == "order_not_found":
                 return None
             raise
-        return self._order(raw, symbol, client_id)
+        return None if raw is None else self._order(raw, symbol, client_id)
+
+    def _find(self, symbol: str, client_id: str, trigger: bool) -> dict[str, Any] | None:
+        client = self._client
+        if trigger and self._quirks.tpsl_plans:
+            query = {"planType": "profit_loss", "clientOid": client_id}
+            for method in (client.fetch_open_orders, client.fetch_canceled_and_closed_orders):
+                listed: list[dict[str, Any]] = self._call(method, symbol, None, None, dict(query))
+                if listed:
+                    return listed[0]
+            return None
+        if not self._quirks.lists_by_client_id:
+            params: dict[str, Any] = {"clientOrderId": client_id}
+            if trigger:
+                params["trigger"] = True
+            found: dict[str, Any] = self._call(client.fetch_order, None, symbol, params)
+            return found
+        query = {"orderLinkId": client_id, "orderFilter": "StopOrder" if trigger else "Order"}
+        for method in (client.fetch_open_orders, client.fetch_canceled_and_closed_orders):
+            listed = self._call(method, symbol, None, None, dict(query))
+            if listed:
+                first: dict[str, Any] = listed[0]
+                return first
+        return None
 
     def cancel_order(self, symbol: str, order: ExchangeOrder, trigger: bool) -> None:
-        params = {"trigger": True} if trigger else {}
+        params: dict[str, Any] = {"trigger": True} if trigger else {}
+        if not (trigger and self._quirks.tpsl_plans):
+            self._cancel(symbol, order, params)
+            return
+        for plan in self._quirks.tpsl_plans:  # only its own plan type cancels it
+            if self._cancel(symbol, order, {**params, "planType": plan}).get("id"):
+                return
+
+    def _cancel(self, symbol: str, order: ExchangeOrder, params: dict[str, Any]) -> dict[str, Any]:
         try:
-            self._call(self._client.cancel_order, order.order_id, symbol, params)
+            canceled: dict[str, Any] = self._call(
+                self._client.cancel_order, order.order_id, symbol, params
+            )
+            return canceled
         except OrderRejectedError as error:
             if error.kind not in ("order_not_found", "rejected"):
                 raise
+            return {}
 
     # -- records -----------------------------------------------------------------------------
 
     def trades(self, symbol: str, since: int) -> list[ExchangeTrade]:
-        raw = self._call(self._client.fetch_my_trades, symbol, since, None, dict(self._paged))
+        if self._quirks.cursor:
+            size = self._paged["maxEntriesPerRequest"]
+            raw = older_pages(
+                lambda page: self._call(self._client.fetch_my_trades, symbol, since, size, page),
+                self._quirks.cursor, size, MAX_PAGES,
+            )  # fmt: skip
+        else:
+            raw = self._in_spans(
+                lambda start, params: self._call(
+                    self._client.fetch_my_trades, symbol, start, None, params
+                ),
+                since, dict(self._paged),
+            )  # fmt: skip
         trades = [
             ExchangeTrade(
                 str(item["id"]),
@@ -185,17 +276,57 @@ class CcxtGateway:
         return sorted(trades, key=lambda trade: trade.ts)
 
     def funding(self, since: int) -> list[FundingPayment]:
-        raw = self._call(self._client.fetch_funding_history, None, since, None, dict(self._paged))
+        params = dict(self._paged)
+        if self._quirks.funding_page_as_limit:
+            params["limit"] = params["maxEntriesPerRequest"]
+        if self._quirks.cursor:
+            size = params["maxEntriesPerRequest"]
+            raw = older_pages(
+                lambda page: self._bills(since, size, page), self._quirks.cursor, size, MAX_PAGES
+            )
+        else:
+            raw = self._in_spans(
+                lambda start, query: self._call(
+                    self._client.fetch_funding_history, None, start, None, query
+                ),
+                since, params,
+            )  # fmt: skip
         payments = [
             FundingPayment(
                 str(item.get("id") or f"{item['symbol']}-{item['timestamp']}"),
                 str(item["symbol"]),
-                float(item["amount"]),
+                -float(item["info"]["execFee"])
+                if self._quirks.funding_is_a_fee
+                else float(item["amount"]),
                 int(item["timestamp"]),
             )
             for item in raw
         ]
         return sorted(payments, key=lambda payment: payment.ts)
+
+    def _bills(self, since: int, size: int, page: dict[str, Any]) -> list[dict[str, Any]]:
+        """One page of Bitget's funding bills, every USDT-M symbol at once."""
+        if not self._client.markets:  # to name each bill's symbol
+            self._call(self._client.load_markets)
+        request = {"productType": "USDT-FUTURES", "businessType": "contract_settle_fee",
+                   "startTime": since, "limit": size, **page}  # fmt: skip
+        answer = self._call(self._client.privateMixGetV2MixAccountBill, request)
+        bills = (answer.get("data") or {}).get("bills") or []
+        parsed: list[dict[str, Any]] = self._client.parse_funding_histories(bills, None, since)
+        return parsed
+
+    def _in_spans(
+        self, read: Callable[[int, dict[str, Any]], list[Any]], since: int, params: dict[str, Any]
+    ) -> list[Any]:
+        """``read(since, params)``; where the exchange answers at most ``records_span_ms`` of
+        records a request, one read per span from ``since`` to the exchange's now."""
+        span = self._quirks.records_span_ms
+        if span is None:
+            return read(since, params)
+        now, found = self.server_time(), []
+        for start in range(since, max(now, since) + 1, span):
+            found += read(start, {**params, "until": start + span - 1})
+        return found
 
     def positions(self) -> list[ExchangePosition]:
         raw = self._call(self._client.fetch_positions)
@@ -222,7 +353,9 @@ class CcxtGateway:
         return float(usdt.get("total") or 0.0), float(usdt.get("free") or 0.0)
 
     def open_orders(self) -> list[ExchangeOrder]:
-        plain = self._call(self._client.fetch_open_orders)
+        plain = self._call(
+            self._client.fetch_open_orders, None, None, None, dict(self._quirks.open_plain)
+        )
         query = dict(self._quirks.open_triggers)
         triggers = self._call(self._client.fetch_open_orders, None, None, None, query)
         found = [self._order(item, str(item["symbol"]), "") for item in plain]
@@ -231,15 +364,20 @@ class CcxtGateway:
         ]
 
     def _order(self, raw: dict[str, Any], symbol: str, client_id: str) -> ExchangeOrder:
+        order_id, filled = str(raw["id"]), self._base(symbol, raw.get("filled"))
+        children = _children(raw.get("info") or {}, order_id)
+        if self._quirks.trigger_executes_itself and filled > 0:
+            children = (order_id,)
         return ExchangeOrder(
-            str(raw["id"]), str(raw.get("clientOrderId") or client_id), symbol,
-            str(raw.get("status") or "open"), self._base(symbol, raw.get("filled")),
-            _children(raw.get("info") or {}, str(raw["id"])),
+            order_id, str(raw.get("clientOrderId") or client_id), symbol,
+            str(raw.get("status") or "open"), filled, children,
         )  # fmt: skip
 
 
 def _children(info: dict[str, Any], order_id: str) -> tuple[str, ...]:
     """The orders a triggered trigger order placed, whose executions are its own: OKX names
-    them in ``ordIdList`` (``ordId`` before), Binance's algo orders in ``actualOrderId``."""
-    found = [*(info.get("ordIdList") or []), info.get("ordId"), info.get("actualOrderId")]
+    them in ``ordIdList`` (``ordId`` before), Binance's algo orders in ``actualOrderId``,
+    Bitget's plans in ``executeOrderId``."""
+    found = [*(info.get("ordIdList") or []), info.get("ordId"), info.get("actualOrderId"),
+             info.get("executeOrderId")]  # fmt: skip
     return tuple(dict.fromkeys(str(i) for i in found if i and str(i) not in ("0", order_id)))

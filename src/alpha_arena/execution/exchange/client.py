@@ -99,6 +99,14 @@ def connect(
             # CCXT picks Binance's USD-M error codes by the URL's host, which a mirror replaces:
             # without this, "margin is insufficient" would be a bare ExchangeError.
             client.exceptions["exact"].update(client.exceptions["linear"]["exact"])
+    if account.exchange == "bybit":
+        # Bybit refuses to set the leverage a symbol already has (110043, "leverage not
+        # modified"); CCXT calls that a BadRequest, yet nothing is wrong with the request.
+        client.exceptions["exact"]["110043"] = ccxt.NoChange
+    if account.exchange == "bitget":
+        # Keys of the other environment (demo keys without the demo header, or live keys
+        # with it) get 40099, which CCXT leaves a bare ExchangeError: it is the keys' fault.
+        client.exceptions["exact"]["40099"] = ccxt.AuthenticationError
     return client
 
 
@@ -106,7 +114,18 @@ def _options(exchange: str) -> dict[str, Any]:
     if exchange == "binanceusdm":  # USDT-M futures only; its own default type says so
         return {}
     if exchange == "bybit":
-        return {"defaultType": "swap", "defaultSubType": "linear"}
+        # Only USDT linear perpetuals are traded: their markets alone are loaded (CCXT would
+        # also load spot, inverse and option markets, a dozen requests).
+        return {
+            "defaultType": "swap",
+            "defaultSubType": "linear",
+            "fetchMarkets": {"types": ["linear"]},
+        }
+    if exchange == "bitget":
+        # The v2 (classic account) API, said rather than probed: CCXT would otherwise ask
+        # v3/account/settings first; a unified account's keys then fail plainly (40085).
+        # USDT-M swaps only: their markets alone are loaded (not spot, margin, coin-M).
+        return {"defaultType": "swap", "uta": False, "fetchMarkets": {"types": ["swap"]}}
     return {"defaultType": "swap"}
 
 

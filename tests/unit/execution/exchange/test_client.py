@@ -75,6 +75,7 @@ def test_bybit_uses_demo_trading() -> None:
     assert signed["url"].startswith("https://api-demo.bybit.com/v5/account/wallet-balance")
     assert client.options["defaultType"] == "swap"
     assert client.options["defaultSubType"] == "linear"
+    assert client.options["fetchMarkets"]["types"] == ["linear"]  # not spot, inverse, options
     assert api_urls(client_of("bybit", sandbox=False)) == {"https://api.{hostname}"}
 
 
