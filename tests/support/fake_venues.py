@@ -42,7 +42,10 @@ _BINANCE_INTERVALS = {
     "12h": 12 * HOUR_MS,
     "1d": 24 * HOUR_MS,
 }
-_MINUTE_BARS = {"1m", "3m", "5m", "15m", "30m"}  # valid on both exchanges; the sample has none
+# Minute bars (the sample has none) are the hours split along a path (``bars``).
+_MINUTES = {f"{n}m": n * 60_000 for n in (1, 3, 5, 15, 30)}
+_OKX_BARS |= _MINUTES
+_BINANCE_INTERVALS |= _MINUTES
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,10 +105,13 @@ def _hourly(file: str) -> np.ndarray:
 
 @functools.cache
 def bars(file: str, step_ms: int) -> np.ndarray:
-    """Sample rows aggregated to ``step_ms`` bars (open first, high max, low min, close last)."""
+    """Sample rows aggregated to ``step_ms`` bars (open first, high max, low min, close last),
+    or split into them below an hour (``_split_hours``)."""
     hourly = _hourly(file)
     if step_ms == HOUR_MS:
         return hourly
+    if step_ms < HOUR_MS:
+        return _split_hours(hourly, step_ms)
     buckets = hourly[:, 0].astype(np.int64) // step_ms * step_ms
     starts = np.flatnonzero(np.r_[True, buckets[1:] != buckets[:-1]])
     ends = np.r_[starts[1:], len(hourly)] - 1
@@ -119,6 +125,29 @@ def bars(file: str, step_ms: int) -> np.ndarray:
             np.add.reduceat(hourly[:, 5], starts),
         ]
     )
+
+
+def _split_hours(hourly: np.ndarray, step_ms: int) -> np.ndarray:
+    """Each hour as ``HOUR_MS / step_ms`` bars along the path open, first extreme, second
+    extreme, close (the low first when the hour closed up), the extremes a third and two thirds
+    of the way: the bars open, reach and close at the hour's own prices; volume splits evenly."""
+    parts = HOUR_MS // step_ms
+    up = hourly[:, 4] >= hourly[:, 1]
+    first = np.where(up, hourly[:, 3], hourly[:, 2])
+    second = np.where(up, hourly[:, 2], hourly[:, 3])
+    vertices = np.column_stack([hourly[:, 1], first, second, hourly[:, 4]])
+    at = np.array([0.0, parts / 3, 2 * parts / 3, parts])
+    edges = np.array([np.interp(np.arange(parts + 1), at, row) for row in vertices])
+    opens, closes = edges[:, :-1], edges[:, 1:]
+    highs, lows = np.maximum(opens, closes), np.minimum(opens, closes)
+    rows = np.arange(len(hourly))
+    for column, price in ((1, first), (2, second)):  # the sub-bar each extreme falls in
+        inside = np.minimum(int(at[column]), parts - 1)
+        highs[rows, inside] = np.maximum(highs[rows, inside], price)
+        lows[rows, inside] = np.minimum(lows[rows, inside], price)
+    ts = hourly[:, :1] + np.arange(parts) * step_ms
+    volume = np.repeat(hourly[:, 5:6] / parts, parts, axis=1)
+    return np.column_stack([part.reshape(-1) for part in (ts, opens, highs, lows, closes, volume)])
 
 
 @functools.cache
@@ -177,8 +206,6 @@ class OkxApi:
     def candles(self, params: Params, recent: bool) -> Any:
         listing = _okx_listing(params)
         bar = params.get("bar", "1m")
-        if bar in _MINUTE_BARS:
-            return _okx_ok([])
         if bar not in _OKX_BARS:
             raise BadRequestError("51000", "Parameter bar error")
         step = _OKX_BARS[bar]
@@ -331,8 +358,6 @@ class BinanceApi:
     def klines(self, params: Params) -> Any:
         listing = _binance_listing(params)
         interval = params.get("interval", "")
-        if interval in _MINUTE_BARS:
-            return []
         if interval not in _BINANCE_INTERVALS:
             raise BadRequestError("-1120", "Invalid interval.")
         step = _BINANCE_INTERVALS[interval]
@@ -494,25 +519,23 @@ def _binance_listing(params: Params) -> Listing:
 
 def _okx_window(table: np.ndarray, params: Params, limit: int) -> np.ndarray:
     """OKX paging: ``after`` = older than, ``before`` = newer than (both exclusive); the newest
-    ``limit`` rows of that range, newest first."""
-    mask = np.ones(len(table), dtype=bool)
-    if "after" in params:
-        mask &= table[:, 0] < int(params["after"])
-    if "before" in params:
-        mask &= table[:, 0] > int(params["before"])
-    return table[mask][-limit:][::-1]
+    ``limit`` rows of that range, newest first. (Tables are sorted by time: sliced, not
+    masked, as minute tables are long.)"""
+    ts = table[:, 0]
+    first = np.searchsorted(ts, int(params["before"]), "right") if "before" in params else 0
+    stop = np.searchsorted(ts, int(params["after"]), "left") if "after" in params else len(ts)
+    return table[max(first, stop - limit) : stop][::-1]
 
 
 def _binance_window(table: np.ndarray, params: Params, limit: int) -> np.ndarray:
     """Binance paging: startTime/endTime inclusive, oldest first; from startTime when given,
     else the newest ``limit`` rows up to endTime."""
-    mask = np.ones(len(table), dtype=bool)
+    ts = table[:, 0]
+    first = np.searchsorted(ts, int(params["startTime"]), "left") if "startTime" in params else 0
+    stop = np.searchsorted(ts, int(params["endTime"]), "right") if "endTime" in params else len(ts)
     if "startTime" in params:
-        mask &= table[:, 0] >= int(params["startTime"])
-    if "endTime" in params:
-        mask &= table[:, 0] <= int(params["endTime"])
-    chosen = table[mask]
-    return chosen[:limit] if "startTime" in params else chosen[-limit:]
+        return table[first : min(stop, first + limit)]
+    return table[max(first, stop - limit) : stop]
 
 
 def _okx_instrument(item: Listing) -> Params:

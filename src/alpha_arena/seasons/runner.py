@@ -22,6 +22,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from alpha_arena.core.clock import Clock, SimClock
 from alpha_arena.core.errors import (
@@ -54,6 +55,9 @@ from alpha_arena.storage.season_store import (
     SeasonStoppedError,
     SeasonStore,
 )
+
+if TYPE_CHECKING:
+    from alpha_arena.marketdata.sources.ccxt_source import CcxtSource
 
 logger = logging.getLogger(__name__)
 
@@ -222,31 +226,37 @@ class SeasonRunner:
     ) -> RunReport:
         """Step each bar once it has closed by ``clock`` (the exchange's, for a live season:
         ``live`` holds its accounts)."""
-        while True:
-            now = clock.now_ms()
-            until = min(floor_ts(now - PAPER_LAG_MS, config.step_ms), config.end)
-            self._ingest(config)
-            if until > config.start:  # else the season's first bar has not closed yet
-                report = self._retrying(lambda: self._advance(config, until, live))  # noqa: B023
-                if report.status is not SeasonStatus.RUNNING or self._budget_spent():
-                    return report
-            else:  # wait for the close of the first bar (the one opening at or after the start)
-                until = floor_ts(config.start + config.step_ms - 1, config.step_ms)
-            next_close = until + config.step_ms + PAPER_LAG_MS
-            while clock.now_ms() < next_close:
-                if self._should_stop():
-                    return self._report()
-                time.sleep(self._poll_s)
-
-    def _ingest(self, config: SeasonConfig) -> None:
-        from alpha_arena.services.ingestion import ingest
+        from alpha_arena.services.ingestion import open_source  # CCXT: not for replays
 
         # Perpetuals stored as Binance come from its USDT-M API (the spot API has none).
         perpetuals = all(":" in symbol for symbol in config.symbols)
-        source = "binanceusdm" if config.exchange == "binance" and perpetuals else config.exchange
+        exchange = "binanceusdm" if config.exchange == "binance" and perpetuals else config.exchange
+        # One client for the season's life: its markets are loaded once, its connections kept.
+        with open_source(self._context.settings, exchange) as source:
+            while True:
+                now = clock.now_ms()
+                until = min(floor_ts(now - PAPER_LAG_MS, config.step_ms), config.end)
+                self._ingest(config, exchange, source)
+                if until > config.start:  # else the season's first bar has not closed yet
+                    report = self._retrying(
+                        lambda: self._advance(config, until, live)  # noqa: B023
+                    )
+                    if report.status is not SeasonStatus.RUNNING or self._budget_spent():
+                        return report
+                else:  # wait for the close of the first bar (the one opening at or after start)
+                    until = floor_ts(config.start + config.step_ms - 1, config.step_ms)
+                next_close = until + config.step_ms + PAPER_LAG_MS
+                while clock.now_ms() < next_close:
+                    if self._should_stop():
+                        return self._report()
+                    time.sleep(self._poll_s)
+
+    def _ingest(self, config: SeasonConfig, exchange: str, source: CcxtSource) -> None:
+        from alpha_arena.services.ingestion import ingest
+
         try:
-            ingest(self._context, source, config.symbols, [config.timeframe],
-                   since=config.start - 500 * config.step_ms)  # fmt: skip
+            ingest(self._context, exchange, config.symbols, [config.timeframe],
+                   since=config.start - 500 * config.step_ms, source=source)  # fmt: skip
         except (SourceUnavailableError, TemporaryError) as error:
             message = (
                 f"paper season {self._season_id} needs live data from {config.exchange}: {error}"

@@ -44,15 +44,20 @@ def ingest(
     since: int | None = None,
     backfill: bool = False,
     progress: ProgressCallback | None = None,
+    source: CcxtSource | None = None,
 ) -> IngestionReport:
     """Download candles, funding history, prices and open interest of ``symbols`` from
     ``exchange`` into the database, from the newest stored candle on (or from ``since``, epoch
     ms, when nothing is stored, when it is later, or with ``backfill``). Without ``since``, a
-    first ingestion starts DEFAULT_LOOKBACK_MS ago."""
+    first ingestion starts DEFAULT_LOOKBACK_MS ago. ``source``: an open client of
+    ``exchange`` to use (a season following the market keeps one), else one is opened."""
     ts_since = since if since is not None else context.clock.now_ms() - DEFAULT_LOOKBACK_MS
-    with open_source(context.settings, exchange) as source:
-        ingestor = Ingestor(source, context.market, context.runs, RowCounts, context.clock)
-        return ingestor.run(symbols, timeframes, ts_since, backfill, progress)
+    if source is None:
+        with open_source(context.settings, exchange) as opened:
+            return ingest(context, exchange, symbols, timeframes, ts_since, backfill, progress,
+                          opened)  # fmt: skip
+    ingestor = Ingestor(source, context.market, context.runs, RowCounts, context.clock)
+    return ingestor.run(symbols, timeframes, ts_since, backfill, progress)
 
 
 def fetch_candles(

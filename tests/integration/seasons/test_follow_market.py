@@ -1,6 +1,7 @@
 """A paper season follows the market: each bar that closes is ingested and stepped once by the
 engine that stepped the bars before it (no re-execution from the season's start), and the
-ledger it builds bar by bar is the one a replay of the same window gives. A restarted runner
+ledger it builds bar by bar is the one a replay of the same window gives, on hourly bars and
+on 1m bars (the loopback exchange splits its hours into minutes). A restarted runner
 re-executes the stored ticks once, then follows the market again."""
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from typing import Any
 import pytest
 
 from alpha_arena.core.settings import Settings
-from alpha_arena.core.time import HOUR_MS, parse_ts
+from alpha_arena.core.time import parse_ts, timeframe_ms
 from alpha_arena.domain.seasons import SeasonEvent, SeasonStatus
 from alpha_arena.seasons.runner import RunReport, SeasonRunner
 from alpha_arena.services import seasons
@@ -28,8 +29,13 @@ START = parse_ts("2024-02-01")
 TICKS = 24
 
 
+@pytest.fixture(params=["1h", "1m"])
+def timeframe(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
 @pytest.fixture
-def market(database_url: str) -> Iterator[tuple[AppContext, FakeExchange]]:
+def market(database_url: str, timeframe: str) -> Iterator[tuple[AppContext, FakeExchange]]:
     """A database holding the exchange's history up to the season's start, and the exchange,
     whose clock is the season's wall clock."""
     with FakeExchange(START) as fake:
@@ -39,18 +45,22 @@ def market(database_url: str) -> Iterator[tuple[AppContext, FakeExchange]]:
         )  # fmt: skip
         context = open_context(settings, clock=ExchangeClock(fake))
         try:
-            ingest(context, "binanceusdm", [BTC], ["1h"], since=START - 200 * HOUR_MS)
+            since = START - 200 * timeframe_ms(timeframe)
+            ingest(context, "binanceusdm", [BTC], [timeframe], since=since)
             add_agent(context, "fast", {"kind": "strategy", "strategy": "ema_trend",
-                                        "params": {"fast": "3", "slow": "8"}})  # fmt: skip
-            add_agent(context, "breakout", {"kind": "strategy", "strategy": "breakout"})
+                                        "params": {"fast": "3", "slow": "8"},
+                                        "timeframe": timeframe})  # fmt: skip
+            add_agent(context, "breakout", {"kind": "strategy", "strategy": "breakout",
+                                            "timeframe": timeframe})  # fmt: skip
             yield context, fake
         finally:
             context.close()
 
 
-def values(mode: str) -> dict[str, Any]:
-    return {"name": mode, "mode": mode, "symbols": [BTC], "start": START,
-            "end": START + TICKS * HOUR_MS, "participants": ["fast", "breakout"]}  # fmt: skip
+def values(mode: str, timeframe: str) -> dict[str, Any]:
+    return {"name": mode, "mode": mode, "symbols": [BTC], "start": START, "timeframe": timeframe,
+            "end": START + TICKS * timeframe_ms(timeframe),
+            "participants": ["fast", "breakout"]}  # fmt: skip
 
 
 class Background:
@@ -83,27 +93,28 @@ def follow(
     fake: FakeExchange, store: SeasonStore, season_id: int, ticks: range, runner: Background
 ) -> None:
     """Move the exchange's clock past each bar's close once the tick before it is committed."""
+    step = timeframe_ms(store.get(season_id).config["timeframe"])
     for tick in ticks:
-        fake.advance_to(START + (tick + 1) * HOUR_MS + LAG_MS)
+        fake.advance_to(START + (tick + 1) * step + LAG_MS)
         while store.get(season_id).ticks_done <= tick:
             runner.alive()
             threading.Event().wait(0.01)
 
 
-def replayed(context: AppContext) -> str:
+def replayed(context: AppContext, timeframe: str) -> str:
     """The ledger of a replay of the season's window, on the bars the paper season stored."""
-    season = seasons.create_season(context, values("replay"))
+    season = seasons.create_season(context, values("replay", timeframe))
     report = seasons.run_season(context, season.id)
     assert (report.status, report.ticks_done) == (SeasonStatus.FINISHED, TICKS)
     return SeasonStore(context.engine).ledger_hash(season.id)
 
 
 def test_a_paper_season_steps_each_new_bar_once_and_matches_a_replay(
-    market: tuple[AppContext, FakeExchange],
+    market: tuple[AppContext, FakeExchange], timeframe: str
 ) -> None:
     context, fake = market
     store = SeasonStore(context.engine)
-    season = seasons.create_season(context, values("paper"))
+    season = seasons.create_season(context, values("paper", timeframe))
     seasons.transition(context, season.id, SeasonEvent.START)
 
     running = Background(context, season.id)
@@ -115,16 +126,17 @@ def test_a_paper_season_steps_each_new_bar_once_and_matches_a_replay(
     )  # fmt: skip
     assert report.ticks_reexecuted == 0  # every bar was stepped once, as it closed
     fills = [fill for entry in store.entries(season.id) for fill in store.fills(entry.id)]
-    assert len(fills) >= 2, "the agents should have traded in a day"
-    assert store.ledger_hash(season.id) == replayed(context)
+    assert len(fills) >= 2, "the agents should have traded"
+    assert store.ledger_hash(season.id) == replayed(context, timeframe)
 
 
+@pytest.mark.parametrize("timeframe", ["1h"], indirect=True)
 def test_a_restarted_runner_re_executes_the_stored_ticks_once_then_follows_again(
-    market: tuple[AppContext, FakeExchange],
+    market: tuple[AppContext, FakeExchange], timeframe: str
 ) -> None:
     context, fake = market
     store = SeasonStore(context.engine)
-    season = seasons.create_season(context, values("paper"))
+    season = seasons.create_season(context, values("paper", timeframe))
     seasons.transition(context, season.id, SeasonEvent.START)
     stopped_at = 9
 
@@ -138,4 +150,4 @@ def test_a_restarted_runner_re_executes_the_stored_ticks_once_then_follows_again
 
     assert (report.status, report.ticks_stepped) == (SeasonStatus.FINISHED, TICKS - stopped_at)
     assert report.ticks_reexecuted == stopped_at  # on start, and never again
-    assert store.ledger_hash(season.id) == replayed(context)
+    assert store.ledger_hash(season.id) == replayed(context, timeframe)
