@@ -17,8 +17,10 @@ asked for, and ``hide_bars`` leaves a gap in the history. ``requests`` counts re
 ``log`` keeps each path with its query parameters and ``arrivals`` the time of each request.
 
 Trading (tests/support/fake_trading.py for the matching, fake_okx_trading.py,
-fake_binance_trading.py, fake_bybit_trading.py and fake_bitget_trading.py for the wire
-formats): each API key is an isolated account, authenticated as the real exchange does it.
+fake_binance_trading.py, fake_bybit_trading.py, fake_bitget_trading.py and
+fake_hyperliquid_trading.py (Hyperliquid's POST /info and /exchange) for the wire formats):
+each API key (a wallet address on Hyperliquid) is an isolated account, authenticated as the
+real exchange does it.
 Market orders fill at once at the open of the 1h bar containing ``now_ms``; ``advance_to`` moves
 the clock and runs every 1h bar that closed on the way through the accounts (stops,
 take-profits, liquidations) and settles the funding due.
@@ -52,6 +54,7 @@ from tests.support.fake_bitget_trading import BitgetTrading
 from tests.support.fake_bybit_public import BybitApi
 from tests.support.fake_bybit_public import error_body as bybit_error_body
 from tests.support.fake_bybit_trading import BybitTrading
+from tests.support.fake_hyperliquid_trading import HyperliquidTrading, order_accepted
 from tests.support.fake_okx_trading import OkxTrading
 from tests.support.fake_trading import Trading
 from tests.support.fake_venues import (
@@ -135,15 +138,18 @@ class FakeExchange:
         self._drop: float | None = None
         okx, binance, bybit = OkxTrading(self), BinanceTrading(self), BybitTrading(self)
         bitget = BitgetTrading(self)
+        self.hyperliquid = HyperliquidTrading(self)  # POST /info and /exchange
         self._private: dict[tuple[str, str], PrivateRoute] = {
             **okx.routes(),
             **binance.routes(),
             **bybit.routes(),
             **bitget.routes(),
+            **self.hyperliquid.routes(),
         }
         self._order_paths = (
             okx.order_paths | binance.order_paths | bybit.order_paths | bitget.order_paths
-        )
+            | self.hyperliquid.order_paths
+        )  # fmt: skip
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
         self._server.daemon_threads = True
         self._server.fake = self  # type: ignore[attr-defined]
@@ -316,11 +322,13 @@ class FakeExchange:
     def served_bars(self, symbol: str, step_ms: int) -> np.ndarray:
         """Rows (ts, open, high, low, close, volume) of every bar opened by now."""
         table = self._visible(symbol, step_ms)
-        return table[table[:, 0] <= self.now_ms]
+        return table[: np.searchsorted(table[:, 0], self.now_ms, side="right")]
 
     def _visible(self, symbol: str, step_ms: int) -> np.ndarray:
         listing = next(item for item in LISTINGS if item.symbol == symbol)
         table = bars(listing.candle_file, step_ms)
+        if not self._hidden:  # the whole table, not a copy (minute tables are large)
+            return table
         shown = np.ones(len(table), dtype=bool)
         for ts_from, ts_to in self._hidden:
             shown &= (table[:, 0] < ts_from) | (table[:, 0] > ts_to)
@@ -415,6 +423,8 @@ class FakeExchange:
         if (request.method, request.path) in self._order_paths:
             accepted = status == 200 and (not okx or body.get("code") == "0")
             accepted = accepted and body.get("retCode", 0) == 0  # Bybit refuses with HTTP 200
+            if request.path == "/exchange":  # Hyperliquid: every signed action goes there
+                accepted = order_accepted(body)
             with self._lock:
                 drop, self._drop = (self._drop, None) if accepted else (None, self._drop)
             if drop is not None:

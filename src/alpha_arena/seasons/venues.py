@@ -131,7 +131,8 @@ def exchange_gateway(
         from alpha_arena.execution.exchange.dry_run import DryRunGateway
 
         gateway = DryRunGateway(gateway, account.name)
-    return gateway, ClientIds.for_entry(season_id, entry_id).prefix, partial(close, client)
+    ids = ClientIds.for_entry(season_id, entry_id, account.exchange)  # Hyperliquid: hex cloids
+    return gateway, ids.prefix, partial(close, client)
 
 
 def _translate(

@@ -5,7 +5,7 @@ the exchange; a re-executed window (a restart) places nothing twice; refusals ar
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pytest
@@ -33,6 +33,8 @@ from alpha_arena.risk.limits import RiskLimits
 from tests.support.fake_bitget_rows import TAKER_FEE as BITGET_TAKER_FEE
 from tests.support.fake_bybit_account import TAKER_FEE as BYBIT_TAKER_FEE
 from tests.support.fake_exchange import FakeExchange, running
+from tests.support.fake_hyperliquid_info import TAKER_FEE as HYPERLIQUID_TAKER_FEE
+from tests.support.fake_hyperliquid_sign import address_of
 from tests.support.fake_okx_rows import TAKER_FEE
 from tests.support.fake_venues import bars, funding_table
 
@@ -45,6 +47,16 @@ START = parse_ts("2024-02-01")
 STEPS = 96
 CAPITAL = 10_000.0
 KEY, SECRET, PASSPHRASE = "demo-key-1", "demo-secret-1", "Demo-pass-1"
+# Hyperliquid: a wallet address and its private key; its perpetuals are USDC-margined, with
+# Hyperliquid's own specs (BTC: 5 size decimals, 5 significant price digits: whole dollars).
+WALLET_KEY = "0x" + "4c" * 32
+WALLET = address_of(WALLET_KEY)
+HL_SYMBOL = "BTC/USDC:USDC"
+INSTRUMENTS[HL_SYMBOL] = replace(
+    INSTRUMENTS[SYMBOL], exchange="hyperliquid", symbol=HL_SYMBOL, quote="USDC", settle="USDC",
+    price_tick=1.0, amount_step=0.00001, min_amount=0.00001, min_notional=10.0, max_leverage=40,
+    maker_fee=0.00015, taker_fee=HYPERLIQUID_TAKER_FEE,
+)  # fmt: skip
 
 
 @dataclass
@@ -53,18 +65,19 @@ class Alternator:
     take-profit; close what is left 8 bars later."""
 
     name: str = "alternator"
+    symbol: str = SYMBOL
 
     def decide(self, view: StepView) -> Decision | None:
         phase = view.step % 12
         if phase == 1:
             signal = Signal.BUY_TO_ENTER if view.step % 24 == 1 else Signal.SELL_TO_ENTER
             action = SymbolDecision(
-                SYMBOL, signal, notional=3_000.0, leverage=3.0, stop_loss_fraction=0.006,
+                self.symbol, signal, notional=3_000.0, leverage=3.0, stop_loss_fraction=0.006,
                 take_profit_fraction=0.008,
             )  # fmt: skip
             return Decision(view.ts, (action,))
-        if phase == 9 and SYMBOL in view.positions:
-            return Decision(view.ts, (SymbolDecision(SYMBOL, Signal.CLOSE),))
+        if phase == 9 and self.symbol in view.positions:
+            return Decision(view.ts, (SymbolDecision(self.symbol, Signal.CLOSE),))
         return None
 
     def decision_steps(self, timeline: IntArray) -> IntArray | None:
@@ -83,10 +96,11 @@ def funding() -> FundingRates:
     return FundingRates(table[:, 0].astype(np.int64), table[:, 1])
 
 
-def engine_for(venue: Venue) -> TradingEngine:
-    feed = ReplayFeed("1h", {SYMBOL: window()}, {SYMBOL: funding()})
+def engine_for(venue: Venue, symbol: str = SYMBOL) -> TradingEngine:
+    feed = ReplayFeed("1h", {symbol: window()}, {symbol: funding()})
+    instruments = {symbol: INSTRUMENTS[symbol]}
     return TradingEngine(
-        feed, [(Alternator(), venue)], INSTRUMENTS, RiskLimits(max_leverage=5.0),
+        feed, [(Alternator(symbol=symbol), venue)], instruments, RiskLimits(max_leverage=5.0),
         SimClock(START), fast_forward=False,
     )  # fmt: skip
 
@@ -95,6 +109,7 @@ def engine_for(venue: Venue) -> TradingEngine:
 def fake() -> Iterator[FakeExchange]:
     with running(now_ms=START) as exchange:
         exchange.add_account(KEY, SECRET, PASSPHRASE, usdt=CAPITAL)
+        exchange.add_account(WALLET, WALLET_KEY, usdt=CAPITAL)
         yield exchange
 
 
@@ -104,17 +119,23 @@ def exchange_venue(
     account = ExchangeAccount(1, "demo", exchange, True, "f", 0, 0)
     passphrase = PASSPHRASE if exchange in ("okx", "bitget") else None
     credentials = ExchangeCredentials(KEY, SECRET, passphrase)
+    symbol = SYMBOL
+    if exchange == "hyperliquid":
+        credentials, symbol = ExchangeCredentials(WALLET, WALLET_KEY), HL_SYMBOL
     client = connect(account, credentials, base_url=fake.url, timeout_s=2.0)
     client.enableRateLimit = False  # a loopback server needs no pacing
     gateway = CcxtGateway(
-        client, lambda error: translate(error, account, (KEY, SECRET)), page_size=page_size
+        client, lambda error: translate(error, account, credentials.secrets()), page_size=page_size
     )
     records = ExchangeRecords(gateway, START, lambda: fake.now_ms)  # a process's records
-    return ExchangeVenue(records, INSTRUMENTS, CAPITAL, ClientIds.for_entry(1, entry_id), HOUR_MS)
+    ids = ClientIds.for_entry(1, entry_id, exchange)
+    return ExchangeVenue(records, {symbol: INSTRUMENTS[symbol]}, CAPITAL, ids, HOUR_MS)
 
 
-def run_on_exchange(fake: FakeExchange, venue: ExchangeVenue, steps: int = STEPS) -> Ledger:
-    engine = engine_for(venue)
+def run_on_exchange(
+    fake: FakeExchange, venue: ExchangeVenue, steps: int = STEPS, symbol: str = SYMBOL
+) -> Ledger:
+    engine = engine_for(venue, symbol)
     for step in range(steps):
         close = engine.timeline[step] + HOUR_MS
         if fake.now_ms < close:
@@ -123,16 +144,18 @@ def run_on_exchange(fake: FakeExchange, venue: ExchangeVenue, steps: int = STEPS
     return engine.entrants[0].ledger
 
 
-@pytest.mark.parametrize("exchange", ["okx", "binanceusdm", "bybit", "bitget"])
+@pytest.mark.parametrize("exchange", ["okx", "binanceusdm", "bybit", "bitget", "hyperliquid"])
 def test_the_same_script_gives_the_same_ledger_on_paper_and_on_the_exchange(
     fake: FakeExchange, exchange: str
 ) -> None:
-    fees = {"bybit": BYBIT_TAKER_FEE, "bitget": BITGET_TAKER_FEE}
+    fees = {"bybit": BYBIT_TAKER_FEE, "bitget": BITGET_TAKER_FEE,
+            "hyperliquid": HYPERLIQUID_TAKER_FEE}  # fmt: skip
     fee = fees.get(exchange, TAKER_FEE)  # each exchange's own rate
+    symbol = HL_SYMBOL if exchange == "hyperliquid" else SYMBOL
     paper = PaperVenue(PaperVenueConfig(CAPITAL, 0.0, fee), INSTRUMENTS, NextBarOpen())
-    expected = engine_for(paper).run()["alternator"]
+    expected = engine_for(paper, symbol).run()["alternator"]
 
-    ledger = run_on_exchange(fake, exchange_venue(fake, exchange=exchange))
+    ledger = run_on_exchange(fake, exchange_venue(fake, exchange=exchange), symbol=symbol)
 
     def summary(fills: list) -> list[tuple]:
         return [(f.ts, f.side, f.tag, round(f.quantity, 9), round(f.price, 6)) for f in fills]
@@ -165,17 +188,28 @@ def test_a_restart_re_executes_the_window_and_places_nothing_twice(fake: FakeExc
     assert again.equity == first.equity
 
 
-@pytest.mark.parametrize("exchange", ["okx", "binanceusdm", "bybit", "bitget"])
+@pytest.mark.parametrize("exchange", ["okx", "binanceusdm", "bybit", "bitget", "hyperliquid"])
 def test_a_restart_reads_the_whole_history_not_its_first_page(
     fake: FakeExchange, exchange: str
 ) -> None:
-    first = run_on_exchange(fake, exchange_venue(fake, exchange=exchange), steps=STEPS)
+    symbol = HL_SYMBOL if exchange == "hyperliquid" else SYMBOL
+    venue = exchange_venue(fake, exchange=exchange)
+    first = run_on_exchange(fake, venue, steps=STEPS, symbol=symbol)
     assert len(first.fills) > 6 and len(first.funding) > 3
 
     # Two records a page: the fills and funding payments of the window take many pages.
-    pages_before = sum(fake.requests[path] for path in TRADE_PAGES)
-    again = run_on_exchange(fake, exchange_venue(fake, exchange=exchange, page_size=2))
-    pages = sum(fake.requests[path] for path in TRADE_PAGES) - pages_before
+    # Hyperliquid's page size is its own (2,000 fills): the fake is told to answer two.
+    fake.hyperliquid.info.page_cap = 2
+    info = fake.hyperliquid.info.requests
+
+    def trade_pages() -> int:
+        return sum(fake.requests[path] for path in TRADE_PAGES) + info["userFillsByTime"]
+
+    pages_before = trade_pages()
+    again = run_on_exchange(
+        fake, exchange_venue(fake, exchange=exchange, page_size=2), symbol=symbol
+    )
+    pages = trade_pages() - pages_before
     assert pages >= len(first.fills) // 2
 
     assert [(f.ts, f.price, f.fee) for f in again.fills] == [

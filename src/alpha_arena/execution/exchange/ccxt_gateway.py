@@ -5,7 +5,12 @@ exchange's own market list, and every CCXT error leaves as one of ours.
 Per exchange, only what CCXT does not unify is told apart, in ``_QUIRKS``: how an order is
 asked for by its client id, how open orders are listed, whether margin mode takes the leverage
 with it, the sign of funding payments, how stops and take-profits are placed and canceled,
-and how records are paged (paging.py)."""
+and how records are paged (paging.py).
+
+Hyperliquid (its perpetuals are ``BTC/USDC:USDC``, margined in USDC) differs most: it has no
+market orders (CCXT sends an immediate-or-cancel limit order at a price it must be given,
+moved by its 5% slippage, and we give it the mid price), no hedge mode, one call for leverage
+and margin mode, one list of open orders, and records paged by time alone."""
 
 from __future__ import annotations
 
@@ -17,6 +22,7 @@ from typing import Any, TypeVar
 import ccxt
 
 from alpha_arena.core.errors import ArenaError, OrderRejectedError
+from alpha_arena.domain.accounts import SETTLE_CURRENCY
 from alpha_arena.domain.orders import Side
 from alpha_arena.execution.exchange.gateway import (
     ExchangeOrder,
@@ -24,7 +30,7 @@ from alpha_arena.execution.exchange.gateway import (
     ExchangeTrade,
     FundingPayment,
 )
-from alpha_arena.execution.exchange.paging import older_pages
+from alpha_arena.execution.exchange.paging import newer_pages, older_pages
 
 T = TypeVar("T")
 #: At most this many pages of executions or funding payments are read in one call.
@@ -50,7 +56,7 @@ class _Quirks:
     # Bybit: CCXT asks for a page of funding payments with "size", which Bybit ignores (it
     # reads "limit"), then keeps only that many of each page; "limit" is sent as well.
     funding_page_as_limit: bool = False
-    # Bybit: a triggered trigger order executes as itself, under its own order id.
+    # Bybit, Hyperliquid: a triggered trigger order executes as itself, under its own id.
     trigger_executes_itself: bool = False
     # Bybit answers executions (trades and funding) of at most 7 days per request, paged
     # only within them: longer histories are read span by span.
@@ -62,6 +68,18 @@ class _Quirks:
     # Bitget pages fills and bills by a cursor CCXT cannot follow (paging.py), and CCXT's
     # funding history wants a symbol: funding is read from the account's bills.
     cursor: str | None = None
+    # Hyperliquid has no hedge mode (CCXT: NotSupported) and sets the margin mode with the
+    # leverage (updateLeverage's isCross).
+    one_way_only: bool = False
+    leverage_sets_margin_mode: bool = False
+    # Hyperliquid: a market order is a limit order CCXT prices from the price it is given.
+    market_needs_price: bool = False
+    # Hyperliquid finds an order by client id whatever its kind, and lists every open order at
+    # once (a trigger one with its triggerPx): no trigger flag is sent.
+    trigger_flag: bool = True
+    # Hyperliquid answers fills and funding oldest first from startTime, 2,000 or 500 at most,
+    # with no limit and no paging CCXT can follow; its funding payments have no id.
+    time_pages: bool = False
 
 
 _QUIRKS: dict[str, _Quirks] = {
@@ -80,7 +98,14 @@ _QUIRKS: dict[str, _Quirks] = {
         tpsl_plans=("loss_plan", "profit_plan"),
         cursor="idLessThan",
     ),
-    "hyperliquid": _Quirks(),
+    "hyperliquid": _Quirks(
+        one_way_only=True,
+        leverage_sets_margin_mode=True,
+        market_needs_price=True,
+        trigger_flag=False,
+        trigger_executes_itself=True,
+        time_pages=True,
+    ),
 }
 
 
@@ -130,11 +155,12 @@ class CcxtGateway:
         if self._prepared.get(symbol) == lever:
             return
         client = self._client
-        if not self._one_way:
+        if not self._one_way and not self._quirks.one_way_only:
             self._tolerate_no_change(client.set_position_mode, False, symbol)
             self._one_way = True
         params = {"lever": lever} if self._quirks.margin_mode_needs_leverage else {}
-        self._tolerate_no_change(client.set_margin_mode, "isolated", symbol, params)
+        if not self._quirks.leverage_sets_margin_mode:
+            self._tolerate_no_change(client.set_margin_mode, "isolated", symbol, params)
         try:
             client.set_leverage(lever, symbol, {"marginMode": "isolated"})
         except ccxt.NoChange:  # Bybit refuses to set the leverage already set
@@ -159,11 +185,20 @@ class CcxtGateway:
         params: dict[str, Any] = {"clientOrderId": client_id, "marginMode": "isolated"}
         if reduce_only:
             params["reduceOnly"] = True
+        price = self._mid_price(symbol) if self._quirks.market_needs_price else None
         raw = self._call(
             self._client.create_order, symbol, "market", side.value,
-            self._contracts(symbol, quantity), None, params,
+            self._contracts(symbol, quantity), price, params,
         )  # fmt: skip
         return self._order(raw, symbol, client_id)
+
+    def _mid_price(self, symbol: str) -> float:
+        """The price an emulated market order is bounded from (Hyperliquid's mid price)."""
+        ticker = self._call(self._client.fetch_ticker, symbol)
+        price = ticker.get("close") or ticker.get("last")
+        if not price:
+            raise OrderRejectedError(f"no price of {symbol} to place a market order at", "rejected")
+        return float(price)
 
     def trigger_order(
         self,
@@ -186,10 +221,16 @@ class CcxtGateway:
             # and set off by the last price as on paper (CCXT's default is the mark price).
             params["planType"] = self._quirks.tpsl_plans[0 if stop_loss else 1]
             params["triggerType"] = "fill_price"
+        # Hyperliquid: the trigger order executes as a market order no worse than the level
+        # moved by CCXT's slippage.
+        price = level if self._quirks.market_needs_price else None
         raw = self._call(
             self._client.create_order, symbol, "market", side.value,
-            self._contracts(symbol, quantity), None, params,
+            self._contracts(symbol, quantity), price, params,
         )  # fmt: skip
+        if raw.get("id") is None:  # Hyperliquid may answer "waitingForTrigger", without its oid
+            found = self._find(symbol, client_id, trigger=True)
+            raw = found if found is not None else raw
         return self._order(raw, symbol, client_id)
 
     def find_order(self, symbol: str, client_id: str, trigger: bool) -> ExchangeOrder | None:
@@ -212,7 +253,7 @@ class CcxtGateway:
             return None
         if not self._quirks.lists_by_client_id:
             params: dict[str, Any] = {"clientOrderId": client_id}
-            if trigger:
+            if trigger and self._quirks.trigger_flag:
                 params["trigger"] = True
             found: dict[str, Any] = self._call(client.fetch_order, None, symbol, params)
             return found
@@ -225,7 +266,7 @@ class CcxtGateway:
         return None
 
     def cancel_order(self, symbol: str, order: ExchangeOrder, trigger: bool) -> None:
-        params: dict[str, Any] = {"trigger": True} if trigger else {}
+        params: dict[str, Any] = {"trigger": True} if trigger and self._quirks.trigger_flag else {}
         if not (trigger and self._quirks.tpsl_plans):
             self._cancel(symbol, order, params)
             return
@@ -252,6 +293,11 @@ class CcxtGateway:
             raw = older_pages(
                 lambda page: self._call(self._client.fetch_my_trades, symbol, since, size, page),
                 self._quirks.cursor, size, MAX_PAGES,
+            )  # fmt: skip
+        elif self._quirks.time_pages:
+            raw = newer_pages(
+                lambda start: self._call(self._client.fetch_my_trades, symbol, start),
+                lambda item: str(item["id"]), since, MAX_PAGES,
             )  # fmt: skip
         else:
             raw = self._in_spans(
@@ -284,6 +330,11 @@ class CcxtGateway:
             raw = older_pages(
                 lambda page: self._bills(since, size, page), self._quirks.cursor, size, MAX_PAGES
             )
+        elif self._quirks.time_pages:
+            raw = newer_pages(
+                lambda start: self._call(self._client.fetch_funding_history, None, start),
+                _payment_key, since, MAX_PAGES,
+            )  # fmt: skip
         else:
             raw = self._in_spans(
                 lambda start, query: self._call(
@@ -293,7 +344,9 @@ class CcxtGateway:
             )  # fmt: skip
         payments = [
             FundingPayment(
-                str(item.get("id") or f"{item['symbol']}-{item['timestamp']}"),
+                _payment_key(item)
+                if self._quirks.time_pages
+                else str(item.get("id") or f"{item['symbol']}-{item['timestamp']}"),
                 str(item["symbol"]),
                 -float(item["info"]["execFee"])
                 if self._quirks.funding_is_a_fee
@@ -349,10 +402,17 @@ class CcxtGateway:
 
     def balance(self) -> tuple[float, float]:
         raw = self._call(self._client.fetch_balance)
-        usdt = raw.get("USDT") or {}
-        return float(usdt.get("total") or 0.0), float(usdt.get("free") or 0.0)
+        held = raw.get(SETTLE_CURRENCY.get(self._client.id, "USDT")) or {}
+        return float(held.get("total") or 0.0), float(held.get("free") or 0.0)
 
     def open_orders(self) -> list[ExchangeOrder]:
+        if not self._quirks.trigger_flag:  # one list; a trigger order has its trigger price
+            listed = self._call(self._client.fetch_open_orders)
+            return [
+                replace(self._order(item, str(item["symbol"]), ""),
+                        trigger=item.get("triggerPrice") is not None)
+                for item in listed
+            ]  # fmt: skip
         plain = self._call(
             self._client.fetch_open_orders, None, None, None, dict(self._quirks.open_plain)
         )
@@ -372,6 +432,11 @@ class CcxtGateway:
             order_id, str(raw.get("clientOrderId") or client_id), symbol,
             str(raw.get("status") or "open"), filled, children,
         )  # fmt: skip
+
+
+def _payment_key(item: dict[str, Any]) -> str:
+    """A funding payment's id where the exchange gives none (Hyperliquid's hash is zero)."""
+    return f"{item['symbol']}-{item['timestamp']}"
 
 
 def _children(info: dict[str, Any], order_id: str) -> tuple[str, ...]:

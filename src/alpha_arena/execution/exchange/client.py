@@ -22,8 +22,10 @@ How each exchange does it, as read in CCXT 4.5.90's source:
   trading mode of bybit.com; testnet.bybit.com keys do not work here.
 - bitget: sandbox mode only sets an option; the header goes on every request but the server
   time and the funding rate, and the URLs stay. Keys (with passphrase) are demo API keys.
-- hyperliquid: the testnet host, and orders are signed for the testnet chain. The account is
-  a wallet address; the secret is the private key of an API wallet approved for it.
+- hyperliquid: the testnet host, and orders are signed for the testnet chain (the phantom
+  agent's source "b"; mainnet's is "a", so keys used on the wrong chain sign as another
+  address, which Hyperliquid does not know). The account is a wallet address (``api_key``);
+  the secret is the private key of that wallet or of an API wallet approved for it.
 
 A mainnet account (``sandbox=False``) gets none of these switches. ``base_url`` then sends
 every REST call, whichever host the mode chose, to a mirror or a test server, keeping each
@@ -107,6 +109,11 @@ def connect(
         # Keys of the other environment (demo keys without the demo header, or live keys
         # with it) get 40099, which CCXT leaves a bare ExchangeError: it is the keys' fault.
         client.exceptions["exact"]["40099"] = ccxt.AuthenticationError
+    if account.exchange == "hyperliquid":
+        # An action signed by a key Hyperliquid does not know (another key, or signed for the
+        # other chain) is "User or API Wallet 0x… does not exist."; CCXT calls that an
+        # InvalidOrder, yet it is the keys' fault, whatever the action.
+        client.exceptions["broad"]["User or API Wallet "] = ccxt.AuthenticationError
     return client
 
 
@@ -126,6 +133,16 @@ def _options(exchange: str) -> dict[str, Any]:
         # v3/account/settings first; a unified account's keys then fail plainly (40085).
         # USDT-M swaps only: their markets alone are loaded (not spot, margin, coin-M).
         return {"defaultType": "swap", "uta": False, "fetchMarkets": {"types": ["swap"]}}
+    if exchange == "hyperliquid":
+        # Perpetuals only (not spot nor HIP-3 dexes). No referral code is set on the account
+        # (refSet), and CCXT's builder code is attached at a 0% fee (builderFee: False): CCXT
+        # would otherwise have the account approve a 0.01% fee on every order to CCXT's builder.
+        return {
+            "defaultType": "swap",
+            "fetchMarkets": {"types": ["swap"]},
+            "builderFee": False,
+            "refSet": True,
+        }
     return {"defaultType": "swap"}
 
 

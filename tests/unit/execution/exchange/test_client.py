@@ -98,6 +98,9 @@ def test_hyperliquid_testnet_with_the_wallet_and_its_api_wallet_key() -> None:
     assert client.walletAddress == WALLET and client.privateKey == PRIVATE_KEY
     assert not client.apiKey and is_sandboxed(client)
     assert api_urls(client_of("hyperliquid", sandbox=False)) == {"https://api.{hostname}"}
+    # Perpetuals only; no referral code set, and CCXT's builder code at a 0% fee, not 0.01%.
+    assert client.options["fetchMarkets"]["types"] == ["swap"]
+    assert client.options["builderFee"] is False and client.options["refSet"] is True
 
 
 @pytest.mark.parametrize("exchange", EXCHANGES)

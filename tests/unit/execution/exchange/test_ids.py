@@ -34,3 +34,18 @@ def test_ids_are_alphanumeric_and_fit_okx_even_for_huge_season_and_entry_ids() -
 def test_a_prefix_that_cannot_fit_is_refused() -> None:
     with pytest.raises(ValueError, match="1-18 letters or digits"):
         ClientIds("a" * 19)
+
+
+def test_hyperliquid_ids_are_cloids_that_start_with_the_entry_prefix() -> None:
+    ids = ClientIds.for_entry(12, 34, "hyperliquid")
+    cloid = ids.exchange_id("gpt-7")
+    assert re.fullmatch(r"0x[0-9a-f]{32}", cloid)
+    assert cloid.startswith(ids.prefix) and len(ids.prefix) == 10
+    # A new process rebuilds the ids from the prefix alone (seasons/venues.py) and finds it.
+    assert ClientIds(ids.prefix).exchange_id("gpt-7") == cloid
+    others = {ClientIds.for_entry(s, e, "hyperliquid").exchange_id(o)
+              for s in (1, 2) for e in (1, 11) for o in ("gpt-1", "gpt-1-stop_loss")}  # fmt: skip
+    assert len(others) == 8
+    assert ClientIds.for_entry(12, 34, "okx").exchange_id("gpt-7") == ClientIds.for_entry(
+        12, 34
+    ).exchange_id("gpt-7")
