@@ -21,9 +21,9 @@ fake_binance_trading.py, fake_bybit_trading.py, fake_bitget_trading.py and
 fake_hyperliquid_trading.py (Hyperliquid's POST /info and /exchange) for the wire formats):
 each API key (a wallet address on Hyperliquid) is an isolated account, authenticated as the
 real exchange does it.
-Market orders fill at once at the open of the 1h bar containing ``now_ms``; ``advance_to`` moves
-the clock and runs every 1h bar that closed on the way through the accounts (stops,
-take-profits, liquidations) and settles the funding due.
+Market orders fill at once at the open of the bar (1h, or ``bar_ms``) containing ``now_ms``;
+``advance_to`` moves the clock and runs every bar that closed on the way through the accounts
+(stops, take-profits, liquidations) and settles the funding due.
 Order faults: ``reject_next_order``, ``partial_fill_next``, ``drop_response_after_accept_next``;
 ``open_position_by_hand`` opens a position the API client did not. ``simulated_requests`` and
 ``live_requests`` count OKX requests with and without its demo header ``x-simulated-trading``;
@@ -105,8 +105,10 @@ class _Disconnect(Exception):  # noqa: N818 - a signal, not an error
 class FakeExchange:
     """The server; use it as a context manager. ``url`` is the base URL to point CCXT at."""
 
-    def __init__(self, now_ms: int = DEFAULT_NOW_MS) -> None:
+    def __init__(self, now_ms: int = DEFAULT_NOW_MS, bar_ms: int = HOUR_MS) -> None:
+        """``bar_ms``: the bars its matching runs on (1h; 1m for a season at minute cadence)."""
         self.now_ms = now_ms
+        self.bar_ms = bar_ms
         self.requests: Counter[str] = Counter()
         self.log: list[tuple[str, Params]] = []
         self.arrivals: list[float] = []  # time.monotonic() of each request, in order
@@ -275,35 +277,38 @@ class FakeExchange:
             )
 
     def price_now(self, symbol: str) -> float:
-        """The price market orders fill at: the open of the 1h bar containing ``now_ms`` (the
+        """The price market orders fill at: the open of the bar containing ``now_ms`` (the
         last close when no bar does, in a gap)."""
-        table = self.served_bars(symbol, HOUR_MS)
+        table = self.served_bars(symbol, self.bar_ms)
         if len(table) == 0:
             raise ValueError(f"no bar of {symbol} by {self.now_ms}")
         row = table[-1]
-        return float(row[1] if row[0] + HOUR_MS > self.now_ms else row[4])
+        return float(row[1] if row[0] + self.bar_ms > self.now_ms else row[4])
 
     def marks(self) -> dict[str, float]:
         """The current price of every perpetual: what positions are valued at."""
         return {item.symbol: self.price_now(item.symbol) for item in PERPS.values()}
 
     def advance_to(self, ts_ms: int) -> None:
-        """Move the clock to ``ts_ms``: every 1h bar that closes on the way runs through every
+        """Move the clock to ``ts_ms``: every bar that closes on the way runs through every
         account (conditional orders and liquidations), then the funding due by its close settles
         at that close, in time order across symbols."""
+        step = self.bar_ms
         with self.trading.lock:
             if ts_ms < self.now_ms:
                 raise ValueError("the clock only moves forward")
             events: list[tuple[int, int, str, Any]] = []
             for item in PERPS.values():
-                table = self._visible(item.symbol, HOUR_MS)
-                closes = table[:, 0] + HOUR_MS
-                for row in table[(closes > self.now_ms) & (closes <= ts_ms)]:
-                    events.append((int(row[0]) + HOUR_MS, 0, item.symbol, row))  # at its close
+                table = self._visible(item.symbol, step)
+                opens = table[:, 0]  # sorted: the bars closing on the way are a slice
+                first = np.searchsorted(opens, self.now_ms - step, side="right")
+                stop = np.searchsorted(opens, ts_ms - step, side="right")
+                for row in table[first:stop]:
+                    events.append((int(row[0]) + step, 0, item.symbol, row))  # at its close
                 rates = funding_table(item.base)
                 for ts, rate in rates[(rates[:, 0] > self.now_ms) & (rates[:, 0] <= ts_ms)]:
                     # The mark is the close of the last bar closed by then (the engine's too).
-                    index = int(np.searchsorted(table[:, 0], ts - HOUR_MS, side="right")) - 1
+                    index = int(np.searchsorted(opens, ts - step, side="right")) - 1
                     if index >= 0:
                         events.append((int(ts), 1, item.symbol, (rate, table[index, 4])))
             for ts, kind, symbol, payload in sorted(events, key=lambda e: (e[0], e[1], e[2])):
@@ -312,7 +317,7 @@ class FakeExchange:
                 self.now_ms = ts - 1 if kind == 0 else ts
                 if kind == 0:
                     _, open_, high, low, close, _ = (float(v) for v in payload)
-                    self.trading.run_bar(symbol, ts - HOUR_MS, open_, high, low, close)
+                    self.trading.run_bar(symbol, ts - step, open_, high, low, close)
                 else:
                     self.trading.settle_funding(symbol, ts, float(payload[0]), float(payload[1]))
             self.now_ms = ts_ms
@@ -347,7 +352,7 @@ class FakeExchange:
     def quote(self, symbol: str) -> dict[str, float]:
         """Last, bid, ask, mark and index prices served for ``symbol``, from its newest bar."""
         listing = next(item for item in LISTINGS if item.symbol == symbol)
-        last = float(self.served_bars(symbol, HOUR_MS)[-1, 4])
+        last = float(self.served_bars(symbol, self.bar_ms)[-1, 4])
         tick = float(listing.tick)
         return {
             "last": last,
@@ -486,7 +491,7 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 @contextmanager
-def running(now_ms: int = DEFAULT_NOW_MS) -> Iterator[FakeExchange]:
+def running(now_ms: int = DEFAULT_NOW_MS, bar_ms: int = HOUR_MS) -> Iterator[FakeExchange]:
     """Run a fake exchange for the duration of a ``with`` block."""
-    with FakeExchange(now_ms) as fake:
+    with FakeExchange(now_ms, bar_ms) as fake:
         yield fake

@@ -6,7 +6,12 @@ Perpetuals are USDC-margined ``BTC`` and ``ETH`` (assets 0 and 1, as on Hyperliq
 from the sample's BTC and ETH rows (the core names them by their sample symbols). Fills are
 answered oldest first from ``startTime``, at most ``page_cap`` (2,000) a request, and funding
 payments 500 at most, as Hyperliquid does; there is no ``limit``. Funding is the sample's
-(Binance's 8-hourly rates, where Hyperliquid settles hourly): the sample has nothing finer."""
+(Binance's 8-hourly rates, where Hyperliquid settles hourly): the sample has nothing finer.
+
+Public market data: ``candleSnapshot`` answers the sample's bars opened from ``startTime`` to
+``endTime`` and by the fake's now, oldest first, and only among the newest 5,000 (Hyperliquid
+keeps no more); ``fundingHistory`` answers the sample's 8-hourly rates from ``startTime``, 500
+at most, oldest first."""
 
 from __future__ import annotations
 
@@ -15,6 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from alpha_arena.core.time import HOUR_MS
 from tests.support.fake_accounts import FakeAccount, Fill, Order
 from tests.support.fake_venues import PERPS, Listing, num
 
@@ -27,6 +33,11 @@ TAKER_FEE = 0.00045
 MAKER_FEE = 0.00015
 FILLS_PER_PAGE = 2_000
 FUNDING_PER_PAGE = 500
+CANDLES_KEPT = 5_000  # candleSnapshot serves only the newest 5,000 bars of an interval
+#: candleSnapshot intervals the sample can serve (minute bars split the hours, see ``bars``).
+INTERVALS = {"1m": 60_000, "3m": 180_000, "5m": 300_000, "15m": 900_000, "30m": 1_800_000,
+             "1h": HOUR_MS, "2h": 2 * HOUR_MS, "4h": 4 * HOUR_MS, "8h": 8 * HOUR_MS,
+             "12h": 12 * HOUR_MS, "1d": 24 * HOUR_MS}  # fmt: skip
 ZERO_HASH = "0x" + "0" * 64
 
 
@@ -45,6 +56,9 @@ COINS = (
 )
 BY_ASSET = {coin.asset: coin for coin in COINS}
 BY_SYMBOL = {coin.listing.symbol: coin for coin in COINS}
+BY_NAME = {coin.name: coin for coin in COINS}
+PUBLIC = frozenset({"metaAndAssetCtxs", "spotMeta", "exchangeStatus", "candleSnapshot",
+                    "fundingHistory"})  # fmt: skip
 
 
 class InfoError(Exception):
@@ -97,12 +111,14 @@ class HyperliquidInfo:
             "userFillsByTime": self.fills,
             "userFills": self.fills,
             "userFunding": self.funding,
+            "candleSnapshot": lambda b, _a: self.candles(b),
+            "fundingHistory": lambda b, _a: self.funding_history(b),
         }
         handler = handlers.get(kind)
         if handler is None:
             raise InfoError("Failed to deserialize the JSON body into the target type")
         user = str(body.get("user") or "").lower()
-        if kind not in ("metaAndAssetCtxs", "spotMeta", "exchangeStatus") and not user:
+        if kind not in PUBLIC and not user:
             raise InfoError("Failed to deserialize the JSON body into the target type")
         return handler(body, accounts.get(user))
 
@@ -123,6 +139,30 @@ class HyperliquidInfo:
                 "impactPxs": [num(mid), num(mid)], "dayBaseVlm": "100.0",
             })  # fmt: skip
         return [{"universe": universe, "marginTables": []}, contexts]
+
+    def candles(self, body: Body) -> list[Body]:
+        request = body.get("req")
+        if not isinstance(request, dict) or request.get("interval") not in INTERVALS:
+            raise InfoError("Failed to deserialize the JSON body into the target type")
+        coin, step = _coin(request.get("coin")), INTERVALS[request["interval"]]
+        table = self.fake.served_bars(coin.listing.symbol, step)[-CANDLES_KEPT:]
+        start, end = int(request.get("startTime", 0)), int(request.get("endTime", self.fake.now_ms))
+        rows = table[(table[:, 0] >= start) & (table[:, 0] <= end)]
+        return [
+            {"t": int(ts), "T": int(ts) + step - 1, "s": coin.name, "i": request["interval"],
+             "o": num(o), "c": num(c), "h": num(h), "l": num(lo), "v": num(v), "n": 100}
+            for ts, o, h, lo, c, v in rows
+        ]  # fmt: skip
+
+    def funding_history(self, body: Body) -> list[Body]:
+        coin = _coin(body.get("coin"))
+        table = self.fake.funding(coin.listing.symbol, int(body.get("startTime", 0)))
+        if body.get("endTime") is not None:
+            table = table[table[:, 0] <= int(body["endTime"])]
+        return [
+            {"coin": coin.name, "fundingRate": f"{rate:.8f}", "premium": "0.0", "time": int(ts)}
+            for ts, rate in table[:FUNDING_PER_PAGE]
+        ]
 
     # -- account ----------------------------------------------------------------------------
 
@@ -239,6 +279,12 @@ class HyperliquidInfo:
             "szi": size_text(BY_SYMBOL[bill.symbol], bill.quantity),
             "fundingRate": f"{bill.rate:.8f}", "nSamples": None}} for bill in bills]  # fmt: skip
         return rows[: min(self.page_cap, FUNDING_PER_PAGE)]
+
+
+def _coin(name: Any) -> Coin:
+    if name not in BY_NAME:  # Hyperliquid answers an unknown coin with a bare 500
+        raise InfoError("Failed to deserialize the JSON body into the target type")
+    return BY_NAME[name]
 
 
 def status_of(order: Order) -> str:

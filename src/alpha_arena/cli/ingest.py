@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     )
 
 #: ``ccxt_source.SUPPORTED_EXCHANGES``, for the help text (a test keeps the two in step).
-SUPPORTED_EXCHANGES = ("okx", "binance", "binanceusdm", "bitget", "bybit")
+SUPPORTED_EXCHANGES = ("okx", "binance", "binanceusdm", "bitget", "bybit", "hyperliquid")
 _DATASETS = ("candles", "funding", "prices", "open_interest")
 _LABELS = {
     "candles": "candles",

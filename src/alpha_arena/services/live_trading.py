@@ -11,6 +11,7 @@ from alpha_arena.core.errors import InvalidInputError
 from alpha_arena.domain.orders import Side
 from alpha_arena.domain.seasons import SeasonEvent, SeasonMode, SeasonStatus
 from alpha_arena.execution.exchange.gateway import ExchangeGateway
+from alpha_arena.execution.exchange.ids import ClientIds
 from alpha_arena.seasons.config import SeasonConfig, parse_season_config
 from alpha_arena.seasons.venues import exchange_gateway, require_trading_enabled
 from alpha_arena.services.context import AppContext
@@ -115,7 +116,8 @@ def _flatten_account(
             left_alone.append(position.symbol)
             continue
         side = Side.SELL if position.quantity > 0 else Side.BUY
-        client_id = f"{prefix}f{int(time.time())}{len(closed)}"
+        # Under the entry's prefix, in the exchange's format (Hyperliquid: 0x + 32 hex digits).
+        client_id = ClientIds(prefix).exchange_id(f"flatten-{int(time.time())}-{len(closed)}")
         gateway.market_order(position.symbol, side, abs(position.quantity), client_id, True)
         closed.append(position.symbol)
     remaining_positions = [p for p in gateway.positions() if p.symbol in symbols]

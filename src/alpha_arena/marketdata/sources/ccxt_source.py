@@ -35,7 +35,7 @@ logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
-SUPPORTED_EXCHANGES = ("okx", "binance", "binanceusdm", "bitget", "bybit")
+SUPPORTED_EXCHANGES = ("okx", "binance", "binanceusdm", "bitget", "bybit", "hyperliquid")
 
 #: Used when the exchange's public market list does not say (Binance publishes leverage brackets
 #: only to signed requests). 0.5% is the first maintenance tier of the large USDT perpetuals on
@@ -48,7 +48,7 @@ DEFAULT_SWAP_MAX_LEVERAGE = 20.0
 class _Paging:
     """How one exchange is paged; pages larger than the exchange allows only cost requests."""
 
-    market_types: tuple[str, ...]  # CCXT fetchMarkets types: spot and USDT-margined swaps only
+    market_types: tuple[str, ...]  # CCXT fetchMarkets types: spot and linear swaps only
     candle_page: int
     funding_page: int
     funding_newest_first: bool = False  # OKX pages funding history backwards from the newest
@@ -60,6 +60,10 @@ _PAGING = {
     "binanceusdm": _Paging(("linear",), 1000, 1000),
     "bitget": _Paging(("spot", "swap"), 200, 100),
     "bybit": _Paging(("spot", "linear"), 1000, 200),
+    # Hyperliquid's candleSnapshot answers at most 5,000 bars and keeps only the newest 5,000
+    # (older windows come back empty, i.e. as a gap); fundingHistory (hourly) 500 per answer.
+    # USDC-margined perpetuals only: its spot tokens are not traded here.
+    "hyperliquid": _Paging(("swap",), 5000, 500),
 }
 # Binance USDT-M is the same venue as Binance: unified symbols already tell spot from perpetual.
 _STORED_AS = {"binanceusdm": "binance"}
@@ -178,7 +182,7 @@ class CcxtSource:
         else:
             raise InvalidInputError(
                 f"{self.name}: {symbol} is a {market.get('type')} market; only spot and "
-                "USDT-margined perpetual swaps are supported"
+                "linear (USDT- or USDC-margined) perpetual swaps are supported"
             )
         precision, limits = market.get("precision") or {}, market.get("limits") or {}
         price_tick = self._step(symbol, "price", precision.get("price"))
@@ -351,8 +355,15 @@ class CcxtSource:
             ):
                 books = self._call("fetching bid/ask", self._exchange.fetch_bids_asks, group)
             marks: dict[str, Any] = {}
+            unmarked = any(tickers.get(s, {}).get("markPrice") is None for s in group)
             if not spot and self._has("fetchMarkPrices"):
                 marks = self._call("fetching mark prices", self._exchange.fetch_mark_prices, group)
+            elif not spot and unmarked and self._has("fetchFundingRates"):
+                # Hyperliquid's tickers carry no mark nor oracle price and it has no mark-price
+                # call; CCXT's funding rates carry both (read from the same asset contexts).
+                marks = self._call(
+                    "fetching mark prices", self._exchange.fetch_funding_rates, group
+                )
             for symbol in group:
                 ticker = tickers.get(symbol) or {}
                 book, mark = books.get(symbol) or {}, marks.get(symbol) or {}
