@@ -54,6 +54,7 @@ from alpha_arena.storage.season_store import (
     LeaseLostError,
     SeasonStoppedError,
     SeasonStore,
+    TickRows,
 )
 
 if TYPE_CHECKING:
@@ -66,6 +67,10 @@ OnCommit = Callable[[int, int, Sequence[EntryTick]], None]  # (season id, tick, 
 
 #: How long after a bar's close a paper season asks for it (exchanges publish with a lag).
 PAPER_LAG_MS = 5_000
+#: A replay or paper season commits up to this many ticks per transaction, at most
+#: ``BATCH_S`` apart: a crash loses only the uncommitted ones, which are re-executed.
+TICK_BATCH = 64
+BATCH_S = 0.2
 #: Transient database failures are retried this many times, waiting 0.5, 1, 2, ... s (at most
 #: ``RETRY_MAX_S``) in between; then the failure is reported.
 DATABASE_RETRIES = 6
@@ -286,7 +291,9 @@ class SeasonRunner:
             session = self._open(config, entries, market, live, done)
         self._session = session
         try:
-            return self._drive(session, len(market.feed), until >= config.end)
+            # A live tick is committed (and reconciled) before the next one is sent.
+            batch = 1 if live is not None else TICK_BATCH
+            return self._drive(session, len(market.feed), until >= config.end, batch)
         except BaseException:
             self._end_session()  # it may have run a tick it did not commit
             raise
@@ -352,41 +359,35 @@ class SeasonRunner:
             self._session.close()
             self._session = None
 
-    def _drive(self, session: _Session, total: int, final: bool) -> RunReport:
-        """Step and commit the ticks from the session's ``stepped`` to ``total``."""
+    def _drive(self, session: _Session, total: int, final: bool, batch: int) -> RunReport:
+        """Step the ticks from the session's ``stepped`` to ``total`` and commit them, up to
+        ``batch`` in one transaction (at most BATCH_S apart, so that readers see progress)."""
         engine, entries = session.engine, session.entries
         timeline = engine.timeline
-        checked = time.monotonic()
+        checked = opened = time.monotonic()
+        pending: list[TickRows] = []
         for step in range(session.stepped, total):
             if self._stop.is_set() or time.monotonic() - checked >= self._poll_s:
                 if self._should_stop():
+                    self._commit(session, pending, total)  # refused once paused or ended
                     return self._report()
                 checked = time.monotonic()
             engine.step(step)
-            ts = timeline[step] + engine.step_ms
             ticks = [
                 _collect(entrant, entry.id, cursor, positions)
                 for entrant, entry, cursor, positions in zip(
                     engine.entrants, entries, session.cursors, session.held, strict=True
                 )
             ]
-            try:
-                self._store.commit_tick(
-                    self._season_id, step, ts, ticks, self._context.clock.now_ms(),
-                    self._keeper.lease.owner, self._keeper.ttl_ms,
-                )  # fmt: skip
-            except SeasonStoppedError:  # paused or ended while this tick was computed
-                self._end_session()
-                return self._report()
-            session.stepped = step + 1
-            self._reconciler.check(engine.entrants, entries, ts)
-            if self._on_commit is not None:
-                self._on_commit(self._season_id, step, ticks)
-            self._committed += 1
-            if self._progress is not None:
-                self._progress(step + 1, total)
-            if self._budget_spent():
-                return self._report()
+            pending.append(TickRows(step, timeline[step] + engine.step_ms, ticks))
+            budget = self._budget is not None and self._committed + len(pending) >= self._budget
+            due = len(pending) >= batch or time.monotonic() - opened >= BATCH_S
+            if due or budget or step == total - 1:
+                if not self._commit(session, pending, total):
+                    return self._report()
+                opened = time.monotonic()
+                if self._budget_spent():
+                    return self._report()
         if final:
             last = to_iso(timeline[-1] + engine.step_ms) if timeline else "its start"
             self._store.complete(
@@ -394,6 +395,30 @@ class SeasonRunner:
                 f"reached its end after {total} ticks (last bar closed {last})",
             )  # fmt: skip
         return self._report()
+
+    def _commit(self, session: _Session, pending: list[TickRows], total: int) -> bool:
+        """Commit the ``pending`` ticks the session stepped; False when the season was paused
+        or ended meanwhile (nothing is stored, and the session, ahead of the ledger, ends)."""
+        if not pending:
+            return True
+        try:
+            self._store.commit_ticks(
+                self._season_id, pending, self._context.clock.now_ms(),
+                self._keeper.lease.owner, self._keeper.ttl_ms,
+            )  # fmt: skip
+        except SeasonStoppedError:
+            self._end_session()
+            return False
+        session.stepped = pending[-1].tick + 1
+        self._reconciler.check(session.engine.entrants, session.entries, pending[-1].ts)
+        for rows in pending:
+            self._committed += 1
+            if self._on_commit is not None:
+                self._on_commit(self._season_id, rows.tick, rows.entries)
+            if self._progress is not None:
+                self._progress(rows.tick + 1, total)
+        pending.clear()
+        return True
 
     def _verify(
         self, entrants: Sequence[Entrant], entries: Sequence[EntryRecord], done: int

@@ -117,6 +117,15 @@ class EntryTick:
     seq: dict[str, int] = field(default_factory=dict)  # rows stored before, per table
 
 
+@dataclass(frozen=True, slots=True)
+class TickRows:
+    """One tick of a season to store: its number, its close and what each entry did."""
+
+    tick: int
+    ts: int
+    entries: Sequence[EntryTick]
+
+
 class SeasonStore:
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
@@ -251,30 +260,49 @@ class SeasonStore:
         owner: str,
         lease_ttl_ms: int,
     ) -> None:
-        """Store tick ``tick`` of every entry atomically, and renew ``owner``'s lease.
+        """Store tick ``tick`` of every entry atomically, and renew ``owner``'s lease (see
+        ``commit_ticks``)."""
+        self.commit_ticks(season_id, [TickRows(tick, ts, entries)], now, owner, lease_ttl_ms)
+
+    def commit_ticks(
+        self,
+        season_id: int,
+        ticks: Sequence[TickRows],
+        now: int,
+        owner: str,
+        lease_ttl_ms: int,
+    ) -> None:
+        """Store consecutive ticks of every entry in one transaction, and renew ``owner``'s
+        lease: a replay that commits a batch at a time saves the database's round trips per
+        tick, and a crash still loses only what was not committed (and is re-executed).
 
         Refused, with nothing stored, unless in that same transaction the season is still
-        running, ``owner`` still holds its lease and its counter is at ``tick``: a pause or an
-        end stops the ledger at once, and a runner that lost its lease cannot write."""
+        running, ``owner`` still holds its lease and its counter is at the first tick: a pause
+        or an end stops the ledger at once, and a runner that lost its lease cannot write."""
+        if not ticks:
+            return
+        first, last = ticks[0], ticks[-1]
+        if [t.tick for t in ticks] != list(range(first.tick, last.tick + 1)):
+            raise ValueError("ticks are committed in order, none missing")
         with self._engine.begin() as connection:
             advanced = connection.execute(
                 update(SeasonRow)
                 .where(
                     SeasonRow.id == season_id,
-                    SeasonRow.ticks_done == tick,
+                    SeasonRow.ticks_done == first.tick,
                     SeasonRow.status == SeasonStatus.RUNNING.value,
                     SeasonRow.lease_owner == owner,
                 )
                 .values(
-                    ticks_done=tick + 1,
-                    ts_last_tick=ts,
+                    ticks_done=last.tick + 1,
+                    ts_last_tick=last.ts,
                     ts_updated=now,
                     lease_expires=now + lease_ttl_ms,
                 )
             ).rowcount
             if advanced != 1:
-                raise _refusal(connection, season_id, tick, owner)
-            _insert_rows(connection, tick, ts, entries)
+                raise _refusal(connection, season_id, first.tick, owner)
+            _insert_rows(connection, ticks)
 
     # -- reads -------------------------------------------------------------------------------
 
@@ -417,43 +445,49 @@ _UPDATE_ACCOUNT = (
 )
 
 
-def _insert_rows(connection: Connection, tick: int, ts: int, entries: Sequence[EntryTick]) -> None:
+def _insert_rows(connection: Connection, ticks: Sequence[TickRows]) -> None:
+    """Every row of ``ticks``, one statement per table (a batch costs what one tick does);
+    an entry's account and positions are written as its last tick left them."""
     rows: dict[Any, list[dict[str, Any]]] = {table: [] for table in _LEDGER_TABLES.values()}
     equity = []
-    accounts: list[dict[str, Any]] = []
-    for entry in entries:
-        eid = entry.entry_id
-        equity.append({"entry_id": eid, "tick": tick, "ts": ts, "equity": entry.equity,
-                       "cash": entry.cash, "exposure": entry.exposure})  # fmt: skip
-        seq = entry.seq
-        for n, (decision, latency) in enumerate(entry.decisions, seq.get("decisions", 0)):
-            rows[SeasonDecisionRow].append(_decision_row(eid, n, tick, decision, latency))
-        for order in entry.orders:
-            rows[SeasonOrderRow].append(_order_row(eid, tick, order))
-        for n, event in enumerate(entry.events, seq.get("events", 0)):
-            rows[SeasonOrderEventRow].append(_event_row(eid, n, tick, event))
-        for n, fill in enumerate(entry.fills, seq.get("fills", 0)):
-            rows[SeasonFillRow].append(_fill_row(eid, n, tick, fill))
-        for n, (paid_at, symbol, amount) in enumerate(entry.funding, seq.get("funding", 0)):
-            rows[SeasonFundingRow].append({"entry_id": eid, "seq": n, "tick": tick,
-                                           "ts": paid_at, "symbol": symbol,
-                                           "amount": amount})  # fmt: skip
-        for n, risk in enumerate(entry.risk_events, seq.get("risk_events", 0)):
-            rows[SeasonRiskEventRow].append(_risk_row(eid, n, tick, risk))
-        for call in entry.calls:
-            call_id = insert_call(connection, call)
-            rows[SeasonLlmCallRow].append({"call_id": call_id, "entry_id": eid, "tick": tick})
-        accounts.append({"entry": eid, "equity": entry.equity, "cash": entry.cash})
-        if entry.positions is not None:
-            _replace_positions(connection, eid, tick, entry.positions)
-        if entry.eliminated_at is not None:
-            connection.execute(
-                update(SeasonEntryRow)
-                .where(SeasonEntryRow.id == eid)
-                .values(status=EntryStatus.ELIMINATED.value, ts_eliminated=entry.eliminated_at)
-            )
+    accounts: dict[int, dict[str, Any]] = {}
+    positions: dict[int, tuple[int, Sequence[Position]]] = {}
+    for tick, ts, entries in ((t.tick, t.ts, t.entries) for t in ticks):
+        for entry in entries:
+            eid = entry.entry_id
+            equity.append({"entry_id": eid, "tick": tick, "ts": ts, "equity": entry.equity,
+                           "cash": entry.cash, "exposure": entry.exposure})  # fmt: skip
+            seq = entry.seq
+            for n, (decision, latency) in enumerate(entry.decisions, seq.get("decisions", 0)):
+                rows[SeasonDecisionRow].append(_decision_row(eid, n, tick, decision, latency))
+            for order in entry.orders:
+                rows[SeasonOrderRow].append(_order_row(eid, tick, order))
+            for n, event in enumerate(entry.events, seq.get("events", 0)):
+                rows[SeasonOrderEventRow].append(_event_row(eid, n, tick, event))
+            for n, fill in enumerate(entry.fills, seq.get("fills", 0)):
+                rows[SeasonFillRow].append(_fill_row(eid, n, tick, fill))
+            for n, (paid_at, symbol, amount) in enumerate(entry.funding, seq.get("funding", 0)):
+                rows[SeasonFundingRow].append({"entry_id": eid, "seq": n, "tick": tick,
+                                               "ts": paid_at, "symbol": symbol,
+                                               "amount": amount})  # fmt: skip
+            for n, risk in enumerate(entry.risk_events, seq.get("risk_events", 0)):
+                rows[SeasonRiskEventRow].append(_risk_row(eid, n, tick, risk))
+            for call in entry.calls:
+                call_id = insert_call(connection, call)
+                rows[SeasonLlmCallRow].append({"call_id": call_id, "entry_id": eid, "tick": tick})
+            accounts[eid] = {"entry": eid, "equity": entry.equity, "cash": entry.cash}
+            if entry.positions is not None:
+                positions[eid] = (tick, entry.positions)
+            if entry.eliminated_at is not None:
+                connection.execute(
+                    update(SeasonEntryRow)
+                    .where(SeasonEntryRow.id == eid)
+                    .values(status=EntryStatus.ELIMINATED.value, ts_eliminated=entry.eliminated_at)
+                )
+    for eid, (tick, held) in positions.items():
+        _replace_positions(connection, eid, tick, held)
     if accounts:  # one statement for every entry's account (executemany)
-        connection.execute(_UPDATE_ACCOUNT, accounts)
+        connection.execute(_UPDATE_ACCOUNT, list(accounts.values()))
     if equity:
         connection.execute(insert(SeasonEquityRow), equity)
     for table, table_rows in rows.items():

@@ -1,5 +1,6 @@
-"""The season store's tick commit: all of a tick or none of it, never a tick twice, only by
-the holder of the season's lease, and nothing once the season is paused or ended."""
+"""The season store's tick commit: all of a tick (or of a batch of ticks) or none of it, never
+a tick twice, only by the holder of the season's lease, and nothing once the season is paused
+or ended."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from alpha_arena.storage.season_store import (
     SeasonStoppedError,
     SeasonStore,
     TickConflictError,
+    TickRows,
 )
 
 CONFIG = {"name": "s", "mode": "replay", "timeframe": "1h", "start": 0, "end": 36_000_000}
@@ -58,6 +60,33 @@ def test_a_tick_is_committed_once_whole_and_in_order(context: AppContext) -> Non
     assert store.fills(entry.id) == [fill(1)]  # the refused commits left nothing behind
     assert store.entries(season.id)[0].equity == 10_001.0
     assert store.counts(entry.id)["fills"] == 1
+
+
+def test_a_batch_of_ticks_is_committed_whole_or_not_at_all(context: AppContext) -> None:
+    store = SeasonStore(context.engine)
+    season = running_season(store)
+    (entry,) = store.entries(season.id)
+    assert SeasonLeases(context.engine).take(season.id, ME, now=0, ttl_ms=TTL) is None
+
+    def batch(first: int, count: int) -> list[TickRows]:
+        return [
+            TickRows(k, (k + 1) * 3_600_000,
+                     [EntryTick(entry.id, 100.0 + k, 100.0, 0.0, fills=[fill(k)],
+                                seq={"fills": k})])
+            for k in range(first, first + count)
+        ]  # fmt: skip
+
+    store.commit_ticks(season.id, batch(0, 3), 1, ME.owner, TTL)
+    with pytest.raises(TickConflictError):  # tick 3 is next: a batch from 2 would store 2 twice
+        store.commit_ticks(season.id, batch(2, 3), 2, ME.owner, TTL)
+    with pytest.raises(ValueError, match="in order"):
+        store.commit_ticks(season.id, [*batch(3, 1), *batch(5, 1)], 2, ME.owner, TTL)
+
+    after = store.get(season.id)
+    assert (after.ticks_done, after.ts_last_tick) == (3, 3 * 3_600_000)
+    assert [row["tick"] for row in store.equity(entry.id)] == [0, 1, 2]
+    assert store.fills(entry.id) == [fill(0), fill(1), fill(2)]
+    assert store.entries(season.id)[0].equity == 102.0  # as the batch's last tick left it
 
 
 def test_only_the_lease_holder_commits_and_a_commit_renews_its_lease(context: AppContext) -> None:
