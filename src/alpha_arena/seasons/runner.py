@@ -5,10 +5,11 @@ k is a function of the market data and the decisions up to k, so a runner that s
 pause, a crash or a ``kill -9``) re-executes the stored ticks without writing, answering model
 calls from the response cache only, checks that it arrived at the stored ledger, and carries on
 from the first tick not committed. From then on a paper or live season follows the market: each
-newly closed bar is handed to the same engine and stepped once. Each tick is one transaction,
-guarded by the season's tick counter, its status and the runner's lease, so no tick is lost or
-stored twice, none is stored after a pause or an end, and only one runner at a time drives a
-season (``seasons.lease``).
+newly closed bar is handed to the same engine and stepped once. Ticks are committed in
+transactions (one per tick in a live season, batches of up to ``TICK_BATCH`` otherwise) guarded
+by the season's tick counter, its status and the runner's lease, so no tick is lost or stored
+twice, none is stored after a pause or an end, and only one runner at a time drives a season
+(``seasons.lease``); a crash loses only the uncommitted batch, which is re-executed.
 
 The same determinism makes database hiccups cheap: when the connection drops or the database
 is locked for a moment, the runner waits (with back-off) and starts its advance over, which
