@@ -108,6 +108,12 @@ class Settings(BaseSettings):
         description="How long a season runner's lease lasts unless renewed (it renews it every "
         "third of this); another process may take a season over only once its lease expired.",
     )  # fmt: skip
+    season_commit_batch: int = Field(
+        default=64, ge=1, le=10_000,
+        description="At most this many ticks of a replay (or of a paper season catching up) "
+        "are committed in one transaction, at most 0.2 s apart; a live season commits each "
+        "tick. Larger is faster; a crash loses only the uncommitted ticks (re-executed).",
+    )  # fmt: skip
 
     @field_validator("log_level")
     @classmethod

@@ -1,4 +1,4 @@
-"""The season runner: drives the one engine through a season, one committed tick at a time.
+"""The season runner: drives the one engine through a season, committing tick by tick.
 
 Crash safety comes from determinism rather than from snapshots: the engine's state after tick
 k is a function of the market data and the decisions up to k, so a runner that starts (after a
@@ -6,10 +6,10 @@ pause, a crash or a ``kill -9``) re-executes the stored ticks without writing, a
 calls from the response cache only, checks that it arrived at the stored ledger, and carries on
 from the first tick not committed. From then on a paper or live season follows the market: each
 newly closed bar is handed to the same engine and stepped once. Ticks are committed in
-transactions (one per tick in a live season, batches of up to ``TICK_BATCH`` otherwise) guarded
-by the season's tick counter, its status and the runner's lease, so no tick is lost or stored
-twice, none is stored after a pause or an end, and only one runner at a time drives a season
-(``seasons.lease``); a crash loses only the uncommitted batch, which is re-executed.
+transactions (one per tick in a live season, else batches of up to ``season_commit_batch``)
+guarded by the season's tick counter, its status and the runner's lease, so no tick is lost or
+stored twice, none is stored after a pause or an end, and only one runner at a time drives a
+season (``seasons.lease``); a crash loses only the uncommitted batch, which is re-executed.
 
 The same determinism makes database hiccups cheap: when the connection drops or the database
 is locked for a moment, the runner waits (with back-off) and starts its advance over, which
@@ -68,9 +68,8 @@ OnCommit = Callable[[int, int, Sequence[EntryTick]], None]  # (season id, tick, 
 
 #: How long after a bar's close a paper season asks for it (exchanges publish with a lag).
 PAPER_LAG_MS = 5_000
-#: A replay or paper season commits up to this many ticks per transaction, at most
-#: ``BATCH_S`` apart: a crash loses only the uncommitted ones, which are re-executed.
-TICK_BATCH = 64
+#: A replay or paper season commits up to ``season_commit_batch`` ticks per transaction (a
+#: setting), at most this far apart; a crash loses only the uncommitted ones (re-executed).
 BATCH_S = 0.2
 #: Transient database failures are retried this many times, waiting 0.5, 1, 2, ... s (at most
 #: ``RETRY_MAX_S``) in between; then the failure is reported.
@@ -293,7 +292,7 @@ class SeasonRunner:
         self._session = session
         try:
             # A live tick is committed (and reconciled) before the next one is sent.
-            batch = 1 if live is not None else TICK_BATCH
+            batch = 1 if live is not None else self._context.settings.season_commit_batch
             return self._drive(session, len(market.feed), until >= config.end, batch)
         except BaseException:
             self._end_session()  # it may have run a tick it did not commit

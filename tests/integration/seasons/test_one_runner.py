@@ -27,6 +27,7 @@ from alpha_arena.api.pagination import TimeRange
 from alpha_arena.api.routes.season_ledger import equity_json
 from alpha_arena.api.routes.seasons import leaderboard_body
 from alpha_arena.cli.app import app
+from alpha_arena.core.settings import Settings
 from alpha_arena.domain.seasons import SeasonEvent, SeasonStatus
 from alpha_arena.seasons.commit_summary import CommitSummary
 from alpha_arena.seasons.runner_process import RunnerProcess
@@ -47,6 +48,9 @@ FILES = [
 ]
 START, END = "2025-01-01", "2025-02-01"  # 744 ticks: a few seconds of work for a runner
 TICKS = 744
+#: Runners here commit tick by tick (as a live season does), so that a pause, an end, a second
+#: runner or a failure meets the season mid-run; batches would finish it in a moment.
+PER_TICK = {"season_commit_batch": "1"}
 TOKEN = "one-runner-test-token"
 
 
@@ -71,12 +75,20 @@ def arena(
         finally:
             context.close()
         reference = create(url, "reference")
-        assert cli(url, "season", "run", str(reference)).exit_code == 0
+        # Committed in batches (the default): the tests' tick-by-tick runs must equal it.
+        run = CliRunner().invoke(app, ["season", "run", str(reference)],
+                                 env={"ARENA_DATABASE_URL": url})  # fmt: skip
+        assert run.exit_code == 0, run.output
         yield Arena(url, ledger(url, reference))
 
 
+def per_tick(url: str) -> Settings:
+    return settings_for(url).model_copy(update={"season_commit_batch": 1})
+
+
 def cli(url: str, *args: str) -> Result:
-    return CliRunner().invoke(app, list(args), env={"ARENA_DATABASE_URL": url})
+    env = {"ARENA_DATABASE_URL": url, "ARENA_SEASON_COMMIT_BATCH": PER_TICK["season_commit_batch"]}
+    return CliRunner().invoke(app, list(args), env=env)
 
 
 def create(url: str, name: str) -> int:
@@ -90,7 +102,7 @@ def create(url: str, name: str) -> int:
 
 def start_runner(url: str, season_id: int, **popen: object) -> subprocess.Popen[str]:
     return subprocess.Popen(
-        [ARENA, "season", "run", str(season_id), "--json"], env=arena_env(url),
+        [ARENA, "season", "run", str(season_id), "--json"], env=arena_env(url, **PER_TICK),
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **popen,  # type: ignore[call-overload]
     )  # fmt: skip
 
@@ -113,7 +125,7 @@ def parent_pid(pid: int) -> int:
 def test_a_server_leaves_alone_what_a_cli_runs_and_the_cli_refuses_what_it_runs(
     arena: Arena, tmp_path: Path
 ) -> None:
-    env = arena_env(arena.url, api_token=TOKEN)
+    env = arena_env(arena.url, api_token=TOKEN, **PER_TICK)
     with served(env, tmp_path) as (client, server_pid):
         by_cli = create(arena.url, "run by the cli")
         runner = start_runner(arena.url, by_cli)  # it starts the draft under its lease
@@ -258,10 +270,10 @@ def test_a_runner_process_drives_a_season_and_relays_every_commit(arena: Arena) 
     commits: list[CommitSummary] = []
     stopped = threading.Event()
     drivers = RunnerProcess(
-        settings_for(arena.url), on_commit=commits.append,
+        per_tick(arena.url), on_commit=commits.append,
         on_stop=lambda season_id: stopped.set() if season_id == season else None,
     )  # fmt: skip
-    context = open_context(settings_for(arena.url))
+    context = open_context(per_tick(arena.url))
     try:
         drivers.start()
         seasons.transition(context, season, SeasonEvent.START)
@@ -282,8 +294,8 @@ def test_closing_the_pipe_stops_the_runner_process_and_leaves_the_season_running
     arena: Arena,
 ) -> None:
     season = create(arena.url, "left running")
-    context = open_context(settings_for(arena.url))
-    drivers = RunnerProcess(settings_for(arena.url))
+    context = open_context(per_tick(arena.url))
+    drivers = RunnerProcess(per_tick(arena.url))
     try:
         drivers.start()
         seasons.transition(context, season, SeasonEvent.START)
@@ -305,8 +317,8 @@ def test_closing_the_pipe_stops_the_runner_process_and_leaves_the_season_running
 
 def test_reads_computed_in_the_offload_process_equal_those_computed_here(arena: Arena) -> None:
     reference = int(season_list(arena.url)[0])
-    offload = Offload(settings_for(arena.url))
-    context = open_context(settings_for(arena.url))
+    offload = Offload(per_tick(arena.url))
+    context = open_context(per_tick(arena.url))
     try:
         here = leaderboard_body(context, reference)
         assert offload.call(leaderboard_body, reference) == here
