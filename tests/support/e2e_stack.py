@@ -53,13 +53,16 @@ def main(folder: Path) -> None:
         for name in [k for k in env if k.endswith("_API_KEY")]:
             del env[name]  # the demo registers LLM agents only for keys that are set
         arena(env, "demo")
-        # Two demo exchange accounts for the live season form (never traded on here).
+        # Demo exchange accounts for the live season form (never traded on here): two on
+        # Binance USD-M, whose market the demo data is, and one on OKX, which it must not offer.
         env["ARENA_SECRET_KEY"] = arena(env, "account", "new-key").strip()
-        for number in (1, 2):
-            keys = {"ARENA_ACCOUNT_API_KEY": f"e2e-okx-key-{number}-0000",
-                    "ARENA_ACCOUNT_API_SECRET": f"e2e-okx-secret-{number}-0000",
-                    "ARENA_ACCOUNT_PASSPHRASE": f"E2e-pass-{number}"}  # fmt: skip
-            arena(env | keys, "account", "add", f"okx-demo-{number}", "--exchange", "okx")
+        for name, exchange in (("binance-demo-1", "binanceusdm"), ("binance-demo-2", "binanceusdm"),
+                               ("okx-demo-1", "okx")):  # fmt: skip
+            keys = {"ARENA_ACCOUNT_API_KEY": f"e2e-{name}-key-0000",
+                    "ARENA_ACCOUNT_API_SECRET": f"e2e-{name}-secret-0000"}  # fmt: skip
+            if exchange == "okx":
+                keys["ARENA_ACCOUNT_PASSPHRASE"] = "E2e-pass-1"
+            arena(env | keys, "account", "add", name, "--exchange", exchange)
         arena(env, "agent", "add", "fake-gpt", "--kind", "llm", "--provider", "openai",
               "--model", "gpt-e2e", "--set", f"base_url={model.openai_base_url}",
               "--set", "api_key_env=E2E_LLM_KEY", "--set", "input_usd_per_mtok=1.0",

@@ -157,12 +157,15 @@ test('a live season binds each agent to its own exchange account before anything
   await form.getByTestId('coverage-hint').getByRole('button', { name: '2 days' }).click();
   await form.getByTestId('agent-ema-trend').check();
   await form.getByTestId('agent-momentum').check();
-  // The accounts the API lists (`arena account add`), each shown with its exchange and mode.
+  // The accounts the API lists (`arena account add`) that trade the season's market (Binance:
+  // not the OKX one), each shown with its exchange and mode.
   const accounts = form.getByTestId('live-accounts');
   const choices = await accounts.getByTestId('account-for-ema-trend').locator('option').allInnerTexts();
-  assert.deepEqual(choices, ['choose…', 'okx-demo-1 (okx, demo trading)', 'okx-demo-2 (okx, demo trading)']);
-  await accounts.getByTestId('account-for-ema-trend').selectOption('okx-demo-1');
-  await accounts.getByTestId('account-for-momentum').selectOption('okx-demo-1');
+  assert.deepEqual(choices, [
+    'choose…', 'binance-demo-1 (binanceusdm, demo trading)', 'binance-demo-2 (binanceusdm, demo trading)',
+  ]);
+  await accounts.getByTestId('account-for-ema-trend').selectOption('binance-demo-1');
+  await accounts.getByTestId('account-for-momentum').selectOption('binance-demo-1');
   await screenshot(page, 'season-create-live');
 
   const before = (await apiGet('/api/v1/seasons?limit=1000')).total;

@@ -13,6 +13,7 @@ import { agentListQuery } from '../agents/agentQueries';
 import { Field } from '../agents/Field';
 import { accountListQuery, coverageQuery, SEASONS_KEY } from './seasonQueries';
 import {
+  accountsFor,
   commonCoverage,
   emptySeasonForm,
   MODES,
@@ -38,6 +39,7 @@ export function SeasonCreateForm({ onCreated, onClose }: { onCreated: (season: S
   const coverage = useQuery(coverageQuery(form.exchange, form.timeframe));
   const live = form.mode === 'live';
   const accounts = useQuery({ ...accountListQuery, enabled: live });
+  const usable = accountsFor(form.exchange, accounts.data?.items ?? []);
   const create = useTokenWrite(
     async (body: Schemas['SeasonCreate']) => unwrap(await api.POST('/api/v1/seasons', { body })),
     { invalidate: [SEASONS_KEY], onSuccess: (season) => onCreated(season) },
@@ -202,8 +204,12 @@ export function SeasonCreateForm({ onCreated, onClose }: { onCreated: (season: S
           </p>
           {accounts.error ? (
             <ErrorState error={accounts.error} />
-          ) : (accounts.data?.items.length ?? 0) === 0 ? (
-            <p className="muted">{accounts.isPending ? 'Reading the accounts…' : 'No exchange accounts: add one with `arena account add`.'}</p>
+          ) : usable.length === 0 ? (
+            <p className="muted">
+              {accounts.isPending
+                ? 'Reading the accounts…'
+                : `No exchange account trades ${form.exchange}'s market: add one with \`arena account add NAME --exchange ${form.exchange === 'binance' ? 'binanceusdm' : form.exchange}\`.`}
+            </p>
           ) : form.participants.length === 0 ? (
             <p className="muted">Pick the agents above, then an account for each.</p>
           ) : (
@@ -216,7 +222,7 @@ export function SeasonCreateForm({ onCreated, onClose }: { onCreated: (season: S
                     data-testid={`account-for-${name}`}
                   >
                     <option value="">choose…</option>
-                    {accounts.data?.items.map((account) => (
+                    {usable.map((account) => (
                       <option key={account.name} value={account.name}>
                         {account.name} ({account.exchange}, {account.mode})
                       </option>

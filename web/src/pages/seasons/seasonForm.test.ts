@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 
 import type { Schemas } from '../../api/client';
-import { commonCoverage, emptySeasonForm, formTimeMs, toSeasonCreate, validateSeasonForm, type SeasonForm } from './seasonForm';
+import { accountsFor, commonCoverage, emptySeasonForm, formTimeMs, toSeasonCreate, validateSeasonForm, type SeasonForm } from './seasonForm';
 
 const filled = (changes: Partial<SeasonForm> = {}): SeasonForm => ({
   ...emptySeasonForm(),
@@ -101,6 +101,17 @@ describe('a live season', () => {
     expect(validateSeasonForm(live())).toEqual({});
     expect(toSeasonCreate(live()).accounts).toEqual({ 'ema-trend': 'okx-1', momentum: 'okx-2' });
     expect(toSeasonCreate(filled({ accounts: { 'ema-trend': 'okx-1' } })).accounts).toEqual({});
+  });
+
+  it("offers only the accounts on the season's market", () => {
+    const listed = [
+      { name: 'okx-1', exchange: 'okx' },
+      { name: 'binance-1', exchange: 'binanceusdm' },
+      { name: 'bybit-1', exchange: 'bybit' },
+    ];
+    expect(accountsFor('binance', listed).map((a) => a.name)).toEqual(['binance-1']);
+    expect(accountsFor('okx', listed).map((a) => a.name)).toEqual(['okx-1']);
+    expect(accountsFor('bitget', listed)).toEqual([]);
   });
 
   it('needs an account for every agent, each its own', () => {

@@ -18,6 +18,14 @@ export const RISK_LIMITS = [
 ] as const;
 export type RiskName = (typeof RISK_LIMITS)[number]['name'];
 
+/** Accounts whose exchange trades another's stored market (services/live_trading.py). */
+const MARKET_OF: Record<string, string> = { binanceusdm: 'binance' };
+
+/** The accounts a live season following ``exchange``'s market may bind (the API refuses others). */
+export function accountsFor<T extends { exchange: string }>(exchange: string, accounts: readonly T[]): T[] {
+  return accounts.filter((account) => (MARKET_OF[account.exchange] ?? account.exchange) === exchange);
+}
+
 export interface SeasonForm {
   name: string;
   mode: string;
