@@ -150,6 +150,13 @@ def _split_hours(hourly: np.ndarray, step_ms: int) -> np.ndarray:
     return np.column_stack([part.reshape(-1) for part in (ts, opens, highs, lows, closes, volume)])
 
 
+def btc_bar(ts: int) -> np.ndarray:
+    """The sample's BTC perpetual 1h bar opened at ``ts``: (ts, open, high, low, close, volume)."""
+    table = bars("binance_usdm_BTCUSDT_1h.csv.gz", HOUR_MS)
+    row: np.ndarray = table[table[:, 0] == ts][0]
+    return row
+
+
 @functools.cache
 def funding_table(base: str) -> np.ndarray:
     funding = read_funding(sample_dir() / f"binance_usdm_{base}USDT_funding_8h.csv.gz")

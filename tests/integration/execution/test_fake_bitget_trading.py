@@ -8,7 +8,6 @@ from collections.abc import Iterator
 from typing import Any
 
 import ccxt
-import numpy as np
 import pytest
 
 from alpha_arena.core.time import HOUR_MS
@@ -19,19 +18,12 @@ from alpha_arena.execution.exchange.client import connect
 from alpha_arena.execution.exchange.errors import translate
 from tests.support.fake_bitget_rows import TAKER_FEE
 from tests.support.fake_exchange import FakeExchange
-from tests.support.fake_venues import DEFAULT_NOW_MS, bars, funding_table
+from tests.support.fake_venues import DEFAULT_NOW_MS, btc_bar, funding_table
 
 NOW = DEFAULT_NOW_MS  # 2024-03-15 00:00 UTC, a bar boundary
 BTC = "BTC/USDT:USDT"
 KEY, SECRET, PASSPHRASE = "bitget-demo-key", "bitget-demo-secret", "Bitget-pass-1"
 PLANS = {"planType": "profit_loss"}  # how Bitget lists TP/SL plan orders
-
-
-def bar(ts: int) -> np.ndarray:
-    """The sample's BTC perpetual 1h bar opened at ``ts``: (ts, open, high, low, close, volume)."""
-    table = bars("binance_usdm_BTCUSDT_1h.csv.gz", HOUR_MS)
-    row: np.ndarray = table[table[:, 0] == ts][0]
-    return row
 
 
 @pytest.fixture
@@ -86,7 +78,7 @@ def test_market_buy_fills_at_the_bar_open_with_the_taker_fee(
     bitget.create_order(BTC, "market", "buy", 0.1, None,
                         {"clientOrderId": "entry1", "marginMode": "isolated"})  # fmt: skip
     order = bitget.fetch_order(None, BTC, {"clientOrderId": "entry1"})
-    open_ = bar(NOW)[1]
+    open_ = btc_bar(NOW)[1]
     notional = 0.1 * open_
     assert (order["status"], order["filled"], order["average"]) == ("closed", 0.1, open_)
     assert order["fee"]["cost"] == pytest.approx(notional * TAKER_FEE)
@@ -108,8 +100,8 @@ def test_stop_fires_on_the_bar_through_it_and_bitget_cancels_the_take_profit(
     fake: FakeExchange, bitget: Any
 ) -> None:
     # Hand-checked: the 02:00 bar is the first whose low is below 70,000; none reaches 73,000.
-    assert all(bar(NOW + h * HOUR_MS)[3] > 70_000 for h in (0, 1))
-    assert all(bar(NOW + h * HOUR_MS)[2] < 73_000 for h in (0, 1, 2))
+    assert all(btc_bar(NOW + h * HOUR_MS)[3] > 70_000 for h in (0, 1))
+    assert all(btc_bar(NOW + h * HOUR_MS)[2] < 73_000 for h in (0, 1, 2))
     bitget.create_order(BTC, "market", "buy", 0.1, None, {"marginMode": "isolated"})
     stop(bitget, 0.1, 70_000, "sl1")
     bitget.create_order(
@@ -131,7 +123,7 @@ def test_stop_fires_on_the_bar_through_it_and_bitget_cancels_the_take_profit(
     assert canceled[0]["status"] == "canceled"  # the position closed: its TP/SL go with it
     trades = bitget.fetch_my_trades(BTC)
     assert [(t["side"], t["price"], t["timestamp"]) for t in trades] == [
-        ("buy", bar(NOW)[1], NOW),
+        ("buy", btc_bar(NOW)[1], NOW),
         ("sell", 70_000, NOW + 2 * HOUR_MS),
     ]
     assert trades[1]["order"] == done[0]["info"]["executeOrderId"]
@@ -155,7 +147,7 @@ def test_a_plan_is_canceled_only_under_its_own_plan_type(fake: FakeExchange, bit
 def test_a_stop_above_the_price_of_a_long_is_refused(fake: FakeExchange, bitget: Any) -> None:
     bitget.create_order(BTC, "market", "buy", 0.1, None, {"marginMode": "isolated"})
     with pytest.raises(ccxt.InvalidOrder, match="40917"):
-        stop(bitget, 0.1, float(bar(NOW)[1]) + 100)
+        stop(bitget, 0.1, float(btc_bar(NOW)[1]) + 100)
 
 
 def test_funding_is_a_settle_fee_bill_at_the_funding_time(fake: FakeExchange, bitget: Any) -> None:
@@ -164,7 +156,7 @@ def test_funding_is_a_settle_fee_bill_at_the_funding_time(fake: FakeExchange, bi
     (payment,) = bitget.fetch_funding_history(BTC)
     funding = funding_table("BTC")
     rate = funding[funding[:, 0] == NOW + 8 * HOUR_MS][0, 1]
-    mark = bar(NOW + 7 * HOUR_MS)[4]  # the close of the bar that closes at 08:00
+    mark = btc_bar(NOW + 7 * HOUR_MS)[4]  # the close of the bar that closes at 08:00
     assert payment["timestamp"] == NOW + 8 * HOUR_MS
     assert payment["amount"] == pytest.approx(-0.1 * mark * rate)
     assert payment["info"]["businessType"] == "contract_settle_fee"

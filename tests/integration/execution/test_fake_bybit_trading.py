@@ -8,7 +8,6 @@ from collections.abc import Iterator
 from typing import Any
 
 import ccxt
-import numpy as np
 import pytest
 
 from alpha_arena.core.errors import ConfigurationError, OrderRejectedError
@@ -20,19 +19,12 @@ from alpha_arena.execution.exchange.client import connect
 from alpha_arena.execution.exchange.errors import translate
 from tests.support.fake_bybit_account import TAKER_FEE
 from tests.support.fake_exchange import FakeExchange
-from tests.support.fake_venues import DEFAULT_NOW_MS, bars, funding_table
+from tests.support.fake_venues import DEFAULT_NOW_MS, btc_bar, funding_table
 
 NOW = DEFAULT_NOW_MS  # 2024-03-15 00:00 UTC, a bar boundary
 BTC = "BTC/USDT:USDT"
 KEY, SECRET = "bybit-demo-key", "bybit-demo-secret"
 ACCOUNT = ExchangeAccount(1, "bybit-demo", "bybit", True, "f", 0, 0)
-
-
-def bar(ts: int) -> np.ndarray:
-    """The sample's BTC perpetual 1h bar opened at ``ts``: (ts, open, high, low, close, volume)."""
-    table = bars("binance_usdm_BTCUSDT_1h.csv.gz", HOUR_MS)
-    row: np.ndarray = table[table[:, 0] == ts][0]
-    return row
 
 
 @pytest.fixture
@@ -87,7 +79,7 @@ def test_a_market_buy_fills_at_the_bar_open_with_bybit_taker_fee(
     gateway.prepare(BTC, 5.0)
     sent = gateway.market_order(BTC, Side.BUY, 0.1, "entry1", reduce_only=False)
     found = gateway.find_order(BTC, "entry1", trigger=False)
-    open_ = bar(NOW)[1]
+    open_ = btc_bar(NOW)[1]
     assert found is not None and found.order_id == sent.order_id
     assert (found.status, found.filled) == ("closed", 0.1)
     (trade,) = gateway.trades(BTC, NOW)
@@ -106,8 +98,8 @@ def test_a_stop_executes_as_itself_on_the_bar_that_trades_through_it(
     fake: FakeExchange, bybit: Any
 ) -> None:
     # Hand-checked: the 00:00 and 01:00 bars stay above 70,000; the 02:00 bar's low is below.
-    assert all(bar(NOW + h * HOUR_MS)[3] > 70_000 for h in (0, 1))
-    assert bar(NOW + 2 * HOUR_MS)[3] < 70_000
+    assert all(btc_bar(NOW + h * HOUR_MS)[3] > 70_000 for h in (0, 1))
+    assert btc_bar(NOW + 2 * HOUR_MS)[3] < 70_000
     gateway = gateway_of(bybit)
     gateway.market_order(BTC, Side.BUY, 0.1, "entry2", reduce_only=False)
     stop = gateway.trigger_order(BTC, Side.SELL, 0.1, "stop2", 70_000, stop_loss=True)
@@ -149,7 +141,7 @@ def test_funding_paid_is_negative_as_on_the_other_exchanges(fake: FakeExchange, 
     (payment,) = gateway.funding(NOW)
     funding = funding_table("BTC")
     rate = funding[funding[:, 0] == NOW + 8 * HOUR_MS][0, 1]
-    mark = bar(NOW + 7 * HOUR_MS)[4]  # the close of the bar that closes at 08:00
+    mark = btc_bar(NOW + 7 * HOUR_MS)[4]  # the close of the bar that closes at 08:00
     assert (payment.symbol, payment.ts) == (BTC, NOW + 8 * HOUR_MS)
     assert payment.amount == pytest.approx(-0.1 * mark * rate, abs=1e-8)
     (raw,) = bybit.fetch_funding_history(BTC, NOW)

@@ -8,25 +8,17 @@ from collections.abc import Iterator
 from typing import Any
 
 import ccxt
-import numpy as np
 import pytest
 
 from alpha_arena.core.time import HOUR_MS
 from alpha_arena.marketdata.sources.ccxt_source import rewrite_urls
 from tests.support.fake_exchange import FakeExchange
-from tests.support.fake_venues import DEFAULT_NOW_MS, bars, funding_table
+from tests.support.fake_venues import DEFAULT_NOW_MS, btc_bar, funding_table
 
 NOW = DEFAULT_NOW_MS  # 2024-03-15 00:00 UTC, a bar boundary
 BTC = "BTC/USDT:USDT"
 KEY, SECRET, PASSPHRASE = "demo-key", "demo-secret", "demo-passphrase"
 TAKER = 0.0005
-
-
-def bar(ts: int) -> np.ndarray:
-    """The sample's BTC perpetual 1h bar opened at ``ts``: (ts, open, high, low, close, volume)."""
-    table = bars("binance_usdm_BTCUSDT_1h.csv.gz", HOUR_MS)
-    row: np.ndarray = table[table[:, 0] == ts][0]
-    return row
 
 
 @pytest.fixture
@@ -105,7 +97,7 @@ def test_okx_market_buy_fills_at_the_bar_open_with_the_taker_fee(
 ) -> None:
     okx.create_order(BTC, "market", "buy", 10, None, {"clientOrderId": "entry1"})
     order = okx.fetch_order(None, BTC, {"clientOrderId": "entry1"})
-    open_ = bar(NOW)[1]
+    open_ = btc_bar(NOW)[1]
     notional = 10 * 0.01 * open_
     assert (order["status"], order["filled"], order["average"]) == ("closed", 10, open_)
     assert order["fee"] == {"cost": pytest.approx(notional * TAKER), "currency": "USDT"}
@@ -126,9 +118,9 @@ def test_okx_oco_stop_fires_on_the_bar_that_trades_through_it_and_cancels_the_ta
 ) -> None:
     # Hand-checked: the 00:00 and 01:00 bars stay inside 70,000..73,000; the 02:00 bar's low is
     # 67,828.3, and no bar reaches 73,000 before.
-    assert all(bar(NOW + h * HOUR_MS)[3] > 70_000 for h in (0, 1))
-    assert all(bar(NOW + h * HOUR_MS)[2] < 73_000 for h in (0, 1, 2))
-    assert bar(NOW + 2 * HOUR_MS)[3] < 70_000
+    assert all(btc_bar(NOW + h * HOUR_MS)[3] > 70_000 for h in (0, 1))
+    assert all(btc_bar(NOW + h * HOUR_MS)[2] < 73_000 for h in (0, 1, 2))
+    assert btc_bar(NOW + 2 * HOUR_MS)[3] < 70_000
     okx.create_order(BTC, "market", "buy", 10, None, {"clientOrderId": "entry2"})
     okx.create_order(
         BTC, "market", "sell", 10, None,
@@ -151,13 +143,13 @@ def test_okx_oco_stop_fires_on_the_bar_that_trades_through_it_and_cancels_the_ta
     )  # fmt: skip
     trades = okx.fetch_my_trades(BTC)
     assert [(t["side"], t["price"], t["timestamp"]) for t in trades] == [
-        ("buy", bar(NOW)[1], NOW),
+        ("buy", btc_bar(NOW)[1], NOW),
         ("sell", 70_000, NOW + 2 * HOUR_MS),
     ]
     assert trades[1]["order"] == done["info"]["ordId"]
     assert trades[1]["fee"]["cost"] == pytest.approx(0.1 * 70_000 * TAKER)
     assert okx.fetch_positions([BTC]) == []
-    pnl = 0.1 * (70_000 - bar(NOW)[1]) - 0.1 * (70_000 + bar(NOW)[1]) * TAKER
+    pnl = 0.1 * (70_000 - btc_bar(NOW)[1]) - 0.1 * (70_000 + btc_bar(NOW)[1]) * TAKER
     assert okx.fetch_balance()["USDT"]["total"] == pytest.approx(10_000 + pnl)
 
 
@@ -183,7 +175,7 @@ def test_okx_stop_the_open_already_passed_fills_at_the_open(fake: FakeExchange, 
     # A sell stop above the price: the next bar opens below it, so it fills at that open.
     okx.create_order(BTC, "market", "sell", 10, None, {"stopLossPrice": 72_500, "reduceOnly": True})
     fake.advance_to(NOW + 2 * HOUR_MS)
-    assert okx.fetch_my_trades(BTC)[-1]["price"] == bar(NOW + HOUR_MS)[1]
+    assert okx.fetch_my_trades(BTC)[-1]["price"] == btc_bar(NOW + HOUR_MS)[1]
 
 
 def test_okx_canceled_stop_never_fires(fake: FakeExchange, okx: Any) -> None:
@@ -205,11 +197,11 @@ def test_okx_position_is_liquidated_at_its_liquidation_price_losing_its_margin(
     (position,) = okx.fetch_positions([BTC])
     liquidation, margin = position["liquidationPrice"], position["initialMargin"]
     # Hand-checked: 70,307 at 50x; the 02:00 bar is the first whose low is below it.
-    assert bar(NOW + HOUR_MS)[3] > liquidation > bar(NOW + 2 * HOUR_MS)[3]
+    assert btc_bar(NOW + HOUR_MS)[3] > liquidation > btc_bar(NOW + 2 * HOUR_MS)[3]
     fake.advance_to(NOW + 3 * HOUR_MS)
     assert okx.fetch_positions([BTC]) == []
     assert okx.fetch_my_trades(BTC)[-1]["price"] == pytest.approx(liquidation)
-    entry_fee = 0.1 * bar(NOW)[1] * TAKER
+    entry_fee = 0.1 * btc_bar(NOW)[1] * TAKER
     assert okx.fetch_balance()["USDT"]["total"] == pytest.approx(10_000 - entry_fee - margin)
 
 
@@ -221,7 +213,7 @@ def test_okx_funding_is_paid_at_the_funding_time_on_the_close_before_it(
     (payment,) = okx.fetch_funding_history(BTC)
     funding = funding_table("BTC")
     rate = funding[funding[:, 0] == NOW + 8 * HOUR_MS][0, 1]
-    mark = bar(NOW + 7 * HOUR_MS)[4]  # the close of the bar that closes at 08:00
+    mark = btc_bar(NOW + 7 * HOUR_MS)[4]  # the close of the bar that closes at 08:00
     assert payment["timestamp"] == NOW + 8 * HOUR_MS
     assert payment["amount"] == pytest.approx(-0.1 * mark * rate)
     assert payment["info"]["type"] == "8"
@@ -338,7 +330,7 @@ def test_binance_market_buy_fills_at_the_bar_open_with_the_taker_fee(
 ) -> None:
     binance.create_order(BTC, "market", "buy", 0.1, None, {"clientOrderId": "b-entry"})
     order = binance.fetch_order(None, BTC, {"clientOrderId": "b-entry"})
-    open_ = bar(NOW)[1]
+    open_ = btc_bar(NOW)[1]
     assert (order["status"], order["filled"], order["average"]) == ("closed", 0.1, open_)
     (trade,) = binance.fetch_my_trades(BTC)
     assert trade["fee"]["cost"] == pytest.approx(0.1 * open_ * TAKER)
@@ -393,7 +385,7 @@ def test_binance_funding_fee_is_income(fake: FakeExchange, binance: Any) -> None
     (payment,) = binance.fetch_funding_history(BTC)
     funding = funding_table("BTC")
     rate = funding[funding[:, 0] == NOW + 8 * HOUR_MS][0, 1]
-    assert payment["amount"] == pytest.approx(-0.1 * bar(NOW + 7 * HOUR_MS)[4] * rate, abs=1e-8)
+    assert payment["amount"] == pytest.approx(-0.1 * btc_bar(NOW + 7 * HOUR_MS)[4] * rate, abs=1e-8)
     assert payment["info"]["incomeType"] == "FUNDING_FEE"
 
 

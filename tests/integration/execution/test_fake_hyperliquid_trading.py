@@ -8,7 +8,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-import numpy as np
 import pytest
 
 from alpha_arena.core.errors import (
@@ -27,7 +26,7 @@ from alpha_arena.execution.exchange.ids import ClientIds
 from tests.support.fake_exchange import FakeExchange
 from tests.support.fake_hyperliquid_info import TAKER_FEE
 from tests.support.fake_hyperliquid_sign import address_of
-from tests.support.fake_venues import DEFAULT_NOW_MS, bars, funding_table
+from tests.support.fake_venues import DEFAULT_NOW_MS, btc_bar, funding_table
 
 NOW = DEFAULT_NOW_MS  # 2024-03-15 00:00 UTC, a bar boundary
 BTC = "BTC/USDC:USDC"
@@ -36,13 +35,6 @@ WALLET_KEY = "0x" + "5a" * 32
 WALLET = address_of(WALLET_KEY)
 ACCOUNT = ExchangeAccount(1, "hl-testnet", "hyperliquid", True, "f", 0, 0)
 IDS = ClientIds.for_entry(3, 4, "hyperliquid")
-
-
-def bar(ts: int) -> np.ndarray:
-    """The sample's BTC perpetual 1h bar opened at ``ts``: (ts, open, high, low, close, volume)."""
-    table = bars("binance_usdm_BTCUSDT_1h.csv.gz", HOUR_MS)
-    row: np.ndarray = table[table[:, 0] == ts][0]
-    return row
 
 
 @pytest.fixture
@@ -79,7 +71,7 @@ def test_a_market_order_is_found_by_its_cloid_after_a_restart(
     assert fake.account(WALLET).orders[placed.order_id].client_order_id == cloid
     # Filled at the fake's price, within the slippage bound CCXT put on the limit price.
     [fill] = fake.account(WALLET).fills
-    assert fill.price == bar(NOW)[1]
+    assert fill.price == btc_bar(NOW)[1]
     assert fill.fee == pytest.approx(0.05 * fill.price * TAKER_FEE)
     assert gateway_of(fake).find_order(BTC, IDS.exchange_id("gpt-2"), trigger=False) is None
 
@@ -133,9 +125,9 @@ def test_a_stop_loss_rests_then_executes_as_itself_when_a_bar_reaches_it(
     gateway.prepare(BTC, 3)
     gateway.market_order(BTC, Side.BUY, 0.05, IDS.exchange_id("entry"), reduce_only=False)
     # The first bar whose low is at least 1% under the entry.
-    entry = bar(NOW)[1]
+    entry = btc_bar(NOW)[1]
     ts = NOW
-    while bar(ts)[3] > entry * 0.99:
+    while btc_bar(ts)[3] > entry * 0.99:
         ts += HOUR_MS
     level = float(int(entry * 0.99))
     stop_id = IDS.exchange_id("entry-stop_loss")
@@ -153,7 +145,7 @@ def test_a_stop_loss_rests_then_executes_as_itself_when_a_bar_reaches_it(
     assert found.children == (stop.order_id,)  # its executions carry its own oid
     [exit_] = [t for t in gateway.trades(BTC, NOW) if t.order_id == stop.order_id]
     assert (exit_.side, exit_.quantity) == (Side.SELL, 0.05)
-    assert exit_.price == min(level, bar(ts)[1])  # at the level, or the open past a gap
+    assert exit_.price == min(level, btc_bar(ts)[1])  # at the level, or the open past a gap
     gateway.cancel_order(BTC, take, trigger=True)
     gateway.cancel_order(BTC, take, trigger=True)  # already canceled: tolerated
     assert gateway.open_orders() == [] and gateway.positions() == []
