@@ -1,17 +1,20 @@
 """Driver fast paths for bulk market data.
 
 Writes: sqlite3 ``executemany`` of multi-row INSERTs with the batch's constant key columns
-inlined, and PostgreSQL binary COPY.
-Reads: ADBC (Arrow Database Connectivity) drivers, which build columns in C; a Python object per
-value (sqlite3 cursors, psycopg COPY rows) caps reads at about 0.4-0.6M rows/s on our machines,
-ADBC reaches 1.4M (SQLite) and 0.7M (PostgreSQL). See docs/decisions/0001-market-data-storage.md."""
+inlined, PostgreSQL binary COPY, and PyMySQL's multi-row INSERT IGNORE on MySQL/MariaDB.
+Reads: columns built in C, without a Python object per value (sqlite3 cursors and psycopg COPY
+rows cap reads at about 0.4-0.6M rows/s on our machines): on PostgreSQL the ADBC (Arrow Database
+Connectivity) driver, on SQLite our ``_sqlite_columns`` extension, which steps the engine's own
+sqlite3 connections through the same SQLite library.
+See docs/decisions/0001-market-data-storage.md."""
 
 from __future__ import annotations
 
 import contextlib
+import logging
 import struct
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from itertools import chain
 from typing import Any
 
@@ -22,6 +25,20 @@ from sqlalchemy import Connection, Engine
 from alpha_arena.core.errors import DatabaseUnavailableError
 from alpha_arena.storage.database import application_name
 from alpha_arena.storage.errors import redact_url
+
+logger = logging.getLogger(__name__)
+
+_read_sqlite_columns: Callable[[Any, str, str], tuple[bytearray, ...]] | None
+try:
+    from alpha_arena.storage._sqlite_columns import read as _read_sqlite_columns
+except ModuleNotFoundError:  # not built: installed without a C compiler or sqlite3.h
+    _read_sqlite_columns = None
+except ImportError as error:  # built, but against another copy of SQLite than Python's
+    logger.warning("SQLite reads take the slower sqlite3 path: %s", error)
+    _read_sqlite_columns = None
+
+# The numpy types the C reader fills, and its code for each.
+_SQLITE_KINDS = {np.dtype("i8"): "q", np.dtype("f8"): "d"}
 
 # 200 rows x 6 values stays far below SQLite's limit of 32,766 bound variables per statement.
 _ROWS_PER_STATEMENT = 200
@@ -78,6 +95,27 @@ def insert_rows_sqlite(
             cursor.execute(prefix + ", ".join([row] * (total - full)), flat[full * width :])
             inserted += cursor.rowcount
         return int(inserted)
+    finally:
+        cursor.close()
+
+
+def insert_rows_mysql(
+    connection: Connection,
+    table: str,
+    names: Sequence[str],
+    columns: Sequence[list[Any]],
+) -> int:
+    """``INSERT IGNORE`` rows given as parallel lists; return how many were inserted.
+
+    PyMySQL's ``executemany`` sends a one-row ``VALUES (%s, ...)`` as multi-row INSERTs of up to
+    1 MB each: a round trip per thousands of rows, not per row. IGNORE keeps stored rows as
+    they are (it would also turn a bad value into a warning, but the callers refuse those
+    before: NaN, infinities, repeated keys)."""
+    placeholders = ", ".join(["%s"] * len(names))
+    statement = f"INSERT IGNORE INTO {table} ({', '.join(names)}) VALUES ({placeholders})"
+    cursor = dbapi(connection).cursor()
+    try:
+        return int(cursor.executemany(statement, list(zip(*columns, strict=True))) or 0)
     finally:
         cursor.close()
 
@@ -140,7 +178,8 @@ def copy_into_postgres(
 
 
 class ColumnReader:
-    """Run SELECTs and return numpy columns, through ADBC on a per-thread connection."""
+    """Run SELECTs and return numpy columns: on SQLite through the engine's connections, on
+    PostgreSQL through ADBC on a per-thread connection."""
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
@@ -151,21 +190,15 @@ class ColumnReader:
     def _connection(self) -> Any:
         connection = getattr(self._local, "connection", None)
         if connection is None:
-            url = self._engine.url
-            if url.get_backend_name() == "postgresql":
-                import adbc_driver_postgresql.dbapi as adbc_postgres
+            import adbc_driver_postgresql.dbapi as adbc_postgres
 
-                libpq_url = (
-                    url.set(drivername="postgresql")
-                    .update_query_dict({"application_name": application_name()})
-                    .render_as_string(hide_password=False)
-                )
-                connection = adbc_postgres.connect(libpq_url, autocommit=True)
-            else:
-                import adbc_driver_sqlite.dbapi as adbc_sqlite
-
-                # Autocommit: each read sees every write committed before it.
-                connection = adbc_sqlite.connect(url.database, autocommit=True)
+            libpq_url = (
+                self._engine.url.set(drivername="postgresql")
+                .update_query_dict({"application_name": application_name()})
+                .render_as_string(hide_password=False)
+            )
+            # Autocommit: each read sees every write committed before it.
+            connection = adbc_postgres.connect(libpq_url, autocommit=True)
             self._local.connection = connection
             with self._lock:
                 self._opened.append(connection)
@@ -174,11 +207,13 @@ class ColumnReader:
     def select(self, query: str, dtypes: Sequence[tuple[str, str]]) -> dict[str, npt.NDArray[Any]]:
         """Return the query's columns, named and typed by ``dtypes`` (numpy type codes); the
         types hold even for an empty result, whose column types a driver cannot infer."""
+        if self._engine.url.get_backend_name() == "mysql":
+            return self._select_mysql(query, dtypes)
         if self._engine.url.get_backend_name() == "sqlite":
             # Never ADBC on SQLite: its driver bundles a second copy of the SQLite library, and
             # two copies in one process break each other's POSIX locks (a checkpoint by one
             # can pull pages from under a reader of the other: torn reads, at worst a corrupt
-            # file). The engine's own sqlite3 connections are slower but share one library.
+            # file). The engine's own sqlite3 connections share one library.
             return self._select_sqlite(query, dtypes)
         connection = None
         try:
@@ -211,17 +246,41 @@ class ColumnReader:
     def _select_sqlite(
         self, query: str, dtypes: Sequence[tuple[str, str]]
     ) -> dict[str, npt.NDArray[Any]]:
-        raw = self._engine.raw_connection()  # plain tuples: no Row object per record
+        kinds = "".join(_SQLITE_KINDS.get(np.dtype(dtype), "") for _name, dtype in dtypes)
+        raw = self._engine.raw_connection()
         try:
-            rows = raw.driver_connection.execute(query).fetchall()  # type: ignore[union-attr]
+            driver = raw.driver_connection
+            if _read_sqlite_columns is not None and len(kinds) == len(dtypes):
+                # One statement on the pooled connection, outside any transaction of ours: its
+                # own read transaction, which sees every write committed before it.
+                buffers = _read_sqlite_columns(driver, query, kinds)
+                return {
+                    name: np.frombuffer(buffer, dtype=dtype)
+                    for (name, dtype), buffer in zip(dtypes, buffers, strict=True)
+                }
+            rows = driver.execute(query).fetchall()  # type: ignore[union-attr]
         finally:
             raw.close()
-        # One float64 matrix is the fastest conversion of tuples; the integer columns here
-        # (epoch milliseconds) are far below 2**53, so they survive the round trip exactly.
-        table = np.array(rows, dtype=np.float64).reshape(len(rows), len(dtypes))
+        return _columns_of_rows(rows, dtypes)
+
+    def _select_mysql(
+        self, query: str, dtypes: Sequence[tuple[str, str]]
+    ) -> dict[str, npt.NDArray[Any]]:
+        """MySQL/MariaDB have no ADBC driver: PyMySQL's plain tuples, a column at a time."""
+        raw = self._engine.raw_connection()
+        try:
+            cursor = raw.cursor()
+            try:
+                cursor.execute(query)
+                rows = cursor.fetchall()
+            finally:
+                cursor.close()
+        finally:
+            raw.close()  # back to the pool, which ends the read's transaction
+        values = list(zip(*rows, strict=True)) if rows else [()] * len(dtypes)
         return {
-            name: np.ascontiguousarray(table[:, index], dtype=dtype)
-            for index, (name, dtype) in enumerate(dtypes)
+            name: np.array(column, dtype=dtype)
+            for (name, dtype), column in zip(dtypes, values, strict=True)
         }
 
     def _forget(self, connection: Any) -> None:
@@ -239,3 +298,16 @@ class ColumnReader:
         for connection in opened:
             connection.close()
         self._local = threading.local()
+
+
+def _columns_of_rows(
+    rows: list[tuple[Any, ...]], dtypes: Sequence[tuple[str, str]]
+) -> dict[str, npt.NDArray[Any]]:
+    """Columns of sqlite3's plain tuples: the path without the C reader, and its reference."""
+    # One float64 matrix is the fastest conversion of tuples; the integer columns here
+    # (epoch milliseconds) are far below 2**53, so they survive the round trip exactly.
+    table = np.array(rows, dtype=np.float64).reshape(len(rows), len(dtypes))
+    return {
+        name: np.ascontiguousarray(table[:, index], dtype=dtype)
+        for index, (name, dtype) in enumerate(dtypes)
+    }
