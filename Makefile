@@ -8,16 +8,16 @@ WEB_SOURCES := $(shell find web/src web/public web/scripts -type f 2>/dev/null) 
 
 .PHONY: demo serve web test test-web e2e lint bench clean
 
-$(BIN)/python:
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
+# deploy/install.sh is the one install step, shared with the Docker image (which installs a
+# wheel instead of an editable package): it creates the venv with PYTHON when there is none.
+INSTALL := PYTHON=$(PYTHON) bash deploy/install.sh --editable
 
-$(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e .
+$(VENV)/.installed: pyproject.toml deploy/install.sh
+	$(INSTALL) $(VENV)
 	touch $@
 
-$(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e '.[dev]'
+$(VENV)/.installed-dev: pyproject.toml deploy/install.sh
+	$(INSTALL) --extras dev $(VENV)
 	touch $@ $(VENV)/.installed
 
 # The dashboard: npm packages from the lock file, then a build into the Python package.
@@ -55,7 +55,7 @@ lint: $(VENV)/.installed-dev
 	$(BIN)/mypy
 
 bench: $(VENV)/.installed
-	$(BIN)/pip install --quiet -e '.[bench]'
+	$(INSTALL) --extras bench $(VENV)
 	$(BIN)/python benchmarks/candles_io.py
 	$(BIN)/python benchmarks/engine.py
 
