@@ -23,8 +23,7 @@ ENV PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
     PYTHONDONTWRITEBYTECODE=1
 WORKDIR /src
-# setup.py* : the optional C extension's build script, copied when the tree has one.
-COPY pyproject.toml setup.py* README.md ./
+COPY pyproject.toml setup.py README.md ./
 COPY deploy/install.sh deploy/install.sh
 COPY src/ src/
 COPY --from=web /build/src/alpha_arena/dashboard/static/ src/alpha_arena/dashboard/static/
