@@ -12,6 +12,7 @@ from sqlalchemy import Engine, delete, func, insert, select
 from alpha_arena.core.errors import NotFoundError
 from alpha_arena.domain.orders import Order, OrderEvent
 from alpha_arena.domain.trades import Trade
+from alpha_arena.storage.database import inserted_id
 from alpha_arena.storage.tables import (
     BacktestEquityRow,
     BacktestOrderRow,
@@ -66,10 +67,9 @@ class BacktestStore:
         """Store a whole run in one transaction; return its id."""
         final = _final_orders(record.orders, record.order_events)
         with self._engine.begin() as connection:
-            run_id = int(
+            run_id = inserted_id(
                 connection.execute(
-                    insert(BacktestRunRow)
-                    .values(
+                    insert(BacktestRunRow).values(
                         strategy=record.strategy,
                         symbols=",".join(record.symbols),
                         timeframe=record.timeframe,
@@ -81,8 +81,7 @@ class BacktestStore:
                         ts_created=ts_created,
                         denials=json.dumps(dict(record.denials)),
                     )
-                    .returning(BacktestRunRow.id)
-                ).scalar_one()
+                )
             )
             if record.equity_ts:
                 connection.execute(

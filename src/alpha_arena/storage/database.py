@@ -1,4 +1,5 @@
-"""Connecting to the database: SQLite (WAL) by default, PostgreSQL through psycopg 3."""
+"""Connecting to the database: SQLite (WAL) by default, PostgreSQL through psycopg 3, MySQL 8
+and MariaDB 10.11+ through PyMySQL."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from sqlalchemy import Engine, create_engine, event, inspect, text
+from sqlalchemy import CursorResult, Engine, create_engine, event, inspect, make_url, text
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -54,6 +55,8 @@ def create_database_engine(url: str) -> Engine:
             engine = create_engine(url)
             event.listen(engine, "connect", _set_sqlite_pragmas)
             return engine
+        if url.startswith(("mysql", "mariadb")):
+            return _mysql_engine(url)
         if url.startswith(("postgresql://", "postgres://")):
             url = "postgresql+psycopg://" + url.split("://", 1)[1]
         # The pid in the application name tells whose connection is whose in pg_stat_activity.
@@ -62,15 +65,41 @@ def create_database_engine(url: str) -> Engine:
         )
     except (ArgumentError, NoSuchModuleError, ValueError, ImportError) as error:
         # ValueError: a port that is not a number; ImportError: a dialect whose driver is not
-        # installed (mysql://...). Both are a person's configuration to fix, not a crash.
+        # installed (oracle://...). Both are a person's configuration to fix, not a crash.
         raise ConfigurationError(
-            f"ARENA_DATABASE_URL {redact_url(url)!r} is not usable: {error}; "
-            "expected sqlite:///path.db or postgresql+psycopg://user@host/db"
+            f"ARENA_DATABASE_URL {redact_url(url)!r} is not usable: {error}; expected "
+            "sqlite:///path.db, postgresql+psycopg://user@host/db or mysql+pymysql://user@host/db"
         ) from None
 
 
+def _mysql_engine(url: str) -> Engine:
+    """MySQL 8 or MariaDB 10.11+ through PyMySQL (``mysql://`` and ``mariadb://`` mean it).
+
+    utf8mb4 on the wire, whatever the server's default (model output carries any character).
+    READ COMMITTED, as on PostgreSQL: a statement sees every transaction committed before it,
+    which the conditional UPDATEs of leases and tick commits are written for (InnoDB's default,
+    REPEATABLE READ, also takes gap locks that make concurrent writers deadlock more often)."""
+    scheme, rest = url.split("://", 1)
+    if scheme in ("mysql", "mariadb", "mariadb+pymysql"):
+        # SQLAlchemy's mariadb dialect refuses a MySQL server; the mysql one detects MariaDB.
+        scheme = "mysql+pymysql"
+    parsed = make_url(f"{scheme}://{rest}")
+    if "charset" not in parsed.query:
+        parsed = parsed.update_query_dict({"charset": "utf8mb4"})
+    connect_args: dict[str, Any] = {}
+    if parsed.get_driver_name() == "pymysql":
+        # Shown in performance_schema.session_connect_attrs, like application_name on PostgreSQL.
+        connect_args["program_name"] = application_name()
+    return create_engine(
+        parsed,
+        pool_pre_ping=True,
+        isolation_level="READ COMMITTED",
+        connect_args=connect_args,
+    )
+
+
 def application_name() -> str:
-    """How this process names its PostgreSQL connections."""
+    """How this process names its server connections (PostgreSQL, MySQL)."""
     return f"arena:{os.getpid()}"
 
 
@@ -119,6 +148,15 @@ def check_connection(engine: Engine) -> None:
 
 def table_names(engine: Engine) -> set[str]:
     return set(inspect(engine).get_table_names())
+
+
+def inserted_id(result: CursorResult[Any]) -> int:
+    """The key of the row a one-row INSERT added: the driver's last row id, or what SQLAlchemy
+    asked back with RETURNING where it does. Not ``.returning()``: MySQL 8 has none."""
+    key = result.inserted_primary_key
+    if key is None or key[0] is None:
+        raise RuntimeError("the INSERT reported no key")
+    return int(key[0])
 
 
 @contextmanager

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Engine, func, insert, select, update
 
+from alpha_arena.storage.database import inserted_id
 from alpha_arena.storage.tables import IngestionRunRow
 
 
@@ -64,11 +65,8 @@ class IngestionRunStore:
             rows_open_interest=0,
         )
         with self._engine.begin() as connection:
-            result = connection.execute(
-                insert(IngestionRunRow).returning(IngestionRunRow.id),
-                [_values(row)],
-            )
-            return int(result.scalar_one())
+            result = connection.execute(insert(IngestionRunRow).values(**_values(row)))
+            return inserted_id(result)
 
     def record_progress(self, run_id: int, counts: RowCounts) -> None:
         """Save row counts so far; an interrupted run still shows what it stored."""

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Engine, RowMapping, and_, insert, select, update
 
+from alpha_arena.storage.database import inserted_id
 from alpha_arena.storage.tables import InstrumentRow, IntegrityEventRow, RepairJobRow
 
 
@@ -176,8 +177,7 @@ class IntegrityStore:
     def start_repair(self, event_id: int, source: str, ts_now: int) -> int:
         with self._engine.begin() as connection:
             result = connection.execute(
-                insert(RepairJobRow)
-                .values(
+                insert(RepairJobRow).values(
                     integrity_event_id=event_id,
                     source=source,
                     status="running",
@@ -185,9 +185,8 @@ class IntegrityStore:
                     rows_inserted=0,
                     ts_started=ts_now,
                 )
-                .returning(RepairJobRow.id)
             )
-            return int(result.scalar_one())
+            return inserted_id(result)
 
     def finish_repair(
         self,

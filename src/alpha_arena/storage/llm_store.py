@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, Executable, case, func, insert, select, update
 
 from alpha_arena.domain.llm import LlmCall
+from alpha_arena.storage.database import inserted_id
 from alpha_arena.storage.tables import LlmCacheRow, LlmCallRow
 
 
@@ -88,7 +89,7 @@ class LlmCache:
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
-        self._postgres = engine.dialect.name == "postgresql"
+        self._dialect = engine.dialect.name
 
     def get(self, request_hash: str) -> dict[str, Any] | None:
         query = select(LlmCacheRow.response).where(LlmCacheRow.request_hash == request_hash)
@@ -105,10 +106,17 @@ class LlmCache:
             "response": json.dumps(response, sort_keys=True), "ts_created": ts,
         }  # fmt: skip
         # The dialects' own INSERTs (for ON CONFLICT) load slowly: only here, not at startup.
-        if self._postgres:
+        statement: Executable
+        if self._dialect == "postgresql":
             from sqlalchemy.dialects.postgresql import insert as pg_insert
 
-            statement: Executable = pg_insert(LlmCacheRow).values(**values).on_conflict_do_nothing()
+            statement = pg_insert(LlmCacheRow).values(**values).on_conflict_do_nothing()
+        elif self._dialect in ("mysql", "mariadb"):
+            from sqlalchemy.dialects.mysql import insert as mysql_insert
+
+            # A no-op update of the key, not INSERT IGNORE, which would silence other errors.
+            upsert = mysql_insert(LlmCacheRow).values(**values)
+            statement = upsert.on_duplicate_key_update(request_hash=LlmCacheRow.request_hash)
         else:
             from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -131,8 +139,7 @@ class LlmCache:
 def insert_call(connection: Connection, call: LlmCall) -> int:
     """Store ``call`` inside the caller's transaction; return its id."""
     result = connection.execute(
-        insert(LlmCallRow)
-        .values(
+        insert(LlmCallRow).values(
             agent_id=call.agent_id,
             prompt_version_id=call.prompt_version_id,
             ts=call.ts,
@@ -153,9 +160,8 @@ def insert_call(connection: Connection, call: LlmCall) -> int:
             cached=call.cached,
             reasoning=call.reasoning,
         )
-        .returning(LlmCallRow.id)
     )
-    return int(result.scalar_one())
+    return inserted_id(result)
 
 
 def call_from_row(row: Any) -> LlmCall:

@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from sqlalchemy import Connection, Engine, func, select, text
+from sqlalchemy import Connection, Engine, Insert, func, insert, select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -78,6 +78,7 @@ class MarketStore:
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
         self._postgres = engine.dialect.name == "postgresql"
+        self._mysql = engine.dialect.name in ("mysql", "mariadb")
         self._ids: dict[tuple[str, str], int] = {}
         self._reader = bulk.ColumnReader(engine)
 
@@ -115,14 +116,23 @@ class MarketStore:
             }
             for item in instruments
         ]
-        insert = pg_insert if self._postgres else sqlite_insert
-        statement = insert(InstrumentRow).values(rows)
-        updated = {
-            name: statement.excluded[name] for name in rows[0] if name not in ("exchange", "symbol")
-        }
-        statement = statement.on_conflict_do_update(
-            index_elements=["exchange", "symbol"], set_=updated
-        )
+        refreshed = [name for name in rows[0] if name not in ("exchange", "symbol")]
+        statement: Insert
+        if self._mysql:
+            from sqlalchemy.dialects.mysql import insert as mysql_insert
+
+            # The key of the duplicate is (exchange, symbol): the id is never given.
+            upsert = mysql_insert(InstrumentRow).values(rows)
+            statement = upsert.on_duplicate_key_update(
+                {name: upsert.inserted[name] for name in refreshed}
+            )
+        else:
+            dialect_insert = pg_insert if self._postgres else sqlite_insert
+            values = dialect_insert(InstrumentRow).values(rows)
+            statement = values.on_conflict_do_update(
+                index_elements=["exchange", "symbol"],
+                set_={name: values.excluded[name] for name in refreshed},
+            )
         with self._engine.begin() as connection:
             connection.execute(statement)
 
@@ -203,6 +213,18 @@ class MarketStore:
                     ("float8", candles.volume),
                 ],
                 merge=not fresh,
+            )
+        if self._mysql:
+            order = np.argsort(candles.ts, kind="stable")  # writers lock keys in one order
+            return bulk.insert_rows_mysql(
+                connection,
+                "candles",
+                ("instrument_id", "timeframe", *_CANDLE_VALUES),
+                [
+                    [instrument_id] * count,
+                    [timeframe] * count,
+                    *(getattr(candles, name)[order].tolist() for name in _CANDLE_VALUES),
+                ],
             )
         return bulk.insert_rows_sqlite(
             connection,
@@ -324,6 +346,18 @@ class MarketStore:
                     ],
                     merge=not fresh,
                 )
+            if self._mysql:
+                order = np.argsort(funding.ts, kind="stable")
+                return bulk.insert_rows_mysql(
+                    connection,
+                    "funding_rates",
+                    columns,
+                    [
+                        [instrument_id] * count,
+                        funding.ts[order].tolist(),
+                        funding.rate[order].tolist(),
+                    ],
+                )
             return bulk.insert_rows_sqlite(
                 connection,
                 "funding_rates",
@@ -397,8 +431,13 @@ class MarketStore:
     ) -> int:
         if not rows:
             return 0
-        insert = pg_insert if self._postgres else sqlite_insert
-        statement = insert(table).values(rows).on_conflict_do_nothing()
+        statement: Insert
+        if self._mysql:
+            # IGNORE: a stored snapshot stays, and the rows counted are the ones added.
+            statement = insert(table).values(rows).prefix_with("IGNORE", dialect="mysql")
+        else:
+            dialect_insert = pg_insert if self._postgres else sqlite_insert
+            statement = dialect_insert(table).values(rows).on_conflict_do_nothing()
         with self._engine.begin() as connection:
             # Without preserve_rowcount, SQLAlchemy reports -1 for an INSERT on psycopg.
             result = connection.execute(statement, execution_options={"preserve_rowcount": True})

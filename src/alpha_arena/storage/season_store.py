@@ -25,6 +25,7 @@ from alpha_arena.domain.seasons import (
     next_status,
 )
 from alpha_arena.engine.ledger import RiskEvent
+from alpha_arena.storage.database import inserted_id
 from alpha_arena.storage.llm_store import call_from_row, insert_call
 from alpha_arena.storage.tables import (
     LlmCallRow,
@@ -149,11 +150,7 @@ class SeasonStore:
             "ts_updated": now,
         }  # fmt: skip
         with self._engine.begin() as connection:
-            season_id = int(
-                connection.execute(
-                    insert(SeasonRow).values(**values).returning(SeasonRow.id)
-                ).scalar_one()
-            )
+            season_id = inserted_id(connection.execute(insert(SeasonRow).values(**values)))
             connection.execute(
                 insert(SeasonEntryRow),
                 [_new_entry_row(season_id, entry, capital) for entry in entries],
@@ -187,12 +184,18 @@ class SeasonStore:
         current = self.get(season_id)
         target = next_status(current.status, event)
         with self._engine.begin() as connection:
-            moved = connection.execute(
+            changed = connection.execute(
                 update(SeasonRow)
                 .where(SeasonRow.id == season_id, SeasonRow.status == current.status.value)
                 .values(status=target.value, message=message, ts_updated=now)
-                .returning(SeasonRow)
-            ).first()
+            ).rowcount
+            # Read back in the same transaction, which holds the row's lock since the UPDATE
+            # (MySQL and MariaDB have no UPDATE ... RETURNING).
+            moved = (
+                connection.execute(select(SeasonRow).where(SeasonRow.id == season_id)).first()
+                if changed == 1
+                else None
+            )
         if moved is None:
             raise SeasonConflictError(
                 f"season {season_id} changed status meanwhile; now {self.get(season_id).status}"

@@ -11,9 +11,12 @@ instrument id before writing, so no orphan rows can be created through it
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import (
     BigInteger,
     Boolean,
+    Dialect,
     Double,
     ForeignKey,
     Index,
@@ -22,10 +25,12 @@ from sqlalchemy import (
     Numeric,
     String,
     Text,
+    TypeDecorator,
     UniqueConstraint,
     true,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeEngine
 
 NAMING_CONVENTION = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -37,6 +42,23 @@ NAMING_CONVENTION = {
 
 # Precision of instrument specs: 18 digits after the point covers every exchange tick we know.
 Spec = Numeric(38, 18, asdecimal=False)
+
+
+class LongText(TypeDecorator[str]):
+    """TEXT; LONGTEXT on MySQL, whose TEXT holds 64 KB at most (less than a prompt may).
+
+    The migrations create the same (``migrations/mysql.py``). A decorator rather than a
+    ``with_variant``, so that only a MySQL database loads SQLAlchemy's MySQL dialect."""
+
+    impl = Text
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
+        if dialect.name in ("mysql", "mariadb"):
+            from sqlalchemy.dialects.mysql import LONGTEXT
+
+            return dialect.type_descriptor(LONGTEXT())
+        return super().load_dialect_impl(dialect)
 
 
 class Base(DeclarativeBase):
@@ -123,8 +145,8 @@ class IngestionRunRow(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     source: Mapped[str] = mapped_column(String(32))  # "sample" or an exchange id
-    symbols: Mapped[str] = mapped_column(Text)
-    timeframes: Mapped[str] = mapped_column(Text)
+    symbols: Mapped[str] = mapped_column(LongText)
+    timeframes: Mapped[str] = mapped_column(LongText)
     ts_since: Mapped[int | None] = mapped_column(BigInteger)
     backfill: Mapped[bool] = mapped_column(Boolean, default=False)
     status: Mapped[str] = mapped_column(String(16))  # running, succeeded, failed
@@ -134,7 +156,7 @@ class IngestionRunRow(Base):
     rows_funding: Mapped[int] = mapped_column(Integer, default=0)
     rows_prices: Mapped[int] = mapped_column(Integer, default=0)
     rows_open_interest: Mapped[int] = mapped_column(Integer, default=0)
-    error: Mapped[str | None] = mapped_column(Text)
+    error: Mapped[str | None] = mapped_column(LongText)
 
 
 class IntegrityEventRow(Base):
@@ -154,7 +176,7 @@ class IntegrityEventRow(Base):
     ts_start: Mapped[int] = mapped_column(BigInteger)
     ts_end: Mapped[int] = mapped_column(BigInteger)
     count: Mapped[int] = mapped_column(Integer)
-    detail: Mapped[str] = mapped_column(Text, default="")
+    detail: Mapped[str] = mapped_column(LongText, default="")
     status: Mapped[str] = mapped_column(String(16))  # open, resolved, confirmed
     ts_detected: Mapped[int] = mapped_column(BigInteger)
     ts_resolved: Mapped[int | None] = mapped_column(BigInteger)
@@ -173,7 +195,7 @@ class RepairJobRow(Base):
     status: Mapped[str] = mapped_column(String(16))  # running, repaired, unrepairable, failed
     rows_fetched: Mapped[int] = mapped_column(Integer, default=0)
     rows_inserted: Mapped[int] = mapped_column(Integer, default=0)
-    error: Mapped[str | None] = mapped_column(Text)
+    error: Mapped[str | None] = mapped_column(LongText)
     ts_started: Mapped[int] = mapped_column(BigInteger)
     ts_finished: Mapped[int | None] = mapped_column(BigInteger)
 
@@ -190,15 +212,15 @@ class BacktestRunRow(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     strategy: Mapped[str] = mapped_column(String(64))
-    symbols: Mapped[str] = mapped_column(Text)
+    symbols: Mapped[str] = mapped_column(LongText)
     timeframe: Mapped[str] = mapped_column(String(8))
     ts_start: Mapped[int] = mapped_column(BigInteger)
     ts_end: Mapped[int] = mapped_column(BigInteger)
     bars: Mapped[int] = mapped_column(Integer)
-    config: Mapped[str] = mapped_column(Text)  # JSON
-    metrics: Mapped[str] = mapped_column(Text)  # JSON
+    config: Mapped[str] = mapped_column(LongText)  # JSON
+    metrics: Mapped[str] = mapped_column(LongText)  # JSON
     ts_created: Mapped[int] = mapped_column(BigInteger)
-    denials: Mapped[str] = mapped_column(Text, server_default="{}")  # JSON: risk rule -> count
+    denials: Mapped[str] = mapped_column(LongText, server_default="{}")  # JSON: risk rule -> count
 
 
 class BacktestEquityRow(Base):
@@ -255,7 +277,7 @@ class BacktestOrderRow(Base):
     filled_quantity: Mapped[float] = mapped_column(Money)
     average_price: Mapped[float] = mapped_column(Money)
     fee: Mapped[float] = mapped_column(Money)
-    reason: Mapped[str] = mapped_column(Text)
+    reason: Mapped[str] = mapped_column(LongText)
     ts_created: Mapped[int] = mapped_column(BigInteger)
     ts_updated: Mapped[int] = mapped_column(BigInteger)
 
@@ -272,7 +294,7 @@ class AgentRow(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(64))
     kind: Mapped[str] = mapped_column(String(24))
-    config: Mapped[str] = mapped_column(Text)  # JSON; never holds an API key, only its env var
+    config: Mapped[str] = mapped_column(LongText)  # JSON; never holds an API key, only its env var
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
     ts_created: Mapped[int] = mapped_column(BigInteger)
     ts_updated: Mapped[int] = mapped_column(BigInteger)
@@ -287,9 +309,9 @@ class PromptVersionRow(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(64))
     version: Mapped[int] = mapped_column(Integer)
-    template: Mapped[str] = mapped_column(Text)
+    template: Mapped[str] = mapped_column(LongText)
     sha256: Mapped[str] = mapped_column(String(64))
-    description: Mapped[str] = mapped_column(Text, default="")
+    description: Mapped[str] = mapped_column(LongText, default="")
     ts_created: Mapped[int] = mapped_column(BigInteger)
 
 
@@ -307,18 +329,18 @@ class LlmCallRow(Base):
     ts: Mapped[int] = mapped_column(BigInteger)
     provider: Mapped[str] = mapped_column(String(32))
     model: Mapped[str] = mapped_column(String(128))
-    parameters: Mapped[str] = mapped_column(Text)  # JSON: temperature, max_tokens, json mode
+    parameters: Mapped[str] = mapped_column(LongText)  # JSON: temperature, max_tokens, json mode
     request_hash: Mapped[str] = mapped_column(String(64))
-    request: Mapped[str] = mapped_column(Text)  # JSON messages
-    raw_response: Mapped[str | None] = mapped_column(Text)
-    parsed_decision: Mapped[str | None] = mapped_column(Text)  # JSON, when parsing succeeded
-    error: Mapped[str | None] = mapped_column(Text)  # parse or transport error, one line
+    request: Mapped[str] = mapped_column(LongText)  # JSON messages
+    raw_response: Mapped[str | None] = mapped_column(LongText)
+    parsed_decision: Mapped[str | None] = mapped_column(LongText)  # JSON, when parsing succeeded
+    error: Mapped[str | None] = mapped_column(LongText)  # parse or transport error, one line
     input_tokens: Mapped[int] = mapped_column(Integer, default=0)
     output_tokens: Mapped[int] = mapped_column(Integer, default=0)
     latency_ms: Mapped[float] = mapped_column(Double, default=0.0)
     cost_usd: Mapped[float | None] = mapped_column(Money)  # None: the model's price is unknown
     cached: Mapped[bool] = mapped_column(Boolean, default=False)
-    reasoning: Mapped[str | None] = mapped_column(Text)  # a separate reasoning channel, if any
+    reasoning: Mapped[str | None] = mapped_column(LongText)  # a separate reasoning channel, if any
 
 
 class LlmCacheRow(Base):
@@ -329,7 +351,7 @@ class LlmCacheRow(Base):
     request_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
     provider: Mapped[str] = mapped_column(String(32))
     model: Mapped[str] = mapped_column(String(128))
-    response: Mapped[str] = mapped_column(Text)  # JSON: text, reasoning, tokens, raw
+    response: Mapped[str] = mapped_column(LongText)  # JSON: text, reasoning, tokens, raw
     ts_created: Mapped[int] = mapped_column(BigInteger)
 
 
@@ -349,10 +371,10 @@ class SeasonRow(Base):
     timeframe: Mapped[str] = mapped_column(String(8))
     ts_start: Mapped[int] = mapped_column(BigInteger)
     ts_end: Mapped[int] = mapped_column(BigInteger)
-    config: Mapped[str] = mapped_column(Text)  # JSON
+    config: Mapped[str] = mapped_column(LongText)  # JSON
     ticks_done: Mapped[int] = mapped_column(Integer, default=0)
     ts_last_tick: Mapped[int | None] = mapped_column(BigInteger)
-    message: Mapped[str] = mapped_column(Text, default="")  # why it last stopped, one line
+    message: Mapped[str] = mapped_column(LongText, default="")  # why it last stopped, one line
     ts_created: Mapped[int] = mapped_column(BigInteger)
     ts_updated: Mapped[int] = mapped_column(BigInteger)
     # The one runner allowed to commit ticks: a lease renewed while it runs (see SeasonStore).
@@ -375,7 +397,7 @@ class SeasonEntryRow(Base):
     agent_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id", ondelete="SET NULL"))
     name: Mapped[str] = mapped_column(String(64))
     kind: Mapped[str] = mapped_column(String(24))
-    config: Mapped[str] = mapped_column(Text)  # JSON, pinned
+    config: Mapped[str] = mapped_column(LongText)  # JSON, pinned
     fingerprint: Mapped[str] = mapped_column(String(16))
     baseline: Mapped[bool] = mapped_column(Boolean, default=False)
     status: Mapped[str] = mapped_column(String(16))
@@ -406,8 +428,8 @@ class SeasonDecisionRow(Base):
     seq: Mapped[int] = mapped_column(Integer, primary_key=True)
     tick: Mapped[int] = mapped_column(Integer)
     ts: Mapped[int] = mapped_column(BigInteger)
-    actions: Mapped[str] = mapped_column(Text)  # JSON
-    reasoning: Mapped[str] = mapped_column(Text)
+    actions: Mapped[str] = mapped_column(LongText)  # JSON
+    reasoning: Mapped[str] = mapped_column(LongText)
     latency_ms: Mapped[float] = mapped_column(Double)
     outcome: Mapped[str] = mapped_column(String(16), server_default="valid")  # DecisionOutcome
 
@@ -445,7 +467,7 @@ class SeasonOrderEventRow(Base):
     status_to: Mapped[str] = mapped_column(String(24))
     quantity: Mapped[float] = mapped_column(Double)
     price: Mapped[float] = mapped_column(Double)
-    reason: Mapped[str] = mapped_column(Text)
+    reason: Mapped[str] = mapped_column(LongText)
 
 
 class SeasonFillRow(Base):
@@ -491,8 +513,8 @@ class SeasonRiskEventRow(Base):
     symbol: Mapped[str] = mapped_column(String(64))
     signal: Mapped[str] = mapped_column(String(16))
     approved: Mapped[bool] = mapped_column(Boolean)
-    reason: Mapped[str] = mapped_column(Text)
-    adjustments: Mapped[str] = mapped_column(Text)  # JSON list
+    reason: Mapped[str] = mapped_column(LongText)
+    adjustments: Mapped[str] = mapped_column(LongText)  # JSON list
     rule: Mapped[str] = mapped_column(String(32), server_default="")  # RiskRule; "" if approved
 
 
@@ -527,7 +549,7 @@ class SeasonPositionRow(Base):
     ts_opened: Mapped[int] = mapped_column(BigInteger)
     take_profit: Mapped[float | None] = mapped_column(Double)
     stop_loss: Mapped[float | None] = mapped_column(Double)
-    invalidation: Mapped[str] = mapped_column(Text)
+    invalidation: Mapped[str] = mapped_column(LongText)
 
 
 # -- exchange accounts -------------------------------------------------------------------------
@@ -544,7 +566,7 @@ class ExchangeAccountRow(Base):
     exchange: Mapped[str] = mapped_column(String(32))  # a CCXT id: okx, binanceusdm, ...
     # True: the exchange's testnet or demo trading; False (only ever set explicitly): mainnet.
     sandbox: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
-    ciphertext: Mapped[str] = mapped_column(Text)  # Fernet token of the keys' JSON
+    ciphertext: Mapped[str] = mapped_column(LongText)  # Fernet token of the keys' JSON
     key_fingerprint: Mapped[str] = mapped_column(String(16))  # sha256(api key)[:8], to show
     ts_created: Mapped[int] = mapped_column(BigInteger)
     ts_updated: Mapped[int] = mapped_column(BigInteger)
@@ -590,4 +612,4 @@ class ReconciliationEventRow(Base):
     ts: Mapped[int] = mapped_column(BigInteger)
     kind: Mapped[str] = mapped_column(String(32))
     symbol: Mapped[str] = mapped_column(String(64))
-    detail: Mapped[str] = mapped_column(Text)
+    detail: Mapped[str] = mapped_column(LongText)

@@ -208,7 +208,7 @@ def test_unreachable_postgres_is_one_line(use: UseDatabase) -> None:
         "not a database url",
         "postgresql://arena@localhost:notaport/arena",
         "postgresql+nosuchdriver://arena@localhost/arena",
-        "mysql://arena@localhost/arena",
+        "mysql+nosuchdriver://arena@localhost/arena",
     ],
 )
 def test_malformed_database_url_is_one_line_naming_the_setting(use: UseDatabase, url: str) -> None:

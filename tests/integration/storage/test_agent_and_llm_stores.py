@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from alpha_arena.core.errors import InvalidInputError, NotFoundError
@@ -99,3 +101,36 @@ def test_a_cut_off_marker_is_replaced_by_what_the_caller_keeps(context: AppConte
     cache.put("b" * 64, "openai", "gpt", marker, 1)
     cache.replace("b" * 64, {"text": "answer", "cut_off": marker["cut_off"]})
     assert cache.get("b" * 64) == {"text": "answer", "cut_off": marker["cut_off"]}
+
+
+def test_names_differing_only_by_case_are_different_agents_and_prompts(
+    context: AppContext,
+) -> None:
+    # MySQL's and MariaDB's default collations compare without case; the tables' must not.
+    agents = AgentStore(context.engine)
+    agents.add("Ema", "strategy", {"fast": 12}, 1)
+    agents.add("ema", "strategy", {"fast": 26}, 2)
+    stored = sorted((agent.name, agent.config["fast"]) for agent in agents.all())
+    assert stored == [("Ema", 12), ("ema", 26)]
+    with pytest.raises(NotFoundError):
+        agents.get("EMA")
+    prompts = PromptStore(context.engine)
+    assert prompts.add("Trader", "a", 1).version == prompts.add("trader", "b", 2).version == 1
+
+
+def test_a_long_call_in_any_script_round_trips_exactly(context: AppContext) -> None:
+    # Longer than the 64 KB of MySQL's TEXT, with characters outside the 3-byte utf8.
+    content = "BTC 🚀 比特币 " * 20_000
+    long = replace(
+        call(None, True, 10, 0.000123456789, 1234.5),
+        messages=[{"role": "user", "content": content}],
+        raw_response=content,
+        reasoning="🤔 " + content,
+    )
+    store = LlmCallStore(context.engine)
+    store.record(long)
+    [stored] = store.calls()
+    assert stored == long
+    cache = LlmCache(context.engine)
+    cache.put("c" * 64, "openai", "gpt", {"text": content}, 1)
+    assert cache.get("c" * 64) == {"text": content}

@@ -331,6 +331,23 @@ def test_instrument_specs_round_trip_exactly(store: MarketStore) -> None:
     assert store.instrument(EXCHANGE, "NOPE/USDT") is None
 
 
+def test_fine_specs_and_symbols_differing_only_by_case_round_trip_exactly(
+    store: MarketStore,
+) -> None:
+    # NUMERIC(38, 18) gives back the floats written, down to 1e-18 and up to 15 significant
+    # digits (PostgreSQL keeps no more of a float); a rebate is a negative fee.
+    fine = Instrument(
+        "hyperliquid", "kPEPE/USDC:USDC", MarketType.SWAP, "kPEPE", "USDC", "USDC", 1e-8,
+        2.5e-7, 0.000123456789012, 123456.789, 50.0, -0.0001, 0.00035, 0.0125, 1e-18,
+    )  # fmt: skip
+    upper = replace(fine, symbol="KPEPE/USDC:USDC", base="KPEPE", price_tick=0.1)
+    store.upsert_instruments([fine, upper], NOW)
+    assert store.instrument("hyperliquid", "kPEPE/USDC:USDC") == fine
+    assert store.instrument("hyperliquid", "KPEPE/USDC:USDC") == upper
+    assert store.instrument("hyperliquid", "Kpepe/USDC:USDC") is None
+    assert len(store.instruments("hyperliquid")) == 2
+
+
 def test_upsert_refreshes_the_specs_of_a_known_instrument_and_keeps_its_data(
     store: MarketStore,
 ) -> None:

@@ -10,6 +10,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
+from alpha_arena.storage.migrations import mysql
+
 revision = "0002"
 down_revision = "0001"
 branch_labels = None
@@ -22,15 +24,16 @@ def upgrade() -> None:
         "backtest_runs",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("strategy", sa.String(length=64), nullable=False),
-        sa.Column("symbols", sa.Text(), nullable=False),
+        sa.Column("symbols", mysql.long_text(), nullable=False),
         sa.Column("timeframe", sa.String(length=8), nullable=False),
         sa.Column("ts_start", sa.BigInteger(), nullable=False),
         sa.Column("ts_end", sa.BigInteger(), nullable=False),
         sa.Column("bars", sa.Integer(), nullable=False),
-        sa.Column("config", sa.Text(), nullable=False),
-        sa.Column("metrics", sa.Text(), nullable=False),
+        sa.Column("config", mysql.long_text(), nullable=False),
+        sa.Column("metrics", mysql.long_text(), nullable=False),
         sa.Column("ts_created", sa.BigInteger(), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_backtest_runs")),
+        **mysql.TABLE,
     )
     op.create_table(
         "backtest_equity",
@@ -46,6 +49,7 @@ def upgrade() -> None:
             ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("run_id", "ts", name=op.f("pk_backtest_equity")),
+        **mysql.TABLE,
     )
     op.create_table(
         "backtest_orders",
@@ -70,7 +74,7 @@ def upgrade() -> None:
             "average_price", sa.Numeric(precision=38, scale=12, asdecimal=False), nullable=False
         ),
         sa.Column("fee", sa.Numeric(precision=38, scale=12, asdecimal=False), nullable=False),
-        sa.Column("reason", sa.Text(), nullable=False),
+        sa.Column("reason", mysql.long_text(), nullable=False),
         sa.Column("ts_created", sa.BigInteger(), nullable=False),
         sa.Column("ts_updated", sa.BigInteger(), nullable=False),
         sa.ForeignKeyConstraint(
@@ -80,6 +84,7 @@ def upgrade() -> None:
             ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("run_id", "client_order_id", name=op.f("pk_backtest_orders")),
+        **mysql.TABLE,
     )
     op.create_table(
         "backtest_trades",
@@ -107,6 +112,7 @@ def upgrade() -> None:
             ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("run_id", "seq", name=op.f("pk_backtest_trades")),
+        **mysql.TABLE,
     )
     # ### end Alembic commands ###
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
+from alpha_arena.storage.migrations import mysql
+
 revision = "0004"
 down_revision = "0003"
 branch_labels = None
@@ -27,13 +29,14 @@ def upgrade() -> None:
         sa.Column("timeframe", sa.String(length=8), nullable=False),
         sa.Column("ts_start", sa.BigInteger(), nullable=False),
         sa.Column("ts_end", sa.BigInteger(), nullable=False),
-        sa.Column("config", sa.Text(), nullable=False),
+        sa.Column("config", mysql.long_text(), nullable=False),
         sa.Column("ticks_done", sa.Integer(), nullable=False),
         sa.Column("ts_last_tick", sa.BigInteger(), nullable=True),
-        sa.Column("message", sa.Text(), nullable=False),
+        sa.Column("message", mysql.long_text(), nullable=False),
         sa.Column("ts_created", sa.BigInteger(), nullable=False),
         sa.Column("ts_updated", sa.BigInteger(), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_seasons")),
+        **mysql.TABLE,
     )
     op.create_table(
         "season_entries",
@@ -42,7 +45,7 @@ def upgrade() -> None:
         sa.Column("agent_id", sa.Integer(), nullable=True),
         sa.Column("name", sa.String(length=64), nullable=False),
         sa.Column("kind", sa.String(length=24), nullable=False),
-        sa.Column("config", sa.Text(), nullable=False),
+        sa.Column("config", mysql.long_text(), nullable=False),
         sa.Column("fingerprint", sa.String(length=16), nullable=False),
         sa.Column("baseline", sa.Boolean(), nullable=False),
         sa.Column("status", sa.String(length=16), nullable=False),
@@ -63,6 +66,7 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_season_entries")),
         sa.UniqueConstraint("season_id", "name", name=op.f("uq_season_entries_season_id_name")),
+        **mysql.TABLE,
     )
     op.create_table(
         "season_decisions",
@@ -70,8 +74,8 @@ def upgrade() -> None:
         sa.Column("seq", sa.Integer(), nullable=False),
         sa.Column("tick", sa.Integer(), nullable=False),
         sa.Column("ts", sa.BigInteger(), nullable=False),
-        sa.Column("actions", sa.Text(), nullable=False),
-        sa.Column("reasoning", sa.Text(), nullable=False),
+        sa.Column("actions", mysql.long_text(), nullable=False),
+        sa.Column("reasoning", mysql.long_text(), nullable=False),
         sa.Column("latency_ms", sa.Double(), nullable=False),
         sa.ForeignKeyConstraint(
             ["entry_id"],
@@ -80,6 +84,7 @@ def upgrade() -> None:
             ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("entry_id", "seq", name=op.f("pk_season_decisions")),
+        **mysql.TABLE,
     )
     op.create_table(
         "season_equity",
@@ -96,6 +101,7 @@ def upgrade() -> None:
             ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("entry_id", "tick", name=op.f("pk_season_equity")),
+        **mysql.TABLE,
     )
     op.create_table(
         "season_fills",
@@ -119,6 +125,7 @@ def upgrade() -> None:
             ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("entry_id", "seq", name=op.f("pk_season_fills")),
+        **mysql.TABLE,
     )
     op.create_table(
         "season_funding",
@@ -135,6 +142,7 @@ def upgrade() -> None:
             ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("entry_id", "seq", name=op.f("pk_season_funding")),
+        **mysql.TABLE,
     )
     op.create_table(
         "season_llm_calls",
@@ -154,6 +162,7 @@ def upgrade() -> None:
             ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("call_id", name=op.f("pk_season_llm_calls")),
+        **mysql.TABLE,
     )
     with op.batch_alter_table("season_llm_calls", schema=None) as batch_op:
         batch_op.create_index(
@@ -172,7 +181,7 @@ def upgrade() -> None:
         sa.Column("status_to", sa.String(length=24), nullable=False),
         sa.Column("quantity", sa.Double(), nullable=False),
         sa.Column("price", sa.Double(), nullable=False),
-        sa.Column("reason", sa.Text(), nullable=False),
+        sa.Column("reason", mysql.long_text(), nullable=False),
         sa.ForeignKeyConstraint(
             ["entry_id"],
             ["season_entries.id"],
@@ -180,6 +189,7 @@ def upgrade() -> None:
             ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("entry_id", "seq", name=op.f("pk_season_order_events")),
+        **mysql.TABLE,
     )
     op.create_table(
         "season_orders",
@@ -203,6 +213,7 @@ def upgrade() -> None:
             ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("entry_id", "client_order_id", name=op.f("pk_season_orders")),
+        **mysql.TABLE,
     )
     op.create_table(
         "season_risk_events",
@@ -213,8 +224,8 @@ def upgrade() -> None:
         sa.Column("symbol", sa.String(length=64), nullable=False),
         sa.Column("signal", sa.String(length=16), nullable=False),
         sa.Column("approved", sa.Boolean(), nullable=False),
-        sa.Column("reason", sa.Text(), nullable=False),
-        sa.Column("adjustments", sa.Text(), nullable=False),
+        sa.Column("reason", mysql.long_text(), nullable=False),
+        sa.Column("adjustments", mysql.long_text(), nullable=False),
         sa.ForeignKeyConstraint(
             ["entry_id"],
             ["season_entries.id"],
@@ -222,6 +233,7 @@ def upgrade() -> None:
             ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("entry_id", "seq", name=op.f("pk_season_risk_events")),
+        **mysql.TABLE,
     )
     # ### end Alembic commands ###
 
@@ -231,8 +243,10 @@ def downgrade() -> None:
     op.drop_table("season_risk_events")
     op.drop_table("season_orders")
     op.drop_table("season_order_events")
-    with op.batch_alter_table("season_llm_calls", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_season_llm_calls_entry_id_tick"))
+    if not mysql.on_mysql():
+        # MySQL refuses to drop an index its foreign key uses; dropping the table drops it.
+        with op.batch_alter_table("season_llm_calls", schema=None) as batch_op:
+            batch_op.drop_index(batch_op.f("ix_season_llm_calls_entry_id_tick"))
 
     op.drop_table("season_llm_calls")
     op.drop_table("season_funding")

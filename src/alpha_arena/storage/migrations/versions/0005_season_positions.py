@@ -10,6 +10,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
+from alpha_arena.storage.migrations import mysql
+
 revision = "0005"
 down_revision = "0004"
 branch_labels = None
@@ -30,7 +32,7 @@ def upgrade() -> None:
         sa.Column("ts_opened", sa.BigInteger(), nullable=False),
         sa.Column("take_profit", sa.Double(), nullable=True),
         sa.Column("stop_loss", sa.Double(), nullable=True),
-        sa.Column("invalidation", sa.Text(), nullable=False),
+        sa.Column("invalidation", mysql.long_text(), nullable=False),
         sa.ForeignKeyConstraint(
             ["entry_id"],
             ["season_entries.id"],
@@ -38,6 +40,7 @@ def upgrade() -> None:
             ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("entry_id", "symbol", name=op.f("pk_season_positions")),
+        **mysql.TABLE,
     )
 
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
+from alpha_arena.storage.migrations import mysql
+
 revision = "0006"
 down_revision = "0005"
 branch_labels = None
@@ -40,14 +42,19 @@ def upgrade() -> None:
     with op.batch_alter_table("season_risk_events") as batch:
         batch.add_column(sa.Column("rule", sa.String(length=32), nullable=False, server_default=""))
     with op.batch_alter_table("llm_calls") as batch:
-        batch.add_column(sa.Column("reasoning", sa.Text(), nullable=True))
+        batch.add_column(sa.Column("reasoning", mysql.long_text(), nullable=True))
         # NULL: the model's price is unknown (never another model's price).
         batch.alter_column(
             "cost_usd", existing_type=sa.Numeric(precision=38, scale=12, asdecimal=False),
             nullable=True,
         )  # fmt: skip
     with op.batch_alter_table("backtest_runs") as batch:
-        batch.add_column(sa.Column("denials", sa.Text(), nullable=False, server_default="{}"))
+        batch.add_column(
+            sa.Column(
+                "denials", mysql.long_text(), nullable=False,
+                server_default=mysql.text_default("{}"),
+            )
+        )  # fmt: skip
 
 
 def downgrade() -> None:

@@ -10,6 +10,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
+from alpha_arena.storage.migrations import mysql
+
 revision = "0008"
 down_revision = "0007"
 branch_labels = None
@@ -33,6 +35,7 @@ def upgrade() -> None:
         sa.Column("ledger_equity", sa.Double(), nullable=False),
         _entry_fk("balance_snapshots"),
         sa.PrimaryKeyConstraint("entry_id", "ts", name=op.f("pk_balance_snapshots")),
+        **mysql.TABLE,
     )
     op.create_table(
         "position_snapshots",
@@ -44,6 +47,7 @@ def upgrade() -> None:
         sa.Column("leverage", sa.Double(), nullable=False),
         _entry_fk("position_snapshots"),
         sa.PrimaryKeyConstraint("entry_id", "ts", "symbol", name=op.f("pk_position_snapshots")),
+        **mysql.TABLE,
     )
     op.create_table(
         "reconciliation_events",
@@ -52,9 +56,10 @@ def upgrade() -> None:
         sa.Column("ts", sa.BigInteger(), nullable=False),
         sa.Column("kind", sa.String(length=32), nullable=False),
         sa.Column("symbol", sa.String(length=64), nullable=False),
-        sa.Column("detail", sa.Text(), nullable=False),
+        sa.Column("detail", mysql.long_text(), nullable=False),
         _entry_fk("reconciliation_events"),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_reconciliation_events")),
+        **mysql.TABLE,
     )
     op.create_index(
         op.f("ix_reconciliation_events_entry_id"), "reconciliation_events", ["entry_id"]
@@ -62,7 +67,9 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    op.drop_index(op.f("ix_reconciliation_events_entry_id"), table_name="reconciliation_events")
+    if not mysql.on_mysql():
+        # MySQL refuses to drop an index its foreign key uses; dropping the table drops it.
+        op.drop_index(op.f("ix_reconciliation_events_entry_id"), table_name="reconciliation_events")
     op.drop_table("reconciliation_events")
     op.drop_table("position_snapshots")
     op.drop_table("balance_snapshots")
