@@ -2,8 +2,10 @@
 
 Run: .venv/bin/python benchmarks/candles_io.py [--rows 1000000] [--repeat 3] [--postgres URL]
 Prints the median rows/s of each path over the repeats (min-max in brackets). Every load goes
-into a fresh database. The data are real Binance BTC perpetual 1h bars from the bundled sample,
-repeated on a continuous hourly grid to reach the row count."""
+into a fresh database. SQLite reads are also timed without the C column reader
+(storage/_sqlite_columns.c), as an installation without a compiler reads. The data are real
+Binance BTC perpetual 1h bars from the bundled sample, repeated on a continuous hourly grid to
+reach the row count."""
 
 from __future__ import annotations
 
@@ -25,6 +27,7 @@ from sqlalchemy import create_engine, insert, text
 from alpha_arena.core.time import HOUR_MS
 from alpha_arena.domain.market import Candles
 from alpha_arena.marketdata.sources.sample import read_candles, sample_dir, sample_instruments
+from alpha_arena.storage import bulk
 from alpha_arena.storage.database import create_database_engine
 from alpha_arena.storage.market_store import MarketStore
 from alpha_arena.storage.schema import upgrade
@@ -91,6 +94,12 @@ def bench_sqlite(candles: Candles, repeat: int) -> None:
             "read: MarketStore.read_candles (ours)", rows, repeat,
             lambda: lambda: loaded.read_candles("binance", SYMBOL, "1h"),
         )  # fmt: skip
+        c_reader, bulk._read_sqlite_columns = bulk._read_sqlite_columns, None
+        measure(
+            "read: the same without the C reader (fallback)", rows, repeat,
+            lambda: lambda: loaded.read_candles("binance", SYMBOL, "1h"),
+        )  # fmt: skip
+        bulk._read_sqlite_columns = c_reader
         loaded.close()
 
         columns = [candles.ts, candles.open, candles.high, candles.low, candles.close]

@@ -18,10 +18,10 @@
 
 #include <sqlite3.h>
 
-/* The layout of CPython's sqlite3.Connection (Modules/_sqlite/connection.h) begins with the
- * object header and then the sqlite3 handle, in every version this range covers. */
-#if PY_VERSION_HEX < 0x030B0000 || PY_VERSION_HEX >= 0x030F0000
-#error "the layout of sqlite3.Connection is only known for CPython 3.11 to 3.14"
+/* CPython's sqlite3.Connection (Modules/_sqlite/connection.h) begins with the object header and
+ * then the sqlite3 handle in the versions checked: extend the range only after checking. */
+#if PY_VERSION_HEX < 0x030B0000 || PY_VERSION_HEX >= 0x030E0000
+#error "the layout of sqlite3.Connection is only checked for CPython 3.11 to 3.13"
 #endif
 
 typedef struct {
