@@ -34,13 +34,14 @@ def free_port() -> int:
 
 @contextmanager
 def served(
-    env: dict[str, str], cwd: Path, output: list[str] | None = None
+    env: dict[str, str], cwd: Path, output: list[str] | None = None, options: tuple[str, ...] = ()
 ) -> Iterator[tuple[httpx.Client, int]]:
-    """`arena serve` on a free loopback port; yields a client of it and the server's pid. What
-    the server printed (its log) is appended to ``output`` once it has stopped."""
+    """`arena serve` (with ``options``) on a free loopback port; yields a client of it and the
+    server's pid. What the server printed (its log) is appended to ``output`` once it has
+    stopped."""
     port = free_port()
     server = subprocess.Popen(
-        [ARENA, "serve", "--port", str(port)], cwd=cwd, env=env, stdout=subprocess.PIPE,
+        [ARENA, "serve", "--port", str(port), *options], cwd=cwd, env=env, stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT, text=True,
     )  # fmt: skip
     # Read what it prints as it prints it: a full pipe would stall a server that logs a lot.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -81,6 +82,10 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         own = context is None
         ctx = open_context(settings) if context is None else context
+        if settings.broker_url is not None and ctx.workers is None:
+            from alpha_arena.worker.client import attach_workers
+
+            attach_workers(ctx)  # seasons and backtests run in the workers, not here
         metrics = Metrics()
         hub = LiveHub(
             ctx.engine, lambda season_id: leaderboard_json(state, season_id),
@@ -103,9 +108,10 @@ def create_app(
         if separate_processes:
             state.offload = Offload(settings)
             state.offload.start()
-        if run_seasons and separate_processes:
+        run_here = run_seasons and ctx.workers is None  # else the workers drive them
+        if run_here and separate_processes:
             state.supervisor = RunnerProcess(settings, on_commit, on_error, hub.notify)
-        elif run_seasons:
+        elif run_here:
             state.supervisor = RunnerSupervisor(
                 ctx, on_error=on_error, on_stop=hub.notify,  # a finished season: its status now
                 on_commit=lambda season_id, tick, ticks: on_commit(
@@ -160,3 +166,14 @@ def create_app(
         app.include_router(module.router, prefix=API_PREFIX)
     install_dashboard(app, API_PREFIX)
     return app
+
+
+#: Where `arena serve --workers N` tells its processes the address they listen on.
+BOUND_HOST_ENV = "ARENA_SERVE_BOUND_HOST"
+
+
+def app_from_environment() -> FastAPI:
+    """The app each process of `arena serve --workers N` builds: settings from the
+    environment, no season runner (the workers, or nobody, drive seasons), reads computed in
+    the process itself (N processes share the load)."""
+    return create_app(Settings(), embedded_runner=False, bound_host=os.environ.get(BOUND_HOST_ENV))

@@ -14,6 +14,7 @@ from alpha_arena.cli.demo import demo
 from alpha_arena.cli.season import season_app
 from alpha_arena.cli.serve import openapi, serve
 from alpha_arena.cli.strategies import strategies_app
+from alpha_arena.cli.worker import scheduler, worker
 
 app = typer.Typer(
     name="arena",
@@ -33,6 +34,8 @@ app.add_typer(account_app, name="account")
 app.command("demo")(demo)
 app.command("serve")(serve)
 app.command("openapi")(openapi)
+app.command("worker")(worker)
+app.command("scheduler")(scheduler)
 
 
 @app.command("version")

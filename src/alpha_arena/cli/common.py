@@ -96,6 +96,10 @@ def app_context() -> Iterator[AppContext]:
     settings = Settings()
     configure_logging(settings.log_level)
     context = open_context(settings)
+    if settings.broker_url is not None:
+        from alpha_arena.worker.client import attach_workers
+
+        attach_workers(context)
     try:
         yield context
     finally:

@@ -115,6 +115,34 @@ class Settings(BaseSettings):
         "tick. Larger is faster; a crash loses only the uncommitted ticks (re-executed).",
     )  # fmt: skip
 
+    broker_url: SecretStr | None = Field(
+        default=None,
+        description="Redis URL of the Celery broker and result store (redis://host:6379/0). "
+        "Unset: everything runs in one process; set: seasons, backtests, sweeps and scheduled "
+        "jobs run in `arena worker` processes, scheduled by `arena scheduler`.",
+    )
+    worker_season_poll_s: float = Field(
+        default=5.0, gt=0, le=3600,
+        description="How often the scheduler hands running seasons nobody runs to a worker.",
+    )  # fmt: skip
+    worker_price_refresh_s: float = Field(
+        default=30.0, gt=0, le=86_400,
+        description="How often the scheduler refreshes the prices of the ingested series.",
+    )  # fmt: skip
+    worker_ingest_series: str = Field(
+        default="",
+        description="Series the scheduler ingests at each bar close: EXCHANGE SYMBOL TIMEFRAME, "
+        "comma-separated, e.g. 'binanceusdm BTC/USDT:USDT 1h, okx ETH/USDT:USDT 15m'.",
+    )
+    worker_ingest_every_s: float = Field(
+        default=60.0, gt=0, le=86_400,
+        description="How often the scheduler ingests the series: each run stores the bars that "
+        "closed since the newest stored one, so a bar is stored within this of its close.",
+    )  # fmt: skip
+    worker_integrity_hour: int = Field(
+        default=3, ge=0, le=23, description="The UTC hour of the scheduler's daily integrity scan."
+    )
+
     @field_validator("log_level")
     @classmethod
     def _known_log_level(cls, value: str) -> str:

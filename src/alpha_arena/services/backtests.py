@@ -36,6 +36,9 @@ MAX_PARAM = 1e12
 Table = Literal["equity", "trades", "orders"]
 TABLES: tuple[Table, ...] = ("equity", "trades", "orders")
 
+#: How long a request waits for a worker to finish a backtest.
+WORKER_BACKTEST_TIMEOUT_S = 600.0
+
 
 def parse_params(items: Iterable[str]) -> tuple[tuple[str, str], ...]:
     """``NAME=VALUE`` strings (``--param fast=12``) as (name, value) pairs."""
@@ -162,6 +165,15 @@ def run(
         ) from error
     run_id = BacktestStore(context.engine).save(to_record(result), context.clock.now_ms())
     return run_id, result
+
+
+def run_stored(context: AppContext, config: BacktestConfig) -> int:
+    """Run a backtest and store it, on a worker when workers are attached; return its id."""
+    if context.workers is None:
+        return run(context, config)[0]
+    check_params(config)
+    check_window(context, config)
+    return context.workers.run_backtest(config, WORKER_BACKTEST_TIMEOUT_S)
 
 
 def sweep(

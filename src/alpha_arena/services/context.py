@@ -1,4 +1,6 @@
-"""The composition root: turn settings into connected, migrated stores."""
+"""The composition root: turn settings into connected, migrated stores, and say where the work
+runs: in this process, or (``workers``, attached by the API and the CLI when a broker is
+configured: ``worker.client.attach_workers``) in worker processes."""
 
 from __future__ import annotations
 
@@ -16,6 +18,7 @@ from alpha_arena.storage.integrity_store import IntegrityStore
 from alpha_arena.storage.schema import ensure_schema
 
 if TYPE_CHECKING:
+    from alpha_arena.services.workers import Workers
     from alpha_arena.storage.market_store import MarketStore
 
 
@@ -28,6 +31,7 @@ class AppContext:
     runs: IngestionRunStore
     integrity: IntegrityStore
     clock: Clock = field(default_factory=WallClock)
+    workers: Workers | None = None  # None: seasons and backtests run in this process
     _market: MarketStore | None = field(default=None, init=False, repr=False)
     _market_lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
@@ -43,6 +47,8 @@ class AppContext:
             return self._market
 
     def close(self) -> None:
+        if self.workers is not None:
+            self.workers.close()
         if self._market is not None:
             self._market.close()
         self.engine.dispose()

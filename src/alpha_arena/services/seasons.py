@@ -10,7 +10,7 @@ from typing import Any
 from alpha_arena.core.errors import InvalidInputError
 from alpha_arena.core.redact import redact
 from alpha_arena.core.time import floor_ts, to_iso
-from alpha_arena.domain.seasons import SeasonEvent, SeasonMode
+from alpha_arena.domain.seasons import SeasonEvent, SeasonMode, SeasonStatus
 from alpha_arena.marketdata.service import DataService
 from alpha_arena.seasons.config import SeasonConfig, parse_season_config
 from alpha_arena.seasons.leaderboard import Leaderboard, build_leaderboard
@@ -111,9 +111,12 @@ def transition(context: AppContext, season_id: int, event: SeasonEvent) -> Seaso
         SeasonEvent.RESUME: "resumed",
         SeasonEvent.END: "ended by hand",
     }
-    return SeasonStore(context.engine).transition(
+    season = SeasonStore(context.engine).transition(
         season_id, event, context.clock.now_ms(), messages.get(event, "")
     )
+    if context.workers is not None and season.status is SeasonStatus.RUNNING:
+        context.workers.start_season(season_id)  # a worker takes it now, not at the next poll
+    return season
 
 
 def run_season(

@@ -269,7 +269,7 @@ def create_backtest(
         exchange=body.exchange, stop_loss=body.stop_loss, take_profit=body.take_profit,
     )  # fmt: skip
     window_bars(config)
-    run_id, _ = backtests.run(context, config)
+    run_id = backtests.run_stored(context, config)
     return _detail(BacktestStore(context.engine).get(run_id))
 
 

@@ -8,7 +8,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, JsonValue
 from sqlalchemy import text
 
 from alpha_arena import __version__
@@ -17,6 +17,7 @@ from alpha_arena.api.security import require_reader
 from alpha_arena.api.state import api_state
 from alpha_arena.core.time import to_iso
 from alpha_arena.domain.seasons import SeasonStatus
+from alpha_arena.services.workers import WorkersStatus
 from alpha_arena.storage.schema import current_revision
 from alpha_arena.storage.season_store import SeasonStore
 
@@ -41,6 +42,43 @@ class RunnerStatus(BaseModel):
     )
 
 
+class ActiveTask(BaseModel):
+    task: str = Field(examples=["arena.run_season"])
+    id: str = Field(examples=["5f0c4b0e-2a1d-4b44-9d59-3f0b6d0c7a11"])
+    args: list[JsonValue] = Field(examples=[[3]], description="The task's arguments.")
+    started_ts: int | None = Field(
+        examples=[1780272000000], description="When it started, epoch ms (UTC)."
+    )
+
+
+class WorkerOut(BaseModel):
+    name: str = Field(examples=["arena@host-4121"])
+    concurrency: int | None = Field(examples=[2], description="Tasks it runs at once.")
+    queues: list[str] = Field(examples=[["jobs", "seasons"]])
+    active: list[ActiveTask] = Field(description="The tasks it runs now.")
+
+
+class QueueOut(BaseModel):
+    name: str = Field(examples=["seasons"])
+    waiting: int = Field(examples=[0], description="Messages waiting for a worker.")
+
+
+class ScheduledJob(BaseModel):
+    name: str = Field(examples=["refresh-prices"])
+    task: str = Field(examples=["arena.refresh_prices"])
+    schedule: str = Field(examples=["every 30 s"])
+
+
+class WorkersOut(BaseModel):
+    broker: str = Field(
+        examples=["redis://127.0.0.1:6379/0"], description="Host and database, no password."
+    )
+    reachable: bool = Field(examples=[True], description="Whether the broker answered.")
+    workers: list[WorkerOut] = Field(description="The workers that answered within a second.")
+    queues: list[QueueOut]
+    scheduled: list[ScheduledJob] = Field(description="What `arena scheduler` sends, and when.")
+
+
 class SystemInfo(BaseModel):
     version: str = Field(examples=[__version__])
     database_backend: str = Field(examples=["sqlite"])
@@ -48,6 +86,10 @@ class SystemInfo(BaseModel):
     uptime_s: float = Field(examples=[12.5])
     read_only: bool = Field(examples=[False], description="True when no API token is configured.")
     runner: RunnerStatus
+    workers: WorkersOut | None = Field(
+        description="Worker processes behind the broker; null when none is configured "
+        "(everything runs in the server)."
+    )
 
 
 class RecentError(BaseModel):
@@ -104,9 +146,51 @@ def runner_status(request: Request) -> RunnerStatus:
     )
 
 
-@router.get("", response_model=SystemInfo, summary="Version, database and runner status")
+#: How long the workers' state is reused: asking them takes up to a second.
+WORKERS_TTL_S = 3.0
+
+
+def workers_status(request: Request) -> WorkersOut | None:
+    state = api_state(request)
+    workers = state.context.workers
+    if workers is None:
+        return None
+    cached = state.extras.get("workers")
+    if isinstance(cached, tuple) and time.monotonic() - cached[0] < WORKERS_TTL_S:
+        out: WorkersOut = cached[1]
+        return out
+    out = workers_out(workers.status())
+    state.extras["workers"] = (time.monotonic(), out)
+    return out
+
+
+def workers_out(status: WorkersStatus) -> WorkersOut:
+    return WorkersOut(
+        broker=status.broker, reachable=status.reachable,
+        workers=[
+            WorkerOut(
+                name=worker.name, concurrency=worker.concurrency, queues=worker.queues,
+                active=[
+                    ActiveTask(task=task.task, id=task.id, args=list(task.args),
+                               started_ts=task.started_ts)
+                    for task in worker.active
+                ],
+            )
+            for worker in status.workers
+        ],
+        queues=[QueueOut(name=name, waiting=waiting) for name, waiting in status.queues.items()],
+        scheduled=[
+            ScheduledJob(name=job.name, task=job.task, schedule=job.schedule)
+            for job in status.scheduled
+        ],
+    )  # fmt: skip
+
+
+@router.get("", response_model=SystemInfo, summary="Version, database, runner and workers")
 def system_info(
-    request: Request, runner: Annotated[RunnerStatus, Depends(runner_status)]
+    request: Request,
+    runner: Annotated[RunnerStatus, Depends(runner_status)],
+    workers: Annotated[WorkersOut | None, Depends(workers_status)],
 ) -> SystemInfo:
     state = api_state(request)
     return SystemInfo(
@@ -116,7 +200,17 @@ def system_info(
         uptime_s=round(time.time() - state.started_ms / 1000, 3),
         read_only=state.settings.api_token is None,
         runner=runner,
+        workers=workers,
     )
+
+
+@router.get(
+    "/workers",
+    response_model=WorkersOut | None,
+    summary="Workers, queues and scheduled jobs (null without a broker)",
+)
+def workers(status: Annotated[WorkersOut | None, Depends(workers_status)]) -> WorkersOut | None:
+    return status
 
 
 @router.get("/runner", response_model=RunnerStatus, summary="The embedded season runner")

@@ -34,6 +34,8 @@ export function StatusPanel({ info }: { info: Schemas['SystemInfo'] }) {
             {info.runner.active_seasons.length > 0 && <span className="live-dot" aria-hidden />}
             embedded: drives {ids(info.runner.active_seasons)}
           </>
+        ) : info.workers !== null ? (
+          'in the workers (see below)'
         ) : (
           'not embedded: seasons run with `arena season run`'
         )}

@@ -1,10 +1,11 @@
-// System: what runs (version, database, runner), the seasons to pause or resume, the last
+// System: what runs (version, database, runner, workers), the seasons to pause or resume, the last
 // failures, the API's docs, and a read-only database browser.
 import { QueryView } from '../../components/States';
 import { DatabaseBrowser } from './DatabaseBrowser';
 import { ErrorsPanel } from './ErrorsPanel';
 import { SeasonControls } from './SeasonControls';
 import { StatusPanel } from './StatusPanel';
+import { WorkersPanel } from './WorkersPanel';
 import { useSystemInfo } from './queries';
 import './system.css';
 
@@ -28,6 +29,12 @@ export default function SystemPage() {
           <h2>Running seasons</h2>
           <SeasonControls />
         </div>
+      </div>
+      <div className="panel" data-testid="workers-panel">
+        <h2>Workers</h2>
+        <QueryView query={info} rows={3}>
+          {(data) => <WorkersPanel workers={data.workers} />}
+        </QueryView>
       </div>
       <div className="panel" data-testid="errors-panel">
         <h2>Recent errors</h2>
