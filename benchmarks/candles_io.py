@@ -1,6 +1,7 @@
 """Candle load and read throughput: our bulk paths against plain-driver and SQLAlchemy peers.
 
 Run: .venv/bin/python benchmarks/candles_io.py [--rows 1000000] [--repeat 3] [--postgres URL]
+     [--mysql URL]
 Prints the median rows/s of each path over the repeats (min-max in brackets). Every load goes
 into a fresh database. SQLite reads are also timed without the C column reader
 (storage/_sqlite_columns.c), as an installation without a compiler reads. The data are real
@@ -22,7 +23,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 import numpy as np
-from sqlalchemy import create_engine, insert, text
+from sqlalchemy import create_engine, insert, make_url, text
 
 from alpha_arena.core.time import HOUR_MS
 from alpha_arena.domain.market import Candles
@@ -201,6 +202,64 @@ def bench_postgres(candles: Candles, url: str, repeat: int) -> None:
         loaded.close()
 
 
+@contextmanager
+def mysql_databases(url: str) -> Iterator[Callable[[], str]]:
+    """Yield a factory of URLs to fresh MySQL/MariaDB databases; drop them all at the end."""
+    admin = create_database_engine(url)
+    created: list[str] = []
+
+    def new_database() -> str:
+        name = f"bench_{uuid.uuid4().hex[:10]}"
+        with admin.begin() as connection:
+            connection.execute(text(f"CREATE DATABASE `{name}`"))
+        created.append(name)
+        return make_url(url).set(database=name).render_as_string(hide_password=False)
+
+    try:
+        yield new_database
+    finally:
+        with admin.begin() as connection:
+            for name in created:
+                connection.execute(text(f"DROP DATABASE `{name}`"))
+        admin.dispose()
+
+
+def bench_mysql(candles: Candles, url: str, repeat: int) -> None:
+    rows = len(candles)
+    with mysql_databases(url) as new_database:
+        loaded = fresh_store(new_database())
+        dialect = loaded.engine.dialect
+        version = ".".join(map(str, dialect.server_version_info or ()))
+        server = "MariaDB" if getattr(dialect, "is_mariadb", False) else "MySQL"
+        print(f"{server} {version}, {rows:,} candles, PyMySQL")
+
+        def ours_load() -> Callable[[], object]:
+            store = fresh_store(new_database())
+            return lambda: store.write_candles("binance", SYMBOL, "1h", candles)
+
+        measure("load: MarketStore.write_candles, INSERT IGNORE", rows, repeat, ours_load)
+        loaded.write_candles("binance", SYMBOL, "1h", candles)
+        measure(
+            "load again: every row exists (ignored)", rows, repeat,
+            lambda: lambda: loaded.write_candles("binance", SYMBOL, "1h", candles),
+        )  # fmt: skip
+        measure(
+            "read: MarketStore.read_candles (ours, fetchall)", rows, repeat,
+            lambda: lambda: loaded.read_candles("binance", SYMBOL, "1h"),
+        )  # fmt: skip
+
+        def peer_read() -> Callable[[], object]:
+            def read() -> None:
+                with loaded.engine.connect() as connection:
+                    fetched = connection.exec_driver_sql(PEER_QUERY).all()
+                    np.array(fetched, dtype=np.float64)
+
+            return read
+
+        measure("read: SQLAlchemy + PyMySQL fetchall -> numpy (peer)", rows, repeat, peer_read)
+        loaded.close()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rows", type=int, default=1_000_000)
@@ -212,11 +271,18 @@ def main() -> None:
         ),
         help="PostgreSQL URL, or 'none' to skip",
     )
+    parser.add_argument(
+        "--mysql",
+        default=os.environ.get("ARENA_TEST_MYSQL_URL", "none"),
+        help="MySQL/MariaDB URL (mysql+pymysql://user@host/db), or 'none' to skip (the default)",
+    )
     args = parser.parse_args()
     candles = real_candles(args.rows)
     bench_sqlite(candles, args.repeat)
     if args.postgres != "none":
         bench_postgres(candles, args.postgres, args.repeat)
+    if args.mysql != "none":
+        bench_mysql(candles, args.mysql, args.repeat)
 
 
 if __name__ == "__main__":
