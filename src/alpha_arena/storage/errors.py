@@ -15,6 +15,9 @@ from alpha_arena.core.errors import ArenaError, DatabaseError, DatabaseUnavailab
 # shutting down or starting up, serialization failures and deadlocks.
 _TRANSIENT_SQLSTATE_CLASSES = ("08",)
 _TRANSIENT_SQLSTATES = {"57P01", "57P02", "57P03", "40001", "40P01"}
+# MySQL and MariaDB error numbers worth retrying: a lock wait timeout, a deadlock, a connection
+# killed, refused, gone or lost.
+_TRANSIENT_MYSQL_ERRORS = {1205, 1213, 1927, 2003, 2006, 2013}
 
 
 def redact_url(url: str) -> str:
@@ -76,6 +79,9 @@ def is_transient(error: BaseException) -> bool:
         return True
     sqlstate = getattr(error.orig, "sqlstate", None) or ""
     if sqlstate in _TRANSIENT_SQLSTATES or sqlstate.startswith(_TRANSIENT_SQLSTATE_CLASSES):
+        return True
+    number = next(iter(getattr(error.orig, "args", ())), None)  # PyMySQL: (number, message)
+    if isinstance(number, int) and number in _TRANSIENT_MYSQL_ERRORS:
         return True
     lowered = failure_reason(error).lower()
     return any(

@@ -1,0 +1,48 @@
+"""A deadlock between two writers is a transient failure on the servers (PostgreSQL, MySQL,
+MariaDB): the season runner retries it with back-off instead of stopping the season."""
+
+from __future__ import annotations
+
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from sqlalchemy import Engine, select, update
+from sqlalchemy.exc import DBAPIError
+
+from alpha_arena.core.errors import DatabaseUnavailableError
+from alpha_arena.marketdata.sources.sample import sample_instruments
+from alpha_arena.services.context import AppContext
+from alpha_arena.storage.errors import database_error, is_transient
+from alpha_arena.storage.tables import InstrumentRow
+
+
+def lock_in_turn(engine: Engine, first: int, second: int, barrier: threading.Barrier) -> None:
+    """Update row ``first``, wait for the other writer to hold its row, then update ``second``."""
+    with engine.begin() as connection:
+        touch = update(InstrumentRow).values(ts_updated=InstrumentRow.ts_updated + 1)
+        connection.execute(touch.where(InstrumentRow.id == first))
+        barrier.wait(timeout=30)
+        connection.execute(touch.where(InstrumentRow.id == second))
+
+
+def test_a_deadlock_between_two_writers_is_transient(context: AppContext) -> None:
+    if context.engine.dialect.name == "sqlite":
+        pytest.skip("SQLite locks the whole file: the second writer waits, no deadlock")
+    context.market.upsert_instruments(sample_instruments(), 0)
+    with context.engine.connect() as connection:
+        query = select(InstrumentRow.id).order_by(InstrumentRow.id).limit(2)
+        first, second = connection.execute(query).scalars()
+    barrier = threading.Barrier(2)
+    with ThreadPoolExecutor(2) as pool:
+        runs = [
+            pool.submit(lock_in_turn, context.engine, first, second, barrier),
+            pool.submit(lock_in_turn, context.engine, second, first, barrier),
+        ]
+        errors = [run.exception(timeout=60) for run in runs]
+
+    failed = [error for error in errors if error is not None]
+    assert len(failed) == 1, errors  # the server broke the cycle: one writer went through
+    [error] = failed
+    assert isinstance(error, DBAPIError) and is_transient(error)
+    assert isinstance(database_error(error, str(context.engine.url)), DatabaseUnavailableError)
