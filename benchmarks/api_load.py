@@ -1,6 +1,11 @@
 """HTTP API under load: the leaderboard and equity-history endpoints while a season is running.
 
 Run: .venv/bin/python benchmarks/api_load.py [--connections 16] [--duration 10] [--json]
+     [--broker redis://127.0.0.1:6379/9 [--server-workers 2]]
+
+With ``--broker``, the scale-out wiring instead: the running season is driven by an ``arena
+worker`` (one task at a time) that an ``arena scheduler`` hands it to, and the server runs as
+``arena serve --workers N`` with no runner of its own; the broker's database is emptied first.
 
 Target: the leaderboard and equity-history endpoints sustain >= 1,000 requests/s with a p99
 under 50 ms on SQLite while a replay season is running; load from a second process on loopback.
@@ -149,6 +154,64 @@ def arena_executable() -> str:
     return found
 
 
+def tree_cpu_seconds(root: int) -> float | None:
+    """CPU seconds of ``root`` and of its living descendants (Linux /proc; else None)."""
+    stats: dict[int, tuple[int, float]] = {}  # pid -> (parent, CPU seconds)
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        stats[int(entry.name)] = (
+            int(fields[1]),
+            (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK"),
+        )
+    if root not in stats:
+        return None
+    tree, total, grown = {root}, 0.0, True
+    while grown:
+        before = len(tree)
+        tree |= {pid for pid, (parent, _) in stats.items() if parent in tree}
+        grown = len(tree) > before
+    for pid in tree:
+        total += stats[pid][1]
+    return total
+
+
+class Helpers:
+    """``arena worker`` and ``arena scheduler`` in subprocesses (``--broker``)."""
+
+    def __init__(self, folder: Path, env: dict[str, str]) -> None:
+        self._log = (folder / "workers.log").open("wb")
+        common = {"cwd": folder, "env": env, "stdout": self._log, "stderr": subprocess.STDOUT}
+        self.processes = [
+            subprocess.Popen([arena_executable(), "worker", "--concurrency", "1",
+                              "--hostname", "bench@worker"], **common),
+            subprocess.Popen([arena_executable(), "scheduler", "--state",
+                              str(folder / "scheduler")], **common),
+        ]  # fmt: skip
+
+    def stop(self) -> None:
+        for process in self.processes:
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+        for process in self.processes:
+            try:
+                process.wait(30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+
+def empty_broker(url: str) -> None:
+    import redis
+
+    client = redis.Redis.from_url(url)
+    client.flushdb()
+    client.close()
+
+
 def get_json(port: int, path: str, timeout: float = 5.0) -> Any:
     with urllib.request.urlopen(f"http://{HOST}:{port}{path}", timeout=timeout) as response:
         return json.loads(response.read())
@@ -157,13 +220,14 @@ def get_json(port: int, path: str, timeout: float = 5.0) -> Any:
 class Server:
     """``arena serve`` in a subprocess, its output in a log file."""
 
-    def __init__(self, folder: Path, url: str, port: int) -> None:
-        env = {**os.environ, "ARENA_DATABASE_URL": url}
+    def __init__(
+        self, folder: Path, env: dict[str, str], port: int, options: tuple[str, ...] = ()
+    ) -> None:
         self.port = port
         self.log_path = folder / "server.log"
         self._log = self.log_path.open("wb")
         self.process = subprocess.Popen(
-            [arena_executable(), "serve", "--host", HOST, "--port", str(port)],
+            [arena_executable(), "serve", "--host", HOST, "--port", str(port), *options],
             cwd=folder, env=env, stdout=self._log, stderr=subprocess.STDOUT,
         )  # fmt: skip
 
@@ -181,12 +245,9 @@ class Server:
         raise SystemExit(f"the server did not answer /health in {timeout_s:.0f} s:\n{self.log()}")
 
     def cpu_seconds(self) -> float | None:
-        """User + system CPU time of the server process so far (Linux /proc; else None)."""
-        try:
-            fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            return None
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        """User + system CPU time of the server process and of its children (its uvicorn
+        workers, its runner) so far (Linux /proc; else None)."""
+        return tree_cpu_seconds(self.process.pid)
 
     def stop(self) -> int | None:
         if self.process.poll() is None:
@@ -465,6 +526,7 @@ def print_report(results: dict[str, Any]) -> None:
           f"({setup['running_ticks']:,} ticks) started; server healthy in "
           f"{setup['server_healthy_s']:.1f} s, its runner's first commit "
           f"{setup['runner_first_tick_s']:.1f} s later")  # fmt: skip
+    print(f"wiring: {results['wiring']}")
     print(f"load: {load['connections']} keep-alive HTTP/1.1 connections from a second process, "
           f"{load['warmup_s']:g} s warm-up + {load['duration_s']:g} s measured per scenario, "
           f"alternating leaderboard and equity?points={load['points']}; {os.cpu_count()} "
@@ -498,7 +560,7 @@ def print_report(results: dict[str, Any]) -> None:
           f"(exit code {results['server_exit_code']})")  # fmt: skip
 
 
-def main() -> None:
+def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
@@ -509,16 +571,35 @@ def main() -> None:
     parser.add_argument("--idle", type=float, default=2.0, help="seconds of runner, no load")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
-    args = parser.parse_args()
+    parser.add_argument("--broker", help="a Redis URL: run the season in an arena worker")
+    parser.add_argument("--server-workers", type=int, default=2,
+                        help="with --broker: arena serve --workers N")  # fmt: skip
+    return parser.parse_args()
+
+
+def main() -> None:
+    args = parse_args()
 
     load_average = os.getloadavg()[0]
     folder = Path(tempfile.mkdtemp(prefix="arena-load-"))
     url = f"sqlite:///{folder}/arena.db"
     server: Server | None = None
+    helpers: Helpers | None = None
     code = None
+    # One transaction per tick, as a live season commits (and as this benchmark always did):
+    # every tick invalidates the running season's cached answers.
+    env = {**os.environ, "ARENA_DATABASE_URL": url, "ARENA_SEASON_COMMIT_BATCH": "1"}
+    options: tuple[str, ...] = ()
+    if args.broker:
+        empty_broker(args.broker)
+        env["ARENA_BROKER_URL"] = args.broker
+        env["ARENA_WORKER_SEASON_POLL_S"] = "0.5"
+        options = ("--workers", str(args.server_workers))
     try:
         prepared = prepare(url)
-        server = Server(folder, url, free_port())
+        if args.broker:
+            helpers = Helpers(folder, env)
+        server = Server(folder, env, free_port(), options)
         healthy = server.wait_healthy()
         first_tick = wait_for_runner(server, prepared.running_id)
         idle = idle_runner(server, prepared.running_id, args.idle)
@@ -529,6 +610,8 @@ def main() -> None:
     finally:
         if server is not None:
             code = server.stop()
+        if helpers is not None:
+            helpers.stop()
         if args.keep:
             print(f"(kept {folder})", file=sys.stderr)
         else:
@@ -544,6 +627,8 @@ def main() -> None:
         "load": {"connections": args.connections, "warmup_s": args.warmup,
                  "duration_s": args.duration, "points": args.points},
         "load_average": load_average,
+        "wiring": (f"arena serve --workers {args.server_workers}, the season in an arena worker"
+                   if args.broker else "arena serve, its embedded runner in a child process"),
         "idle_runner": idle,
         "scenarios": scenarios,
         "target": {"requests_per_s": TARGET_RPS, "p99_ms": TARGET_P99_MS},

@@ -174,6 +174,9 @@ BOUND_HOST_ENV = "ARENA_SERVE_BOUND_HOST"
 
 def app_from_environment() -> FastAPI:
     """The app each process of `arena serve --workers N` builds: settings from the
-    environment, no season runner (the workers, or nobody, drive seasons), reads computed in
-    the process itself (N processes share the load)."""
-    return create_app(Settings(), embedded_runner=False, bound_host=os.environ.get(BOUND_HOST_ENV))
+    environment, no season runner (the workers, or nobody, drive seasons), a running season's
+    reads computed in a child process as in a single server."""
+    return create_app(
+        Settings(), embedded_runner=False, bound_host=os.environ.get(BOUND_HOST_ENV),
+        separate_processes=True,
+    )  # fmt: skip
