@@ -22,7 +22,8 @@ class Settings(BaseSettings):
     database_url: str = Field(
         default=DEFAULT_DATABASE_URL,
         description=(
-            "SQLAlchemy URL: a SQLite file by default, postgresql+psycopg://... in production."
+            "SQLAlchemy URL: a SQLite file by default, postgresql+psycopg://... in production, "
+            "or mysql+pymysql://... (MySQL 8, MariaDB 10.11+)."
         ),
     )
     log_level: str = Field(default="WARNING", description="Python logging level.")
