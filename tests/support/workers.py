@@ -112,6 +112,12 @@ class Stack:
         os.killpg(process.pid, signal.SIGKILL)
         process.wait(30)
 
+    def terminate(self, name: str, timeout_s: float = 30) -> None:
+        """SIGTERM to the worker ``name`` (what Ctrl-C or ``docker stop`` sends); wait for it."""
+        process = self.workers.pop(name)
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout_s)
+
     def worker_of(self, pid: int) -> str | None:
         """The worker whose process group holds ``pid``."""
         try:

@@ -48,9 +48,11 @@ def _stop_runners(signum: int, _frame: FrameType | None) -> None:
     STOP.set()
 
 
-@signals.worker_process_init.connect
-def _in_pool_process(**_: Any) -> None:
-    signal.signal(signal.SIGTERM, _stop_runners)
+def stop_runners_on_sigterm() -> None:
+    """Make SIGTERM stop this pool process's season runners (call it as a season's task
+    starts: the pool installs its own handler after a process starts)."""
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _stop_runners)
 
 
 @signals.worker_process_shutdown.connect

@@ -20,7 +20,7 @@ from alpha_arena.services import backtests, ingestion, integrity
 from alpha_arena.storage.season_leases import SeasonLeasedError
 from alpha_arena.storage.season_store import LeaseLostError, SeasonStore
 from alpha_arena.worker.app import celery_app
-from alpha_arena.worker.process import STOP, context
+from alpha_arena.worker.process import STOP, context, stop_runners_on_sigterm
 from alpha_arena.worker.schedule import ingest_series
 
 logger = logging.getLogger(__name__)
@@ -34,6 +34,7 @@ RETRIES = {"autoretry_for": (TemporaryError,), "retry_backoff": 2, "retry_backof
 def run_season(season_id: int) -> dict[str, Any]:
     """Drive a running season until it finishes, is paused or ended, or this worker stops."""
     app = context()
+    stop_runners_on_sigterm()
     runner = SeasonRunner(app, season_id, poll_s=0.25, stop=STOP, role=ROLE)
     try:
         report = runner.run()

@@ -1,6 +1,7 @@
 """Seasons through Celery workers on the machine's Redis and PostgreSQL: a season started from
-the CLI is run by a worker to the same ledger as an in-process run, and when that worker is
-killed with SIGKILL mid-season another one carries it on to the same ledger; the scheduler
+the CLI is run by a worker to the same ledger as an in-process run; when that worker is killed
+with SIGKILL mid-season another one carries it on, and when that one is stopped (SIGTERM) it
+hands the season back within seconds for a third to finish, to the same ledger; the scheduler
 hands it over by itself."""
 
 from __future__ import annotations
@@ -119,6 +120,15 @@ def test_a_worker_killed_mid_season_is_replaced_and_the_ledger_is_unchanged(
     while (pid := holder_pid(loaded, season)) is None or stack.worker_of(pid) != other:
         assert time.monotonic() < deadline, f"{other} did not take the season: {stack.logs()}"
         time.sleep(0.1)
+
+    # Stopped as Ctrl-C or `docker stop` would: its runner stops after its tick, the worker
+    # exits, the season stays running and its lease is released for the next worker.
+    ticks_before = season_row(loaded, season)[1]
+    stack.terminate(other, timeout_s=20)
+    status, ticks_after = season_row(loaded, season)
+    assert status is SeasonStatus.RUNNING and ticks_before <= ticks_after < TICKS
+    assert holder_pid(loaded, season) is None
+    stack.start_worker("w3@test")
     wait_until_finished(loaded, season, stack)
     assert ledger(loaded, season) == reference
     assert holder_pid(loaded, season) is None  # released on finishing
