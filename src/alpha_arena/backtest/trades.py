@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from operator import itemgetter
 
 from alpha_arena.domain.fills import Fill
 from alpha_arena.domain.orders import Side
@@ -42,7 +43,7 @@ def round_trips(
     events: list[tuple[int, int, Fill | tuple[str, float]]] = [
         (fill.ts, 1, fill) for fill in fills
     ] + [(ts, 0, (symbol, amount)) for ts, symbol, amount in funding]
-    events.sort(key=lambda item: (item[0], item[1]))
+    events.sort(key=itemgetter(0, 1))
     open_trades: dict[str, _Open] = {}
     trades: list[Trade] = []
     for _ts, _kind, event in events:

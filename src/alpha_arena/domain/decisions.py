@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from alpha_arena.core.errors import ArenaError
+from alpha_arena.core.values import quick_init
 
 
 class DecisionOutcome(StrEnum):
@@ -24,6 +25,7 @@ class Signal(StrEnum):
     CLOSE = "close"
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class SymbolDecision:
     """What to do with one symbol. Size is either a quantity or a USD notional (not both);
@@ -45,6 +47,7 @@ class SymbolDecision:
     take_profit_fraction: float | None = None
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class Decision:
     """A participant's decision at ``ts``; actions run in order (a close may precede an entry

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from alpha_arena.core.values import quick_init
 from alpha_arena.domain.orders import Side
 
 
@@ -13,6 +14,7 @@ class Liquidity(StrEnum):
     TAKER = "taker"
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class Fill:
     """One execution. ``realized_pnl`` is the price PnL this fill closed (0 when opening);

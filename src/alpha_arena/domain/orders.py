@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from alpha_arena.core.errors import ArenaError
+from alpha_arena.core.values import quick_init
 
 
 class Side(StrEnum):
@@ -71,10 +72,14 @@ TRANSITIONS: dict[tuple[OrderStatus, OrderAction], OrderStatus] = {
 }
 
 
+_FILLING = frozenset({OrderAction.FILL, OrderAction.PARTIAL_FILL})
+
+
 class IllegalTransitionError(ArenaError):
     """A lifecycle move that the transition table does not allow (a bug, never user input)."""
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class OrderEvent:
     """One lifecycle move of an order."""
@@ -89,6 +94,7 @@ class OrderEvent:
     reason: str = ""
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class Order:
     """An order as the venue knows it. Quantities are in base currency (contracts of size 1)."""
@@ -113,6 +119,25 @@ class Order:
     def remaining(self) -> float:
         return self.quantity - self.filled_quantity
 
+    def event(
+        self,
+        action: OrderAction,
+        ts: int,
+        quantity: float = 0.0,
+        price: float = 0.0,
+        reason: str = "",
+    ) -> OrderEvent:
+        """Return the event recording ``action``, or raise IllegalTransitionError: ``apply``
+        for a caller that has no use for the order's next state."""
+        target = TRANSITIONS.get((self.status, action))
+        if target is None:
+            raise IllegalTransitionError(
+                f"order {self.client_order_id}: cannot {action.value} when {self.status.value}"
+            )
+        return OrderEvent(
+            self.client_order_id, ts, action, self.status, target, quantity, price, reason
+        )
+
     def apply(
         self,
         action: OrderAction,
@@ -123,23 +148,16 @@ class Order:
     ) -> tuple[Order, OrderEvent]:
         """Return the order after ``action`` and the event recording it, or raise
         IllegalTransitionError. A fill adds ``quantity`` at ``price`` to the filled amount."""
-        target = TRANSITIONS.get((self.status, action))
-        if target is None:
-            raise IllegalTransitionError(
-                f"order {self.client_order_id}: cannot {action.value} when {self.status.value}"
-            )
+        event = self.event(action, ts, quantity, price, reason)
         filled = self.filled_quantity
         average = self.average_price
-        if action in (OrderAction.FILL, OrderAction.PARTIAL_FILL):
+        if action in _FILLING:
             total = filled + quantity
             average = (average * filled + price * quantity) / total if total > 0 else 0.0
             filled = total
         updated = Order(  # the constructor: several times faster than dataclasses.replace
             self.client_order_id, self.symbol, self.side, self.type, self.quantity,
             self.ts_created, self.price, self.trigger_price, self.reduce_only, self.leverage,
-            self.tag, target, filled, average, ts,
+            self.tag, event.status_to, filled, average, ts,
         )  # fmt: skip
-        event = OrderEvent(
-            self.client_order_id, ts, action, self.status, target, quantity, price, reason
-        )
         return updated, event

@@ -7,12 +7,15 @@ mark ``p``, and is liquidated when its margin falls to the maintenance requireme
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
+
+from alpha_arena.core.values import quick_init
 
 #: A position whose rest is this small (relative to its size) is closed, not a residue.
 DUST = 1e-12
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class ExitPlan:
     """What the position's owner intends: resting exits, and the idea that would void it.
@@ -26,6 +29,7 @@ class ExitPlan:
     stop_loss_fraction: float | None = None
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class Position:
     """An open position; ``quantity`` is signed (long > 0, short < 0)."""
@@ -59,9 +63,10 @@ class Position:
         total = self.size + size
         entry = (self.entry_price * self.size + price * size) / total
         direction = 1.0 if self.quantity > 0 else -1.0
-        return replace(
-            self, quantity=direction * total, entry_price=entry, margin=self.margin + margin
-        )
+        return Position(  # the constructor: several times faster than dataclasses.replace
+            self.symbol, direction * total, entry, self.margin + margin, self.leverage,
+            self.maintenance_margin_rate, self.ts_opened, self.exit_plan,
+        )  # fmt: skip
 
     def reduced(self, closing: float, price: float) -> tuple[float, float, Position | None]:
         """Close ``closing`` of this position at ``price``: the margin it releases, the price
@@ -73,7 +78,10 @@ class Position:
         remaining = self.size - closing
         if remaining <= DUST * max(self.size, 1.0):
             return released, realized, None
-        rest = replace(self, quantity=remaining * direction, margin=self.margin - released)
+        rest = Position(
+            self.symbol, remaining * direction, self.entry_price, self.margin - released,
+            self.leverage, self.maintenance_margin_rate, self.ts_opened, self.exit_plan,
+        )  # fmt: skip
         return released, realized, rest
 
     def liquidation_price(self) -> float:

@@ -10,9 +10,11 @@ from its clock, and a run is deterministic for a given input."""
 from __future__ import annotations
 
 import asyncio
+import gc
 import math
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,7 +24,7 @@ from alpha_arena.core.clock import SimClock
 from alpha_arena.core.errors import DataIntegrityError
 from alpha_arena.domain.decisions import Decision, Signal, SymbolDecision, missed_deadline
 from alpha_arena.domain.instrument import Instrument
-from alpha_arena.domain.market import FloatArray, IntArray
+from alpha_arena.domain.market import FloatArray
 from alpha_arena.domain.orders import Order, OrderType, Side
 from alpha_arena.domain.positions import ExitPlan, Position
 from alpha_arena.engine.feed import ReplayFeed, changes_before
@@ -34,6 +36,8 @@ from alpha_arena.risk.checks import RiskContext, RiskRule, check
 from alpha_arena.risk.limits import RiskLimits
 
 StepCallback = Callable[[int, int], None]  # (steps done, steps in all)
+#: ``ndarray.min`` without its Python-level wrapper: the same reduction (NaN propagates).
+_lowest = np.minimum.reduce
 _DAY_MS = 86_400_000
 
 
@@ -148,12 +152,13 @@ class TradingEngine:
         every = max(total // 100, 1)
         reported = 0
         step = 0
-        while step < total:
-            self.step(step)
-            step = self._skip_quiet(step + 1, total)
-            if progress is not None and (step - reported >= every or step == total):
-                progress(step, total)
-                reported = step
+        with _collector_paused():
+            while step < total:
+                self.step(step)
+                step = self._skip_quiet(step + 1, total)
+                if progress is not None and (step - reported >= every or step == total):
+                    progress(step, total)
+                    reported = step
         return {entrant.participant.name: entrant.ledger for entrant in self.entrants}
 
     def _skip_quiet(self, start: int, stop: int) -> int:
@@ -165,42 +170,68 @@ class TradingEngine:
             # Steps up to ``end`` run one by one; nothing can lengthen the span before that.
             self._check_from = end + 1 if end > start else start + 1
             return start
-        steps_ts = self._feed.timeline[start:end] + self._step_ms
-        days = steps_ts // _DAY_MS
+        closes = self._feed.closes()
+        steps_ts = closes.ts[start:end]
+        last_day = int(closes.day[end - 1])
+        first = max(int(closes.day_first[end - 1]) - start, 0)  # the last day's first step
         for entrant in self.entrants:
             venue = entrant.venue
-            equity, gross, marks = span_valuation(self._feed, venue, start, end)
-            for symbol, mark in marks.items():
-                venue.set_mark(symbol, mark)
-            self._record_span(entrant, steps_ts, days, equity, gross, venue.cash)
-        self._clock.advance_to(int(steps_ts[-1]))
+            if venue.positions():
+                equity, gross, marks = span_valuation(self._feed, venue, start, end)
+                for symbol, mark in marks.items():
+                    venue.set_mark(symbol, mark)
+                self._record_span(entrant, steps_ts, last_day, first, equity, gross, venue.cash)
+            else:
+                self._record_flat_span(entrant, steps_ts, last_day, venue.cash)
+        self._clock.advance_to(steps_ts[-1])
         return end
 
     def _record_span(
         self,
         entrant: Entrant,
-        steps_ts: IntArray,
-        days: IntArray,
+        steps_ts: list[int],
+        last_day: int,
+        first: int,
         equity: FloatArray,
         gross: FloatArray,
         cash: float,
     ) -> None:
-        # The same day bookkeeping as _record, for the span's last day.
-        last_day = int(days[-1])
-        first = int(np.searchsorted(days, last_day))
+        """Record a quiet span: ``equity`` and ``gross`` exposure at its steps, which close at
+        ``steps_ts``; the last of them on UTC day ``last_day``, from the span's step ``first``
+        on. The day bookkeeping is _record's, for that day."""
+        low = float(_lowest(equity))
         if last_day != entrant.day:
             entrant.day = last_day
             entrant.day_start_equity = float(equity[first])
-            entrant.day_low_equity = float(equity[first:].min())
+            entrant.day_low_equity = float(_lowest(equity[first:])) if first else low
         else:
-            entrant.day_low_equity = min(entrant.day_low_equity, float(equity.min()))
+            entrant.day_low_equity = min(entrant.day_low_equity, low)
         ledger = entrant.ledger
-        ledger.equity_ts.extend(steps_ts.tolist())
+        ledger.equity_ts.extend(steps_ts)
         ledger.equity.extend(equity.tolist())
-        ledger.cash.extend([cash] * len(equity))
-        held = (gross != 0) & (equity > 0)
-        ratio = np.divide(gross, equity, out=np.zeros_like(gross), where=held)
+        ledger.cash.extend([cash] * len(steps_ts))
+        if low > 0.0 and _lowest(gross) > 0.0:  # the usual case: every step is exposed
+            ratio = gross / equity
+        else:
+            held = (gross != 0) & (equity > 0)
+            ratio = np.divide(gross, equity, out=np.zeros_like(gross), where=held)
         ledger.exposure.extend(ratio.tolist())
+
+    def _record_flat_span(
+        self, entrant: Entrant, steps_ts: list[int], last_day: int, cash: float
+    ) -> None:
+        """``_record_span`` of an account without a position: its equity is its cash."""
+        if last_day != entrant.day:
+            entrant.day = last_day
+            entrant.day_start_equity = entrant.day_low_equity = cash
+        elif cash < entrant.day_low_equity:
+            entrant.day_low_equity = cash
+        ledger = entrant.ledger
+        count = len(steps_ts)
+        ledger.equity_ts.extend(steps_ts)
+        ledger.equity.extend([cash] * count)
+        ledger.cash.extend([cash] * count)
+        ledger.exposure.extend([0.0] * count)
 
     def step(self, step: int) -> None:
         ts_open = self._timeline[step]
@@ -262,7 +293,8 @@ class TradingEngine:
             if entrant.asynchronous:
                 waiting.append(entrant)
             else:
-                view = self._view(entrant, step, ts, bars)
+                venue = entrant.venue
+                view = StepView(step, ts, bars, venue.equity(), venue.cash, venue.positions())
                 started = time.perf_counter()
                 decision = entrant.participant.decide(view)
                 answers.append((entrant, decision, (time.perf_counter() - started) * 1000))
@@ -342,7 +374,11 @@ class TradingEngine:
             )  # fmt: skip
             return False
         # A position without a mark yet is left out: the checks then value it at its entry.
-        prices = {s: mark for s in positions if (mark := venue.mark(s)) is not None}
+        prices = {}
+        for held in positions:
+            mark = venue.mark(held)
+            if mark is not None:
+                prices[held] = mark
         prices[action.symbol] = price
         context = RiskContext(
             ts=ts,
@@ -378,9 +414,9 @@ class TradingEngine:
         side = Side.SELL if position.quantity > 0 else Side.BUY
         order = Order(
             self._next_id(entrant), action.symbol, side, OrderType.MARKET, position.size, ts,
-            reduce_only=True, leverage=position.leverage, tag="close",
+            None, None, True, position.leverage, "close",
         )  # fmt: skip
-        self._submit(entrant, order, ts, None)
+        entrant.venue.submit(order, ts, None)
 
     def _enter(
         self,
@@ -405,13 +441,16 @@ class TradingEngine:
             return
         side = Side.BUY if action.signal is Signal.BUY_TO_ENTER else Side.SELL
         order = Order(
-            self._next_id(entrant), action.symbol, side, OrderType.MARKET, quantity, ts,
-            leverage=action.leverage, tag="entry",
+            self._next_id(entrant), action.symbol, side, OrderType.MARKET, quantity, ts, None,
+            None, False, action.leverage, "entry",
         )  # fmt: skip
         exits = None
-        levels = (action.stop_loss, action.take_profit, action.stop_loss_fraction,
-                  action.take_profit_fraction)  # fmt: skip
-        if any(level is not None for level in levels):
+        if not (
+            action.stop_loss is None
+            and action.take_profit is None
+            and action.stop_loss_fraction is None
+            and action.take_profit_fraction is None
+        ):
             exits = ExitPlan(
                 take_profit=_on_tick(action.take_profit, instrument),
                 stop_loss=_on_tick(action.stop_loss, instrument),
@@ -419,9 +458,6 @@ class TradingEngine:
                 take_profit_fraction=action.take_profit_fraction,
                 stop_loss_fraction=action.stop_loss_fraction,
             )
-        self._submit(entrant, order, ts, exits)
-
-    def _submit(self, entrant: Entrant, order: Order, ts: int, exits: ExitPlan | None) -> None:
         entrant.venue.submit(order, ts, exits)
 
     def _next_id(self, entrant: Entrant) -> str:
@@ -454,6 +490,24 @@ class TradingEngine:
                 ledger.orders[order.client_order_id] = order
             ledger.order_events.extend(events)
             ledger.fills.extend(fills)
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector for a whole run (reference counting still frees
+    what the run drops; the engine makes no reference cycles of its own).
+
+    A run keeps every order, order event, fill and decision it makes in its ledger: thousands
+    of long-lived objects that the collector would otherwise scan again at each of its
+    collections, for a tenth of a backtest's time (``benchmarks/engine.py``). It is switched
+    back on only if it was on, so overlapping runs (threads) leave it as they found it."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _on_tick(price: float | None, instrument: Instrument) -> float | None:

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from alpha_arena.core.time import timeframe_ms
-from alpha_arena.domain.market import Candles, FundingRates, IntArray
+from alpha_arena.core.time import DAY_MS, timeframe_ms
+from alpha_arena.domain.market import Candles, FloatArray, FundingRates, IntArray
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,6 +24,32 @@ class SymbolSeries:
     high: list[float]
     low: list[float]
     close: list[float]
+
+
+@dataclass(frozen=True, slots=True)
+class StepSeries:
+    """One symbol's bars laid out on the feed's timeline, for recording a quiet span with a few
+    slices (``engine.quiet``): at each step the close carried forward from the latest bar (NaN
+    before the first), the bar's low and high (+inf and -inf at a step without a bar), the first
+    step from there on that has a bar (the timeline's length when none has), and the lowest low
+    and highest high of all the bars."""
+
+    close: FloatArray
+    low: FloatArray
+    high: FloatArray
+    next_bar: IntArray
+    lowest: float
+    highest: float
+
+
+@dataclass(frozen=True, slots=True)
+class StepCloses:
+    """When each step of the timeline closes (its bars' open + the step): the time, its UTC day
+    number, and the first step that closes on that day."""
+
+    ts: list[int]
+    day: IntArray
+    day_first: IntArray
 
 
 class ReplayFeed:
@@ -51,10 +77,7 @@ class ReplayFeed:
             )
             for symbol, bars in candles.items()
         }
-        stamps = [bars.ts for bars in candles.values()]
-        self.timeline: IntArray = (
-            np.unique(np.concatenate(stamps)) if stamps else np.empty(0, dtype=np.int64)
-        )
+        self.timeline: IntArray = _union([bars.ts for bars in candles.values()])
         # bar_index[symbol][k]: the symbol's bar at step k, or -1 when it has none.
         self.bar_index: dict[str, list[int]] = {}
         self.bar_index_array: dict[str, IntArray] = {}
@@ -70,6 +93,51 @@ class ReplayFeed:
             self.bar_index[symbol] = indices.tolist()
             self.funding_due[symbol] = self._funding_by_step(item.funding)
             self._funding_steps[symbol] = sorted(self.funding_due[symbol])
+        # Built on first use: only runs that record quiet spans need them.
+        self._step_series: dict[str, StepSeries] = {}
+        self._closes: StepCloses | None = None
+
+    def step_series(self, symbol: str) -> StepSeries:
+        """``symbol``'s bars on the timeline (see ``StepSeries``)."""
+        found = self._step_series.get(symbol)
+        if found is None:
+            found = self._step_series[symbol] = self._lay_out(symbol)
+        return found
+
+    def _lay_out(self, symbol: str) -> StepSeries:
+        candles = self.series[symbol].candles
+        index = self.bar_index_array[symbol]
+        steps = np.arange(len(index))
+        lowest = float(candles.low.min()) if len(candles) else np.inf
+        highest = float(candles.high.max()) if len(candles) else -np.inf
+        if len(candles) == len(index):  # a bar at every step (one symbol, no gap): as they are
+            return StepSeries(candles.close, candles.low, candles.high, steps, lowest, highest)
+        present = index >= 0
+        safe = np.where(present, index, 0)
+        latest = np.maximum.accumulate(np.where(present, steps, -1))
+        close = np.where(latest >= 0, candles.close[safe[np.maximum(latest, 0)]], np.nan)
+        following = np.where(present, steps, len(index))
+        next_bar = np.minimum.accumulate(following[::-1])[::-1]
+        return StepSeries(
+            close,
+            np.where(present, candles.low[safe], np.inf),
+            np.where(present, candles.high[safe], -np.inf),
+            np.ascontiguousarray(next_bar),
+            lowest,
+            highest,
+        )
+
+    def closes(self) -> StepCloses:
+        """When each step closes (see ``StepCloses``)."""
+        if self._closes is None:
+            stamps = self.timeline + self.step_ms
+            days = stamps // DAY_MS
+            steps = np.arange(len(days))
+            starts = np.ones(len(days), dtype=bool)
+            starts[1:] = days[1:] != days[:-1]
+            first = np.maximum.accumulate(np.where(starts, steps, 0))
+            self._closes = StepCloses(stamps.tolist(), days, first)
+        return self._closes
 
     def _funding_by_step(self, funding: FundingRates) -> dict[int, list[tuple[int, float]]]:
         """Assign each settlement to the first step whose bar closes at or after it; one that
@@ -93,6 +161,16 @@ class ReplayFeed:
 
     def __len__(self) -> int:
         return len(self.timeline)
+
+
+def _union(stamps: list[IntArray]) -> IntArray:
+    """The sorted union of ``stamps``; one series that is already strictly increasing (the
+    usual case) is taken as it is, without np.unique's sort."""
+    if len(stamps) == 1 and bool(np.all(stamps[0][1:] > stamps[0][:-1])):
+        return np.array(stamps[0], dtype=np.int64)
+    if not stamps:
+        return np.empty(0, dtype=np.int64)
+    return np.unique(np.concatenate(stamps))
 
 
 def changes_before(old: ReplayFeed, new: ReplayFeed, steps: int) -> str:

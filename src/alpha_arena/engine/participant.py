@@ -6,11 +6,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
+from alpha_arena.core.values import quick_init
 from alpha_arena.domain.decisions import Decision
 from alpha_arena.domain.market import IntArray
 from alpha_arena.domain.positions import Position
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class StepView:
     """The moment a participant decides at: ``ts`` (a bar close), the index of each symbol's

@@ -20,7 +20,7 @@ from alpha_arena.engine.feed import ReplayFeed
 from alpha_arena.execution.venue import Venue
 
 #: Below this many steps, stepping one by one costs less than the vectorized pass.
-MIN_SPAN = 64
+MIN_SPAN = 4
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,18 +60,15 @@ def quiet_until(feed: ReplayFeed, accounts: Sequence[Account], start: int, stop:
 
 def _liquidation_step(feed: ReplayFeed, venue: Venue, symbol: str, start: int, stop: int) -> int:
     """The first step in ``[start, stop)`` whose bar reaches the position's liquidation price."""
-    position = venue.positions()[symbol]
+    long = venue.positions()[symbol].quantity > 0
     level = venue.liquidation_price(symbol)
-    candles = feed.series[symbol].candles
-    index = feed.bar_index_array[symbol][start:stop]
-    present = index >= 0
-    safe = np.where(present, index, 0)
-    if position.quantity > 0:
-        reached = present & (candles.low[safe] <= level)
-    else:
-        reached = present & (candles.high[safe] >= level)
-    hits = np.flatnonzero(reached)
-    return start + int(hits[0]) if len(hits) else stop
+    series = feed.step_series(symbol)
+    # A level beyond every bar of the feed (a long at 1x is liquidated at 0) needs no scan.
+    if stop <= start or ((level < series.lowest) if long else (level > series.highest)):
+        return stop
+    reached = series.low[start:stop] <= level if long else series.high[start:stop] >= level
+    first = int(reached.argmax())
+    return start + first if reached[first] else stop
 
 
 def span_valuation(
@@ -79,9 +76,8 @@ def span_valuation(
 ) -> tuple[FloatArray, FloatArray, dict[str, float]]:
     """Equity and gross exposure at every step of ``[start, stop)``, and each held symbol's
     last mark, for an account that does nothing but hold its positions."""
-    count = stop - start
-    equity = np.full(count, venue.cash)
-    gross = np.zeros(count)
+    equity: FloatArray | float = venue.cash
+    gross: FloatArray | float = 0.0
     last_marks: dict[str, float] = {}
     for symbol, position in venue.positions().items():
         marks = _marks(feed, symbol, start, stop, venue.mark(symbol))
@@ -89,19 +85,22 @@ def span_valuation(
         equity = equity + (position.margin + quantity * (marks - position.entry_price))
         gross = gross + (quantity if quantity > 0 else -quantity) * marks
         last_marks[symbol] = float(marks[-1])
+    count = stop - start
+    if isinstance(equity, float):  # no position
+        return np.full(count, equity), np.zeros(count), last_marks
+    assert not isinstance(gross, float)
     return equity, gross, last_marks
 
 
 def _marks(
     feed: ReplayFeed, symbol: str, start: int, stop: int, previous: float | None
 ) -> FloatArray:
-    """The close at each step, carried forward over steps where the symbol has no bar."""
-    closes = feed.series[symbol].candles.close
-    index = feed.bar_index_array[symbol][start:stop]
-    present = index >= 0
-    position = np.where(present, np.arange(len(index)), -1)
-    latest = np.maximum.accumulate(position)
-    values = np.where(present, closes[np.where(present, index, 0)], np.nan)
-    marks = np.where(latest >= 0, values[np.maximum(latest, 0)], np.nan)
-    fill = previous if previous is not None else np.nan
-    return np.where(np.isnan(marks), fill, marks)
+    """The close at each step, carried forward over steps where the symbol has no bar; before
+    the span's first bar of the symbol, ``previous`` (the account's mark)."""
+    series = feed.step_series(symbol)
+    marks = series.close[start:stop]
+    lead = int(series.next_bar[start]) - start
+    if lead > 0:
+        marks = marks.copy()
+        marks[:lead] = np.nan if previous is None else previous
+    return marks

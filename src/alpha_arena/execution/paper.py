@@ -83,6 +83,7 @@ class PaperVenue:
         fill_model: MarketFillModel,
     ) -> None:
         self._config = config
+        self._fee_override = config.fee_rate
         self._instruments = dict(instruments)
         self._fill_on_submit = fill_model.fills_on_submit()
         self._slippage = config.slippage_bps / 10_000
@@ -116,7 +117,7 @@ class PaperVenue:
         if accepted.type is OrderType.MARKET and self._fill_on_submit:
             mark = self._marks.get(accepted.symbol)
             if mark is not None:
-                return self._fill_market(accepted, mark, ts)
+                return self._fill_market(accepted, mark, ts, updated=True) or accepted
         return accepted
 
     def cancel(self, client_order_id: str, ts: int, reason: str = "") -> None:
@@ -207,21 +208,29 @@ class PaperVenue:
     ) -> None:
         """Run one bar of ``symbol`` (stamped ``ts``) through the account: pending market
         orders, then triggers along the bar's path, then the close becomes the mark."""
-        if not self._orders:  # the common case: at most a position, which only liquidation moves
-            position = self._positions.get(symbol)
-            if position is not None:
-                level = self._liquidation[symbol]
-                if (low <= level) if position.quantity > 0 else (high >= level):
-                    self._liquidate(symbol, ts)
-            self._marks[symbol] = close
-            return
-        for order in [o for o in self._orders.values() if o.symbol == symbol]:
-            # An earlier fill of this loop may have canceled it (a reduce-only order whose
-            # position another order closed): never fill it after that.
-            if order.type is OrderType.MARKET and order.client_order_id in self._orders:
-                self._fill_market(order, open_, ts)
-        if symbol in self._positions or any(o.symbol == symbol for o in self._orders.values()):
-            self._walk_bar(symbol, ts, open_, high, low, close)
+        orders = self._orders
+        if orders:
+            for order in [o for o in orders.values() if o.symbol == symbol]:
+                # An earlier fill of this loop may have canceled it (a reduce-only order whose
+                # position another order closed): never fill it after that.
+                if order.type is OrderType.MARKET and order.client_order_id in orders:
+                    self._fill_market(order, open_, ts)
+            resting = any(o.symbol == symbol for o in orders.values())
+            # Walking a bar whose low and high are not its extremes can meet a liquidation
+            # level at the close that its low does not reach: the walk decides then.
+            if resting or (
+                symbol in self._positions and not (low <= open_ <= high and low <= close <= high)
+            ):
+                self._walk_bar(symbol, ts, open_, high, low, close)
+                self._marks[symbol] = close
+                return
+        # No order rests on the symbol (the common case): at most a position, which only
+        # liquidation moves, exactly when the bar's adverse extreme reaches its level.
+        position = self._positions.get(symbol)
+        if position is not None:
+            level = self._liquidation[symbol]
+            if (low <= level) if position.quantity > 0 else (high >= level):
+                self._liquidate(symbol, ts)
         self._marks[symbol] = close
 
     def settle_funding(self, symbol: str, ts: int, rate: float, mark: float) -> float:
@@ -263,14 +272,16 @@ class PaperVenue:
         return ""
 
     def _fee_rate(self, symbol: str, liquidity: Liquidity) -> float:
-        if self._config.fee_rate is not None:
-            return self._config.fee_rate
+        if self._fee_override is not None:
+            return self._fee_override
         instrument = self._instruments[symbol]
         return instrument.maker_fee if liquidity is Liquidity.MAKER else instrument.taker_fee
 
-    def _fill_market(self, order: Order, price: float, ts: int) -> Order:
+    def _fill_market(
+        self, order: Order, price: float, ts: int, updated: bool = False
+    ) -> Order | None:
         slipped = price * (1 + self._slippage * order.side.sign)
-        return self._fill(order, slipped, Liquidity.TAKER, ts)
+        return self._fill(order, slipped, Liquidity.TAKER, ts, updated)
 
     def _walk_bar(
         self, symbol: str, ts: int, open_: float, high: float, low: float, close: float
@@ -361,24 +372,27 @@ class PaperVenue:
         slipped = price * (1 + self._slippage * order.side.sign)
         self._fill(order, slipped, Liquidity.TAKER, ts)
 
-    def _fill(self, order: Order, price: float, liquidity: Liquidity, ts: int) -> Order:
+    def _fill(
+        self, order: Order, price: float, liquidity: Liquidity, ts: int, updated: bool = False
+    ) -> Order | None:
         """Execute the whole remaining quantity of ``order`` at ``price``; return the order in
-        its new state."""
+        its new state when ``updated`` (None otherwise, unless it was canceled)."""
         symbol = order.symbol
         position = self._positions.get(symbol)
-        quantity = order.remaining
+        remaining = quantity = order.remaining
+        sign = order.side.sign
         if order.reduce_only:
-            if position is None or position.quantity * order.side.sign > 0:
+            if position is None or position.quantity * sign > 0:
                 return self._cancel(order.client_order_id, ts, "nothing left to reduce") or order
             quantity = min(quantity, position.size)
         fee_rate = self._fee_rate(symbol, liquidity)
-        signed = quantity * order.side.sign
+        signed = quantity * sign
         realized = 0.0
         fee = 0.0
         if position is not None and position.quantity * signed < 0:
             closing = min(quantity, position.size)
             realized, fee = self._reduce(position, closing, price, fee_rate)
-            signed -= closing * order.side.sign
+            signed -= closing * sign
         if abs(signed) > _EPSILON and not order.reduce_only:
             opened, open_fee = self._increase(symbol, signed, price, fee_rate, order, ts)
             if opened == 0.0 and quantity == abs(signed):  # nothing affordable at all
@@ -387,12 +401,16 @@ class PaperVenue:
             fee += open_fee
         # Shrunk to the position or to the free margin: the order ends filled with what was
         # executed (never "canceled" with a fill), and its event says what was dropped.
-        dropped = order.remaining - quantity
+        dropped = remaining - quantity
         reason = ""
-        if dropped > order.remaining * 1e-9:
+        if dropped > remaining * 1e-9:
             why = "the position's size" if order.reduce_only else "what free cash affords"
-            reason = f"shrunk to {why}: {quantity:g} of {order.remaining:g} executed"
-        filled, event = order.apply(OrderAction.FILL, ts, quantity, price, reason)
+            reason = f"shrunk to {why}: {quantity:g} of {remaining:g} executed"
+        filled = None
+        if updated:
+            filled, event = order.apply(OrderAction.FILL, ts, quantity, price, reason)
+        else:
+            event = order.event(OrderAction.FILL, ts, quantity, price, reason)
         self._orders.pop(order.client_order_id, None)
         self._events.append(event)
         self._fills.append(
@@ -503,6 +521,8 @@ class PaperVenue:
         return canceled
 
     def _cancel_reduce_only(self, symbol: str, ts: int) -> None:
+        if not self._orders:
+            return
         for order in [o for o in self._orders.values() if o.symbol == symbol and o.reduce_only]:
             self.cancel(order.client_order_id, ts, "position closed")
 

@@ -38,6 +38,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
+from alpha_arena.core.values import quick_init
 from alpha_arena.domain.decisions import Signal, SymbolDecision
 from alpha_arena.domain.instrument import Instrument
 from alpha_arena.domain.positions import Position
@@ -47,6 +48,7 @@ from alpha_arena.risk.limits import RiskLimits
 _TOLERANCE = 1e-9
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class RiskContext:
     """The account and market as of ``ts``, as the checks see them. ``instrument`` is the
@@ -89,6 +91,7 @@ class RiskRule(StrEnum):
     MARGIN = "margin"
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class RiskVerdict:
     """The outcome of ``check``. ``decision`` is what may be executed, clamped as
@@ -185,6 +188,8 @@ def _check_entry(
             f"insufficient margin: needs {needed:.2f}, free {context.free_cash:.2f}",
         )
     if not reduced:
+        if leverage == decision.leverage:
+            return decision  # as asked: no copy to make
         return dataclasses.replace(decision, leverage=leverage)
     if decision.quantity is not None:
         return dataclasses.replace(decision, leverage=leverage, quantity=quantity)
@@ -243,8 +248,17 @@ def _size_denial(decision: SymbolDecision) -> _Denial | None:
 def _exits_denial(
     decision: SymbolDecision, price: float, long: bool, limits: RiskLimits
 ) -> _Denial | None:
-    side = "long" if long else "short"
     stop, target = decision.stop_loss, decision.take_profit
+    if (
+        stop is None
+        and target is None
+        and decision.stop_loss_fraction is None
+        and decision.take_profit_fraction is None
+    ):  # no exit given (the usual entry): only a required stop-loss can be missing
+        if limits.require_stop_loss:
+            return _Denial(RiskRule.STOP_LOSS, "a stop-loss is required")
+        return None
+    side = "long" if long else "short"
     for rule, name, level, fraction in (
         (RiskRule.STOP_LOSS, "stop-loss", stop, decision.stop_loss_fraction),
         (RiskRule.TAKE_PROFIT, "take-profit", target, decision.take_profit_fraction),
@@ -298,6 +312,8 @@ def _capped_notional(
     adjustments: list[str],
 ) -> float | _Denial:
     """Return the notional reduced to the position and exposure caps (as asked if it fits)."""
+    if limits.max_position_notional is None and limits.max_total_exposure is None:
+        return notional
     capped = notional
     if limits.max_position_notional is not None:
         cap = limits.max_position_notional

@@ -51,13 +51,14 @@ class EmaTrend(Strategy):
     def explain(self, data: StrategyInput, index: int, targets: FloatArray) -> str:
         if index < self.warmup:
             return warming_up(self.name, index, self.warmup)
-        fast, slow = self._cached(data, self._averages)
-        relation = "above" if fast[index] > slow[index] else "below"
-        if fast[index] == slow[index]:
+        averages = self._cached(data, self._averages)
+        fast, slow = float(averages[0][index]), float(averages[1][index])
+        relation = "above" if fast > slow else "below"
+        if fast == slow:
             relation = "equal to"
         return (
-            f"{self.name}: EMA{self.params.fast} {number(fast[index])} {relation} "
-            f"EMA{self.params.slow} {number(slow[index])} -> {side(targets[index])}"
+            f"{self.name}: EMA{self.params.fast} {number(fast)} {relation} "
+            f"EMA{self.params.slow} {number(slow)} -> {side(float(targets[index]))}"
         )
 
     def _averages(self, data: StrategyInput) -> tuple[FloatArray, FloatArray]:
