@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from array import array
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
@@ -11,6 +12,7 @@ from alpha_arena.core.errors import DataIntegrityError
 from alpha_arena.domain.decisions import Decision, Signal, SymbolDecision
 from alpha_arena.domain.instrument import Instrument
 from alpha_arena.domain.market import FloatArray, IntArray
+from alpha_arena.engine.feed import doubles
 from alpha_arena.engine.participant import StepView
 from alpha_arena.strategies.base import Strategy, StrategyInput
 
@@ -116,7 +118,7 @@ class StrategyAgent:
         self._inputs = dict(inputs)
         self._sizing = sizing
         self._offsets = dict(offsets or {})
-        self._targets: dict[str, list[float]] = {}
+        self._targets: dict[str, array[float]] = {}
         self._arrays: dict[str, FloatArray] = {}
         for symbol, data in self._inputs.items():
             self._keep(symbol, data, signal_targets(strategy, data))
@@ -126,7 +128,7 @@ class StrategyAgent:
     def _keep(self, symbol: str, data: StrategyInput, targets: FloatArray) -> None:
         self._inputs[symbol] = data
         self._arrays[symbol] = targets
-        self._targets[symbol] = targets.tolist()
+        self._targets[symbol] = doubles(targets)
 
     def extend(self, inputs: Mapping[str, StrategyInput]) -> None:
         """Go on with ``inputs``: the same symbols' inputs with newly closed bars at their end

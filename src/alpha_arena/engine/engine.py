@@ -27,7 +27,7 @@ from alpha_arena.domain.instrument import Instrument
 from alpha_arena.domain.market import FloatArray
 from alpha_arena.domain.orders import Order, OrderType, Side
 from alpha_arena.domain.positions import ExitPlan, Position
-from alpha_arena.engine.feed import ReplayFeed, changes_before
+from alpha_arena.engine.feed import ReplayFeed, changes_before, integers
 from alpha_arena.engine.ledger import Ledger, RiskEvent
 from alpha_arena.engine.participant import AsyncParticipant, Participant, StepView
 from alpha_arena.engine.quiet import MIN_SPAN, Account, quiet_until, span_valuation
@@ -106,7 +106,7 @@ class TradingEngine:
         self._feed = feed
         # Plain lists and tuples for the per-step loop: indexing them is several times faster
         # than indexing numpy arrays element by element.
-        self._timeline: list[int] = feed.timeline.tolist()
+        self._timeline = integers(feed.timeline)
         self._step_ms = feed.step_ms
         self._symbols = [
             (symbol, series.open, series.high, series.low, series.close,
@@ -138,7 +138,7 @@ class TradingEngine:
         self._follow(feed)
 
     @property
-    def timeline(self) -> list[int]:
+    def timeline(self) -> Sequence[int]:
         """The open time of each step's bars; step k closes at ``timeline[k] + step_ms``."""
         return self._timeline
 
@@ -189,7 +189,7 @@ class TradingEngine:
     def _record_span(
         self,
         entrant: Entrant,
-        steps_ts: list[int],
+        steps_ts: Sequence[int],
         last_day: int,
         first: int,
         equity: FloatArray,
@@ -218,7 +218,7 @@ class TradingEngine:
         ledger.exposure.extend(ratio.tolist())
 
     def _record_flat_span(
-        self, entrant: Entrant, steps_ts: list[int], last_day: int, cash: float
+        self, entrant: Entrant, steps_ts: Sequence[int], last_day: int, cash: float
     ) -> None:
         """``_record_span`` of an account without a position: its equity is its cash."""
         if last_day != entrant.day:
