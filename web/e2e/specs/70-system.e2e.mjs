@@ -1,4 +1,4 @@
-// The system page: version and runner from the API; the database browser lists the tables
+// The system page: version, runner and workers from the API; the database browser lists the tables
 // with the API's counts, pages through the candles, narrows them with a filter, and never
 // shows a column that may hold a secret.
 import assert from 'node:assert/strict';
@@ -37,6 +37,9 @@ test('version, database and runner are the API system info', async () => {
   assert.match(database, new RegExp(info.schema_revision));
   const runner = await page.getByTestId('system-runner').textContent();
   assert.match(runner, info.runner.embedded ? /^embedded/ : /not embedded/);
+  // The stack runs without a broker: the workers panel says so and how to scale out.
+  assert.equal(info.workers, null);
+  assert.match(await page.getByTestId('workers-none').textContent(), /ARENA_BROKER_URL/);
   const errors = await apiGet('/api/v1/system/errors');
   if (errors.items.length === 0) await page.getByTestId('errors-panel').getByTestId('empty').waitFor();
   else assert.equal(await page.getByTestId('error-row').count(), errors.items.length);
