@@ -150,20 +150,30 @@ def run_backtest(
     return simulate(market, instruments, config, strategy, progress)
 
 
-def simulate(
-    market: Mapping[str, SymbolData],
-    instruments: Mapping[str, Instrument],
-    config: BacktestConfig,
-    strategy: Strategy,
-    progress: Callable[[int, int], None] | None = None,
-    fast_forward: bool = True,
-) -> BacktestResult:
-    """Run ``config`` on data already in memory (a sweep loads it once for all its runs).
-    ``fast_forward=False`` steps every bar (the parity test compares the two)."""
+@dataclass(frozen=True, slots=True)
+class MarketWindow:
+    """A market cut at a test window's start: each symbol's strategy input (every bar loaded,
+    warm-up included, with ``offsets[symbol]`` warm-up bars before the start) and the feed the
+    engine replays from the start on. Runs of the same symbols, timeframe and start can share
+    one (a sweep builds it once per process, not once per point)."""
+
+    symbols: tuple[str, ...]
+    timeframe: str
+    ts_start: int
+    inputs: dict[str, StrategyInput]
+    offsets: dict[str, int]
+    feed: ReplayFeed
+
+    def fits(self, config: BacktestConfig) -> bool:
+        """Whether ``config`` runs over this window."""
+        return (self.symbols, self.timeframe, self.ts_start) == (
+            config.symbols, config.timeframe, config.ts_start,
+        )  # fmt: skip
+
+
+def market_window(market: Mapping[str, SymbolData], config: BacktestConfig) -> MarketWindow:
+    """Cut ``market`` (loaded with warm-up bars) at ``config``'s start."""
     step = timeframe_ms(config.timeframe)
-    missing = [symbol for symbol in config.symbols if symbol not in instruments]
-    if missing:
-        raise NotFoundError(f"no instrument {', '.join(missing)} on {config.exchange}")
     inputs: dict[str, StrategyInput] = {}
     offsets: dict[str, int] = {}
     window: dict[str, Candles] = {}
@@ -178,6 +188,29 @@ def simulate(
         window[symbol] = candles.slice(warm, len(candles))
         funding[symbol] = rates
     feed = ReplayFeed(config.timeframe, window, funding)
+    return MarketWindow(config.symbols, config.timeframe, config.ts_start, inputs, offsets, feed)
+
+
+def simulate(
+    market: Mapping[str, SymbolData],
+    instruments: Mapping[str, Instrument],
+    config: BacktestConfig,
+    strategy: Strategy,
+    progress: Callable[[int, int], None] | None = None,
+    fast_forward: bool = True,
+    window: MarketWindow | None = None,
+) -> BacktestResult:
+    """Run ``config`` on data already in memory (a sweep loads it once for all its runs).
+    ``fast_forward=False`` steps every bar (the parity test compares the two). ``window``:
+    ``market_window(market, config)`` when already made (runs that share it: a sweep)."""
+    missing = [symbol for symbol in config.symbols if symbol not in instruments]
+    if missing:
+        raise NotFoundError(f"no instrument {', '.join(missing)} on {config.exchange}")
+    if window is None:
+        window = market_window(market, config)
+    elif not window.fits(config):
+        raise ValueError("the market window was cut for other symbols, timeframe or start")
+    feed, inputs, offsets = window.feed, window.inputs, window.offsets
     sizing = Sizing(
         leverage=config.leverage,
         stop_loss=config.stop_loss,
@@ -203,7 +236,8 @@ def simulate(
     marks = {symbol: venue.mark(symbol) or 0.0 for symbol in config.symbols}
     ts_end = ledger.equity_ts[-1] if ledger.equity_ts else config.ts_end
     trades = round_trips(ledger.fills, ledger.funding, marks, ts_end)
-    benchmark = window[config.symbols[0]].close if len(config.symbols) == 1 else None
+    first = feed.series[config.symbols[0]].candles
+    benchmark = first.close if len(config.symbols) == 1 else None
     metrics = compute_metrics(
         np.asarray(ledger.equity_ts, dtype=np.int64),
         np.asarray(ledger.equity, dtype=np.float64),

@@ -16,12 +16,15 @@ from dataclasses import dataclass, replace
 from alpha_arena.analytics.metrics import Metrics
 from alpha_arena.backtest.run import (
     BacktestConfig,
+    MarketWindow,
     SymbolData,
     build_strategy,
     load_market,
+    market_window,
     simulate,
     warmup_bars,
 )
+from alpha_arena.core.collector import collector_paused
 from alpha_arena.core.errors import InvalidInputError
 from alpha_arena.domain.instrument import Instrument
 from alpha_arena.marketdata.service import DataService
@@ -97,21 +100,29 @@ def combinations(
     ]
 
 
-# Worker state: the market data and instruments, sent once per worker process.
+# Worker state: the market data and instruments, sent once per worker process, and the market
+# window its points share (cut at the first point's start: they all start there).
 _WORKER: dict[str, object] = {}
 
 
 def _init_worker(market: Mapping[str, SymbolData], instruments: Mapping[str, Instrument]) -> None:
     _WORKER["market"] = market
     _WORKER["instruments"] = instruments
+    _WORKER.pop("window", None)
 
 
 def _run_point(config: BacktestConfig) -> SweepPoint:
     market = _WORKER["market"]
     instruments = _WORKER["instruments"]
     assert isinstance(market, dict) and isinstance(instruments, dict)
-    result = simulate(market, instruments, config, build_strategy(config))
-    return SweepPoint(config.params, result.metrics)
+    window = _WORKER.get("window")
+    if not isinstance(window, MarketWindow) or not window.fits(config):
+        window = _WORKER["window"] = market_window(market, config)
+    # The run's ledger is dropped inside the block: the collector never scans it.
+    with collector_paused():
+        strategy = build_strategy(config)
+        metrics = simulate(market, instruments, config, strategy, window=window).metrics
+    return SweepPoint(config.params, metrics)
 
 
 def run_sweep(

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from alpha_arena.core.values import quick_init
 
+
+@quick_init
 @dataclass(frozen=True, slots=True)
 class Trade:
     """One closed round trip. ``pnl`` is the price PnL; ``net_pnl`` adds fees and funding."""

@@ -10,17 +10,16 @@ from its clock, and a run is deterministic for a given input."""
 from __future__ import annotations
 
 import asyncio
-import gc
 import math
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from alpha_arena.core.clock import SimClock
+from alpha_arena.core.collector import collector_paused
 from alpha_arena.core.errors import DataIntegrityError
 from alpha_arena.domain.decisions import Decision, Signal, SymbolDecision, missed_deadline
 from alpha_arena.domain.instrument import Instrument
@@ -152,7 +151,7 @@ class TradingEngine:
         every = max(total // 100, 1)
         reported = 0
         step = 0
-        with _collector_paused():
+        with collector_paused():  # see core.collector
             while step < total:
                 self.step(step)
                 step = self._skip_quiet(step + 1, total)
@@ -172,8 +171,8 @@ class TradingEngine:
             return start
         closes = self._feed.closes()
         steps_ts = closes.ts[start:end]
-        last_day = int(closes.day[end - 1])
-        first = max(int(closes.day_first[end - 1]) - start, 0)  # the last day's first step
+        last_day = closes.day[end - 1]
+        first = max(closes.day_first[end - 1] - start, 0)  # the last day's first step
         for entrant in self.entrants:
             venue = entrant.venue
             if venue.positions():
@@ -251,11 +250,10 @@ class TradingEngine:
                 if due:
                     self._settle_funding(symbol, due, bars.get(symbol))
         if step % self._decision_every == 0:
-            deciding = [
-                entrant
-                for entrant in entrants
-                if entrant.active and (entrant.decides_at is None or step in entrant.decides_at)
-            ]
+            deciding = []
+            for entrant in entrants:  # a loop: cheaper than a comprehension for a few entrants
+                if entrant.active and (entrant.decides_at is None or step in entrant.decides_at):
+                    deciding.append(entrant)
             if deciding:
                 for entrant, decision, latency_ms in self._ask(deciding, step, ts_close, bars):
                     if decision is not None:
@@ -490,24 +488,6 @@ class TradingEngine:
                 ledger.orders[order.client_order_id] = order
             ledger.order_events.extend(events)
             ledger.fills.extend(fills)
-
-
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Pause Python's cyclic garbage collector for a whole run (reference counting still frees
-    what the run drops; the engine makes no reference cycles of its own).
-
-    A run keeps every order, order event, fill and decision it makes in its ledger: thousands
-    of long-lived objects that the collector would otherwise scan again at each of its
-    collections, for a tenth of a backtest's time (``benchmarks/engine.py``). It is switched
-    back on only if it was on, so overlapping runs (threads) leave it as they found it."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _on_tick(price: float | None, instrument: Instrument) -> float | None:

@@ -51,7 +51,7 @@ class StepSeries:
     close: FloatArray
     low: FloatArray
     high: FloatArray
-    next_bar: IntArray
+    next_bar: array[int]
     lowest: float
     highest: float
 
@@ -62,8 +62,8 @@ class StepCloses:
     number, and the first step that closes on that day."""
 
     ts: array[int]
-    day: IntArray
-    day_first: IntArray
+    day: array[int]
+    day_first: array[int]
 
 
 class ReplayFeed:
@@ -125,7 +125,9 @@ class ReplayFeed:
         lowest = float(candles.low.min()) if len(candles) else np.inf
         highest = float(candles.high.max()) if len(candles) else -np.inf
         if len(candles) == len(index):  # a bar at every step (one symbol, no gap): as they are
-            return StepSeries(candles.close, candles.low, candles.high, steps, lowest, highest)
+            return StepSeries(
+                candles.close, candles.low, candles.high, integers(steps), lowest, highest
+            )
         present = index >= 0
         safe = np.where(present, index, 0)
         latest = np.maximum.accumulate(np.where(present, steps, -1))
@@ -136,7 +138,7 @@ class ReplayFeed:
             close,
             np.where(present, candles.low[safe], np.inf),
             np.where(present, candles.high[safe], -np.inf),
-            np.ascontiguousarray(next_bar),
+            integers(next_bar),
             lowest,
             highest,
         )
@@ -150,7 +152,7 @@ class ReplayFeed:
             starts = np.ones(len(days), dtype=bool)
             starts[1:] = days[1:] != days[:-1]
             first = np.maximum.accumulate(np.where(starts, steps, 0))
-            self._closes = StepCloses(integers(stamps), days, first)
+            self._closes = StepCloses(integers(stamps), integers(days), integers(first))
         return self._closes
 
     def _funding_by_step(self, funding: FundingRates) -> dict[int, list[tuple[int, float]]]:

@@ -83,7 +83,10 @@ def span_valuation(
         marks = _marks(feed, symbol, start, stop, venue.mark(symbol))
         quantity = position.quantity
         equity = equity + (position.margin + quantity * (marks - position.entry_price))
-        gross = gross + (quantity if quantity > 0 else -quantity) * marks
+        notional = (quantity if quantity > 0 else -quantity) * marks
+        # valuation() adds the first notional to 0.0 too: that only turns a -0.0 into 0.0,
+        # which is recorded as no exposure either way.
+        gross = notional if isinstance(gross, float) else gross + notional
         last_marks[symbol] = float(marks[-1])
     count = stop - start
     if isinstance(equity, float):  # no position
@@ -99,7 +102,7 @@ def _marks(
     the span's first bar of the symbol, ``previous`` (the account's mark)."""
     series = feed.step_series(symbol)
     marks = series.close[start:stop]
-    lead = int(series.next_bar[start]) - start
+    lead = series.next_bar[start] - start
     if lead > 0:
         marks = marks.copy()
         marks[:lead] = np.nan if previous is None else previous

@@ -65,9 +65,9 @@ class Strategy(ABC):
         """``compute(data)``, computed once per input: ``explain`` runs at every decision and
         would otherwise recompute indicators over the whole series each time. One input is
         kept per symbol: a season that follows the market replaces its inputs bar by bar."""
-        memo: dict[tuple[str, str], tuple[StrategyInput, Any]] = self.__dict__.setdefault(
-            "_memo", {}
-        )
+        memo: dict[tuple[str, str], tuple[StrategyInput, Any]] | None = self.__dict__.get("_memo")
+        if memo is None:
+            memo = self.__dict__["_memo"] = {}
         key = (data.symbol, compute.__name__)
         found = memo.get(key)
         if found is None or found[0] is not data:

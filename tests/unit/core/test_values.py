@@ -15,6 +15,7 @@ from alpha_arena.domain.decisions import Decision, SymbolDecision
 from alpha_arena.domain.fills import Fill
 from alpha_arena.domain.orders import Order, OrderEvent
 from alpha_arena.domain.positions import ExitPlan, Position
+from alpha_arena.domain.trades import Trade
 from alpha_arena.engine.participant import StepView
 from alpha_arena.risk.checks import RiskContext, RiskVerdict
 
@@ -76,7 +77,7 @@ def test_what_it_cannot_reproduce_is_refused() -> None:
             size: float
 
 
-QUICK = (Order, OrderEvent, Fill, ExitPlan, Position, SymbolDecision, Decision, StepView)
+QUICK = (Order, OrderEvent, Fill, ExitPlan, Position, SymbolDecision, Decision, StepView, Trade)
 
 
 @pytest.mark.parametrize("cls", [*QUICK, RiskContext, RiskVerdict])
