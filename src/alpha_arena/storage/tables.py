@@ -613,3 +613,45 @@ class ReconciliationEventRow(Base):
     kind: Mapped[str] = mapped_column(String(32))
     symbol: Mapped[str] = mapped_column(String(64))
     detail: Mapped[str] = mapped_column(LongText)
+
+
+# -- parameter sweeps --------------------------------------------------------------------------
+
+
+class SweepRow(Base):
+    """One stored sweep: the base configuration and grid as JSON, how it ran, its best run."""
+
+    __tablename__ = "sweeps"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    strategy: Mapped[str] = mapped_column(String(64))
+    symbols: Mapped[str] = mapped_column(LongText)
+    timeframe: Mapped[str] = mapped_column(String(8))
+    exchange: Mapped[str] = mapped_column(String(32))
+    ts_start: Mapped[int] = mapped_column(BigInteger)
+    ts_end: Mapped[int] = mapped_column(BigInteger)
+    config: Mapped[str] = mapped_column(LongText)  # JSON: the base configuration
+    grid: Mapped[str] = mapped_column(LongText)  # JSON: parameter -> values, in the order tried
+    rank_by: Mapped[str] = mapped_column(String(32))
+    combinations: Mapped[int] = mapped_column(Integer)  # in the grid, the skipped included
+    skipped: Mapped[str] = mapped_column(LongText)  # JSON: [{"params", "reason"}]
+    mode: Mapped[str] = mapped_column(String(16))  # local or workers
+    workers: Mapped[int | None] = mapped_column(Integer)  # workers that ran chunks
+    duration_ms: Mapped[int] = mapped_column(BigInteger)
+    best_backtest_id: Mapped[int | None] = mapped_column(
+        ForeignKey("backtest_runs.id", ondelete="SET NULL")
+    )
+    ts_created: Mapped[int] = mapped_column(BigInteger)
+
+
+class SweepPointRow(Base):
+    """A combination of a stored sweep, by rank (1 is the best)."""
+
+    __tablename__ = "sweep_points"
+
+    sweep_id: Mapped[int] = mapped_column(
+        ForeignKey("sweeps.id", ondelete="CASCADE"), primary_key=True
+    )
+    rank: Mapped[int] = mapped_column(Integer, primary_key=True)
+    params: Mapped[str] = mapped_column(LongText)  # JSON: every parameter given, by name
+    metrics: Mapped[str] = mapped_column(LongText)  # JSON: every metric, by name

@@ -49,6 +49,8 @@ TABLES = {
     "balance_snapshots",
     "position_snapshots",
     "reconciliation_events",
+    "sweeps",
+    "sweep_points",
 }
 
 
