@@ -125,16 +125,20 @@ def _run_point(config: BacktestConfig) -> SweepPoint:
     return SweepPoint(config.params, metrics)
 
 
-def run_sweep(
-    data: DataService,
-    instruments: Mapping[str, Instrument],
-    base: BacktestConfig,
-    grid: Mapping[str, list[str]],
-    jobs: int = 0,
-    rank_by: str = "sharpe",
-    progress: Callable[[int, int], None] | None = None,
-) -> SweepResult:
-    """Run ``base`` once per grid combination and rank the results by ``rank_by``."""
+@dataclass(frozen=True, slots=True)
+class SweepPlan:
+    """A grid expanded: the configurations to run, in grid order, and the refused ones."""
+
+    configs: list[BacktestConfig]
+    skipped: list[tuple[tuple[tuple[str, str], ...], str]]
+    warmup: int  # bars loaded before the window: the most any configuration needs
+
+
+def plan_sweep(
+    base: BacktestConfig, grid: Mapping[str, list[str]], rank_by: str = "sharpe"
+) -> SweepPlan:
+    """Expand ``base`` over ``grid``; refuse an unknown ``rank_by`` or a grid without a valid
+    combination."""
     if rank_by not in Metrics.__dataclass_fields__:
         raise InvalidInputError(f"cannot rank by {rank_by!r}; e.g. sharpe, total_return, calmar")
     configs: list[BacktestConfig] = []
@@ -155,11 +159,47 @@ def run_sweep(
             if skipped
             else "no parameter combination in the grid"
         )
-    market = load_market(data, base, warmup)
+    return SweepPlan(configs, skipped, warmup)
+
+
+def run_sweep(
+    data: DataService,
+    instruments: Mapping[str, Instrument],
+    base: BacktestConfig,
+    grid: Mapping[str, list[str]],
+    jobs: int = 0,
+    rank_by: str = "sharpe",
+    progress: Callable[[int, int], None] | None = None,
+) -> SweepResult:
+    """Run ``base`` once per grid combination and rank the results by ``rank_by``."""
+    plan = plan_sweep(base, grid, rank_by)
+    market = load_market(data, base, plan.warmup)
     chosen = {symbol: instruments[symbol] for symbol in base.symbols if symbol in instruments}
-    points = _run_all(configs, market, chosen, jobs or os.cpu_count() or 1, progress)
-    points.sort(key=lambda point: _rank_key(point.metrics, rank_by), reverse=True)
-    return SweepResult(points, skipped, rank_by)
+    points = _run_all(plan.configs, market, chosen, jobs or os.cpu_count() or 1, progress)
+    return SweepResult(rank(points, rank_by), plan.skipped, rank_by)
+
+
+def run_points(
+    market: Mapping[str, SymbolData],
+    instruments: Mapping[str, Instrument],
+    configs: Sequence[BacktestConfig],
+    progress: Callable[[int, int], None] | None = None,
+) -> list[SweepPoint]:
+    """Run ``configs`` one after another in this process on data already loaded (with the
+    sweep's warm-up: ``plan_sweep``); the points come back in the order of ``configs``."""
+    _init_worker(market, instruments)
+    points = []
+    for done, config in enumerate(configs, start=1):
+        points.append(_run_point(config))
+        if progress is not None:
+            progress(done, len(configs))
+    return points
+
+
+def rank(points: Sequence[SweepPoint], rank_by: str) -> list[SweepPoint]:
+    """``points`` best first by ``rank_by``; ties keep their order (give them in grid order
+    for a ranking that does not depend on which run finished first)."""
+    return sorted(points, key=lambda point: _rank_key(point.metrics, rank_by), reverse=True)
 
 
 def _run_all(
@@ -169,25 +209,18 @@ def _run_all(
     jobs: int,
     progress: Callable[[int, int], None] | None,
 ) -> list[SweepPoint]:
+    """Every config's point, in the order of ``configs``."""
     total = len(configs)
     if jobs == 1 or total == 1:
-        _init_worker(market, instruments)
-        points = []
-        for done, config in enumerate(configs, start=1):
-            points.append(_run_point(config))
-            if progress is not None:
-                progress(done, total)
-        return points
-    points = []
+        return run_points(market, instruments, configs, progress)
     with ProcessPoolExecutor(
         max_workers=min(jobs, total), initializer=_init_worker, initargs=(market, instruments)
     ) as pool:
         futures = [pool.submit(_run_point, config) for config in configs]
-        for done, future in enumerate(as_completed(futures), start=1):
-            points.append(future.result())
+        for done, _ in enumerate(as_completed(futures), start=1):
             if progress is not None:
                 progress(done, total)
-    return points
+        return [future.result() for future in futures]
 
 
 #: Metrics where less is better; the others rank highest first.

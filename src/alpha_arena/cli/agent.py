@@ -42,7 +42,9 @@ def _pairs(values: list[str], option: str) -> dict[str, str]:
 @one_line_errors
 def add_command(
     name: str = typer.Argument(..., help="A unique name, e.g. ema-fast."),
-    kind: str = typer.Option(..., "--kind", help="strategy (baselines included) or llm."),
+    kind: str | None = typer.Option(
+        None, "--kind", help="strategy (baselines included) or llm; not with --from-backtest."
+    ),
     strategy: str | None = typer.Option(None, "--strategy", help="strategy kind: its name."),
     param: list[str] = typer.Option([], "--param", help="strategy parameter NAME=VALUE."),  # noqa: B008
     provider: str | None = typer.Option(None, "--provider", help="llm kind: e.g. deepseek."),
@@ -50,22 +52,44 @@ def add_command(
     setting: list[str] = typer.Option(  # noqa: B008
         [], "--set", help="Any other field NAME=VALUE, e.g. leverage=2 or temperature=0.2."
     ),
+    from_backtest: int | None = typer.Option(
+        None, "--from-backtest", help="A stored backtest's id: a strategy agent with its "
+        "strategy, parameters, symbols, timeframe, leverage and exits (--set overrides them).",
+    ),
     as_json: bool = JsonOption,
-) -> None:
-    """Register an agent."""
-    from alpha_arena.services.agents import add_agent
+) -> None:  # fmt: skip
+    """Register an agent (or one that trades as a stored backtest did: --from-backtest)."""
+    from alpha_arena.services.agents import add_agent, add_agent_from_backtest
 
-    values: dict[str, object] = {"kind": kind, **_pairs(setting, "--set")}
-    if strategy is not None:
-        values["strategy"] = strategy
-    if param:
-        values["params"] = _pairs(param, "--param")
-    if provider is not None:
-        values["provider"] = provider
-    if model is not None:
-        values["model"] = model
-    with app_context() as context:
-        record = add_agent(context, name, values)
+    settings = _pairs(setting, "--set")
+    if from_backtest is not None:
+        options = {"--kind": kind, "--strategy": strategy, "--param": param,
+                   "--provider": provider, "--model": model}  # fmt: skip
+        given = [option for option, value in options.items() if value]
+        if given:
+            raise InvalidInputError(
+                f"--from-backtest takes the strategy and its parameters from the backtest; "
+                f"drop {', '.join(given)} (--set overrides a field)"
+            )
+        with app_context() as context:
+            record = add_agent_from_backtest(context, name, from_backtest, dict(settings))
+    else:
+        if kind is None:
+            raise InvalidInputError(
+                "give --kind (strategy or llm, e.g. --kind strategy --strategy ema_trend) or "
+                "--from-backtest ID"
+            )
+        values: dict[str, object] = {"kind": kind, **settings}
+        if strategy is not None:
+            values["strategy"] = strategy
+        if param:
+            values["params"] = _pairs(param, "--param")
+        if provider is not None:
+            values["provider"] = provider
+        if model is not None:
+            values["model"] = model
+        with app_context() as context:
+            record = add_agent(context, name, values)
     if as_json:
         print_json(_agent_json(record))
     else:

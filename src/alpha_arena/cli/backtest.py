@@ -1,10 +1,10 @@
-"""``arena backtest``: run, list, show and export backtests."""
+"""``arena backtest``: run, list, show and export backtests; run, list and show sweeps."""
 
 from __future__ import annotations
 
 import math
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.table import Table
@@ -18,6 +18,9 @@ from alpha_arena.cli.common import (
     progress_bar,
 )
 from alpha_arena.core.time import to_iso
+
+if TYPE_CHECKING:
+    from alpha_arena.storage.sweep_store import SweepSummary
 
 backtest_app = typer.Typer(help="Backtests on the stored market data.", no_args_is_help=True)
 
@@ -137,48 +140,186 @@ def sweep_command(
     fee_rate: float | None = typer.Option(None, "--fee-rate"),
     slippage_bps: float = typer.Option(0.0, "--slippage-bps"),
     leverage: float = typer.Option(1.0, "--leverage"),
-    jobs: int = typer.Option(0, "--jobs", min=0, max=256, help="Processes (0: one per core)."),
+    jobs: int = typer.Option(
+        0, "--jobs", min=0, max=256, help="Processes of a local sweep (0: one per core)."
+    ),
+    workers: bool = typer.Option(
+        False, "--workers", help="Run the combinations on the workers connected to "
+        "ARENA_BROKER_URL (`arena worker`), in chunks, instead of on this machine.",
+    ),
+    timeout: float = typer.Option(
+        3600.0, "--timeout", min=1, help="With --workers: seconds to wait for them."
+    ),
     rank_by: str = typer.Option("sharpe", "--rank-by", help="Metric to rank by."),
     top: int = typer.Option(20, "--top", min=1, help="Rows to print."),
     exchange: str = typer.Option("binance", "--exchange"),
     as_json: bool = JsonOption,
-) -> None:
-    """Run a strategy over a parameter grid and print the combinations ranked."""
+) -> None:  # fmt: skip
+    """Run a strategy over a parameter grid, print the combinations ranked and store the
+    sweep; the best combination is run once more as a stored backtest, ready for
+    `arena agent add NAME --from-backtest ID`."""
     from alpha_arena.backtest.sweep import parse_grid
-    from alpha_arena.services import backtests
+    from alpha_arena.services import backtests, sweeps
 
     base = backtests.build_config(
         strategy, symbol, timeframe, start, end, capital=capital, fee_rate=fee_rate,
         slippage_bps=slippage_bps, leverage=leverage, params=param, exchange=exchange,
     )  # fmt: skip
     grid_values = parse_grid(grid)
-    with app_context() as context, progress_bar("sweep", "runs", as_json) as advance:
-        result = backtests.sweep(context, base, grid_values, jobs, rank_by, advance)
+    with app_context() as context:
+        runner: sweeps.SweepRunner = sweeps.LocalSweeps(jobs)
+        if workers:
+            from alpha_arena.worker.sweeps import WorkerSweeps
+
+            runner = WorkerSweeps(context.settings, timeout)
+        with progress_bar("sweep", "runs", as_json) as advance:
+            stored = sweeps.run(context, base, grid_values, runner, rank_by, advance)
+    result = stored.run.result
     if as_json:
         print_json({
-            "rank_by": result.rank_by,
+            "id": stored.sweep_id, "rank_by": result.rank_by,
+            "ran": _ran(stored.run.mode, stored.run.workers), "chunks": stored.run.chunks,
+            "duration_ms": stored.duration_ms, "best_backtest": stored.best_backtest_id,
             "results": [{"params": dict(p.params), "metrics": p.metrics.as_dict()}
                         for p in result.points],
             "skipped": [{"params": dict(params), "reason": reason}
                         for params, reason in result.skipped],
         })  # fmt: skip
         return
-    names = list(grid_values)
-    table = Table("#", *names, "return", "max dd", "Sharpe", "trades", "fees",
-                  title=f"{strategy} sweep, ranked by {rank_by}")  # fmt: skip
-    for rank, point in enumerate(result.points[:top], start=1):
-        values = dict(point.params)
-        m = point.metrics
-        table.add_row(
-            str(rank), *(values[name] for name in names), _format(m.total_return, "pct"),
-            _format(m.max_drawdown, "pct"), _format(m.sharpe, "num"),
-            _format(m.trade_count, "int"), _format(m.fees_paid, "usd"),
-        )  # fmt: skip
-    console.print(table)
+    console.print(_sweep_table(
+        f"{strategy} sweep, ranked by {rank_by}", list(grid_values), result.rank_by,
+        [(dict(point.params), point.metrics.as_dict()) for point in result.points[:top]],
+    ))  # fmt: skip
     note = f"{len(result.points)} combinations run"
     if result.skipped:
         note += f", {len(result.skipped)} skipped as invalid (e.g. {result.skipped[0][1]})"
-    console.print(note)
+    console.print(note, highlight=False, markup=False)
+    console.print(
+        f"stored as sweep {stored.sweep_id} ({_ran(stored.run.mode, stored.run.workers)}, "
+        f"{stored.duration_ms / 1000:,.1f} s); `arena backtest sweep-show {stored.sweep_id}`",
+        highlight=False, markup=False,
+    )  # fmt: skip
+    console.print(
+        f"best: backtest #{stored.best_backtest_id} — register it with: "
+        f"arena agent add NAME --from-backtest {stored.best_backtest_id}",
+        highlight=False, markup=False,
+    )  # fmt: skip
+
+
+def _ran(mode: str, workers: int | None) -> str:
+    """How a sweep ran, in words: ``local`` or ``2 workers``."""
+    if mode != "workers":
+        return mode
+    return f"{workers or 0} worker{'' if workers == 1 else 's'}"
+
+
+def _sweep_table(
+    title: str, names: list[str], rank_by: str, points: list[tuple[dict[str, str], dict[str, Any]]]
+) -> Table:
+    """Ranked points: the swept parameters, the headline metrics and the one ranked by."""
+    shown = ("total_return", "max_drawdown", "sharpe", "trade_count", "fees_paid")
+    extra = [] if rank_by in shown else [rank_by]
+    kinds = {key: kind for key, _, kind in _METRICS}
+    table = Table("#", *names, "return", "max dd", "Sharpe", "trades", "fees", *extra,
+                  title=title)  # fmt: skip
+    for rank, (params, metrics) in enumerate(points, start=1):
+        table.add_row(
+            str(rank), *(params.get(name, "-") for name in names),
+            _format(metrics.get("total_return"), "pct"),
+            _format(metrics.get("max_drawdown"), "pct"), _format(metrics.get("sharpe"), "num"),
+            _format(metrics.get("trade_count"), "int"), _format(metrics.get("fees_paid"), "usd"),
+            *(_format(metrics.get(key), kinds.get(key, "num")) for key in extra),
+        )  # fmt: skip
+    return table
+
+
+@backtest_app.command("sweeps")
+@one_line_errors
+def sweeps_command(
+    limit: int = typer.Option(50, "--limit", min=1, max=10_000), as_json: bool = JsonOption
+) -> None:
+    """List stored sweeps, newest first, each with its best combination."""
+    from alpha_arena.storage.sweep_store import SweepStore
+
+    with app_context() as context:
+        stored = SweepStore(context.engine).recent(limit)
+    if as_json:
+        print_json([_sweep_json(sweep) for sweep in stored])
+        return
+    table = Table("id", "strategy", "symbols", "tf", "start", "end", "combinations", "rank by",
+                  "best", "best params", "ran", "time", "best backtest",
+                  title="Sweeps")  # fmt: skip
+    kinds = {key: kind for key, _, kind in _METRICS}
+    for sweep in stored:
+        best = sweep.best
+        swept = list(sweep.grid)
+        table.add_row(
+            str(sweep.id), sweep.strategy, ",".join(sweep.symbols), sweep.timeframe,
+            to_iso(sweep.ts_start)[:10], to_iso(sweep.ts_end)[:10], f"{sweep.combinations:,}",
+            sweep.rank_by,
+            "-" if best is None else _format(best.metrics.get(sweep.rank_by),
+                                             kinds.get(sweep.rank_by, "num")),
+            "-" if best is None else " ".join(f"{n}={best.params.get(n, '-')}" for n in swept),
+            _ran(sweep.mode, sweep.workers), f"{sweep.duration_ms / 1000:,.1f} s",
+            "-" if sweep.best_backtest_id is None else str(sweep.best_backtest_id),
+        )  # fmt: skip
+    console.print(table)
+
+
+@backtest_app.command("sweep-show")
+@one_line_errors
+def sweep_show_command(
+    sweep_id: int = typer.Argument(..., help="Sweep id (see `arena backtest sweeps`)."),
+    top: int = typer.Option(20, "--top", min=1, help="Rows to print (JSON: all of them)."),
+    as_json: bool = JsonOption,
+) -> None:
+    """Show a stored sweep: its configuration and its combinations ranked."""
+    from alpha_arena.storage.sweep_store import SweepStore
+
+    with app_context() as context:
+        store = SweepStore(context.engine)
+        sweep = store.get(sweep_id)
+        points = store.points(sweep_id, None if as_json else top)
+    if as_json:
+        print_json({
+            **_sweep_json(sweep),
+            "results": [{"rank": p.rank, "params": p.params, "metrics": p.metrics}
+                        for p in points],
+        })  # fmt: skip
+        return
+    config = sweep.config
+    console.print(
+        f"sweep {sweep.id}: {sweep.strategy} on {', '.join(sweep.symbols)} {sweep.timeframe}, "
+        f"{config['start']} to {config['end']}, capital {config['capital']:,}, leverage "
+        f"{config['leverage']}, fixed params {config['params'] or 'none'}; "
+        f"{sweep.combinations:,} combinations ({len(sweep.skipped):,} skipped), "
+        f"{_ran(sweep.mode, sweep.workers)}, {sweep.duration_ms / 1000:,.1f} s",
+        highlight=False, markup=False,
+    )  # fmt: skip
+    console.print(_sweep_table(
+        f"Sweep {sweep.id}, ranked by {sweep.rank_by}", list(sweep.grid), sweep.rank_by,
+        [(point.params, point.metrics) for point in points],
+    ))  # fmt: skip
+    if sweep.best_backtest_id is not None:
+        console.print(
+            f"best: backtest #{sweep.best_backtest_id} — register it with: "
+            f"arena agent add NAME --from-backtest {sweep.best_backtest_id}",
+            highlight=False, markup=False,
+        )  # fmt: skip
+
+
+def _sweep_json(sweep: SweepSummary) -> dict[str, Any]:
+    return {
+        "id": sweep.id, "strategy": sweep.strategy, "symbols": sweep.symbols,
+        "timeframe": sweep.timeframe, "exchange": sweep.exchange,
+        "start": to_iso(sweep.ts_start), "end": to_iso(sweep.ts_end), "config": sweep.config,
+        "grid": sweep.grid, "rank_by": sweep.rank_by, "combinations": sweep.combinations,
+        "skipped": sweep.skipped, "ran": _ran(sweep.mode, sweep.workers),
+        "duration_ms": sweep.duration_ms, "best_backtest": sweep.best_backtest_id,
+        "created": to_iso(sweep.ts_created),
+        "best": None if sweep.best is None else {"params": sweep.best.params,
+                                                  "metrics": sweep.best.metrics},
+    }  # fmt: skip
 
 
 @backtest_app.command("list")

@@ -64,6 +64,40 @@ def add_agent(context: AppContext, name: str, values: dict[str, Any]) -> AgentRe
     )
 
 
+def add_agent_from_backtest(
+    context: AppContext, name: str, backtest_id: int, settings: dict[str, Any] | None = None
+) -> AgentRecord:
+    """Register a strategy agent that trades as stored backtest ``backtest_id`` did: its
+    strategy, parameters, symbols, timeframe, leverage and exits (``settings`` override
+    them). NotFoundError for an unknown id; InvalidInputError for a backtest whose strategy
+    no agent can run (it is no longer in the library, or its parameters no longer parse)."""
+    run = BacktestStore(context.engine).get(backtest_id)
+    if run.strategy not in registry.names():
+        raise InvalidInputError(
+            f"backtest {backtest_id} ran {run.strategy!r}, which is not a library strategy an "
+            f"agent can run; accepted: {', '.join(registry.names())}"
+        )
+    config = run.config
+    params = {str(key): str(value) for key, value in (config.get("params") or {}).items()}
+    try:
+        registry.parse_params(run.strategy, params)
+    except InvalidInputError as error:
+        raise InvalidInputError(
+            f"backtest {backtest_id}'s parameters cannot make an agent: {error}"
+        ) from None
+    values: dict[str, Any] = {
+        "kind": "strategy", "strategy": run.strategy, "params": params,
+        "symbols": list(run.symbols), "timeframe": run.timeframe,
+        "leverage": config.get("leverage", 1.0), "stop_loss": config.get("stop_loss"),
+        "take_profit": config.get("take_profit"), **(settings or {}),
+    }  # fmt: skip
+    if values["kind"] != "strategy":
+        raise InvalidInputError(
+            f"an agent from backtest {backtest_id} is a strategy agent, not {values['kind']!r}"
+        )
+    return add_agent(context, name, values)
+
+
 def require_stored_prompt(context: AppContext, config: AnyAgentConfig) -> None:
     """Refuse an LLM agent whose prompt (or prompt version) is not stored: found out at
     season creation instead, it would cost the season, not the registration."""
