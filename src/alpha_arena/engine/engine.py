@@ -103,8 +103,8 @@ class TradingEngine:
     def _follow(self, feed: ReplayFeed) -> None:
         """Take ``feed`` as the market: the per-step tables and each participant's steps."""
         self._feed = feed
-        # Plain lists and tuples for the per-step loop: indexing them is several times faster
-        # than indexing numpy arrays element by element.
+        # Flat arrays and tuples for the per-step loop: indexing them is several times faster
+        # than indexing numpy arrays element by element (see engine.feed.doubles).
         self._timeline = integers(feed.timeline)
         self._step_ms = feed.step_ms
         self._symbols = [

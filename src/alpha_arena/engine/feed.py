@@ -61,7 +61,7 @@ class StepCloses:
     """When each step of the timeline closes (its bars' open + the step): the time, its UTC day
     number, and the first step that closes on that day."""
 
-    ts: array[int]
+    ts: list[int]  # a list: the engine extends the ledger with slices of it
     day: array[int]
     day_first: array[int]
 
@@ -152,7 +152,7 @@ class ReplayFeed:
             starts = np.ones(len(days), dtype=bool)
             starts[1:] = days[1:] != days[:-1]
             first = np.maximum.accumulate(np.where(starts, steps, 0))
-            self._closes = StepCloses(integers(stamps), integers(days), integers(first))
+            self._closes = StepCloses(stamps.tolist(), integers(days), integers(first))
         return self._closes
 
     def _funding_by_step(self, funding: FundingRates) -> dict[int, list[tuple[int, float]]]:

@@ -19,6 +19,9 @@ from alpha_arena.domain.market import FloatArray
 from alpha_arena.engine.feed import ReplayFeed
 from alpha_arena.execution.venue import Venue
 
+#: ``ndarray.min`` and ``ndarray.max`` without their Python-level wrappers (the same reductions).
+_lowest, _highest = np.minimum.reduce, np.maximum.reduce
+
 #: Below this many steps, stepping one by one costs less than the vectorized pass.
 MIN_SPAN = 4
 
@@ -66,9 +69,17 @@ def _liquidation_step(feed: ReplayFeed, venue: Venue, symbol: str, start: int, s
     # A level beyond every bar of the feed (a long at 1x is liquidated at 0) needs no scan.
     if stop <= start or ((level < series.lowest) if long else (level > series.highest)):
         return stop
-    reached = series.low[start:stop] <= level if long else series.high[start:stop] >= level
-    first = int(reached.argmax())
-    return start + first if reached[first] else stop
+    if long:
+        lows = series.low[start:stop]
+        if not _lowest(lows) <= level:  # the usual case: the span never gets there
+            return stop
+        reached = lows <= level
+    else:
+        highs = series.high[start:stop]
+        if not _highest(highs) >= level:
+            return stop
+        reached = highs >= level
+    return start + int(reached.argmax())
 
 
 def span_valuation(
