@@ -37,8 +37,11 @@ def broker_url(settings: Settings) -> str:
     return url
 
 
-def make_app(settings: Settings) -> Celery:
-    """A Celery app on ``settings``' broker (unset: an app that refuses to send or consume)."""
+def make_app(settings: Settings, pooled: bool = True) -> Celery:
+    """A Celery app on ``settings``' broker (unset: an app that refuses to send or consume).
+    ``pooled=False`` for senders (the API, the CLI): each broker connection is closed after
+    use, so none is left open in kombu's process-wide pools, where a process that forks (a
+    sweep's process pool) would inherit it half-read and hang on it at exit."""
     app = Celery("alpha_arena", include=TASK_MODULES)
     url = broker_url(settings) if settings.broker_url is not None else "memory://unset"
     app.conf.update(
@@ -55,6 +58,7 @@ def make_app(settings: Settings) -> Celery:
         accept_content=["json"],
         result_expires=7 * 24 * 3600,
         result_extended=True,  # the state names the task and its arguments
+        broker_pool_limit=10 if pooled else None,
         worker_prefetch_multiplier=1,  # reserve one message at a time: long tasks stay fair
         worker_send_task_events=True,  # what Flower shows
         task_send_sent_event=True,

@@ -6,6 +6,7 @@ queued, keeps the scheduler from queueing it again while it waits for a free wor
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict
 from typing import Any
 
@@ -32,7 +33,7 @@ def attach_workers(context: AppContext) -> None:
 class WorkerClient:
     def __init__(self, settings: Settings) -> None:
         self._settings = settings
-        self._app = make_app(settings)
+        self._app = make_app(settings, pooled=False)
         self._redis = redis.Redis.from_url(broker_url(settings), socket_timeout=5)
         self._lease_s = max(1, round(settings.season_lease_s))
 
@@ -73,10 +74,9 @@ class WorkerClient:
             queues = {name: int(self._redis.llen(name)) for name in QUEUES}
         except redis.RedisError:
             return WorkersStatus(self._redacted(), False, scheduled=scheduled)
-        inspect = self._app.control.inspect(timeout=INSPECT_TIMEOUT_S)
-        stats = inspect.stats() or {}
-        active = inspect.active() or {}
-        consuming = inspect.active_queues() or {}
+        # Each question waits its whole timeout for replies: ask the three at once.
+        with ThreadPoolExecutor(3) as pool:
+            stats, active, consuming = pool.map(self._ask, ("stats", "active", "active_queues"))
         workers = [
             WorkerInfo(
                 name=name,
@@ -87,6 +87,11 @@ class WorkerClient:
             for name in sorted(stats)
         ]
         return WorkersStatus(self._redacted(), True, workers, queues, scheduled)
+
+    def _ask(self, question: str) -> dict[str, Any]:
+        inspect = self._app.control.inspect(timeout=INSPECT_TIMEOUT_S)
+        replies: dict[str, Any] | None = getattr(inspect, question)()
+        return replies or {}
 
     def _redacted(self) -> str:
         pool = self._redis.connection_pool.connection_kwargs

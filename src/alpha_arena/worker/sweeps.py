@@ -69,7 +69,7 @@ class WorkerSweeps:
         chunks = split(plan.configs, sum(slots.values()))
         sweep_key = uuid.uuid4().hex
         values = asdict(base)
-        app = make_app(self._settings)
+        app = make_app(self._settings, pooled=False)
         try:
             signatures = [
                 app.signature(

@@ -81,9 +81,9 @@ def test_a_sweep_through_two_workers_equals_the_local_sweep_bit_for_bit(
     progress: list[tuple[int, int]] = []
     context = open_context(settings_for(loaded))
     try:
-        # In-process: this process has used Celery (the stack's client), and a process pool
-        # forked after that can hang in kombu's after-fork cleanup of its connection pool.
-        local = backtests.sweep(context, base, grid, jobs=1)
+        # Two processes, forked after this process has asked the workers for their state: no
+        # broker connection is left in kombu's pools for the fork to inherit (it hung once).
+        local = backtests.sweep(context, base, grid, jobs=2)
         remote = WorkerSweeps(settings, timeout_s=300)(
             context, base, grid, "sharpe", lambda done, total: progress.append((done, total))
         )
@@ -111,7 +111,7 @@ def test_the_cli_stores_the_sweep_the_workers_ran(
     through = cli(stack.env, tmp_path, *args, "--workers", "--timeout", "300")
     assert through.exit_code == 0, through.output + stack.logs()
     remote = json.loads(through.stdout)
-    here = cli({"ARENA_DATABASE_URL": loaded}, tmp_path, *args, "--jobs", "1")
+    here = cli({"ARENA_DATABASE_URL": loaded}, tmp_path, *args, "--jobs", "2")
     assert here.exit_code == 0, here.output
     local = json.loads(here.stdout)
 
