@@ -63,7 +63,7 @@ export function WorkersPanel({ workers }: { workers: Schemas['WorkersOut'] | nul
           </tbody>
         </table>
       )}
-      <dl className="facts" data-testid="queues">
+      <dl className="facts queues" data-testid="queues">
         {workers.queues.map((queue) => (
           <div key={queue.name} style={{ display: 'contents' }}>
             <dt>Queue {queue.name}</dt>
