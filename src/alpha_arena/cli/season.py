@@ -86,12 +86,17 @@ def create_command(
     with app_context() as context:
         season = seasons.create_season(context, values)
         entries = SeasonStore(context.engine).entries(season.id)
+        how = (
+            f"start it with `arena season start {season.id}` (a worker runs it)"
+            if context.workers is not None
+            else f"run it with `arena season run {season.id}`"
+        )
     if as_json:
         print_json(_season_json(season) | {"entries": [e.name for e in entries]})
         return
     console.print(
         f"created season {season.id} ({season.mode}, {len(entries)} entries: "
-        f"{', '.join(e.name for e in entries)}); run it with `arena season run {season.id}`"
+        f"{', '.join(e.name for e in entries)}); {how}"
     )
     if season.message:  # what its creator should know: an entry that would never trade
         error_console.print(escape(season.message), style="yellow", soft_wrap=True,
