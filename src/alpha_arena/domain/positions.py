@@ -72,11 +72,12 @@ class Position:
         """Close ``closing`` of this position at ``price``: the margin it releases, the price
         PnL it realizes (isolated margin: never a loss beyond that margin), and what is left
         (None when nothing is)."""
-        released = self.margin * closing / self.size
+        size = abs(self.quantity)
+        released = self.margin * closing / size
         direction = 1.0 if self.quantity > 0 else -1.0
         realized = max(closing * (price - self.entry_price) * direction, -released)
-        remaining = self.size - closing
-        if remaining <= DUST * max(self.size, 1.0):
+        remaining = size - closing
+        if remaining <= DUST * max(size, 1.0):
             return released, realized, None
         rest = Position(
             self.symbol, remaining * direction, self.entry_price, self.margin - released,

@@ -379,16 +379,9 @@ class TradingEngine:
                 prices[held] = mark
         prices[action.symbol] = price
         context = RiskContext(
-            ts=ts,
-            equity=venue.equity(),
-            free_cash=cash,
-            day_start_equity=entrant.day_start_equity,
-            day_low_equity=entrant.day_low_equity,
-            positions=positions,
-            prices=prices,
-            instrument=instrument,
-            fee_rate=venue.taker_fee(action.symbol),
-        )
+            ts, venue.equity(), cash, entrant.day_start_equity, positions, prices, instrument,
+            entrant.day_low_equity, venue.taker_fee(action.symbol),
+        )  # fmt: skip
         verdict = check(action, context, self._limits)
         if not verdict.approved or verdict.adjustments:
             rule = "" if verdict.rule is None else verdict.rule.value
