@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from alpha_arena.core.errors import InvalidInputError
+from alpha_arena.core.errors import InvalidInputError, TemporaryError
 from alpha_arena.core.redact import redact
 from alpha_arena.core.time import floor_ts, to_iso
 from alpha_arena.domain.seasons import SeasonEvent, SeasonMode, SeasonStatus
@@ -22,6 +23,8 @@ from alpha_arena.services.csv_tables import write_csv
 from alpha_arena.storage.agent_store import AgentStore
 from alpha_arena.storage.season_queries import SeasonQueries
 from alpha_arena.storage.season_store import SeasonRecord, SeasonStore
+
+logger = logging.getLogger(__name__)
 
 
 def create_season(context: AppContext, values: dict[str, Any]) -> SeasonRecord:
@@ -115,7 +118,10 @@ def transition(context: AppContext, season_id: int, event: SeasonEvent) -> Seaso
         season_id, event, context.clock.now_ms(), messages.get(event, "")
     )
     if context.workers is not None and season.status is SeasonStatus.RUNNING:
-        context.workers.start_season(season_id)  # a worker takes it now, not at the next poll
+        try:
+            context.workers.start_season(season_id)  # a worker takes it now, not at the next poll
+        except TemporaryError as error:  # the scheduler hands it over once the broker is back
+            logger.warning("season %d is running but not queued: %s", season_id, error)
     return season
 
 

@@ -11,7 +11,9 @@ from dataclasses import asdict
 from typing import Any
 
 import redis
+from celery.exceptions import TimeoutError as ResultTimeout
 from celery.result import AsyncResult
+from kombu.exceptions import OperationalError
 
 from alpha_arena.backtest.run import BacktestConfig
 from alpha_arena.core.errors import TemporaryError
@@ -32,15 +34,17 @@ def attach_workers(context: AppContext) -> None:
 
 class WorkerClient:
     def __init__(self, settings: Settings) -> None:
-        self._settings = settings
         self._app = make_app(settings, pooled=False)
-        self._redis = redis.Redis.from_url(broker_url(settings), socket_timeout=5)
+        self._redis = redis.Redis.from_url(
+            broker_url(settings), socket_timeout=5, socket_connect_timeout=2
+        )
         self._lease_s = max(1, round(settings.season_lease_s))
 
     def start_season(self, season_id: int) -> str:
         """Queue the season's run now (a season just started or resumed); return the task id."""
+        task_id = str(self.send("arena.run_season", season_id).id)
         self._redis.set(QUEUED_KEY.format(season_id), 1, ex=self._lease_s)
-        return str(self.send("arena.run_season", season_id).id)
+        return task_id
 
     def queue_season_once(self, season_id: int) -> str | None:
         """Queue the season's run unless one was queued within the lease period."""
@@ -49,20 +53,29 @@ class WorkerClient:
         return str(self.send("arena.run_season", season_id).id)
 
     def run_backtest(self, config: BacktestConfig, timeout_s: float) -> int:
-        """Run a backtest on a worker and wait for its stored id."""
-        values = asdict(config)
-        result = self._app.send_task("arena.run_backtest", args=[values])
+        """Run a backtest on a worker and wait for its stored id (the worker's own error, such
+        as an InvalidInputError, is raised here)."""
+        result = self.send("arena.run_backtest", asdict(config))
         try:
             return int(result.get(timeout=timeout_s))
-        except TimeoutError as error:
+        except ResultTimeout as error:
             raise TemporaryError(
-                f"no worker finished the backtest within {timeout_s:g} s (task {result.id})"
+                f"no worker finished the backtest within {timeout_s:g} s (task {result.id}): "
+                "is an `arena worker` running?"
             ) from error
 
     def send(self, name: str, *args: Any) -> AsyncResult:
         """Send the task ``name``; its result (and state) is kept by the result store."""
         queue = SEASONS_QUEUE if name == "arena.run_season" else None
-        return self._app.send_task(name, args=list(args), queue=queue)
+        try:
+            # Asked first: Celery would retry an unreachable broker for many seconds.
+            self._redis.ping()
+            return self._app.send_task(name, args=list(args), queue=queue)
+        except (redis.RedisError, OperationalError) as error:
+            raise TemporaryError(
+                f"the broker at {self._redacted()} is unreachable ({error}); the task {name} "
+                "was not sent"
+            ) from error
 
     def status(self) -> WorkersStatus:
         """The connected workers with their running tasks, the queues' depths, the schedule."""
