@@ -92,24 +92,39 @@ def _resample(
     rest), so summing every possible block once makes a resample O(n^(2/3)) work, not O(n).
     Centring the returns keeps the variance from sums of squares clear of cancellation."""
     n = returns.size
-    block = max(1, round(n ** (1 / 3)))
-    blocks = -(-n // block)
     centred = returns - returns.mean()
     growths = [returns] if bench_returns is None else [returns, bench_returns]
     with np.errstate(divide="ignore"):  # log1p(-1) = -inf marks a bust: expm1(-inf) = -1
         table = np.column_stack([centred, centred**2, *(np.log1p(r) for r in growths)])
-    full, last = _window_sums(table, block), _window_sums(table, n - (blocks - 1) * block)
-    rng = np.random.default_rng(seed)
-    step = max(1, _CHUNK_VALUES // (blocks * table.shape[1]))
-    sums = np.empty((samples, table.shape[1]))
-    for first in range(0, samples, step):
-        starts = rng.integers(0, n, size=(min(step, samples - first), blocks))
-        sums[first : first + len(starts)] = full[starts[:, :-1]].sum(axis=1) + last[starts[:, -1]]
+    sums = _block_sums(table, samples, seed, table.shape[1])
     spreads = np.sqrt(np.maximum(sums[:, 1] - sums[:, 0] ** 2 / n, 0.0) / (n - 1))
     noisy = spreads > _NO_SPREAD
     means = returns.mean() + sums[:, 0] / n
     sharpes = np.where(noisy, means / np.where(noisy, spreads, 1.0) * root, 0.0)
     return _total(sums[:, 2]), sharpes, None if bench_returns is None else _total(sums[:, 3])
+
+
+def _block_sums(table: FloatArray, samples: int, seed: int, chunk_columns: int) -> FloatArray:
+    """Return each resample's column sums of ``table`` (one row a tick): ``blocks`` circular
+    blocks of ``block`` ticks, the last cut to keep n ticks. The blocks are drawn a chunk of
+    resamples at a time, the chunk sized for ``chunk_columns`` columns: the same seed, n and
+    ``chunk_columns`` draw the same blocks whatever the table's width (it is gathered
+    ``chunk_columns`` columns at a time, so memory stays bounded as it grows)."""
+    n = table.shape[0]
+    block = max(1, round(n ** (1 / 3)))
+    blocks = -(-n // block)
+    full, last = _window_sums(table, block), _window_sums(table, n - (blocks - 1) * block)
+    rng = np.random.default_rng(seed)
+    step = max(1, _CHUNK_VALUES // (blocks * chunk_columns))
+    sums = np.empty((samples, table.shape[1]))
+    for first in range(0, samples, step):
+        starts = rng.integers(0, n, size=(min(step, samples - first), blocks))
+        rows = slice(first, first + len(starts))
+        for left in range(0, table.shape[1], chunk_columns):
+            columns = slice(left, left + chunk_columns)
+            gathered = full[starts[:, :-1], columns].sum(axis=1)
+            sums[rows, columns] = gathered + last[starts[:, -1], columns]
+    return sums
 
 
 def _curve(data: npt.ArrayLike, name: str) -> FloatArray:

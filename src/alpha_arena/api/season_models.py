@@ -133,6 +133,25 @@ class LeaderboardOut(BaseModel):
     )
 
 
+class CompareOut(BaseModel):
+    """For every pair of a season's entries, the chance that one's total return beat the
+    other's: the share of paired block-bootstrap resamples (every entry resampled on the same
+    market moments) in which it did, ties counting half."""
+
+    season_id: int = Field(examples=[1])
+    ticks: int = Field(examples=[2160], description="The ticks compared (the season's so far).")
+    samples: int = Field(examples=[2000], description="Bootstrap resamples.")
+    entries: list[str] = Field(
+        examples=[["ema-fast", "btc-buy-and-hold", "flat"]],
+        description="The entries' names in leaderboard order: the rows and columns of p_beats.",
+    )
+    p_beats: list[list[float]] = Field(
+        examples=[[[0.5, 0.63, 0.71], [0.37, 0.5, 0.58], [0.29, 0.42, 0.5]]],
+        description="p_beats[i][j]: the probability that entries[i] beat entries[j]; 0.5 on "
+        "the diagonal, and p_beats[i][j] + p_beats[j][i] = 1.",
+    )
+
+
 class LlmCallOut(BaseModel):
     """One model call: the prompt sent, the raw answer, and what was parsed from it."""
 

@@ -18,6 +18,7 @@ from alpha_arena.cli.common import (
     print_json,
     progress_bar,
 )
+from alpha_arena.cli.compare import comparison_table
 from alpha_arena.cli.leaderboard import leaderboard_table
 from alpha_arena.core.errors import InvalidInputError
 from alpha_arena.core.time import parse_ts, to_iso
@@ -260,6 +261,20 @@ def leaderboard_command(
             console.width = width
         return
     console.print(tables)
+
+
+@season_app.command("compare")
+@one_line_errors
+def compare_command(season_id: int = IdArgument, as_json: bool = JsonOption) -> None:
+    """P(A beats B) for every pair of a season's entries, from the paired block bootstrap."""
+    from alpha_arena.services import seasons
+
+    with app_context() as context:
+        comparison = seasons.compare(context, season_id)
+    if as_json:
+        print_json(comparison.as_dict())
+        return
+    console.print(comparison_table(comparison))
 
 
 @season_app.command("export")

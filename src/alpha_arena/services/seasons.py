@@ -13,6 +13,7 @@ from alpha_arena.core.redact import redact
 from alpha_arena.core.time import floor_ts, to_iso
 from alpha_arena.domain.seasons import SeasonEvent, SeasonMode, SeasonStatus
 from alpha_arena.marketdata.service import DataService
+from alpha_arena.seasons.compare import Comparison, build_comparison
 from alpha_arena.seasons.config import SeasonConfig, parse_season_config
 from alpha_arena.seasons.leaderboard import Leaderboard, build_leaderboard
 from alpha_arena.seasons.lineup import baseline_entries, entry_warning, pin_agent
@@ -162,6 +163,12 @@ def leaderboard(context: AppContext, season_id: int) -> Leaderboard:
     season = store.get(season_id)
     data = DataService(context.market, str(season.config.get("exchange", "binance")))
     return build_leaderboard(store, data, season)
+
+
+def compare(context: AppContext, season_id: int) -> Comparison:
+    """P(A beats B) for every pair of the season's entries, in leaderboard order."""
+    store = SeasonStore(context.engine)
+    return build_comparison(store, store.get(season_id))
 
 
 def export_season(context: AppContext, season_id: int, folder: Path) -> list[Path]:

@@ -225,7 +225,7 @@ def test_bad_seasons_are_refused_with_one_clear_error(
 
 def test_unknown_seasons_and_entries_are_404(finished: tuple[TestClient, int]) -> None:
     client, season_id = finished
-    for path in ("", "/entries", "/leaderboard", "/equity", "/fills", "/positions"):
+    for path in ("", "/entries", "/leaderboard", "/compare", "/equity", "/fills", "/positions"):
         response = client.get(f"/api/v1/seasons/999999{path}")
         assert response.status_code == 404, path
         assert response.json()["error"]["code"] == "not_found"
@@ -299,3 +299,25 @@ def test_decisions_carry_the_model_chat(llm_client: TestClient, market: AppConte
     )
     text = json.dumps(decisions)
     assert "test-key" not in text  # the provider's key is never returned
+
+
+def test_compare_gives_every_pair_in_leaderboard_order(
+    finished: tuple[TestClient, int], market: AppContext
+) -> None:
+    client, season_id = finished
+    response = client.get(f"/api/v1/seasons/{season_id}/compare")
+    assert response.status_code == 200, response.text
+    compared = response.json()
+    assert set(compared) == {"season_id", "ticks", "samples", "entries", "p_beats"}
+    board = client.get(f"/api/v1/seasons/{season_id}/leaderboard").json()
+    assert compared["entries"] == [row["name"] for row in board["rows"]]
+    assert compared["season_id"] == season_id and compared["ticks"] == 120
+    assert compared == json.loads(json.dumps(seasons.compare(market, season_id).as_dict()))
+    matrix, count = compared["p_beats"], len(compared["entries"])
+    assert count == 3 and all(len(row) == count for row in matrix)
+    for i in range(count):
+        assert matrix[i][i] == 0.5
+        for j in range(count):
+            assert matrix[i][j] + matrix[j][i] == pytest.approx(1.0, abs=1e-12)
+    missing = client.get("/api/v1/seasons/999999/compare")
+    assert missing.status_code == 404 and missing.json()["error"]["code"] == "not_found"

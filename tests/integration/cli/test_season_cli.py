@@ -1,8 +1,8 @@
 """``arena season`` reading what entries did, on both databases: the decisions with the model
 chat behind them, the open positions marked at the last tick, the completed round trips, the
-leaderboard at 100 columns, and the lifecycle moves saying where the ledger stopped. The season
-is a two-day replay of an EMA agent, a scripted LLM trader (a loopback server speaking the
-OpenAI protocol) and the two baselines."""
+leaderboard and the pairwise comparison at 100 columns, and the lifecycle moves saying where
+the ledger stopped. The season is a two-day replay of an EMA agent, a scripted LLM trader (a
+loopback server speaking the OpenAI protocol) and the two baselines."""
 
 from __future__ import annotations
 
@@ -20,10 +20,12 @@ from rich.console import Console
 from typer.testing import CliRunner, Result
 
 from alpha_arena.cli.app import app
+from alpha_arena.cli.compare import comparison_table
 from alpha_arena.cli.leaderboard import leaderboard_table
 from alpha_arena.core.clock import SimClock
 from alpha_arena.core.settings import Settings
 from alpha_arena.core.time import parse_ts
+from alpha_arena.seasons.compare import Comparison
 from alpha_arena.services import seasons
 from alpha_arena.services.agents import add_agent
 from alpha_arena.services.context import open_context
@@ -285,3 +287,58 @@ def test_pause_and_end_say_at_which_tick_the_ledger_stopped(played: Played) -> N
     assert paused.stdout.strip() == f"season {season} is paused at tick 0 (its ledger stops there)"
     ended = cli(played, "season", "end", season)
     assert ended.stdout.strip() == f"season {season} is finished at tick 0 (its ledger stops there)"
+
+
+# -- pairwise comparison -----------------------------------------------------------------------
+
+
+def test_compare_json_is_the_matrix_in_leaderboard_order(played: Played) -> None:
+    compared = ok_json(played, "season", "compare", str(played.season_id))
+    assert isinstance(compared, dict)
+    context = open_context(settings_for(played.url))
+    try:
+        board = seasons.leaderboard(context, played.season_id)
+    finally:
+        context.close()
+    assert compared["entries"] == [row.name for row in board.rows]
+    assert compared["season_id"] == played.season_id and compared["ticks"] == TICKS
+    assert compared["samples"] == 2000
+    matrix = compared["p_beats"]
+    assert len(matrix) == 4 and all(len(row) == 4 for row in matrix)
+    for i in range(4):
+        assert matrix[i][i] == 0.5
+        for j in range(4):
+            assert matrix[i][j] + matrix[j][i] == pytest.approx(1.0, abs=1e-12)
+
+
+def test_compare_prints_percentages_that_fit_100_columns(played: Played) -> None:
+    result = subprocess.run(
+        [ARENA, "season", "compare", str(played.season_id)], check=False, capture_output=True,
+        text=True, timeout=120, env=os.environ | {"ARENA_DATABASE_URL": played.url,
+                                                  "COLUMNS": "100"},
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    _no_cut(result.stdout, 100)
+    assert "%" in result.stdout and "P(row's return beats column's)" in result.stdout
+    for name in ("trend", "llm", "btc-buy-and-hold", "equal-weight-hold"):
+        assert name in result.stdout
+
+
+def test_compare_of_nine_long_named_entries_fits_100_columns() -> None:
+    names = [f"entry-{index}-with-a-rather-long-descriptive-name" for index in range(1, 10)]
+    cells = [[0.5 if a == b else (1.0 if a < b else 0.0) for b in range(9)] for a in range(9)]
+    cells[0][1], cells[1][0] = 0.63, 0.37
+    cells[0][2], cells[2][0] = 0.999, 0.001  # not certain: not printed as 100% and 0%
+    console = Console(width=100, file=io.StringIO())
+    console.print(comparison_table(Comparison(7, 12_345, 2000, names, cells)))
+    text = console.file.getvalue()  # type: ignore[attr-defined]
+    _no_cut(text, 100)
+    assert "63%" in text and "37%" in text and "100%" in text and " 0%" in text
+    assert ">99%" in text and "<1%" in text
+    assert "entry-9" in text
+
+
+def test_compare_of_an_unknown_season_is_one_line(played: Played) -> None:
+    result = cli(played, "season", "compare", "999999")
+    assert result.exit_code != 0
+    assert "no season 999999" in result.output and "Traceback" not in result.output

@@ -1,4 +1,5 @@
-"""Seasons: create, read, move through the lifecycle, their entries and leaderboard."""
+"""Seasons: create, read, move through the lifecycle, their entries, leaderboard and pairwise
+comparison."""
 
 from __future__ import annotations
 
@@ -9,7 +10,13 @@ from fastapi import APIRouter, Depends, Path, Query, Request, Response
 
 from alpha_arena.api.errors import ERROR_RESPONSES, WRITE_RESPONSES
 from alpha_arena.api.pagination import Page, Window, page, window
-from alpha_arena.api.season_models import EntryOut, LeaderboardOut, SeasonCreate, SeasonOut
+from alpha_arena.api.season_models import (
+    CompareOut,
+    EntryOut,
+    LeaderboardOut,
+    SeasonCreate,
+    SeasonOut,
+)
 from alpha_arena.api.security import refuse_nul, require_reader, require_writer
 from alpha_arena.api.state import ApiState, api_state, context_of
 from alpha_arena.core.errors import NotFoundError
@@ -147,6 +154,36 @@ async def leaderboard_json(state: ApiState, season_id: int) -> bytes:
 def leaderboard_body(context: AppContext, season_id: int) -> bytes:
     board = season_service.leaderboard(context, season_id)
     return LeaderboardOut.model_validate(board.as_dict()).model_dump_json().encode()
+
+
+@router.get(
+    "/{season_id}/compare",
+    response_model=CompareOut,
+    summary="P(A beats B) for every pair of entries, from the paired block bootstrap",
+)
+async def get_comparison(request: Request, season_id: SeasonId) -> Response:
+    return Response(await comparison_json(api_state(request), season_id),
+                    media_type="application/json")  # fmt: skip
+
+
+async def comparison_json(state: ApiState, season_id: int) -> bytes:
+    """The pairwise comparison as JSON, stored and recomputed like the leaderboard."""
+    version = SeasonQueries(state.context.engine).version(season_id)
+    if version is None:
+        raise NotFoundError(f"no season {season_id} (see `arena season list`)")
+
+    max_age_s = live_max_age_s(version)
+    compute = (
+        partial(state.offload.call, comparison_body, season_id)
+        if max_age_s > 0 and state.offload is not None  # a running season: off this process
+        else partial(comparison_body, state.context, season_id)
+    )
+    return await state.cache.fetch(("compare", season_id), version, compute, max_age_s)
+
+
+def comparison_body(context: AppContext, season_id: int) -> bytes:
+    comparison = season_service.compare(context, season_id)
+    return CompareOut.model_validate(comparison.as_dict()).model_dump_json().encode()
 
 
 #: How stale a running season's leaderboard or equity history may be: under load it is then
