@@ -94,6 +94,11 @@ def is_transient(error: BaseException) -> bool:
             "connection is closed",
             "could not receive data",
             "consuming input failed",
+            # libpq after a backend died mid-pipeline (psycopg's executemany): the connection
+            # is unusable, a new one works
+            "sending query failed",
+            "pipeline mode",
+            "connection is lost",
         )
     )
 

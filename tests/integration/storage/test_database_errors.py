@@ -3,11 +3,12 @@ MariaDB): the season runner retries it with back-off instead of stopping the sea
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from sqlalchemy import Engine, select, update
+from sqlalchemy import Engine, select, text, update
 from sqlalchemy.exc import DBAPIError
 
 from alpha_arena.core.errors import DatabaseUnavailableError
@@ -46,3 +47,34 @@ def test_a_deadlock_between_two_writers_is_transient(context: AppContext) -> Non
     [error] = failed
     assert isinstance(error, DBAPIError) and is_transient(error)
     assert isinstance(database_error(error, str(context.engine.url)), DatabaseUnavailableError)
+
+
+@pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
+def test_a_backend_terminated_mid_pipeline_is_transient(context: AppContext) -> None:
+    """psycopg's executemany runs in pipeline mode; when the backend dies in there, the next
+    call fails with "the connection is lost" or, mid-pipeline, libpq's "sending query failed:
+    cannot exit pipeline mode while busy" (seen in CI), not a closed-connection message."""
+    raw = context.engine.raw_connection()
+    try:
+        driver = raw.driver_connection
+        assert driver is not None
+        pid = driver.info.backend_pid
+        with context.engine.begin() as other:
+            other.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+        failure: Exception | None = None
+        try:
+            with driver.pipeline():
+                driver.execute("SELECT 1")
+                driver.execute("SELECT 2")
+        except Exception as error:
+            failure = error
+        try:
+            driver.rollback()
+        except Exception as error:
+            failure = error
+        assert failure is not None
+        wrapped = DBAPIError(None, None, failure)  # as SQLAlchemy hands it to the runner
+        assert is_transient(wrapped), failure
+    finally:
+        with contextlib.suppress(Exception):
+            raw.close()
