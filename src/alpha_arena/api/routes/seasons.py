@@ -3,6 +3,7 @@ comparison."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import partial
 from typing import Annotated
 
@@ -138,17 +139,25 @@ async def leaderboard_json(state: ApiState, season_id: int) -> bytes:
     """The leaderboard as JSON. Hot path: one indexed lookup of the season's version, then
     stored bytes; the board (a bootstrap) is computed only when the season moved since (for a
     running season, at most once per ``LIVE_MAX_AGE_S``)."""
+    return await season_read(state, season_id, "leaderboard", leaderboard_body)
+
+
+async def season_read(
+    state: ApiState, season_id: int, name: str, body: Callable[[AppContext, int], bytes]
+) -> bytes:
+    """``body(context, season_id)``'s bytes, stored per season version; a running season's are
+    recomputed off this process, at most once per its max age."""
     version = SeasonQueries(state.context.engine).version(season_id)
     if version is None:
         raise NotFoundError(f"no season {season_id} (see `arena season list`)")
 
     max_age_s = live_max_age_s(version)
     compute = (
-        partial(state.offload.call, leaderboard_body, season_id)
+        partial(state.offload.call, body, season_id)
         if max_age_s > 0 and state.offload is not None  # a running season: off this process
-        else partial(leaderboard_body, state.context, season_id)
+        else partial(body, state.context, season_id)
     )
-    return await state.cache.fetch(("leaderboard", season_id), version, compute, max_age_s)
+    return await state.cache.fetch((name, season_id), version, compute, max_age_s)
 
 
 def leaderboard_body(context: AppContext, season_id: int) -> bytes:
@@ -168,17 +177,7 @@ async def get_comparison(request: Request, season_id: SeasonId) -> Response:
 
 async def comparison_json(state: ApiState, season_id: int) -> bytes:
     """The pairwise comparison as JSON, stored and recomputed like the leaderboard."""
-    version = SeasonQueries(state.context.engine).version(season_id)
-    if version is None:
-        raise NotFoundError(f"no season {season_id} (see `arena season list`)")
-
-    max_age_s = live_max_age_s(version)
-    compute = (
-        partial(state.offload.call, comparison_body, season_id)
-        if max_age_s > 0 and state.offload is not None  # a running season: off this process
-        else partial(comparison_body, state.context, season_id)
-    )
-    return await state.cache.fetch(("compare", season_id), version, compute, max_age_s)
+    return await season_read(state, season_id, "compare", comparison_body)
 
 
 def comparison_body(context: AppContext, season_id: int) -> bytes:
