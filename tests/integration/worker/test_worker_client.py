@@ -33,6 +33,9 @@ def test_a_worker_needs_a_redis_broker(tmp_path: Path) -> None:
     assert unset.exit_code == 2 and "ARENA_BROKER_URL is not set" in unset.stderr
     wrong = cli(url, "scheduler", broker_url="amqp://guest@127.0.0.1:5672//")
     assert wrong.exit_code == 2 and "must be a Redis URL" in wrong.stderr
+    series = cli(url, "scheduler", broker_url=DOWN, worker_ingest_series="binanceusdm BTC")
+    assert series.exit_code == 2
+    assert "ARENA_WORKER_INGEST_SERIES entry 'binanceusdm BTC'" in series.stderr
 
 
 def test_a_season_started_while_the_broker_is_down_is_running(tmp_path: Path) -> None:
