@@ -642,6 +642,7 @@ class SweepRow(Base):
         ForeignKey("backtest_runs.id", ondelete="SET NULL")
     )
     ts_created: Mapped[int] = mapped_column(BigInteger)
+    overfitting: Mapped[str | None] = mapped_column(LongText)  # JSON: the sweep's CSCV result
 
 
 class SweepPointRow(Base):
@@ -655,3 +656,43 @@ class SweepPointRow(Base):
     rank: Mapped[int] = mapped_column(Integer, primary_key=True)
     params: Mapped[str] = mapped_column(LongText)  # JSON: every parameter given, by name
     metrics: Mapped[str] = mapped_column(LongText)  # JSON: every metric, by name
+
+
+# -- season series and remote agents -----------------------------------------------------------
+
+
+class SeasonSeriesRow(Base):
+    """One lineup over K windows: consecutive, random, or the same window repeated."""
+
+    __tablename__ = "season_series"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(128))
+    kind: Mapped[str] = mapped_column(String(16))  # consecutive, random or repeat
+    config: Mapped[str] = mapped_column(LongText)  # JSON: the series' configuration
+    ts_created: Mapped[int] = mapped_column(BigInteger)
+
+
+class SeasonSeriesWindowRow(Base):
+    """A window of a series and the season that runs it."""
+
+    __tablename__ = "season_series_windows"
+    __table_args__ = (UniqueConstraint("season_id"),)
+
+    series_id: Mapped[int] = mapped_column(
+        ForeignKey("season_series.id", ondelete="CASCADE"), primary_key=True
+    )
+    window: Mapped[int] = mapped_column(Integer, primary_key=True)
+    season_id: Mapped[int] = mapped_column(ForeignKey("seasons.id", ondelete="CASCADE"))
+
+
+class AgentSecretRow(Base):
+    """A remote agent's HMAC secret, stored only as a Fernet token (``ARENA_SECRET_KEY``)."""
+
+    __tablename__ = "agent_secrets"
+
+    agent_id: Mapped[int] = mapped_column(
+        ForeignKey("agents.id", ondelete="CASCADE"), primary_key=True
+    )
+    secret: Mapped[str] = mapped_column(LongText)
+    ts_created: Mapped[int] = mapped_column(BigInteger)

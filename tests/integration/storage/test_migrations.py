@@ -51,6 +51,9 @@ TABLES = {
     "reconciliation_events",
     "sweeps",
     "sweep_points",
+    "season_series",
+    "season_series_windows",
+    "agent_secrets",
 }
 
 
