@@ -114,6 +114,43 @@ class LeaderboardRowOut(BaseModel):
     sharpe_high: float = Field(examples=[3.1])
     p_beats_btc: float | None = Field(examples=[0.62])
     few_trades: bool = Field(examples=[False])
+    beta_btc: float | None = Field(
+        examples=[0.85],
+        description="Exposure to BTC: the slope of the entry's per-tick returns on BTC "
+        "buy-and-hold's (1: moves with BTC; 0: unrelated; 2: twice as much). Null when "
+        "undefined (fewer than three ticks, or no BTC data).",
+    )
+    alpha_btc_pct: float | None = Field(
+        examples=[12.4],
+        description="Jensen's alpha vs BTC, per year, percent: the return left after the part "
+        "explained by BTC exposure (beta).",
+    )
+    alpha_btc_low_pct: float | None = Field(examples=[-20.5], description="Its interval's low.")
+    alpha_btc_high_pct: float | None = Field(examples=[48.0], description="Its interval's high.")
+    beta_basket: float | None = Field(
+        examples=[0.7], description="Beta to the equal-weight basket of the season's coins."
+    )
+    alpha_basket_pct: float | None = Field(
+        examples=[9.1], description="Jensen's alpha vs the basket, per year, percent."
+    )
+    alpha_basket_low_pct: float | None = Field(examples=[-25.0])
+    alpha_basket_high_pct: float | None = Field(examples=[44.0])
+    net_exposure: float | None = Field(
+        examples=[0.35],
+        description="Average signed value of the positions over equity (0.5: half the equity "
+        "long, net of shorts).",
+    )
+    gross_exposure: float | None = Field(
+        examples=[0.6], description="Average unsigned value of the positions over equity."
+    )
+    long_share: float | None = Field(examples=[0.55], description="Share of ticks net long.")
+    short_share: float | None = Field(examples=[0.1], description="Share of ticks net short.")
+    flat_share: float | None = Field(
+        examples=[0.35], description="Share of ticks with no net exposure."
+    )
+    turnover: float | None = Field(
+        examples=[4.2], description="Notional traded over the average equity."
+    )
 
 
 class LeaderboardOut(BaseModel):
@@ -130,6 +167,11 @@ class LeaderboardOut(BaseModel):
         examples=[False],
         description="A live season: every figure comes from executions on real exchange "
         "accounts (testnet, demo or mainnet), not from simulated fills.",
+    )
+    rank_by: str = Field(
+        examples=["value"],
+        description="What the rows are ranked by: value (account value), alpha (vs BTC) or "
+        "sharpe; entries without a value rank last.",
     )
 
 

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from rich.table import Table
 
 from alpha_arena.cli.common import app_context, console, one_line_errors, progress_bar
+from alpha_arena.cli.compare import comparison_table
 from alpha_arena.cli.leaderboard import leaderboard_table
 
 if TYPE_CHECKING:
@@ -18,7 +19,7 @@ def demo() -> None:
     """Load the bundled Binance sample, register the built-in agents (the library strategies,
     the portfolio agent, and an LLM trader for every provider whose API key is set), run a
     replay season over the 90 days before the last day all six perpetuals have data, with both
-    baselines, and print its leaderboard."""
+    baselines, and print its leaderboard (with alpha and beta) and its pairwise comparison."""
     from alpha_arena.services import integrity, seasons
     from alpha_arena.services.demo import prepare_demo
     from alpha_arena.services.sample import load_sample
@@ -44,11 +45,14 @@ def demo() -> None:
         with progress_bar(f"season {season_id}", "ticks", hidden=False) as advance:
             run = seasons.run_season(context, season_id, advance)
         board = seasons.leaderboard(context, season_id)
+        comparison = seasons.compare(context, season_id)
         digest = SeasonStore(context.engine).ledger_hash(season_id)
     console.print(leaderboard_table(board))
+    console.print(comparison_table(comparison))
     console.print(f"season {season_id} {run.status}: {run.message}; ledger sha256 {digest[:16]}")
     console.print(
-        f"next: `arena season show {season_id}`, `arena season leaderboard {season_id} --json`, "
+        f"next: `arena season show {season_id}`, `arena season leaderboard {season_id} "
+        "--rank-by alpha`, "
         f"`arena season export {season_id} --out season-{season_id}`; create your own with "
         "`arena season create --name NAME --symbols BTC/USDT:USDT --start 2025-01-01 --end "
         "2025-04-01 --agents ema-trend,breakout` and `arena season run ID`."

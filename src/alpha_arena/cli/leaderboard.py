@@ -51,13 +51,35 @@ def _ranking_fields(confidence: float) -> tuple[_Field, ...]:
         _Field(f"{confidence:.0%} interval",
                lambda r: f"{r.return_low_pct:+.1f}%..{r.return_high_pct:+.1f}%"),
         _Field("P(beats BTC)", lambda r: _maybe(r.p_beats_btc, "{:.2f}")),
+        _Field("alpha/yr", lambda r: _maybe(r.alpha_btc_pct, "{:+.1f}%")),
+        _Field("alpha interval", _alpha_interval),
         _Field("Sharpe", lambda r: _maybe(r.sharpe, "{:.2f}")),
         _Field("max drawdown", lambda r: f"{r.max_drawdown_pct:.1f}%"),
         _Field("trades", lambda r: f"{r.trades:,}"),
     )  # fmt: skip
 
 
+def _alpha_interval(row: LeaderboardRow) -> str:
+    low, high = row.alpha_btc_low_pct, row.alpha_btc_high_pct
+    return "-" if low is None or high is None else f"{low:+.0f}%..{high:+.0f}%"
+
+
+def _shares(row: LeaderboardRow) -> str:
+    shares = (row.long_share, row.short_share, row.flat_share)
+    return "-" if None in shares else "/".join(f"{share:.0%}" for share in shares)
+
+
 _AGENT = _Field("agent", lambda r: r.name, text=True)
+_SKILL = (
+    _AGENT,
+    _Field("beta BTC", lambda r: _maybe(r.beta_btc, "{:.2f}")),
+    _Field("beta basket", lambda r: _maybe(r.beta_basket, "{:.2f}")),
+    _Field("alpha/yr vs basket", lambda r: _maybe(r.alpha_basket_pct, "{:+.1f}%")),
+    _Field("net exposure", lambda r: _maybe(r.net_exposure, "{:+.0%}")),
+    _Field("gross exposure", lambda r: _maybe(r.gross_exposure, "{:.0%}")),
+    _Field("long/short/flat", _shares),
+    _Field("turnover", lambda r: _maybe(r.turnover, "{:.1f}x")),
+)
 _MONEY = (
     _AGENT,
     _Field("Sharpe interval", lambda r: f"{r.sharpe_low:.1f}..{r.sharpe_high:.1f}"),
@@ -92,15 +114,19 @@ def leaderboard_table(board: Leaderboard, wide: bool = False) -> Group:
     )
     if board.real:
         title += ": LIVE, real exchange executions"
+    if board.rank_by != "value":
+        title += f", ranked by {board.rank_by}"
     caption = (
         "intervals: bootstrap of per-tick returns; P(beats BTC): share of resamples in which "
-        f"it beat BTC buy-and-hold; * fewer than {board.min_trades} trades, too few to judge"
+        "it beat BTC buy-and-hold; alpha/yr: return per year beyond its exposure to BTC (beta); "
+        f"* fewer than {board.min_trades} trades, too few to judge"
     )
     if wide:
-        every = ranking + _MONEY[1:] + _DECIDING[1:] + _IDENTITY[1:]
+        every = ranking + _SKILL[1:] + _MONEY[1:] + _DECIDING[1:] + _IDENTITY[1:]
         return Group(_table(every, board.rows, title, caption))
     return Group(
         _table(ranking, board.rows, title, caption),
+        _table(_SKILL, board.rows, "Skill vs exposure (beta: how much it moved with the market)"),
         _table(_MONEY, board.rows, "What each entry earned and paid"),
         _table(_DECIDING, board.rows, "How each entry decided"),
         _table(_IDENTITY, board.rows, "What each entry is"),

@@ -239,13 +239,16 @@ def leaderboard_command(
     wide: bool = typer.Option(
         False, "--wide", help="One table with every column (for terminals wider than 200)."
     ),
+    rank_by: str = typer.Option(
+        "value", "--rank-by", help="Rank by account value, alpha (vs BTC) or sharpe."
+    ),
     as_json: bool = JsonOption,
 ) -> None:
-    """Rank a season's entries, with bootstrap intervals and configuration fingerprints."""
+    """Rank a season's entries, with bootstrap intervals, alpha and beta, and fingerprints."""
     from alpha_arena.services import seasons
 
     with app_context() as context:
-        board = seasons.leaderboard(context, season_id)
+        board = seasons.leaderboard(context, season_id, rank_by)
     if as_json:
         print_json(board.as_dict())
         return

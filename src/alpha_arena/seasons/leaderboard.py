@@ -7,23 +7,34 @@ What an LLM-driven entry's decisions were is counted from each stored decision's
 from the answer to a repair request) and ``missed_deadlines`` (holds at the decision deadline).
 ``llm_cost_usd`` is the sum of the calls' costs, or None when the price of any of them is
 unknown (a model missing from the price table, without a price of the agent's own): a partial
-sum would pass for the whole."""
+sum would pass for the whole.
+
+Skill and exposure: beta to BTC buy-and-hold and to the equal-weight basket of the season's
+coins, Jensen's alpha per year with its bootstrap interval (``analytics.skill``, on the market's
+own curves from ``seasons.benchmarks``), and how much of the market each entry held and traded
+(``analytics.exposure``). The board can be ranked by account value (the default), by alpha vs
+BTC or by Sharpe (``ranked_by``)."""
 
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 import numpy as np
 
 from alpha_arena.analytics.bootstrap import ranking_stats
+from alpha_arena.analytics.exposure import Exposure, exposure
 from alpha_arena.analytics.metrics import compute_metrics
+from alpha_arena.analytics.skill import Skill, skill
 from alpha_arena.backtest.trades import round_trips
+from alpha_arena.core.errors import InvalidInputError
 from alpha_arena.core.time import DAY_MS, timeframe_ms, to_iso
 from alpha_arena.domain.decisions import DecisionOutcome
+from alpha_arena.domain.fills import Fill
 from alpha_arena.domain.seasons import SeasonMode
 from alpha_arena.marketdata.service import DataService
+from alpha_arena.seasons.benchmarks import SeasonMarketCurves, market_curves
 from alpha_arena.seasons.config import SeasonConfig
 from alpha_arena.seasons.lineup import BTC_BASELINE, describe
 from alpha_arena.storage.season_store import EntryRecord, SeasonRecord, SeasonStore
@@ -62,6 +73,21 @@ class LeaderboardRow:
     sharpe_high: float
     p_beats_btc: float | None  # None for the BTC baseline itself or without it
     few_trades: bool  # fewer trades than the season's ``min_trades``: too few to judge
+    # Skill vs exposure (None where undefined: too few ticks, or no market data for the curve).
+    beta_btc: float | None  # the slope of its per-tick returns on BTC buy-and-hold's
+    alpha_btc_pct: float | None  # Jensen's alpha vs BTC, per year, percent
+    alpha_btc_low_pct: float | None  # its bootstrap interval
+    alpha_btc_high_pct: float | None
+    beta_basket: float | None  # the same against the equal-weight basket of the season's coins
+    alpha_basket_pct: float | None
+    alpha_basket_low_pct: float | None
+    alpha_basket_high_pct: float | None
+    net_exposure: float | None  # average signed position value over equity
+    gross_exposure: float | None  # average unsigned position value over equity
+    long_share: float | None  # share of ticks net long, net short, and flat
+    short_share: float | None
+    flat_share: float | None
+    turnover: float | None  # notional traded over the average equity
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -79,11 +105,29 @@ class Leaderboard:
     min_trades: int
     rows: list[LeaderboardRow]
     real: bool = False  # a live season: every figure comes from real exchange executions
+    rank_by: str = "value"  # what the rows are ranked by: one of RANK_BY
 
     def as_dict(self) -> dict[str, Any]:
         values = asdict(self)
         values["rows"] = [row.as_dict() for row in self.rows]
         return values
+
+    def ranked_by(self, key: str) -> Leaderboard:
+        """The same board ranked by ``key`` (see ``RANK_BY``); undefined values rank last."""
+        if key not in RANK_BY:
+            raise InvalidInputError(f"cannot rank by {key!r}; accepted: {', '.join(RANK_BY)}")
+        field = RANK_BY[key]
+        rows = sorted(self.rows, key=lambda row: _order(getattr(row, field), row))
+        ranked = [_with_rank(row, rank) for rank, row in enumerate(rows, 1)]
+        return replace(self, rows=ranked, rank_by=key)
+
+
+#: What a board can be ranked by, and the row field each key ranks on (highest first).
+RANK_BY = {"value": "account_value", "alpha": "alpha_btc_pct", "sharpe": "sharpe"}
+
+
+def _order(value: float | None, row: LeaderboardRow) -> tuple[bool, float, float, str]:
+    return (value is None, -(value or 0.0), -row.account_value, row.name)
 
 
 def build_leaderboard(store: SeasonStore, data: DataService, season: SeasonRecord) -> Leaderboard:
@@ -92,12 +136,19 @@ def build_leaderboard(store: SeasonStore, data: DataService, season: SeasonRecor
     # Every read stops at the ticks counted here: a runner may commit more meanwhile.
     horizon = season.ticks_done
     curves = {entry.id: _curve(store, entry, config.capital, horizon) for entry in entries}
+    fills = {entry.id: store.fills(entry.id, horizon) for entry in entries}
     btc = next((e for e in entries if e.baseline and e.name == BTC_BASELINE), None)
     benchmark = curves[btc.id][1] if btc is not None else None
+    ticks = max((ts for ts, _ in curves.values()), key=len, default=np.empty(0, np.int64))
+    traded = {fill.symbol for entry_fills in fills.values() for fill in entry_fills}
+    market = market_curves(data, config, ticks, traded)
     rows = [
-        _measure(store, data, config, entry, curves[entry.id], benchmark, entry is btc, horizon)
+        _measure(
+            store, data, config, entry, curves[entry.id], fills[entry.id], benchmark,
+            entry is btc, horizon, _on_ticks(market, ticks, curves[entry.id][0]),
+        )
         for entry in entries
-    ]
+    ]  # fmt: skip
     rows.sort(key=lambda row: (-row.account_value, row.name))
     ranked = [_with_rank(row, rank) for rank, row in enumerate(rows, 1)]
     last = None if season.ts_last_tick is None else to_iso(season.ts_last_tick)
@@ -117,19 +168,36 @@ def _curve(
     return ts, equity
 
 
+def _on_ticks(
+    market: SeasonMarketCurves, ticks: np.ndarray, own: np.ndarray
+) -> SeasonMarketCurves | None:
+    """The market at an entry's own ticks: the season's, cut where the entry's equity ends (an
+    eliminated entry); None when its ticks are not a prefix of the season's."""
+    if len(own) > len(ticks) or not np.array_equal(ticks[: len(own)], own):
+        return None
+    keep = len(own) + 1  # the start, then each of its ticks
+
+    def cut(curve: np.ndarray | None) -> np.ndarray | None:
+        return None if curve is None else curve[:keep]
+
+    prices = {symbol: curve[:keep] for symbol, curve in market.prices.items()}
+    return SeasonMarketCurves(prices, cut(market.btc), cut(market.basket))
+
+
 def _measure(
     store: SeasonStore,
     data: DataService,
     config: SeasonConfig,
     entry: EntryRecord,
     curve: tuple[np.ndarray, np.ndarray],
+    fills: list[Fill],
     benchmark: np.ndarray | None,
     is_benchmark: bool,
     horizon: int,
+    market: SeasonMarketCurves | None,
 ) -> LeaderboardRow:
     ts, equity = curve
     step = timeframe_ms(config.timeframe)
-    fills = store.fills(entry.id, horizon)
     funding = store.funding(entry.id, horizon)
     ts_end = int(ts[-1]) if len(ts) else config.start
     marks = _marks(data, {fill.symbol for fill in fills}, config.timeframe, ts_end)
@@ -146,6 +214,12 @@ def _measure(
     )
     costs = [call.cost_usd for _, call in store.llm_calls(entry.id, horizon)]
     decisions = store.decisions(entry.id, horizon)
+    per_year = 365 * DAY_MS / step
+    vs_btc = _skill(equity, None if market is None else market.btc, per_year, entry.id)
+    vs_basket = _skill(equity, None if market is None else market.basket, per_year, entry.id)
+    held = _NO_EXPOSURE if market is None else exposure(ts, equity[1:], fills, market.closes())
+    btc_low, btc_high = _bounds(vs_btc)
+    basket_low, basket_high = _bounds(vs_basket)
     outcomes = Counter(DecisionOutcome(row["outcome"]) for row in decisions)
     latencies = [row["latency_ms"] for row in decisions]
     return LeaderboardRow(
@@ -180,7 +254,44 @@ def _measure(
         sharpe_high=stats.sharpe_interval.high,
         p_beats_btc=stats.p_beats_benchmark,
         few_trades=not entry.baseline and len(trades) < config.min_trades,
+        beta_btc=vs_btc.beta,
+        alpha_btc_pct=_percent(vs_btc.alpha_annualized),
+        alpha_btc_low_pct=btc_low,
+        alpha_btc_high_pct=btc_high,
+        beta_basket=vs_basket.beta,
+        alpha_basket_pct=_percent(vs_basket.alpha_annualized),
+        alpha_basket_low_pct=basket_low,
+        alpha_basket_high_pct=basket_high,
+        net_exposure=held.net,
+        gross_exposure=held.gross,
+        long_share=held.long_share,
+        short_share=held.short_share,
+        flat_share=held.flat_share,
+        turnover=held.turnover,
     )
+
+
+_UNDEFINED = Skill(0, None, None, None, None, None, None, None)
+
+
+def _skill(equity: np.ndarray, market: np.ndarray | None, per_year: float, seed: int) -> Skill:
+    """The entry regressed on ``market`` (same points), or undefined without one."""
+    if market is None or len(market) != len(equity) or equity[0] <= 0:
+        return _UNDEFINED
+    return skill(equity, market, per_year, confidence=CONFIDENCE, seed=seed)
+
+
+_NO_EXPOSURE = Exposure(None, None, None, None, None, None)
+
+
+def _bounds(measured: Skill) -> tuple[float | None, float | None]:
+    """The alpha interval's ends, in percent."""
+    interval = measured.alpha_interval
+    return (None, None) if interval is None else (interval.low * 100, interval.high * 100)
+
+
+def _percent(value: float | None) -> float | None:
+    return None if value is None else value * 100
 
 
 def _marks(data: DataService, symbols: set[str], timeframe: str, ts: int) -> dict[str, float]:

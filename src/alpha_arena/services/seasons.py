@@ -158,11 +158,13 @@ def no_trade_warnings(context: AppContext, season_id: int) -> list[str]:
     return warnings
 
 
-def leaderboard(context: AppContext, season_id: int) -> Leaderboard:
+def leaderboard(context: AppContext, season_id: int, rank_by: str = "value") -> Leaderboard:
+    """The season's leaderboard ranked by ``rank_by`` (see ``seasons.leaderboard.RANK_BY``)."""
     store = SeasonStore(context.engine)
     season = store.get(season_id)
     data = DataService(context.market, str(season.config.get("exchange", "binance")))
-    return build_leaderboard(store, data, season)
+    board = build_leaderboard(store, data, season)
+    return board if rank_by == board.rank_by else board.ranked_by(rank_by)
 
 
 def compare(context: AppContext, season_id: int) -> Comparison:

@@ -321,3 +321,28 @@ def test_compare_gives_every_pair_in_leaderboard_order(
             assert matrix[i][j] + matrix[j][i] == pytest.approx(1.0, abs=1e-12)
     missing = client.get("/api/v1/seasons/999999/compare")
     assert missing.status_code == 404 and missing.json()["error"]["code"] == "not_found"
+
+
+def test_the_leaderboard_carries_alpha_and_exposure_and_ranks_by_alpha(
+    finished: tuple[TestClient, int], market: AppContext
+) -> None:
+    client, season_id = finished
+    board = client.get(f"/api/v1/seasons/{season_id}/leaderboard").json()
+    assert board["rank_by"] == "value"
+    for row in board["rows"]:
+        assert row["beta_btc"] is not None and row["alpha_btc_pct"] is not None
+        assert row["alpha_btc_low_pct"] <= row["alpha_btc_pct"] <= row["alpha_btc_high_pct"]
+        shares = row["long_share"] + row["short_share"] + row["flat_share"]
+        assert shares == pytest.approx(1.0)
+    by_alpha = client.get(f"/api/v1/seasons/{season_id}/leaderboard", params={"rank_by": "alpha"})
+    assert by_alpha.status_code == 200, by_alpha.text
+    ranked = by_alpha.json()
+    expected = seasons.leaderboard(market, season_id, "alpha").as_dict()
+    assert ranked == json.loads(json.dumps(expected))
+    alphas = [row["alpha_btc_pct"] for row in ranked["rows"]]
+    assert ranked["rank_by"] == "alpha" and alphas == sorted(alphas, reverse=True)
+    # The ranking by value is still what the plain read returns (each is kept apart).
+    again = client.get(f"/api/v1/seasons/{season_id}/leaderboard").json()
+    assert again == board
+    bad = client.get(f"/api/v1/seasons/{season_id}/leaderboard", params={"rank_by": "luck"})
+    assert bad.status_code == 422 and "rank_by" in bad.text

@@ -243,3 +243,103 @@ def test_the_export_carries_the_ledger_and_the_board(played: Played, tmp_path: P
     for r in played.board.rows:
         assert float(board[r.name]["account_value"]) == r.account_value
         assert int(board[r.name]["rank"]) == r.rank
+
+
+# -- skill vs exposure ---------------------------------------------------------------------------
+
+
+def market_close(played: Played, symbol: str) -> np.ndarray:
+    """The symbol's price at the start (the first bar's open) and after each tick (the close of
+    the bar that closed then), read straight from the stored candles."""
+    from alpha_arena.marketdata.service import DataService
+
+    bars = DataService(played.context.market, "binance").candles(symbol, "1h", START, END - HOUR)
+    assert len(bars) == TICKS and int(bars.ts[0]) == START
+    return np.concatenate(([bars.open[0]], bars.close))
+
+
+@pytest.mark.parametrize("name", [*AGENTS, "btc-buy-and-hold", "equal-weight-hold"])
+def test_alpha_and_beta_match_statsmodels_ols_on_the_market_curves(
+    played: Played, name: str
+) -> None:
+    import statsmodels.api as sm
+
+    r = row(played, name)
+    equity = curve(played, name)
+    btc, eth = market_close(played, BTC), market_close(played, ETH)
+    basket = (btc / btc[0] + eth / eth[0]) / 2
+
+    def ols(benchmark: np.ndarray) -> tuple[float, float]:
+        y, x = equity[1:] / equity[:-1] - 1, benchmark[1:] / benchmark[:-1] - 1
+        intercept, slope = sm.OLS(y, sm.add_constant(x)).fit().params
+        return float(slope), float(intercept) * 8760 * 100
+
+    beta, alpha = ols(btc)
+    assert r.beta_btc == pytest.approx(beta, abs=1e-9)
+    assert r.alpha_btc_pct == pytest.approx(alpha, abs=1e-6)
+    assert r.alpha_btc_low_pct is not None and r.alpha_btc_high_pct is not None
+    assert r.alpha_btc_low_pct <= alpha <= r.alpha_btc_high_pct
+    beta, alpha = ols(basket)
+    assert r.beta_basket == pytest.approx(beta, abs=1e-9)
+    assert r.alpha_basket_pct == pytest.approx(alpha, abs=1e-6)
+
+
+def test_buy_and_hold_is_pure_exposure(played: Played) -> None:
+    """BTC buy-and-hold moves one for one with BTC and is long all the time; the equal-weight
+    hold is the basket. What is left of their alpha is the entry fee and funding: small over
+    the season (it is quoted per year)."""
+    btc = row(played, "btc-buy-and-hold")
+    assert btc.beta_btc == pytest.approx(1.0, abs=0.02)
+    assert btc.alpha_btc_pct is not None and abs(btc.alpha_btc_pct * TICKS / 8760) < 1
+    assert btc.long_share == 1.0 and (btc.short_share, btc.flat_share) == (0.0, 0.0)
+    assert btc.net_exposure == btc.gross_exposure == pytest.approx(1.0, abs=0.01)
+    assert btc.turnover is not None and 0.5 < btc.turnover < 1.05  # bought once, never sold
+    basket = row(played, "equal-weight-hold")
+    assert basket.beta_basket == pytest.approx(1.0, abs=0.02)
+    assert basket.net_exposure == pytest.approx(1.0, abs=0.01)
+
+
+@pytest.mark.parametrize("name", list(AGENTS))
+def test_exposure_matches_positions_replayed_tick_by_tick(played: Played, name: str) -> None:
+    """Each tick's holdings rebuilt by walking the fills, valued at that tick's close."""
+    r = row(played, name)
+    ticks = [
+        row["ts"] for row in SeasonStore(played.context.engine).equity(played.entries[name].id)
+    ]
+    equity = curve(played, name)[1:]
+    prices = {BTC: market_close(played, BTC)[1:], ETH: market_close(played, ETH)[1:]}
+    pending = sorted(fills(played, name), key=lambda fill: fill.ts)
+    held = {BTC: 0.0, ETH: 0.0}
+    nets, grosses = [], []
+    for index, ts in enumerate(ticks):
+        while pending and pending[0].ts <= ts:
+            fill = pending.pop(0)
+            held[fill.symbol] += fill.quantity if fill.side is Side.BUY else -fill.quantity
+        worth = [held[s] * prices[s][index] if abs(held[s]) >= 1e-9 else 0.0 for s in held]
+        nets.append(sum(worth) / equity[index])
+        grosses.append(sum(abs(w) for w in worth) / equity[index])
+    assert r.net_exposure == pytest.approx(float(np.mean(nets)), abs=1e-9)
+    assert r.gross_exposure == pytest.approx(float(np.mean(grosses)), abs=1e-9)
+    assert r.long_share == pytest.approx(np.mean([n > 0 for n in nets]))
+    assert r.short_share == pytest.approx(np.mean([n < 0 for n in nets]))
+    assert r.flat_share == pytest.approx(np.mean([n == 0 for n in nets]))
+    assert 0 < r.long_share < 1 and r.short_share > 0  # trend followers go both ways
+    traded = math.fsum(abs(f.quantity * f.price) for f in fills(played, name))
+    assert r.turnover == pytest.approx(traded / float(np.mean(equity)), rel=1e-9)
+
+
+def test_the_board_ranks_by_alpha_or_sharpe_on_request(played: Played) -> None:
+    from alpha_arena.core.errors import InvalidInputError
+
+    by_alpha = leaderboard(played.context, played.season_id, "alpha")
+    assert by_alpha.rank_by == "alpha"
+    alphas = [r.alpha_btc_pct for r in by_alpha.rows]
+    assert None not in alphas and alphas == sorted(alphas, reverse=True)  # type: ignore[type-var]
+    assert [r.rank for r in by_alpha.rows] == list(range(1, len(by_alpha.rows) + 1))
+    assert {r.name for r in by_alpha.rows} == {r.name for r in played.board.rows}
+    assert [r.name for r in by_alpha.rows] != [r.name for r in played.board.rows]
+    by_sharpe = leaderboard(played.context, played.season_id, "sharpe")
+    sharpes = [r.sharpe for r in by_sharpe.rows]
+    assert sharpes == sorted(sharpes, reverse=True)  # type: ignore[type-var]
+    with pytest.raises(InvalidInputError, match="accepted: value, alpha, sharpe"):
+        leaderboard(played.context, played.season_id, "luck")

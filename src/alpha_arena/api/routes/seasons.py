@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import partial
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 
@@ -27,6 +27,8 @@ from alpha_arena.services import seasons as season_service
 from alpha_arena.services.context import AppContext
 from alpha_arena.storage.season_queries import SeasonQueries, SeasonVersion
 from alpha_arena.storage.season_store import EntryRecord, SeasonRecord, SeasonStore
+
+RankBy = Literal["value", "alpha", "sharpe"]  # seasons.leaderboard.RANK_BY's keys
 
 router = APIRouter(prefix="/seasons", tags=["seasons"], responses=ERROR_RESPONSES,
                    dependencies=[Depends(require_reader), Depends(refuse_nul)])  # fmt: skip
@@ -128,18 +130,26 @@ def list_entries(
 @router.get(
     "/{season_id}/leaderboard",
     response_model=LeaderboardOut,
-    summary="The ranking, with bootstrap intervals, P(beats BTC) and fingerprints",
+    summary="The ranking, with bootstrap intervals, P(beats BTC), alpha and beta, exposure",
 )
-async def get_leaderboard(request: Request, season_id: SeasonId) -> Response:
-    return Response(await leaderboard_json(api_state(request), season_id),
+async def get_leaderboard(
+    request: Request,
+    season_id: SeasonId,
+    rank_by: Annotated[
+        RankBy,
+        Query(description="Rank by account value (the default), alpha vs BTC, or Sharpe."),
+    ] = "value",
+) -> Response:
+    return Response(await leaderboard_json(api_state(request), season_id, rank_by),
                     media_type="application/json")  # fmt: skip
 
 
-async def leaderboard_json(state: ApiState, season_id: int) -> bytes:
+async def leaderboard_json(state: ApiState, season_id: int, rank_by: RankBy = "value") -> bytes:
     """The leaderboard as JSON. Hot path: one indexed lookup of the season's version, then
     stored bytes; the board (a bootstrap) is computed only when the season moved since (for a
     running season, at most once per ``LIVE_MAX_AGE_S``)."""
-    return await season_read(state, season_id, "leaderboard", leaderboard_body)
+    body = partial(leaderboard_body, rank_by=rank_by)
+    return await season_read(state, season_id, f"leaderboard:{rank_by}", body)
 
 
 async def season_read(
@@ -160,8 +170,8 @@ async def season_read(
     return await state.cache.fetch((name, season_id), version, compute, max_age_s)
 
 
-def leaderboard_body(context: AppContext, season_id: int) -> bytes:
-    board = season_service.leaderboard(context, season_id)
+def leaderboard_body(context: AppContext, season_id: int, rank_by: RankBy = "value") -> bytes:
+    board = season_service.leaderboard(context, season_id, rank_by)
     return LeaderboardOut.model_validate(board.as_dict()).model_dump_json().encode()
 
 
