@@ -121,7 +121,8 @@ def test_the_report_counts_every_directional_call_the_seasons_stored(played: Pla
                  if e.name == "ema-fast")  # fmt: skip
     assert report.decisions == stored
     assert [(s.season_id, s.timeframe) for s in report.seasons] == [
-        (played.seasons[0], "1h"), (played.seasons[1], "1h")
+        (played.seasons[0], "1h"),
+        (played.seasons[1], "1h"),
     ]
     assert sum(s.decisions for s in report.seasons) == stored
 
@@ -129,8 +130,8 @@ def test_the_report_counts_every_directional_call_the_seasons_stored(played: Pla
 def test_every_forward_return_is_the_candle_math_redone_here(played: Played) -> None:
     report = agent_report(played.context, "bands")
     by_symbol = {symbol: closes(played, symbol) for symbol in (BTC, ETH)}
-    assert sorted((o.call.ts, o.call.symbol, o.call.direction.value) for o in report.outcomes) \
-        == sorted((ts, symbol, d) for _, ts, symbol, d in stored_calls(played, "bands"))  # fmt: skip
+    judged = [(o.call.ts, o.call.symbol, o.call.direction.value) for o in report.outcomes]
+    assert sorted(judged) == sorted((ts, sym, d) for _, ts, sym, d in stored_calls(played, "bands"))
     for outcome in report.outcomes:
         prices = by_symbol[outcome.call.symbol]
         bar = outcome.call.ts - HOUR  # decided at the close of the bar opened an hour before
@@ -196,7 +197,7 @@ def test_the_regime_is_read_from_the_bars_known_at_the_decision(played: Played) 
 
 
 def test_one_season_reports_only_its_own_calls(played: Played) -> None:
-    early, late = played.seasons
+    early = played.seasons[0]
     first = agent_report(played.context, "ema-fast", season_id=early)
     whole = agent_report(played.context, "ema-fast")
     assert [s.season_id for s in first.seasons] == [early]
