@@ -12,6 +12,7 @@ from alpha_arena.cli.data import data_app
 from alpha_arena.cli.db import db_app
 from alpha_arena.cli.demo import demo
 from alpha_arena.cli.season import season_app
+from alpha_arena.cli.series import series_app
 from alpha_arena.cli.serve import openapi, serve
 from alpha_arena.cli.strategies import strategies_app
 from alpha_arena.cli.worker import scheduler, worker
@@ -29,6 +30,7 @@ app.add_typer(backtest_app, name="backtest")
 app.add_typer(strategies_app, name="strategies")
 app.add_typer(agent_app, name="agent")
 app.add_typer(prompt_app, name="prompt")
+season_app.add_typer(series_app, name="series")
 app.add_typer(season_app, name="season")
 app.add_typer(account_app, name="account")
 app.command("demo")(demo)
