@@ -3,7 +3,12 @@
 Per coin: the latest price and, oldest to newest, short series of EMA20, MACD, RSI7 and RSI14
 on the decision timeframe; a higher-timeframe view (EMA20 against EMA50, ATR3 against ATR14,
 volume against its average); the newest funding rate and open interest. Per account: value,
-cash, return, Sharpe so far, and the open positions with their exit plans."""
+cash, return, Sharpe so far, and the open positions with their exit plans. The standings: every
+entry of the season ranked by account value at that moment, the agent's own row marked (a
+prompt that shows its rivals' standing renders them; the default does not).
+
+Every value is plain data (numbers, strings, tuples of frozen dataclasses): a context goes to
+a remote agent as JSON (``dataclasses.asdict``) and is transformed with ``dataclasses.replace``."""
 
 from __future__ import annotations
 
@@ -76,11 +81,23 @@ class AccountContext:
 
 
 @dataclass(frozen=True, slots=True)
+class Standing:
+    """One entry's place in its season at a decision: rank 1 holds the most equity."""
+
+    rank: int
+    name: str
+    return_pct: float  # percent since the season's start
+    equity: float  # the account value
+    own: bool  # the deciding agent's own row
+
+
+@dataclass(frozen=True, slots=True)
 class DecisionContext:
     ts: int
     timeframe: str
     coins: tuple[CoinContext, ...]
     account: AccountContext
+    standings: tuple[Standing, ...] = ()
 
 
 def _tail(values: np.ndarray, length: int) -> tuple[float, ...]:
@@ -175,6 +192,19 @@ def account_context(
     )
 
 
+def rank_standings(
+    equities: Sequence[tuple[str, float]], own: str, initial_capital: float
+) -> tuple[Standing, ...]:
+    """Rank ``(name, equity)`` pairs as the leaderboard does (the most equity first, a tie by
+    name) and mark ``own``'s row; returns count from ``initial_capital``, which every entry of
+    a season starts with."""
+    ranked = sorted(equities, key=lambda pair: (-pair[1], pair[0]))
+    return tuple(
+        Standing(rank, name, (equity / initial_capital - 1.0) * 100.0, equity, name == own)
+        for rank, (name, equity) in enumerate(ranked, 1)
+    )
+
+
 def build_context(
     data: DataService,
     symbols: Sequence[str],
@@ -183,11 +213,13 @@ def build_context(
     timeframe: str = "1h",
     higher_timeframe: str | None = "4h",
     series_length: int = 10,
+    standings: tuple[Standing, ...] = (),
 ) -> DecisionContext:
-    """The decision context at ``ts`` for ``symbols``; coins with no closed bar are left out."""
+    """The decision context at ``ts`` for ``symbols``; coins with no closed bar are left out.
+    ``standings``: the season's at ``ts`` (see ``rank_standings``)."""
     coins = []
     for symbol in symbols:
         coin = coin_context(data, symbol, ts, timeframe, higher_timeframe, series_length)
         if coin is not None:
             coins.append(coin)
-    return DecisionContext(ts, timeframe, tuple(coins), account)
+    return DecisionContext(ts, timeframe, tuple(coins), account, standings)

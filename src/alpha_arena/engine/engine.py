@@ -275,9 +275,24 @@ class TradingEngine:
                     amount = venue.settle_funding(symbol, ts, rate, mark)
                     entrant.ledger.funding.append((ts, symbol, amount))
 
-    def _view(self, entrant: Entrant, step: int, ts: int, bars: dict[str, int]) -> StepView:
+    def _view(
+        self,
+        entrant: Entrant,
+        step: int,
+        ts: int,
+        bars: dict[str, int],
+        equities: tuple[tuple[str, float], ...],
+    ) -> StepView:
         venue = entrant.venue
-        return StepView(step, ts, bars, venue.equity(), venue.cash, venue.positions())
+        return StepView(step, ts, bars, venue.equity(), venue.cash, venue.positions(), equities)
+
+    def _equities(self) -> tuple[tuple[str, float], ...]:
+        """Every entrant's equity now, at this step's closes and before any of its orders
+        (the eliminated ones' frozen): the standings the asynchronous participants are shown.
+        Where orders fill at the next bar's open, each is the equity this step records."""
+        return tuple(
+            (entrant.participant.name, entrant.venue.equity()) for entrant in self.entrants
+        )
 
     def _ask(
         self, deciding: list[Entrant], step: int, ts: int, bars: dict[str, int]
@@ -297,7 +312,8 @@ class TradingEngine:
                 decision = entrant.participant.decide(view)
                 answers.append((entrant, decision, (time.perf_counter() - started) * 1000))
         if waiting:
-            views = [self._view(entrant, step, ts, bars) for entrant in waiting]
+            equities = self._equities()
+            views = [self._view(entrant, step, ts, bars, equities) for entrant in waiting]
             results = self.loop.run_until_complete(self._gather(waiting, views, ts))
             answers += [
                 (entrant, decision, latency)

@@ -16,7 +16,12 @@ from alpha_arena.domain.positions import Position
 @dataclass(frozen=True, slots=True)
 class StepView:
     """The moment a participant decides at: ``ts`` (a bar close), the index of each symbol's
-    bar that just closed (absent when the symbol has no bar at this step), and its account."""
+    bar that just closed (absent when the symbol has no bar at this step), and its account.
+
+    ``equities``: every entrant's ``(name, equity)`` at this moment, itself included, in the
+    engine's order: what an agent is shown of its rivals' standing. The engine fills it for the
+    participants it asks asynchronously (LLM and remote agents, which show it to a model); the
+    rule strategies asked inline get it empty, their hot path spared the valuations."""
 
     step: int
     ts: int
@@ -24,6 +29,7 @@ class StepView:
     equity: float
     cash: float
     positions: Mapping[str, Position]
+    equities: tuple[tuple[str, float], ...] = ()
 
 
 class Participant(Protocol):

@@ -24,7 +24,6 @@ from alpha_arena.agents.config import (
 )
 from alpha_arena.agents.llm.caller import CacheMode, CallSettings, LlmCaller
 from alpha_arena.agents.llm.participant import LlmParticipant
-from alpha_arena.agents.llm.prompts import DEFAULT_PROMPT, default_template
 from alpha_arena.agents.llm.providers import configured_provider, get_spec
 from alpha_arena.agents.llm.providers.base import LlmRequest, LlmResponse, SdkProvider
 from alpha_arena.agents.llm.trader import LlmTrader, TraderSettings
@@ -43,7 +42,7 @@ from alpha_arena.engine.participant import Participant
 from alpha_arena.marketdata.service import DataService
 from alpha_arena.seasons.config import SeasonConfig
 from alpha_arena.seasons.market import SeasonMarket
-from alpha_arena.services.agents import portfolio_weights
+from alpha_arena.services.agents import portfolio_weights, store_shipped_prompt
 from alpha_arena.services.context import AppContext
 from alpha_arena.storage.agent_store import AgentRecord, PromptStore
 from alpha_arena.storage.llm_store import LlmCache
@@ -71,9 +70,7 @@ def pin_agent(context: AppContext, agent: AgentRecord, season: SeasonConfig) -> 
     pinned: dict[str, Any] = {}
     if isinstance(config, LlmAgentConfig):
         prompts = PromptStore(context.engine)
-        if config.prompt == DEFAULT_PROMPT:
-            now = context.clock.now_ms()
-            prompts.add(DEFAULT_PROMPT, default_template(), now, "shipped default")
+        store_shipped_prompt(prompts, config.prompt, context.clock.now_ms())
         version = (
             prompts.latest(config.prompt)
             if config.prompt_version is None
@@ -245,6 +242,7 @@ def build_lineup(
                 prompt_version_id=version.id, temperature=config.temperature,
                 max_tokens=config.max_tokens, json_mode=spec.supports_json_mode,
                 max_leverage=config.max_leverage, exchange=season.exchange,
+                leverage_cap=season.limits().max_leverage,
             )  # fmt: skip
             mode = CacheMode.READWRITE
             trader = LlmTrader(settings, provider, cache, mode, clock, entry.agent_id,

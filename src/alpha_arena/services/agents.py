@@ -16,9 +16,9 @@ from alpha_arena.agents.config import (
     StrategyAgentConfig,
     parse_config,
 )
-from alpha_arena.agents.context import account_context, build_context
+from alpha_arena.agents.context import account_context, build_context, rank_standings
 from alpha_arena.agents.llm.caller import CacheMode, CallSettings, LlmCaller
-from alpha_arena.agents.llm.prompts import DEFAULT_PROMPT, default_template
+from alpha_arena.agents.llm.prompts import MODES, shipped_prompt
 from alpha_arena.agents.llm.providers import (
     SdkProvider,
     configured_provider,
@@ -98,18 +98,35 @@ def add_agent_from_backtest(
     return add_agent(context, name, values)
 
 
+def store_shipped_prompt(prompts: PromptStore, name: str, ts: int) -> None:
+    """Store the shipped prompt ``name`` (the default or a competition mode's) on first use,
+    and as its next version when the package ships a new text; nothing for a user's prompt.
+    A pinned season keeps the version it was created with either way."""
+    shipped = shipped_prompt(name)
+    if shipped is not None:
+        template, description = shipped
+        prompts.add(name, template, ts, description)
+
+
+def store_shipped_prompts(prompts: PromptStore, ts: int) -> PromptStore:
+    """Store every shipped prompt (see ``store_shipped_prompt``): what a listing shows."""
+    for mode in MODES.values():
+        store_shipped_prompt(prompts, mode.prompt, ts)
+    return prompts
+
+
 def require_stored_prompt(context: AppContext, config: AnyAgentConfig) -> None:
     """Refuse an LLM agent whose prompt (or prompt version) is not stored: found out at
     season creation instead, it would cost the season, not the registration."""
     if not isinstance(config, LlmAgentConfig):
         return
     prompts = PromptStore(context.engine)
-    if config.prompt == DEFAULT_PROMPT:  # shipped with the package, stored on first use
-        prompts.add(DEFAULT_PROMPT, default_template(), context.clock.now_ms(), "shipped default")
+    store_shipped_prompt(prompts, config.prompt, context.clock.now_ms())
     try:
         newest = prompts.latest(config.prompt)
     except NotFoundError:
-        stored = sorted({prompt.name for prompt in prompts.all()} | {DEFAULT_PROMPT})
+        shipped = {mode.prompt for mode in MODES.values()}
+        stored = sorted({prompt.name for prompt in prompts.all()} | shipped)
         raise InvalidInputError(
             f"agent prompt {config.prompt!r} is not stored (stored: {', '.join(stored)}); "
             f"add it first with `arena prompt add {config.prompt} --file TEMPLATE`"
@@ -315,8 +332,7 @@ def _llm_decision(
     cache_mode: CacheMode,
 ) -> AgentDecision:
     prompts = PromptStore(context.engine)
-    if config.prompt == DEFAULT_PROMPT:
-        prompts.add(DEFAULT_PROMPT, default_template(), context.clock.now_ms(), "shipped default")
+    store_shipped_prompt(prompts, config.prompt, context.clock.now_ms())
     version = (
         prompts.latest(config.prompt)
         if config.prompt_version is None
@@ -324,7 +340,9 @@ def _llm_decision(
     )
     spec = get_spec(config.provider)
     account = account_context(capital, capital, capital, {}, {}, 0.0005)
-    decision_context = build_context(data, symbols, ts, account, config.timeframe)
+    alone = rank_standings(((record.name, capital),), record.name, capital)  # no season: no rivals
+    decision_context = build_context(data, symbols, ts, account, config.timeframe,
+                                     standings=alone)  # fmt: skip
     if not decision_context.coins:
         raise NotFoundError(f"no {config.timeframe} bar of {', '.join(symbols)} had closed by then")
     settings = TraderSettings(

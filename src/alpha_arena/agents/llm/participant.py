@@ -1,5 +1,6 @@
 """An LLM trader as an engine participant: at each step it builds the as-of decision context
-from the DataService and its account, and asks its model asynchronously."""
+from the DataService, its account and the season's standings, and asks its model
+asynchronously."""
 
 from __future__ import annotations
 
@@ -8,7 +9,12 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from alpha_arena.agents.context import DecisionContext, account_context, build_context
+from alpha_arena.agents.context import (
+    DecisionContext,
+    account_context,
+    build_context,
+    rank_standings,
+)
 from alpha_arena.agents.llm.trader import LlmTrader
 from alpha_arena.core.errors import AgentError
 from alpha_arena.domain.decisions import Decision
@@ -66,7 +72,12 @@ class LlmParticipant:
             self._initial_capital, view.equity, view.cash, view.positions, marks,
             self._fee_rate, sharpe_so_far(self._equity_seen),
         )  # fmt: skip
-        return build_context(self._data, self._symbols, view.ts, account, self._timeframe)
+        # Asked on its own (no rivals' equities given), it stands alone.
+        equities = view.equities or ((self._name, view.equity),)
+        standings = rank_standings(equities, self._name, self._initial_capital)
+        return build_context(
+            self._data, self._symbols, view.ts, account, self._timeframe, standings=standings
+        )
 
 
 def sharpe_so_far(equity: Sequence[float]) -> float | None:

@@ -1,7 +1,8 @@
 """Prompt templates (Jinja2) and their rendering from a decision context.
 
-The default templates ship with the package; versions are stored in the database
-(``PromptStore``) so every LLM call can name the exact text it was built from."""
+The default template and the competition modes' ship with the package; versions are stored
+in the database (``PromptStore``) so every LLM call can name the exact text it was built from,
+and a season pins the version each entry runs."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from alpha_arena.agents.context import (
     DecisionContext,
     HigherTimeframe,
     PositionContext,
+    Standing,
 )
 from alpha_arena.core.errors import InvalidInputError
 from alpha_arena.core.time import to_iso
@@ -44,12 +46,77 @@ def _compiled(text: str) -> Template:
     return _ENVIRONMENT.from_string(text)
 
 
+def _shipped(file: str) -> str:
+    return (resources.files("alpha_arena.agents.llm") / "templates" / file).read_text()
+
+
 def default_template() -> str:
     """The shipped default: the system part and the user part joined by a separator line."""
-    folder = resources.files("alpha_arena.agents.llm") / "templates"
-    system = (folder / "trader_system.j2").read_text()
-    user = (folder / "trader_user.j2").read_text()
-    return system + _SEPARATOR + user
+    return _shipped("trader_system.j2") + _SEPARATOR + _shipped("trader_user.j2")
+
+
+@dataclass(frozen=True, slots=True)
+class CompetitionMode:
+    """A shipped variant of the default prompt: the same market and rules, another brief.
+
+    ``prompt``: the name it is stored and pinned under; ``system``: the file of the brief
+    set before the rules; ``user``: a file of what it shows beyond the default (or None)."""
+
+    name: str
+    prompt: str
+    description: str
+    system: str | None = None
+    user: str | None = None
+
+    def template(self) -> str:
+        if self.system is None:
+            return default_template()
+        head, rules, tail = _shipped("trader_system.j2").partition("\nRules:\n")
+        if not rules:  # a shipped file changed shape: caught by the tests, never at run time
+            raise RuntimeError("trader_system.j2 lost its 'Rules:' line")
+        brief = _shipped(self.system).rstrip("\n")
+        user = _shipped("trader_user.j2") + (_shipped(self.user) if self.user else "")
+        return f"{head}\n{brief}\n{rules}{tail}{_SEPARATOR}{user}"
+
+
+#: The public arena's competition modes, selectable per agent (``arena agent add --mode``):
+#: a season can run the same model under each and compare.
+MODES: dict[str, CompetitionMode] = {
+    mode.name: mode
+    for mode in (
+        CompetitionMode("baseline", DEFAULT_PROMPT,
+                        "the default trader: the market, its account, best risk-adjusted return"),
+        CompetitionMode("situational_awareness", "situational_awareness",
+                        "also sees the current standings of its rivals (rank, return, value)",
+                        "situational_awareness_system.j2", "situational_awareness_user.j2"),
+        CompetitionMode("max_leverage", "max_leverage",
+                        "told to open every entry at the highest leverage the season allows",
+                        "max_leverage_system.j2"),
+        CompetitionMode("capital_preservation", "capital_preservation",
+                        "protect capital first: small sizes, low leverage, tight stops, "
+                        "cash is a position", "capital_preservation_system.j2"),
+    )
+}  # fmt: skip
+
+
+def competition_mode(name: str) -> CompetitionMode:
+    """The mode called ``name``; InvalidInputError naming the modes for any other."""
+    mode = MODES.get(name)
+    if mode is None:
+        raise InvalidInputError(f"unknown mode {name!r}; accepted: {', '.join(MODES)}")
+    return mode
+
+
+def shipped_prompt(name: str) -> tuple[str, str] | None:
+    """The template and description of the shipped prompt stored as ``name`` (the default or
+    a mode's), None for a prompt of a user's."""
+    for mode in MODES.values():
+        if mode.prompt == name:
+            description = (
+                "shipped default" if name == DEFAULT_PROMPT else f"mode: {mode.description}"
+            )
+            return mode.template(), description
+    return None
 
 
 def render(
@@ -58,8 +125,11 @@ def render(
     exchange: str = "binance",
     max_leverage: float = 20,
     fee_rate: float | None = None,
+    leverage_cap: float | None = None,
 ) -> RenderedPrompt:
-    """Render a stored template (system and user parts) for ``context``."""
+    """Render a stored template (system and user parts) for ``context``. ``max_leverage`` is
+    the agent's own cap; ``leverage_cap`` the season's risk limit, and the template's
+    ``leverage_cap`` the lower of the two: the leverage an entry really gets."""
     system_text, separator, user_text = template.partition(_SEPARATOR)
     if not separator:
         raise InvalidInputError("a prompt template needs a system and a user part separated by "
@@ -70,6 +140,7 @@ def render(
         "exchange": exchange,
         "coins": [coin.symbol.split("/")[0] for coin in context.coins],
         "max_leverage": max_leverage,
+        "leverage_cap": max_leverage if leverage_cap is None else min(max_leverage, leverage_cap),
         "fee_rate": context.account.fee_rate if fee_rate is None else fee_rate,
     }
     try:
@@ -113,7 +184,8 @@ def validate_template(template: str) -> None:
 @lru_cache(maxsize=1)
 def sample_context() -> DecisionContext:
     """A decision context with every optional field present: one coin with a higher
-    timeframe, funding and open interest, and an open position with its exit plan."""
+    timeframe, funding and open interest, an open position with its exit plan, and the
+    standings of three entries (the agent's own second)."""
     series = (64_000.0, 64_250.5, 64_100.0)
     coin = CoinContext(
         symbol="BTC/USDT:USDT", ts_last_close=1_735_693_200_000, price=64_100.0,
@@ -131,4 +203,11 @@ def sample_context() -> DecisionContext:
         initial_capital=10_000.0, equity=10_055.0, cash=8_950.0, return_pct=0.55, sharpe=1.2,
         fee_rate=0.0005, positions=(position,),
     )  # fmt: skip
-    return DecisionContext(ts=1_735_693_200_000, timeframe="1h", coins=(coin,), account=account)
+    standings = (
+        Standing(1, "rival-model", 2.1, 10_210.0, False),
+        Standing(2, "sample-agent", 0.55, 10_055.0, True),
+        Standing(3, "btc-buy-and-hold", -0.8, 9_920.0, False),
+    )
+    return DecisionContext(
+        ts=1_735_693_200_000, timeframe="1h", coins=(coin,), account=account, standings=standings
+    )

@@ -33,6 +33,7 @@ class TraderSettings:
     json_mode: bool = True
     max_leverage: float = 10.0
     exchange: str = "binance"
+    leverage_cap: float | None = None  # the season's risk limit, when there is one
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,7 +73,10 @@ class LlmTrader:
         """Ask the model for a decision at ``context``; append every call to ``calls`` as it
         is made (a participant's trail: a call cut off at the deadline must reach it too)."""
         settings = self._settings
-        prompt = render(settings.template, context, settings.exchange, settings.max_leverage)
+        prompt = render(
+            settings.template, context, settings.exchange, settings.max_leverage,
+            leverage_cap=settings.leverage_cap,
+        )  # fmt: skip
         symbols = [coin.symbol for coin in context.coins]
         messages = [LlmMessage("system", prompt.system), LlmMessage("user", prompt.user)]
         trail: list[LlmCall] = [] if calls is None else calls
