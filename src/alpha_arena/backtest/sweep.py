@@ -2,7 +2,12 @@
 
 The data are read once; each worker process receives them once and runs its share of the grid
 through the same engine as a single backtest, so a sweep's figures equal those of
-``arena backtest run`` with the same parameters (a test checks it)."""
+``arena backtest run`` with the same parameters (a test checks it).
+
+Trying many combinations and keeping the best overstates it. Each point also carries what the
+overfitting checks need of its per-bar returns (``analytics.overfitting.ReturnSummary``), so
+that the finished sweep gives every point its deflated Sharpe ratio (N: the combinations run)
+and measures its probability of backtest overfitting (``conclude``)."""
 
 from __future__ import annotations
 
@@ -14,6 +19,14 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, replace
 
 from alpha_arena.analytics.metrics import Metrics
+from alpha_arena.analytics.overfitting import (
+    Overfitting,
+    ReturnSummary,
+    deflated_sharpes,
+    overfitting,
+    period_returns,
+    summarize,
+)
 from alpha_arena.backtest.run import (
     BacktestConfig,
     MarketWindow,
@@ -36,6 +49,12 @@ MAX_COMBINATIONS = 10_000
 class SweepPoint:
     params: tuple[tuple[str, str], ...]
     metrics: Metrics
+    summary: ReturnSummary | None = None  # of the per-bar returns, for the overfitting checks
+    deflated_sharpe: float | None = None  # set by ``conclude``, once every point is known
+
+    def metrics_dict(self) -> dict[str, float | int | None]:
+        """Every metric by name, the deflated Sharpe ratio included (as stored and served)."""
+        return {**self.metrics.as_dict(), "deflated_sharpe": self.deflated_sharpe}
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +62,7 @@ class SweepResult:
     points: list[SweepPoint]  # ranked, best first
     skipped: list[tuple[tuple[tuple[str, str], ...], str]]  # invalid combinations and why
     rank_by: str
+    overfitting: Overfitting | None = None  # None: fewer than 2 points or too short a window
 
 
 def parse_grid(specs: Sequence[str]) -> dict[str, list[str]]:
@@ -121,8 +141,9 @@ def _run_point(config: BacktestConfig) -> SweepPoint:
     # The run's ledger is dropped inside the block: the collector never scans it.
     with collector_paused():
         strategy = build_strategy(config)
-        metrics = simulate(market, instruments, config, strategy, window=window).metrics
-    return SweepPoint(config.params, metrics)
+        result = simulate(market, instruments, config, strategy, window=window)
+        summary = summarize(period_returns(result.ledger.equity))
+    return SweepPoint(config.params, result.metrics, summary)
 
 
 @dataclass(frozen=True, slots=True)
@@ -176,7 +197,25 @@ def run_sweep(
     market = load_market(data, base, plan.warmup)
     chosen = {symbol: instruments[symbol] for symbol in base.symbols if symbol in instruments}
     points = _run_all(plan.configs, market, chosen, jobs or os.cpu_count() or 1, progress)
-    return SweepResult(rank(points, rank_by), plan.skipped, rank_by)
+    return conclude(points, plan.skipped, rank_by)
+
+
+def conclude(
+    points: Sequence[SweepPoint],
+    skipped: list[tuple[tuple[tuple[str, str], ...], str]],
+    rank_by: str,
+) -> SweepResult:
+    """The sweep's result from its points in grid order (wherever they ran): each point with its
+    deflated Sharpe ratio, the probability of backtest overfitting, the points ranked."""
+    summaries = [point.summary for point in points]
+    known = [summary for summary in summaries if summary is not None]
+    if len(known) < len(summaries):  # points made without their returns: nothing to judge
+        return SweepResult(rank(points, rank_by), skipped, rank_by)
+    judged = [
+        replace(point, deflated_sharpe=value)
+        for point, value in zip(points, deflated_sharpes(known), strict=True)
+    ]
+    return SweepResult(rank(judged, rank_by), skipped, rank_by, overfitting(known))
 
 
 def run_points(

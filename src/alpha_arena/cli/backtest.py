@@ -180,20 +180,25 @@ def sweep_command(
             "id": stored.sweep_id, "rank_by": result.rank_by,
             "ran": _ran(stored.run.mode, stored.run.workers), "chunks": stored.run.chunks,
             "duration_ms": stored.duration_ms, "best_backtest": stored.best_backtest_id,
-            "results": [{"params": dict(p.params), "metrics": p.metrics.as_dict()}
+            "results": [{"params": dict(p.params), "metrics": p.metrics_dict()}
                         for p in result.points],
             "skipped": [{"params": dict(params), "reason": reason}
                         for params, reason in result.skipped],
+            "overfitting": None if result.overfitting is None else result.overfitting.as_dict(),
         })  # fmt: skip
         return
     console.print(_sweep_table(
         f"{strategy} sweep, ranked by {rank_by}", list(grid_values), result.rank_by,
-        [(dict(point.params), point.metrics.as_dict()) for point in result.points[:top]],
+        [(dict(point.params), point.metrics_dict()) for point in result.points[:top]],
     ))  # fmt: skip
     note = f"{len(result.points)} combinations run"
     if result.skipped:
         note += f", {len(result.skipped)} skipped as invalid (e.g. {result.skipped[0][1]})"
     console.print(note, highlight=False, markup=False)
+    console.print(
+        _pbo_line(None if result.overfitting is None else result.overfitting.as_dict()),
+        highlight=False, markup=False,
+    )  # fmt: skip
     console.print(
         f"stored as sweep {stored.sweep_id} ({_ran(stored.run.mode, stored.run.workers)}, "
         f"{stored.duration_ms / 1000:,.1f} s); `arena backtest sweep-show {stored.sweep_id}`",
@@ -213,20 +218,36 @@ def _ran(mode: str, workers: int | None) -> str:
     return f"{workers or 0} worker{'' if workers == 1 else 's'}"
 
 
+def _pbo_line(overfitting: dict[str, Any] | None) -> str:
+    """The sweep's probability of backtest overfitting in one line, or why there is none."""
+    if overfitting is None:
+        return (
+            "PBO: not measured (it needs 2 combinations or more and at least 8 bars; sweeps "
+            "stored before it existed have none)"
+        )
+    return (
+        f"PBO {overfitting['pbo']:.2f} ({overfitting['splits']:,} splits): the chance the best "
+        "in-sample combination is below the median out of sample"
+    )
+
+
 def _sweep_table(
     title: str, names: list[str], rank_by: str, points: list[tuple[dict[str, str], dict[str, Any]]]
 ) -> Table:
-    """Ranked points: the swept parameters, the headline metrics and the one ranked by."""
+    """Ranked points: the swept parameters, the headline metrics (DSR: the deflated Sharpe
+    ratio, the chance the Sharpe ratio is real given how many combinations were tried) and the
+    one ranked by."""
     shown = ("total_return", "max_drawdown", "sharpe", "trade_count", "fees_paid")
     extra = [] if rank_by in shown else [rank_by]
     kinds = {key: kind for key, _, kind in _METRICS}
-    table = Table("#", *names, "return", "max dd", "Sharpe", "trades", "fees", *extra,
+    table = Table("#", *names, "return", "max dd", "Sharpe", "DSR", "trades", "fees", *extra,
                   title=title)  # fmt: skip
     for rank, (params, metrics) in enumerate(points, start=1):
         table.add_row(
             str(rank), *(params.get(name, "-") for name in names),
             _format(metrics.get("total_return"), "pct"),
             _format(metrics.get("max_drawdown"), "pct"), _format(metrics.get("sharpe"), "num"),
+            _format(metrics.get("deflated_sharpe"), "num"),
             _format(metrics.get("trade_count"), "int"), _format(metrics.get("fees_paid"), "usd"),
             *(_format(metrics.get(key), kinds.get(key, "num")) for key in extra),
         )  # fmt: skip
@@ -300,6 +321,7 @@ def sweep_show_command(
         f"Sweep {sweep.id}, ranked by {sweep.rank_by}", list(sweep.grid), sweep.rank_by,
         [(point.params, point.metrics) for point in points],
     ))  # fmt: skip
+    console.print(_pbo_line(sweep.overfitting), highlight=False, markup=False)
     if sweep.best_backtest_id is not None:
         console.print(
             f"best: backtest #{sweep.best_backtest_id} — register it with: "
@@ -319,6 +341,7 @@ def _sweep_json(sweep: SweepSummary) -> dict[str, Any]:
         "created": to_iso(sweep.ts_created),
         "best": None if sweep.best is None else {"params": sweep.best.params,
                                                   "metrics": sweep.best.metrics},
+        "overfitting": sweep.overfitting,
     }  # fmt: skip
 
 

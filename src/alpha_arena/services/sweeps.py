@@ -103,7 +103,8 @@ def run(
         mode=ran.mode,
         workers=ran.workers,
         duration_ms=duration_ms,
-        points=[(dict(point.params), point.metrics.as_dict()) for point in result.points],
+        points=[(dict(point.params), point.metrics_dict()) for point in result.points],
+        overfitting=None if result.overfitting is None else result.overfitting.as_dict(),
     )
     sweep_id = store.save(record, context.clock.now_ms())
     best_id, _ = backtests.run(context, replace(base, params=result.points[0].params))

@@ -1,5 +1,6 @@
 """Stored parameter sweeps: the base configuration, the grid, how the sweep ran, and every
-combination's parameters and metrics by rank.
+combination's parameters and metrics by rank, and the sweep's probability of backtest
+overfitting (``overfitting``: null for sweeps stored before it was measured, or too small to).
 
 Metrics are stored as JSON text: Python writes each float as the shortest text that reads
 back to the same double, so a stored sweep reads back exactly what was ranked."""
@@ -36,6 +37,7 @@ class SweepRecord:
     workers: int | None
     duration_ms: int
     points: Sequence[tuple[Mapping[str, str], Mapping[str, Any]]]  # (params, metrics), best first
+    overfitting: Mapping[str, float | int] | None = None  # {pbo, splits, median_logit, blocks}
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +60,7 @@ class SweepSummary:
     best_backtest_id: int | None
     ts_created: int
     best: StoredPoint | None  # rank 1
+    overfitting: dict[str, Any] | None = None  # {pbo, splits, median_logit, blocks}
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,6 +96,9 @@ class SweepStore:
                         workers=record.workers,
                         duration_ms=record.duration_ms,
                         ts_created=ts_created,
+                        overfitting=None
+                        if record.overfitting is None
+                        else json.dumps(dict(record.overfitting), sort_keys=True),
                     )
                     .returning(SweepRow.id)
                 ).scalar_one()
@@ -193,4 +199,5 @@ def _summary(row: Any) -> SweepSummary:
         best_backtest_id=row["best_backtest_id"],
         ts_created=row["ts_created"],
         best=best,
+        overfitting=None if row["overfitting"] is None else json.loads(row["overfitting"]),
     )

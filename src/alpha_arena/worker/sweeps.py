@@ -1,15 +1,16 @@
 """A parameter sweep through the workers: the grid is expanded here (``plan_sweep``), split
 into contiguous chunks (about four per worker slot, so that a slow chunk does not hold the
 others back), sent as one Celery group of ``arena.sweep_chunk`` tasks, gathered in chunk
-order (that is, in grid order) and ranked by the local sweep's own ``rank``: the points equal
-those of ``services.backtests.sweep`` bit for bit.
+order (that is, in grid order) and concluded by the local sweep's own ``conclude`` (deflated
+Sharpe ratios, probability of backtest overfitting, ranking): the result equals that of
+``services.backtests.sweep`` bit for bit.
 
 Each chunk carries the sweep's base configuration, its warm-up (the most any combination of
 the whole grid needs, so that every worker reads the same bars as a local sweep) and its
 combinations; a worker reads the market data from the database itself, once per process and
-sweep. Metrics travel as JSON: Python writes a float as the shortest text that reads back to
-the same double, and the non-finite values (which ``Metrics`` never holds today) as the
-strings ``"nan"``, ``"inf"`` and ``"-inf"``."""
+sweep. Metrics and the summary of each point's returns travel as JSON: Python writes a float
+as the shortest text that reads back to the same double, and the non-finite values (which
+``Metrics`` never holds today) as the strings ``"nan"``, ``"inf"`` and ``"-inf"``."""
 
 from __future__ import annotations
 
@@ -25,8 +26,9 @@ from celery import group
 from celery.result import AsyncResult, GroupResult
 
 from alpha_arena.analytics.metrics import Metrics
+from alpha_arena.analytics.overfitting import ReturnSummary
 from alpha_arena.backtest.run import BacktestConfig
-from alpha_arena.backtest.sweep import SweepPoint, SweepResult, plan_sweep, rank
+from alpha_arena.backtest.sweep import SweepPoint, conclude, plan_sweep
 from alpha_arena.core.errors import ConfigurationError, TemporaryError
 from alpha_arena.core.settings import Settings
 from alpha_arena.services.backtests import check_window
@@ -86,7 +88,7 @@ class WorkerSweeps:
         points = [decode_point(point) for reply in replies for point in reply["points"]]
         taken = Counter(str(reply["worker"]) for reply in replies)
         return SweepRun(
-            SweepResult(rank(points, rank_by), plan.skipped, rank_by),
+            conclude(points, plan.skipped, rank_by),
             "workers",
             workers=len(taken),
             chunks=dict(sorted(taken.items())),
@@ -182,18 +184,45 @@ def _gather(
 
 
 def encode_point(point: SweepPoint) -> dict[str, Any]:
-    """A sweep point as JSON: the parameters as pairs, every metric by name."""
+    """A sweep point as JSON: the parameters as pairs, every metric by name, the summary of its
+    returns (null without one)."""
+    summary = point.summary
     return {
         "params": [list(pair) for pair in point.params],
         "metrics": {name: _encode(value) for name, value in point.metrics.as_dict().items()},
-    }
+        "summary": None
+        if summary is None
+        else {
+            "count": summary.count,
+            "moments": [_encode(summary.sharpe), _encode(summary.skewness),
+                        _encode(summary.kurtosis)],
+            "block_counts": list(summary.block_counts),
+            "block_sums": [_encode(value) for value in summary.block_sums],
+            "block_squares": [_encode(value) for value in summary.block_squares],
+        },
+    }  # fmt: skip
 
 
 def decode_point(values: Mapping[str, Any]) -> SweepPoint:
     """The sweep point ``encode_point`` wrote, exactly."""
+    summary = values.get("summary")
     return SweepPoint(
         tuple((str(name), str(value)) for name, value in values["params"]),
         Metrics(**{name: _decode(value) for name, value in values["metrics"].items()}),
+        None if summary is None else _decode_summary(summary),
+    )
+
+
+def _decode_summary(summary: Mapping[str, Any]) -> ReturnSummary:
+    sharpe, skewness, kurtosis = (_decode(value) for value in summary["moments"])
+    return ReturnSummary(
+        int(summary["count"]),
+        sharpe,
+        skewness,
+        kurtosis,
+        tuple(int(count) for count in summary["block_counts"]),
+        tuple(float(_decode(value)) for value in summary["block_sums"]),
+        tuple(float(_decode(value)) for value in summary["block_squares"]),
     )
 
 

@@ -100,6 +100,9 @@ def test_the_best_combination_is_stored_as_a_backtest_with_the_same_metrics(use:
     best = json.loads(invoke("backtest", "show", str(sweep["best_backtest"]), "--json").stdout)
     assert best["config"]["params"] == sweep["results"][0]["params"]
     assert best["config"]["leverage"] == 2.0
+    # The deflated Sharpe ratio belongs to the sweep (it depends on the other combinations).
+    deflated = sweep["results"][0]["metrics"].pop("deflated_sharpe")
+    assert deflated is not None and "deflated_sharpe" not in best["metrics"]
     assert best["metrics"] == sweep["results"][0]["metrics"]
 
 
@@ -122,6 +125,45 @@ def test_the_sweep_table_names_the_stored_sweep_and_the_command_to_register_the_
     assert shown.exit_code == 0, shown.output
     assert f"Sweep {sweep_id}, ranked by sharpe" in shown.stdout
     assert f"--from-backtest {best}" in shown.stdout
+
+
+def test_a_sweep_has_a_deflated_sharpe_per_combination_and_a_pbo_shown_and_stored(
+    use: str,
+) -> None:
+    sweep = swept()
+    overfitting = sweep["overfitting"]
+    # 59 days of hourly bars: 16 blocks, every half of them in sample once.
+    assert (overfitting["blocks"], overfitting["splits"]) == (16, 12_870)
+    assert 0.0 <= overfitting["pbo"] <= 1.0
+    deflated = [point["metrics"]["deflated_sharpe"] for point in sweep["results"]]
+    assert all(value is None or 0.0 <= value <= 1.0 for value in deflated)
+    assert any(value is not None for value in deflated)
+    shown = json.loads(invoke("backtest", "sweep-show", str(sweep["id"]), "--json").stdout)
+    assert shown["overfitting"] == overfitting
+    assert [p["metrics"]["deflated_sharpe"] for p in shown["results"]] == deflated
+    assert json.loads(invoke("backtest", "sweeps", "--json").stdout)[0]["overfitting"] == (
+        overfitting
+    )
+
+    table = invoke("backtest", "sweep-show", str(sweep["id"]))
+    assert table.exit_code == 0, table.output
+    assert "DSR" in table.stdout
+    line = (
+        f"PBO {overfitting['pbo']:.2f} (12,870 splits): the chance the best in-sample "
+        "combination is below the median out of sample"
+    )
+    assert line in table.stdout
+    printed = invoke(*SWEEP)
+    assert printed.exit_code == 0, printed.output
+    assert line in printed.stdout and "DSR" in printed.stdout
+
+
+def test_a_sweep_of_one_combination_has_no_pbo_and_says_so(use: str) -> None:
+    one = invoke(*SWEEP[:-6], "--grid", "fast=5", "--grid", "slow=30", "--jobs", "1")
+    assert one.exit_code == 0, one.output
+    assert "PBO: not measured (it needs 2 combinations or more" in one.stdout
+    listed = json.loads(invoke("backtest", "sweeps", "--json").stdout)
+    assert listed[0]["overfitting"] is None
 
 
 def test_an_agent_from_the_best_backtest_trades_its_strategy_and_parameters(use: str) -> None:

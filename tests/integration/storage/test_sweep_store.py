@@ -4,6 +4,7 @@ sweep's best point, and the best backtest is linked until that backtest is delet
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import sys
 
@@ -114,3 +115,16 @@ def test_an_unknown_sweep_is_not_found_with_a_pointer_to_the_listing(
         store.get(999)
     with pytest.raises(NotFoundError, match="no sweep 999"):
         store.points(999)
+
+
+def test_the_overfitting_result_reads_back_exactly_and_is_null_when_not_measured(
+    context: AppContext,
+) -> None:
+    store = SweepStore(context.engine)
+    measured = {"pbo": 1 / 3, "splits": 12_870, "median_logit": -(0.1 + 0.2), "blocks": 16}
+    with_it = store.save(dataclasses.replace(sweep(), overfitting=measured), T0)
+    without = store.save(sweep(), T0)
+    stored = store.get(with_it).overfitting
+    assert stored is not None and bits(stored) == bits(measured)
+    assert store.get(without).overfitting is None
+    assert [item.overfitting for item in store.recent()] == [None, stored]

@@ -1,7 +1,8 @@
 """Sweeps through Celery workers on the machine's Redis and PostgreSQL: a sweep run in chunks by
-two workers equals the local sweep bit for bit (every point's parameters and metrics, and the
-ranking), and both workers take chunks; ``arena backtest sweep --workers`` stores what the
-workers ran; with no worker connected it refuses in one line."""
+two workers equals the local sweep bit for bit (every point's parameters and metrics, its
+deflated Sharpe ratio, the ranking and the sweep's probability of backtest overfitting), and
+both workers take chunks; ``arena backtest sweep --workers`` stores what the workers ran; with
+no worker connected it refuses in one line."""
 
 from __future__ import annotations
 
@@ -63,10 +64,10 @@ def cli(env: dict[str, str], folder: Path, *args: str) -> Result:
 
 
 def bits(point: SweepPoint) -> tuple[Any, ...]:
-    """A point with each float as its exact bits."""
+    """A point with each float as its exact bits, its deflated Sharpe ratio included."""
     return point.params, tuple(
         (name, value.hex() if isinstance(value, float) else value)
-        for name, value in point.metrics.as_dict().items()
+        for name, value in point.metrics_dict().items()
     )
 
 
@@ -95,6 +96,8 @@ def test_a_sweep_through_two_workers_equals_the_local_sweep_bit_for_bit(
         bits(point) for point in local.points
     ]  # the same points, ranked in the same order
     assert remote.result.skipped == local.skipped
+    assert local.overfitting is not None and local.points[0].deflated_sharpe is not None
+    assert remote.result.overfitting == local.overfitting  # the same PBO, to the bit
     assert remote.result.rank_by == local.rank_by == "sharpe"
     # 2 slots: 8 chunks of 4 or 5 combinations, and each worker took some.
     assert set(remote.chunks) == WORKERS, stack.logs()
@@ -116,6 +119,7 @@ def test_the_cli_stores_the_sweep_the_workers_ran(
     local = json.loads(here.stdout)
 
     assert remote["results"] == local["results"]  # the JSON texts of the floats are equal
+    assert remote["overfitting"] == local["overfitting"] is not None
     assert remote["ran"] in ("1 worker", "2 workers") and local["ran"] == "local"
     assert set(remote["chunks"]) <= WORKERS and sum(remote["chunks"].values()) == 8
     shown = cli(stack.env, tmp_path, "backtest", "sweep-show", str(remote["id"]), "--json")
@@ -124,8 +128,10 @@ def test_the_cli_stores_the_sweep_the_workers_ran(
         (p["params"], p["metrics"]) for p in local["results"]
     ]
     assert stored["ran"] == remote["ran"]
+    assert stored["overfitting"] == local["overfitting"]
     best = cli(stack.env, tmp_path, "backtest", "show", str(remote["best_backtest"]), "--json")
-    assert json.loads(best.stdout)["metrics"] == local["results"][0]["metrics"]
+    deflated = local["results"][0]["metrics"].pop("deflated_sharpe")  # the sweep's, not the run's
+    assert json.loads(best.stdout)["metrics"] == local["results"][0]["metrics"] and deflated
 
 
 def test_workers_with_none_connected_is_one_line(loaded: str, tmp_path: Path) -> None:

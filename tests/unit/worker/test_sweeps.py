@@ -8,12 +8,14 @@ import json
 import math
 import sys
 
+import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from kombu.utils.json import dumps, loads
 
 from alpha_arena.analytics.metrics import Metrics
+from alpha_arena.analytics.overfitting import ReturnSummary, summarize
 from alpha_arena.backtest.sweep import SweepPoint
 from alpha_arena.services.workers import WorkerInfo, WorkersStatus
 from alpha_arena.worker.sweeps import CHUNKS_PER_SLOT, decode_point, encode_point, slots_of, split
@@ -77,3 +79,24 @@ def test_only_workers_taking_the_jobs_queue_count_as_slots() -> None:
         WorkerInfo("c@h", 8, ["seasons"], []),
     ])  # fmt: skip
     assert slots_of(status) == {"a@h": 3, "b@h": 1}
+
+
+def test_a_points_return_summary_survives_the_json_of_a_chunk_bit_for_bit() -> None:
+    returns = np.random.default_rng(4).normal(0.0, 0.01, 200)
+    returns[:3] = [0.1 + 0.2, -0.0, 5e-324]
+    original = dataclasses.replace(point(1 / 3, 7), summary=summarize(returns))
+    flat = dataclasses.replace(point(1 / 3, 7), summary=summarize(np.zeros(10)))
+    for item in (original, flat):
+        back = through_celery(item)
+        assert back.summary is not None and item.summary is not None
+        assert summary_bits(back.summary) == summary_bits(item.summary)
+    assert flat.summary is not None and flat.summary.sharpe is None
+
+
+def summary_bits(summary: ReturnSummary) -> tuple[object, ...]:
+    return tuple(
+        value.hex() if isinstance(value, float) else
+        tuple(v.hex() if isinstance(v, float) else v for v in value)
+        if isinstance(value, tuple) else value
+        for value in dataclasses.astuple(summary)
+    )  # fmt: skip
