@@ -136,7 +136,48 @@ class SelectorAgentConfig(_ModelAccess):
     temperature: float = Field(default=0.0, ge=0, le=2)
 
 
-AnyAgentConfig = StrategyAgentConfig | LlmAgentConfig | PortfolioAgentConfig | SelectorAgentConfig
+_LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
+
+
+class RemoteAgentConfig(_Config):
+    """An agent built elsewhere, asked over HTTPS: the engine POSTs the signed decision context
+    to ``url`` and waits up to ``deadline_s`` for the decision (docs/remote-agents.md). Its
+    HMAC secret is never part of the configuration: it is stored encrypted apart."""
+
+    kind: Literal["remote"] = "remote"
+    url: str = Field(max_length=512)
+    timeframe: str = "1h"
+    deadline_s: float = Field(default=30.0, gt=0, le=300)
+    max_leverage: float = Field(default=10.0, ge=1, le=125)
+
+    @field_validator("url")
+    @classmethod
+    def _endpoint(cls, value: str) -> str:
+        try:
+            parts = urlsplit(value)
+            has_credentials = parts.username is not None or parts.password is not None
+            host = parts.hostname
+        except ValueError:
+            parts, has_credentials, host = None, False, None
+        if parts is None or parts.scheme not in ("http", "https") or not host:
+            raise ValueError("url must be an https URL, e.g. https://bot.example.com/decide")
+        if has_credentials or any(c.isspace() for c in value):
+            raise ValueError("url must not hold credentials or spaces; requests are signed")
+        if parts.scheme == "http" and host not in _LOOPBACK_HOSTS:
+            raise ValueError(
+                "url must be https; plain http only to a loopback host (127.0.0.1, localhost "
+                "or ::1) for a local bot"
+            )
+        return value
+
+
+AnyAgentConfig = (
+    StrategyAgentConfig
+    | LlmAgentConfig
+    | PortfolioAgentConfig
+    | SelectorAgentConfig
+    | RemoteAgentConfig
+)
 AgentConfig = Annotated[AnyAgentConfig, Field(discriminator="kind")]
 _ADAPTER: TypeAdapter[AnyAgentConfig] = TypeAdapter(AgentConfig)
 

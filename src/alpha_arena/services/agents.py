@@ -12,6 +12,7 @@ from alpha_arena.agents.config import (
     AnyAgentConfig,
     LlmAgentConfig,
     PortfolioAgentConfig,
+    RemoteAgentConfig,
     SelectorAgentConfig,
     StrategyAgentConfig,
     parse_config,
@@ -176,6 +177,13 @@ def decide_once(
         )
     if isinstance(config, SelectorAgentConfig):
         return _selector_decision(context, data, record, config, ts, symbols, capital, cache_mode)
+    if isinstance(config, RemoteAgentConfig):
+        from alpha_arena.services.remote_agents import decide_remote_once  # it imports us
+
+        remote = decide_remote_once(
+            context, record, config, ts, symbols, capital, exchange, cache_mode
+        )
+        return AgentDecision(remote.decision, remote.body, remote.valid, remote.calls)
     return _llm_decision(context, data, record, config, ts, symbols, capital, cache_mode)
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
+from typing import Protocol
 
 import numpy as np
 
@@ -15,7 +16,7 @@ from alpha_arena.agents.context import (
     build_context,
     rank_standings,
 )
-from alpha_arena.agents.llm.trader import LlmTrader
+from alpha_arena.agents.llm.trader import TraderOutcome
 from alpha_arena.core.errors import AgentError
 from alpha_arena.domain.decisions import Decision
 from alpha_arena.domain.llm import LlmCall
@@ -24,11 +25,19 @@ from alpha_arena.engine.participant import StepView
 from alpha_arena.marketdata.service import DataService
 
 
+class Trader(Protocol):
+    """What a participant asks: an LLM trader, or a remote agent (agents/remote)."""
+
+    async def decide(
+        self, context: DecisionContext, calls: list[LlmCall] | None = None
+    ) -> TraderOutcome: ...
+
+
 class LlmParticipant:
     def __init__(
         self,
         name: str,
-        trader: LlmTrader,
+        trader: Trader,
         data: DataService,
         symbols: Sequence[str],
         initial_capital: float,
