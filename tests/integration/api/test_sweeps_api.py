@@ -53,8 +53,12 @@ def test_a_sweep_ranks_the_grid_as_the_cli_service_does(
         dict(point.params) for point in expected.points
     ]
     assert [item["metrics"] for item in body["results"]] == [
-        point.metrics.as_dict() for point in expected.points
+        point.metrics_dict() for point in expected.points
     ]
+    assert body["overfitting"] == expected.overfitting.as_dict()
+    # Three weeks of hourly bars: 16 blocks; each split's half is 8 of them.
+    assert (body["overfitting"]["blocks"], body["overfitting"]["splits"]) == (16, 12_870)
+    assert all(0 <= item["metrics"]["deflated_sharpe"] <= 1 for item in body["results"])
     sharpes = [item["metrics"]["sharpe"] for item in body["results"]]
     known = [value for value in sharpes if value is not None]
     assert known == sorted(known, reverse=True) and len(set(known)) > 1
@@ -84,6 +88,9 @@ def test_combinations_the_strategy_refuses_are_skipped_with_the_reason(
 
     assert body["combinations"] == 2
     assert [item["params"]["fast"] for item in body["results"]] == ["10"]
+    assert body["overfitting"] is None  # one combination run: no selection to judge
+    # Alone, it was not selected from others: its deflated Sharpe ratio is its PSR against 0.
+    assert body["results"][0]["metrics"]["deflated_sharpe"] is not None
     assert len(body["skipped"]) == 1
     skipped = body["skipped"][0]
     assert skipped["params"] == {"allow_short": "false", "fast": "25", "slow": "20"}

@@ -145,9 +145,31 @@ class SweepPointOut(BaseModel):
         description="Every parameter given (fixed and swept), as the CLI's NAME=VALUE.",
     )
     metrics: dict[str, MetricValue] = Field(
-        examples=[{"total_return": 0.0412, "sharpe": 1.42, "max_drawdown": 0.061}],
-        description="Every metric by name, as a stored backtest has them.",
+        examples=[{"total_return": 0.0412, "sharpe": 1.42, "max_drawdown": 0.061,
+                   "deflated_sharpe": 0.83}],
+        description="Every metric by name, as a stored backtest has them, and "
+        "`deflated_sharpe`: the probability that the combination's true Sharpe ratio is above "
+        "zero once the number of combinations tried (and its returns' skew and fat tails) is "
+        "accounted for (Bailey and López de Prado, 2014); null without a Sharpe ratio.",
+    )  # fmt: skip
+
+
+class SweepOverfittingOut(BaseModel):
+    """The probability of backtest overfitting by combinatorially symmetric cross-validation
+    (Bailey, Borwein, López de Prado and Zhu, 2017)."""
+
+    pbo: float = Field(
+        ge=0, le=1, examples=[0.23],
+        description="The share of in-sample/out-of-sample splits where the best in-sample "
+        "combination is at or below the median out of sample.",
+    )  # fmt: skip
+    splits: int = Field(examples=[12870], description="Splits measured: C(blocks, blocks/2).")
+    median_logit: float = Field(
+        examples=[0.85],
+        description="Median logit of the in-sample best's out-of-sample rank; below 0 it "
+        "tends to land in the bottom half.",
     )
+    blocks: int = Field(examples=[16], description="Equal blocks the window was cut into.")
 
 
 class SweepSkippedOut(BaseModel):
@@ -170,6 +192,10 @@ class SweepOut(BaseModel):
     results: list[SweepPointOut] = Field(description="The combinations run, best first.")
     skipped: list[SweepSkippedOut] = Field(
         description="Combinations the strategy refuses (e.g. fast not below slow), and why."
+    )
+    overfitting: SweepOverfittingOut | None = Field(
+        description="The sweep's probability of backtest overfitting; null with fewer than "
+        "two combinations run or fewer than 8 bars."
     )
 
 
@@ -223,11 +249,13 @@ def run_sweep(body: SweepRequest, context: Annotated[AppContext, Depends(context
         start=to_iso(base.ts_start), end=to_iso(base.ts_end), rank_by=result.rank_by, grid=grid,
         combinations=math.prod(len(values) for values in grid.values()),
         results=[
-            SweepPointOut(rank=rank, params=dict(point.params), metrics=point.metrics.as_dict())
+            SweepPointOut(rank=rank, params=dict(point.params), metrics=point.metrics_dict())
             for rank, point in enumerate(result.points, start=1)
         ],
         skipped=[SweepSkippedOut(params=dict(params), reason=reason)
                  for params, reason in result.skipped],
+        overfitting=None if result.overfitting is None
+        else SweepOverfittingOut(**result.overfitting.as_dict()),
     )  # fmt: skip
 
 
