@@ -1,10 +1,11 @@
 // The ranking, sortable by any column: return with its bootstrap interval drawn as a range bar,
-// P(beats BTC), Sharpe with its interval, costs, decision quality and the agent's fingerprint.
+// alpha vs BTC with its interval, P(beats BTC), Sharpe with its interval, beta and exposure
+// (skill against riding the market), costs, decision quality and the agent's fingerprint.
 import { useMemo, useState, type ReactNode } from 'react';
 
 import { Money, Pct, Swatch } from '../../components/Values';
 import { agentColor } from '../../lib/colors';
-import { interval, money, num } from '../../lib/format';
+import { interval, money, num, pct } from '../../lib/format';
 import { DEFAULT_SORT, nextSort, sortRows, type Sort, type SortKey } from './leaderboardSort';
 import type { Leaderboard as Board, LeaderboardRow } from './queries';
 
@@ -50,6 +51,79 @@ function RangeBar({ row, scale }: { row: LeaderboardRow; scale: Scale }) {
   );
 }
 
+/** The interval's share of the board's confidence, as "90%". */
+function level(board: Board): string {
+  return `${Math.round(board.confidence * 100)}%`;
+}
+
+function AlphaCell({ row, board }: { row: LeaderboardRow; board: Board }) {
+  if (row.alpha_btc_pct === null) {
+    return <span className="muted" title="Undefined: fewer than three ticks, or no BTC prices">—</span>;
+  }
+  const basket = row.alpha_basket_pct === null ? '' :
+    ` · vs the equal-weight basket: ${pct(row.alpha_basket_pct / 100)} (${interval(
+      row.alpha_basket_low_pct === null ? null : row.alpha_basket_low_pct / 100,
+      row.alpha_basket_high_pct === null ? null : row.alpha_basket_high_pct / 100)})`;
+  return (
+    <div data-testid="alpha">
+      <Pct value={row.alpha_btc_pct / 100} />
+      <div className="muted interval" data-testid="alpha-interval" title={`${level(board)} interval of the alpha vs BTC${basket}`}>
+        {interval(
+          row.alpha_btc_low_pct === null ? null : row.alpha_btc_low_pct / 100,
+          row.alpha_btc_high_pct === null ? null : row.alpha_btc_high_pct / 100,
+        )}
+      </div>
+    </div>
+  );
+}
+
+function BetaCell({ row }: { row: LeaderboardRow }) {
+  if (row.beta_btc === null) return <span className="muted" title="Undefined: fewer than three ticks, or no BTC prices">—</span>;
+  const basket = row.beta_basket === null ? '' : ` · to the equal-weight basket: ${num(row.beta_basket, 2)}`;
+  return (
+    <span className="num" data-testid="beta" title={`Beta to BTC: ${num(row.beta_btc, 2)}${basket}`}>
+      {num(row.beta_btc, 2)}
+    </span>
+  );
+}
+
+/** Fractions of the ticks spent net long, net short and flat, as one thin bar. */
+function SidesBar({ row }: { row: LeaderboardRow }) {
+  const shares = [
+    ['long', row.long_share], ['short', row.short_share], ['flat', row.flat_share],
+  ] as const;
+  return (
+    <div className="sides-bar" data-testid="sides-bar" aria-hidden>
+      {shares.map(([side, share]) => (
+        <span key={side} className={`side-${side}`} style={{ width: `${((share ?? 0) * 100).toFixed(1)}%` }} />
+      ))}
+    </div>
+  );
+}
+
+function exposureTitle(row: LeaderboardRow): string {
+  const share = (value: number | null) => (value === null ? '—' : `${Math.round(value * 100)}%`);
+  return [
+    `Net exposure ${pct(row.net_exposure, 0)} of equity on average, gross ${share(row.gross_exposure)}`,
+    `net long ${share(row.long_share)} of the ticks, net short ${share(row.short_share)}, flat ${share(row.flat_share)}`,
+    `turnover ${row.turnover === null ? '—' : `${num(row.turnover, 1)}×`} the average equity`,
+  ].join('; ');
+}
+
+function ExposureCell({ row }: { row: LeaderboardRow }) {
+  if (row.net_exposure === null) return <span className="muted" title="No ticks yet">—</span>;
+  return (
+    <div className="exposure-cell" data-testid="exposure" title={exposureTitle(row)}>
+      <span className="num">{pct(row.net_exposure, 0)}</span>
+      <SidesBar row={row} />
+      <span className="muted interval" data-testid="exposure-detail">
+        gross {row.gross_exposure === null ? '—' : `${Math.round(row.gross_exposure * 100)}%`}
+        {' · '}{row.turnover === null ? '—' : `${num(row.turnover, 1)}×`}
+      </span>
+    </div>
+  );
+}
+
 const COLUMNS: Column[] = [
   { label: '#', key: 'rank', numeric: true, cell: (row) => row.rank },
   {
@@ -83,6 +157,11 @@ const COLUMNS: Column[] = [
     ),
   },
   {
+    label: 'Alpha/yr', key: 'alpha_btc_pct', numeric: true,
+    title: 'Jensen\'s alpha vs BTC per year: the return left once the part explained by moving with BTC (beta) is taken out, with its bootstrap interval',
+    cell: (row, board) => <AlphaCell row={row} board={board} />,
+  },
+  {
     label: 'P(beats BTC)', key: 'p_beats_btc', numeric: true,
     title: 'Probability that it beats holding BTC (bootstrap)',
     cell: (row) => (row.p_beats_btc === null ? '—' : `${(row.p_beats_btc * 100).toFixed(0)}%`),
@@ -93,12 +172,22 @@ const COLUMNS: Column[] = [
       <div>
         <span className="num">{num(row.sharpe, 2)}</span>
         {row.sharpe !== null && (
-          <div className="muted interval" title={`${Math.round(board.confidence * 100)}% interval of the Sharpe ratio`}>
+          <div className="muted interval" title={`${level(board)} interval of the Sharpe ratio`}>
             {num(row.sharpe_low, 2)} … {num(row.sharpe_high, 2)}
           </div>
         )}
       </div>
     ),
+  },
+  {
+    label: 'Beta', key: 'beta_btc', numeric: true,
+    title: 'How much it moves with BTC (1: as much, 0: unrelated, below 0: against it); sorts closest to 0, the most market-neutral, first; the basket\'s beta on hover',
+    cell: (row) => <BetaCell row={row} />,
+  },
+  {
+    label: 'Exposure', key: 'net_exposure', numeric: true,
+    title: 'Average net exposure (long minus short) as a share of equity; beneath, the ticks spent long / short / flat, gross exposure and turnover',
+    cell: (row) => <ExposureCell row={row} />,
   },
   {
     label: 'Max DD', key: 'max_drawdown_pct', numeric: true, title: 'Largest fall from a peak',
@@ -137,7 +226,8 @@ export function LeaderboardTable({ board }: { board: Board }) {
       <table className="leaderboard" data-testid="leaderboard">
         <caption className="muted">
           {board.ticks.toLocaleString('en-US')} ticks · intervals: {Math.round(board.confidence * 100)}% bootstrap ·
-          {' '}* fewer than {board.min_trades} trades
+          {' '}* fewer than {board.min_trades} trades · exposure bar: ticks net <span className="side-key side-long">long</span>,
+          {' '}<span className="side-key side-short">short</span>, <span className="side-key side-flat">flat</span>
         </caption>
         <thead>
           <tr>

@@ -37,6 +37,30 @@ describe('sortRows', () => {
   });
 });
 
+describe('sortRows on the skill columns', () => {
+  const skill = [
+    row({ rank: 1, entry_id: 1, name: 'rider', alpha_btc_pct: -2, beta_btc: 1.1, net_exposure: 0.9 }),
+    row({ rank: 2, entry_id: 2, name: 'shorty', alpha_btc_pct: 14, beta_btc: -0.9, net_exposure: -0.4 }),
+    row({ rank: 3, entry_id: 3, name: 'neutral', alpha_btc_pct: 6, beta_btc: 0.05, net_exposure: 0.02 }),
+    row({ rank: 4, entry_id: 4, name: 'unknown', alpha_btc_pct: null, beta_btc: null, net_exposure: null }),
+  ];
+  const first = (key: 'alpha_btc_pct' | 'beta_btc' | 'net_exposure') =>
+    names(sortRows(skill, nextSort(DEFAULT_SORT, key)));
+
+  it('ranks by alpha, the highest first, the undefined last', () => {
+    expect(first('alpha_btc_pct')).toEqual(['shorty', 'neutral', 'rider', 'unknown']);
+  });
+
+  it('sorts beta by its size: the most market-neutral first, a short as tied to BTC as a long', () => {
+    expect(first('beta_btc')).toEqual(['neutral', 'shorty', 'rider', 'unknown']);
+    expect(names(sortRows(skill, { key: 'beta_btc', direction: 'desc' }))).toEqual(['rider', 'shorty', 'neutral', 'unknown']);
+  });
+
+  it('puts the most net long first by exposure', () => {
+    expect(first('net_exposure')).toEqual(['rider', 'neutral', 'shorty', 'unknown']);
+  });
+});
+
 describe('nextSort', () => {
   it('flips the direction of the sorted column', () => {
     expect(nextSort({ key: 'return_pct', direction: 'desc' }, 'return_pct')).toEqual({ key: 'return_pct', direction: 'asc' });

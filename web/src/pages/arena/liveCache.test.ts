@@ -22,6 +22,7 @@ function fill(entry: string, number: number): Fill {
 function board(ticks: number): Leaderboard {
   return {
     season_id: SEASON, name: 's', status: 'running', ticks, start: '', last_tick: null, confidence: 0.9, min_trades: 10, real: false,
+    rank_by: 'value',
     rows: [row({ name: 'a', account_value: 10_000 + ticks })],
   };
 }

@@ -18,7 +18,10 @@ export function row(overrides: Partial<LeaderboardRow> = {}): LeaderboardRow {
     biggest_win: null, biggest_loss: null, sharpe: null, max_drawdown_pct: 0, trades: 0, llm_cost_usd: 0,
     invalid_decisions: 0, repaired_answers: 0, missed_deadlines: 0, avg_decision_ms: null,
     return_low_pct: 0, return_high_pct: 0, sharpe_low: 0, sharpe_high: 0, p_beats_btc: null,
-    few_trades: false, ...overrides,
+    few_trades: false, beta_btc: null, alpha_btc_pct: null, alpha_btc_low_pct: null, alpha_btc_high_pct: null,
+    beta_basket: null, alpha_basket_pct: null, alpha_basket_low_pct: null, alpha_basket_high_pct: null,
+    net_exposure: null, gross_exposure: null, long_share: null, short_share: null, flat_share: null, turnover: null,
+    ...overrides,
   };
 }
 
