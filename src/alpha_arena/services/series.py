@@ -159,11 +159,13 @@ def plan_windows(request: SeriesRequest, span: DataSpan, step: int) -> list[Wind
         return monthly_windows(request.count, span, request.start)
     if request.kind is SeriesKind.RANDOM:
         if request.length is None or request.seed is None:
-            raise InvalidInputError("random windows need --length (e.g. 30d) and --seed")
+            raise InvalidInputError(
+                "random windows need a length (--length, e.g. 30d) and a seed (--seed)"
+            )
         return random_windows(request.count, parse_length(request.length), request.seed,
                               span, step)  # fmt: skip
     if request.start is None or request.end is None:
-        raise InvalidInputError("a repeated window needs --start and --end")
+        raise InvalidInputError("a repeated window needs a start and an end (--start, --end)")
     return repeat_windows(request.count, request.start, request.end, span)
 
 
