@@ -184,6 +184,13 @@ test('a small sweep from the workbench ranks the grid and maps it', async () => 
   assert.deepEqual(known, [...known].sort((a, b) => b - a), 'best first');
   const firstRow = await rows.first().locator('td').allInnerTexts();
   assert.deepEqual(firstRow.slice(0, 3), ['1', expected.results[0].params.fast, expected.results[0].params.slow]);
+  // The overfitting guard: each combination's deflated Sharpe ratio, and the sweep's PBO line.
+  const shownDsr = await table.locator('td[data-metric="deflated_sharpe"]').evaluateAll((cells) => cells.map((c) => c.dataset.value));
+  assert.deepEqual(shownDsr.map((v) => (v === '' ? null : Number(v))), expected.results.map((r) => r.metrics.deflated_sharpe));
+  const pbo = page.getByTestId('sweep-pbo');
+  assert.ok(expected.overfitting, 'six combinations over two months have a PBO');
+  assert.match(await pbo.innerText(), /^PBO \d\.\d\d \(12,870 splits\): the chance the best in-sample combination is below the median out of sample\./);
+  assert.equal(Number(await pbo.getAttribute('data-value')), expected.overfitting.pbo);
 
   const heatmap = page.getByTestId('heatmap');
   await heatmap.waitFor();

@@ -9,6 +9,7 @@ import { Empty, ErrorState, Skeleton } from '../../components/States';
 import { useTokenWrite, WriteError } from '../../components/useTokenWrite';
 import { Heatmap } from './Heatmap';
 import { formatMetric, HEADLINE, metricSpec, metricTone } from './metrics';
+import { OverfittingNote } from './OverfittingNote';
 import { sweepLimitsQuery } from './queries';
 import { SweepForm } from './SweepForm';
 
@@ -38,9 +39,9 @@ export function SweepPage() {
   );
 }
 
-const COLUMNS = ['total_return', 'max_drawdown', 'sharpe', 'sortino', 'calmar', 'win_rate', 'trade_count', 'fees_paid'];
+const COLUMNS = ['total_return', 'max_drawdown', 'sharpe', 'deflated_sharpe', 'sortino', 'calmar', 'win_rate', 'trade_count', 'fees_paid'];
 
-function SweepResults({ sweep }: { sweep: SweepOut }) {
+export function SweepResults({ sweep }: { sweep: SweepOut }) {
   const swept = Object.keys(sweep.grid);
   const [x, setX] = useState(swept[0] ?? '');
   const [y, setY] = useState<string | null>(swept[1] ?? null);
@@ -76,7 +77,7 @@ function SweepResults({ sweep }: { sweep: SweepOut }) {
             <label>
               Colour by
               <select value={metric} onChange={(e) => setMetric(e.target.value)} data-testid="heatmap-metric">
-                {[...new Set([sweep.rank_by, ...HEADLINE.map((spec) => spec.key)])].map((key) => (
+                {[...new Set([sweep.rank_by, ...HEADLINE.map((spec) => spec.key), 'deflated_sharpe'])].map((key) => (
                   <option key={key} value={key}>
                     {metricSpec(key).label}
                   </option>
@@ -107,7 +108,7 @@ function SweepResults({ sweep }: { sweep: SweepOut }) {
                   </th>
                 ))}
                 {columns.map((key) => (
-                  <th key={key} scope="col" className="num">
+                  <th key={key} scope="col" className="num" title={metricSpec(key).hint}>
                     {metricSpec(key).label}
                   </th>
                 ))}
@@ -135,6 +136,7 @@ function SweepResults({ sweep }: { sweep: SweepOut }) {
             </tbody>
           </table>
         </div>
+        <OverfittingNote overfitting={sweep.overfitting} />
         {sweep.skipped.length > 0 && (
           <details data-testid="sweep-skipped">
             <summary>{sweep.skipped.length} combinations skipped</summary>

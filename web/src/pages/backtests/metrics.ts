@@ -43,6 +43,11 @@ const OTHERS: Record<string, Omit<MetricSpec, 'key'>> = {
   periods_per_year: { label: 'Bars a year', kind: 'number' },
   ts_start: { label: 'First point', kind: 'time' },
   ts_end: { label: 'Last point', kind: 'time' },
+  deflated_sharpe: {
+    label: 'DSR',
+    kind: 'number',
+    hint: "Deflated Sharpe ratio: the chance the Sharpe ratio is real, given how many combinations were tried (a sweep's figure)",
+  },
 };
 
 /** Metrics where less is better (the sweep ranks them lowest first, too). */
