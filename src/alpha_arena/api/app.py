@@ -21,6 +21,7 @@ from alpha_arena.api.offload import Offload
 from alpha_arena.api.recent_errors import error_type, record_error
 from alpha_arena.api.routes import (
     accounts,
+    agent_report,
     agents,
     backtests,
     data_health,
@@ -31,7 +32,6 @@ from alpha_arena.api.routes import (
     season_activity,
     season_ledger,
     seasons,
-    series,
     strategies,
     sweeps,
     system,
@@ -151,10 +151,10 @@ def create_app(
     for module in (
         system,
         agents,
+        agent_report,
         accounts,
         strategies,
         seasons,
-        series,
         season_ledger,
         season_activity,
         live_trading,

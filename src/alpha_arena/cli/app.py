@@ -7,6 +7,7 @@ import typer
 from alpha_arena import __version__
 from alpha_arena.cli.account import account_app
 from alpha_arena.cli.agent import agent_app, prompt_app
+from alpha_arena.cli.agent_report import report_command
 from alpha_arena.cli.backtest import backtest_app
 from alpha_arena.cli.data import data_app
 from alpha_arena.cli.db import db_app
@@ -28,6 +29,7 @@ app.add_typer(db_app, name="db")
 app.add_typer(data_app, name="data")
 app.add_typer(backtest_app, name="backtest")
 app.add_typer(strategies_app, name="strategies")
+agent_app.command("report")(report_command)
 app.add_typer(agent_app, name="agent")
 app.add_typer(prompt_app, name="prompt")
 season_app.add_typer(series_app, name="series")

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from alpha_arena.analytics.outcomes import (
     HORIZONS,
@@ -17,6 +18,7 @@ from alpha_arena.analytics.outcomes import (
     Call,
     CallOutcome,
     HorizonReport,
+    Tally,
     calls_of,
     evaluate,
     report,
@@ -146,3 +148,28 @@ def _empty_message(
     if calls == 0:
         return f"agent {name} made no call on any coin in {where}: no decisions to judge"
     return ""
+
+
+def report_json(found: AgentReport) -> dict[str, Any]:
+    """The report as plain JSON values: what ``arena agent report --json`` prints and the API
+    returns (without the calls one by one)."""
+    return {
+        "agent": found.agent, "season_id": found.season_id, "decisions": found.decisions,
+        "calls": found.calls, "message": found.message,
+        "seasons": [{"season_id": s.season_id, "name": s.name, "timeframe": s.timeframe,
+                     "decisions": s.decisions} for s in found.seasons],
+        "horizons": [{
+            "bars": h.bars, "overall": _tally_json(h.overall),
+            "by_regime": {name: _tally_json(t) for name, t in h.by_regime.items()},
+            "by_coin": {coin: _tally_json(t) for coin, t in h.by_coin.items()},
+        } for h in found.horizons],
+    }  # fmt: skip
+
+
+def _tally_json(tally: Tally) -> dict[str, Any]:
+    return {
+        "calls": tally.calls, "known": tally.known, "pending": tally.pending, "hits": tally.hits,
+        "hit_rate": tally.hit_rate, "average_outcome": tally.average_outcome,
+        "aside": tally.aside, "aside_pending": tally.aside_pending,
+        "average_move_aside": tally.average_move_aside,
+    }  # fmt: skip
