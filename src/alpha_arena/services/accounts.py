@@ -20,6 +20,7 @@ from alpha_arena.domain.accounts import (
     ExchangeCredentials,
 )
 from alpha_arena.services.context import AppContext
+from alpha_arena.storage.agent_secrets import AgentSecretStore
 from alpha_arena.storage.exchange_accounts import ExchangeAccountStore, fernet, new_master_key
 
 logger = logging.getLogger(__name__)
@@ -204,10 +205,19 @@ def rotate_master_key(context: AppContext, new_key: str) -> int:
     fernet(new_key, "ARENA_NEW_SECRET_KEY")
     if old_key is not None and old_key.get_secret_value().strip() == new_key.strip():
         raise InvalidInputError("the new key is ARENA_SECRET_KEY itself; make a new one")
-    rotated = ExchangeAccountStore(context.engine).rotate_master_key(
-        old_key, new_key, context.clock.now_ms()
-    )
+    # Remote agents' signing secrets share the master key: re-encrypted first, and back again
+    # if the accounts cannot be, so that one key always decrypts everything.
+    secrets = AgentSecretStore(context.engine)
+    signing = secrets.rotate_master_key(old_key, new_key)
+    try:
+        rotated = ExchangeAccountStore(context.engine).rotate_master_key(
+            old_key, new_key, context.clock.now_ms()
+        )
+    except BaseException:
+        secrets.rotate_master_key(new_key, old_key)
+        raise
     logger.info("exchange account keys re-encrypted with a new master key: %d accounts", rotated)
+    logger.info("remote agents' signing secrets re-encrypted: %d agents", signing)
     return rotated
 
 
