@@ -34,13 +34,14 @@ from alpha_arena.agents.selector import Regime, regime_of
 from alpha_arena.domain.decisions import Decision, Signal
 from alpha_arena.domain.market import Candles
 
+# The thresholds ``Regime.describe`` words as "strong trend" and "bands squeezed", shared with
+# the portfolio agent's per-bar regimes.
+from alpha_arena.strategies.regime import SQUEEZE_PERCENTILE, TREND_ADX
+
 HORIZONS = (1, 4, 24)
 #: The bars ``regime_of`` reads: a caller reading candles for the outcomes starts this many
 #: bars before its first decision, so that every regime sees the history the selector saw.
 REGIME_BARS = 200
-#: The thresholds ``Regime.describe`` words as "strong trend" and "bands squeezed".
-TREND_ADX = 25.0
-SQUEEZE_PERCENTILE = 20.0
 
 
 class Direction(StrEnum):
