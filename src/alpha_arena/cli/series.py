@@ -16,6 +16,7 @@ from alpha_arena.core.errors import InvalidInputError
 from alpha_arena.core.time import parse_ts, to_iso
 
 if TYPE_CHECKING:
+    from alpha_arena.seasons.series import EntryAggregate
     from alpha_arena.services.series import SeriesView
     from alpha_arena.services.series_runs import WindowRun
 
@@ -186,21 +187,16 @@ def series_json(view: SeriesView) -> dict[str, Any]:
 
 
 def stability_table(view: SeriesView) -> Table:
-    """Per entry: mean and median rank, P(first), the windows at each place, the returns."""
+    """Per entry: mean and median rank, P(first) and the windows at each place."""
     summary = view.aggregate
     fields = [
         Field("entry", text=True), Field("mean rank"), Field("median rank"), Field("P(first)"),
-        Field("windows at place 1, 2, ...", text=True), Field("return mean %"),
-        Field("± std"), Field("min %"), Field("median %"), Field("max %"), Field("LLM $"),
+        Field("windows at place 1, 2, ...", text=True),
     ]  # fmt: skip
     rows = [
         [
-            entry.name + (" (baseline)" if entry.baseline else ""),
-            f"{entry.mean_rank:.2f}", f"{entry.median_rank:g}", f"{entry.p_first:.0%}",
-            " ".join(_count(count) for count in entry.rank_counts),
-            f"{entry.return_mean_pct:+.2f}", _maybe(entry.return_std_pct, "{:.2f}"),
-            f"{entry.return_min_pct:+.2f}", f"{entry.return_median_pct:+.2f}",
-            f"{entry.return_max_pct:+.2f}", _maybe(entry.llm_cost_usd, "{:.4f}"),
+            _entry_name(entry), f"{entry.mean_rank:.2f}", f"{entry.median_rank:g}",
+            f"{entry.p_first:.0%}", " ".join(_count(count) for count in entry.rank_counts),
         ]
         for entry in summary.entries
     ]  # fmt: skip
@@ -211,6 +207,28 @@ def stability_table(view: SeriesView) -> Table:
     )
     title = f"Series {view.series.id} {view.series.name!r}: rank stability"
     return fitted_table(fields, rows, title=title, caption=caption, compact=True)
+
+
+def returns_table(view: SeriesView) -> Table:
+    """Per entry: the spread of its returns over the windows, and its LLM cost in all."""
+    fields = [
+        Field("entry", text=True), Field("mean %"), Field("std %"), Field("min %"),
+        Field("median %"), Field("max %"), Field("LLM cost $"),
+    ]  # fmt: skip
+    rows = [
+        [
+            _entry_name(entry), f"{entry.return_mean_pct:+.2f}",
+            _maybe(entry.return_std_pct, "{:.2f}"), f"{entry.return_min_pct:+.2f}",
+            f"{entry.return_median_pct:+.2f}", f"{entry.return_max_pct:+.2f}",
+            _maybe(entry.llm_cost_usd, "{:.4f}"),
+        ]
+        for entry in view.aggregate.entries
+    ]  # fmt: skip
+    return fitted_table(fields, rows, title="Returns across the windows", compact=True)
+
+
+def _entry_name(entry: EntryAggregate) -> str:
+    return entry.name + (" (baseline)" if entry.baseline else "")
 
 
 def windows_table(view: SeriesView) -> Table:
@@ -234,6 +252,7 @@ def _print_view(view: SeriesView) -> None:
     console.print(windows_table(view))
     if view.aggregate.windows:
         console.print(stability_table(view))
+        console.print(returns_table(view))
     else:
         console.print("no window has finished yet")
     note = view.note()
