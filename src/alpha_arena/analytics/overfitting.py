@@ -109,13 +109,17 @@ def summarize(returns: npt.ArrayLike, blocks: int = DEFAULT_BLOCKS) -> ReturnSum
     sharpe = skewness = kurtosis = None
     if count >= 2:
         mean = float(values.mean())
-        spread = float(values.std(ddof=1))
+        deviations = values - mean
+        squares = deviations * deviations
+        total = float(squares.sum())
+        spread = math.sqrt(total / (count - 1))
         if spread > _NO_SPREAD:
             sharpe = mean / spread
-            deviations = values - mean
-            second = float(np.mean(deviations**2))
-            skewness = float(np.mean(deviations**3)) / second**1.5
-            kurtosis = float(np.mean(deviations**4)) / second**2
+            second = total / count
+            # Products summed by numpy, not BLAS dot products: the same bits in every process
+            # whatever its thread count (the workers' sweep equals the local one).
+            skewness = float((squares * deviations).sum()) / count / second**1.5
+            kurtosis = float((squares * squares).sum()) / count / second**2
     used = block_count(count, blocks)
     if used == 0:
         return ReturnSummary(count, sharpe, skewness, kurtosis, (), (), ())
