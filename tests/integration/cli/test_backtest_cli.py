@@ -130,7 +130,9 @@ def test_sweep_ranks_every_valid_combination_and_its_best_point_matches_a_single
         "--param", f"fast={best['params']['fast']}", "--param", f"slow={best['params']['slow']}",
         "--json",
     )  # fmt: skip
+    deflated = best["metrics"].pop("deflated_sharpe")  # the sweep's figure: a run has none
     assert json.loads(single.stdout)["metrics"] == best["metrics"]
+    assert 0.0 <= deflated <= 1.0
 
 
 OPTIONS = dict(zip(RUN[2:-4:2], RUN[3:-4:2], strict=True))  # everything but the --param pairs
