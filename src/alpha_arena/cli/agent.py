@@ -56,12 +56,18 @@ def add_command(
         None, "--from-backtest", help="A stored backtest's id: a strategy agent with its "
         "strategy, parameters, symbols, timeframe, leverage and exits (--set overrides them).",
     ),
+    mode: str | None = typer.Option(
+        None, "--mode", help="llm kind (implied): a competition mode, the shipped prompt it "
+        "trades by, e.g. situational_awareness (see `arena agent modes`).",
+    ),
     as_json: bool = JsonOption,
 ) -> None:  # fmt: skip
     """Register an agent (or one that trades as a stored backtest did: --from-backtest)."""
     from alpha_arena.services.agents import add_agent, add_agent_from_backtest
 
     settings = _pairs(setting, "--set")
+    if mode is not None:
+        kind = _with_mode(mode, kind, settings, from_backtest)
     if from_backtest is not None:
         options = {"--kind": kind, "--strategy": strategy, "--param": param,
                    "--provider": provider, "--model": model}  # fmt: skip
@@ -97,6 +103,23 @@ def add_command(
             f"registered {record.kind} agent {record.name}: {_config_text(record.config)}",
             highlight=False, markup=False,
         )  # fmt: skip
+
+
+def _with_mode(
+    mode: str, kind: str | None, settings: dict[str, str], from_backtest: int | None
+) -> str:
+    """Set the prompt of competition mode ``mode`` in ``settings``; return the kind (llm)."""
+    from alpha_arena.agents.llm.prompts import competition_mode
+
+    chosen = competition_mode(mode)  # an unknown mode: one line naming the modes
+    if from_backtest is not None or kind not in (None, "llm"):
+        raise InvalidInputError(
+            "--mode chooses an llm agent's prompt; use it with --provider and --model"
+        )
+    if "prompt" in settings:
+        raise InvalidInputError("--mode sets the prompt; drop --set prompt=... or --mode")
+    settings["prompt"] = chosen.prompt
+    return "llm"
 
 
 @agent_app.command("list")
@@ -241,10 +264,26 @@ def decide_command(
         console.print(decision.reasoning or "hold everything")
 
 
+@agent_app.command("modes")
+@one_line_errors
+def modes_command(as_json: bool = JsonOption) -> None:
+    """List the competition modes an llm agent can trade in (arena agent add --mode)."""
+    from alpha_arena.agents.llm.prompts import MODES
+
+    if as_json:
+        print_json([{"mode": m.name, "prompt": m.prompt, "description": m.description}
+                    for m in MODES.values()])  # fmt: skip
+        return
+    table = Table("mode", "prompt", "description", title="Competition modes")
+    for m in MODES.values():
+        table.add_row(m.name, m.prompt, m.description)
+    console.print(table)
+
+
 @prompt_app.command("list")
 @one_line_errors
 def prompt_list_command(as_json: bool = JsonOption) -> None:
-    """List stored prompt versions (the default is stored on first use)."""
+    """List stored prompt versions (the shipped ones are stored on first use)."""
     with app_context() as context:
         prompts = _prompts(context).all()
     if as_json:
@@ -315,10 +354,8 @@ def prompt_rollback_command(
 
 
 def _prompts(context: AppContext) -> PromptStore:
-    """The prompt store with the shipped default in it (unchanged: a no-op)."""
-    from alpha_arena.agents.llm.prompts import DEFAULT_PROMPT, default_template
+    """The prompt store with the shipped prompts in it (the default and the modes')."""
+    from alpha_arena.services.agents import store_shipped_prompts
     from alpha_arena.storage.agent_store import PromptStore
 
-    store = PromptStore(context.engine)
-    store.add(DEFAULT_PROMPT, default_template(), context.clock.now_ms(), "shipped default")
-    return store
+    return store_shipped_prompts(PromptStore(context.engine), context.clock.now_ms())

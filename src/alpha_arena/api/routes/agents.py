@@ -18,7 +18,6 @@ from alpha_arena.agents.config import parse_config
 from alpha_arena.agents.llm.prompts import (
     _SEPARATOR,
     DEFAULT_PROMPT,
-    default_template,
     validate_template,
 )
 from alpha_arena.api.errors import ERROR_RESPONSES, WRITE_RESPONSES
@@ -28,7 +27,7 @@ from alpha_arena.api.state import context_of
 from alpha_arena.core.errors import ConflictError, InvalidInputError, NotFoundError
 from alpha_arena.core.redact import redact
 from alpha_arena.domain.llm import LlmCall
-from alpha_arena.services.agents import add_agent, require_stored_prompt
+from alpha_arena.services.agents import add_agent, require_stored_prompt, store_shipped_prompts
 from alpha_arena.services.context import AppContext
 from alpha_arena.storage.agent_store import AgentRecord, AgentStore, PromptStore, PromptVersion
 from alpha_arena.storage.llm_store import LlmCallStore
@@ -297,11 +296,12 @@ _PROMPT_WRITES = threading.Lock()
 
 
 def _prompt_store(context: AppContext) -> PromptStore:
-    """The store with the shipped default in it, as `arena prompt list` does: LLM agents use
-    it by name, so it must be readable before any of them has run (unchanged: a no-op)."""
+    """The store with the shipped prompts in it (the default and the competition modes'), as
+    `arena prompt list` does: LLM agents use them by name, so they must be readable before any
+    of them has run (unchanged: a no-op)."""
     store = PromptStore(context.engine)
     with _PROMPT_WRITES:
-        store.add(DEFAULT_PROMPT, default_template(), context.clock.now_ms(), "shipped default")
+        store_shipped_prompts(store, context.clock.now_ms())
     return store
 
 

@@ -14,6 +14,7 @@ import {
   formFromAgent,
   KIND_HELP,
   paramText,
+  promptHint,
   toAgentConfig,
   validateAgentForm,
   type AgentForm,
@@ -157,7 +158,7 @@ export function AgentFormPanel({ agent, onDone, onClose }: Props) {
             {text('outputUsdPerMtok', 'Output price (USD / M tokens)')}
             {form.kind === 'llm' && (
               <>
-                <Field label="Prompt">
+                <Field label="Prompt" hint={promptHint(prompts.data?.items ?? [], form.prompt) ?? 'A competition mode or a prompt of yours'}>
                   <select value={form.prompt} onChange={(e) => setForm((old) => ({ ...old, prompt: e.target.value, promptVersion: '' }))}>
                     {[...new Set([form.prompt, ...promptNames])].map((name) => (
                       <option key={name}>{name}</option>

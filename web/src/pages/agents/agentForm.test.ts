@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 
 import type { Schemas } from '../../api/client';
-import { describeAgent, emptyAgentForm, formFromAgent, toAgentConfig, validateAgentForm, type AgentForm } from './agentForm';
+import { describeAgent, emptyAgentForm, formFromAgent, promptHint, toAgentConfig, validateAgentForm, type AgentForm } from './agentForm';
 
 const emaTrend: Schemas['StrategyOut'] = {
   name: 'ema_trend', summary: '', rule: '',
@@ -67,5 +67,25 @@ describe('describeAgent', () => {
       .toBe('strategy ema_trend fast=8 slow=30 2x');
     expect(describeAgent('llm', { provider: 'openai', model: 'gpt', prompt: 'p', prompt_version: null, temperature: 0 }))
       .toBe('llm openai/gpt · prompt p (newest) · t=0');
+  });
+});
+
+describe('promptHint', () => {
+  const prompts = [
+    { name: 'alpha_arena_trader', version: 1, description: 'shipped default' },
+    { name: 'situational_awareness', version: 1, description: 'mode: also sees the current standings of its rivals' },
+    { name: 'mine', version: 1, description: 'first try' },
+    { name: 'mine', version: 3, description: '' },
+    { name: 'mine', version: 2, description: 'terser risk rules' },
+  ];
+
+  it('says what a competition mode is from its description', () => {
+    expect(promptHint(prompts, 'situational_awareness')).toBe('mode: also sees the current standings of its rivals');
+  });
+
+  it('reads the newest version, and nothing for a prompt without a description or unknown', () => {
+    expect(promptHint(prompts.slice(0, 3).concat(prompts[4]!), 'mine')).toBe('terser risk rules');
+    expect(promptHint(prompts, 'mine')).toBeUndefined();
+    expect(promptHint(prompts, 'nope')).toBeUndefined();
   });
 });

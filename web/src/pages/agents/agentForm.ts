@@ -196,3 +196,12 @@ export function describeAgent(kind: string, config: Record<string, unknown>): st
   if (kind === 'portfolio') return `portfolio top ${str(c.top_n)} · ${x(c.leverage)}`;
   return kind;
 }
+
+/** What the prompt called `name` is, from its newest stored version's description: the shipped
+ * competition modes say theirs ("mode: also sees the current standings of its rivals …"). */
+export function promptHint(prompts: readonly Pick<Schemas['PromptSummary'], 'name' | 'version' | 'description'>[], name: string): string | undefined {
+  const versions = prompts.filter((p) => p.name === name);
+  if (versions.length === 0) return undefined;
+  const newest = versions.reduce((a, b) => (b.version > a.version ? b : a));
+  return newest.description || undefined;
+}
