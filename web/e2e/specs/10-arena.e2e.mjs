@@ -1,5 +1,6 @@
-// The Arena page: the demo season's leaderboard, chart and toggles against the API, the page at
-// phone width, and a season started while the page is open updating live over the WebSocket.
+// The Arena page: the demo season's leaderboard (ranked by alpha on a click), its "who beats
+// whom" heat map, chart and toggles against the API, the page at phone width, and a season
+// started while the page is open updating live over the WebSocket.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 
@@ -65,6 +66,61 @@ test('the leaderboard lists every entry of the season with its numbers and inter
   assert.equal(await page.getByTestId('tick-count').getAttribute('data-ticks'), String(season.ticks_done));
   assert.equal(await page.getByTestId('season-status').innerText(), season.status);
   assert.equal(await page.getByTestId('season-link').getAttribute('href'), `/seasons/${DEMO}`);
+  assertNoErrors(page);
+  await page.close();
+});
+
+test('the leaderboard ranks by alpha on a click and shows beta and exposure', async () => {
+  const board = await apiGet(`/api/v1/seasons/${DEMO}/leaderboard`);
+  const page = await openPage(browser, `/arena/${DEMO}`);
+  await page.getByTestId('leaderboard-row').first().waitFor();
+  const withAlpha = board.rows.filter((row) => row.alpha_btc_pct !== null);
+  assert.ok(withAlpha.length >= 2, 'the demo season has alphas to rank');
+  for (const expected of withAlpha) {
+    const row = page.locator(`[data-testid="leaderboard-row"][data-entry="${expected.name}"]`);
+    assert.ok((await row.getByTestId('alpha').innerText()).startsWith(pct(expected.alpha_btc_pct / 100)), `${expected.name}: alpha`);
+    assert.equal(await row.getByTestId('alpha-interval').innerText(),
+      `${pct(expected.alpha_btc_low_pct / 100)} … ${pct(expected.alpha_btc_high_pct / 100)}`);
+  }
+  const trader = board.rows.find((row) => row.net_exposure !== null && row.beta_btc !== null);
+  const row = page.locator(`[data-testid="leaderboard-row"][data-entry="${trader.name}"]`);
+  assert.equal(await row.getByTestId('beta').innerText(), trader.beta_btc.toFixed(2).replace('-', '−'));
+  assert.match(await row.getByTestId('exposure-detail').innerText(), /^gross \d+% · \d+\.\d×$/);
+
+  await page.getByRole('button', { name: /^Alpha\/yr/ }).click();
+  const byAlpha = [...board.rows]
+    .sort((a, b) => (a.alpha_btc_pct === null) - (b.alpha_btc_pct === null) || (b.alpha_btc_pct - a.alpha_btc_pct) || a.rank - b.rank)
+    .map((item) => item.name);
+  assert.deepEqual(await rowNames(page), byAlpha);
+  // the heat map follows the leaderboard's order
+  await page.getByTestId('pairwise-row').first().waitFor();
+  assert.deepEqual(await page.getByTestId('pairwise-row').evaluateAll((rows) => rows.map((item) => item.dataset.entry)), byAlpha);
+  assertNoErrors(page);
+  await page.close();
+});
+
+test('the heat map shows who beats whom: a percentage per pair, as the API computed it', async () => {
+  const comparison = await apiGet(`/api/v1/seasons/${DEMO}/compare`);
+  const count = comparison.entries.length;
+  assert.ok(count >= 3, 'the demo season has entries to compare');
+  const page = await openPage(browser, `/arena/${DEMO}`);
+  const map = page.getByTestId('pairwise-map');
+  await map.waitFor();
+  const cells = map.getByTestId('pairwise-cell');
+  assert.equal(await cells.count(), count * (count - 1), 'one cell per ordered pair');
+  assert.equal(await map.getByTestId('pairwise-diagonal').count(), count);
+  const shown = await cells.evaluateAll((items) =>
+    items.map((item) => ({ row: item.dataset.row, column: item.dataset.column, text: item.textContent, title: item.title })));
+  for (const cell of shown) {
+    assert.match(cell.text, /^(<1|>99|\d{1,2})%$/, `${cell.row} vs ${cell.column}: ${cell.text}`);
+    const p = comparison.p_beats[comparison.entries.indexOf(cell.row)][comparison.entries.indexOf(cell.column)];
+    const expected = p < 0.005 ? '<1%' : p > 0.995 ? '>99%' : `${Math.round(p * 100)}%`;
+    assert.equal(cell.text, expected, `${cell.row} vs ${cell.column}`);
+    assert.equal(cell.title, `${cell.row} beats ${cell.column} in ${expected} of resamples`);
+  }
+  assert.match(await page.getByTestId('pairwise-caption').innerText(), /chance that the row’s entry ends with a higher return/);
+  await map.scrollIntoViewIfNeeded();
+  await screenshot(page, 'arena-pairwise');
   assertNoErrors(page);
   await page.close();
 });
@@ -149,6 +205,12 @@ test('the page fits a phone: columns stacked, nothing wider than the screen', as
   const chartBox = await page.locator(CHART).boundingBox();
   const feedBox = await page.getByTestId('live-feed').boundingBox();
   assert.ok(feedBox.y >= chartBox.y + chartBox.height, 'the feed is below the chart');
+  // the heat map is wider than a phone: it scrolls sideways inside its panel
+  const map = page.locator('.pairwise-wrap');
+  await page.getByTestId('pairwise-map').waitFor();
+  const sizes = await map.evaluate((element) => ({ scroll: element.scrollWidth, client: element.clientWidth }));
+  assert.ok(sizes.scroll > sizes.client, `the heat map scrolls (${sizes.scroll} in ${sizes.client} px)`);
+  assert.ok((await page.evaluate(() => document.documentElement.scrollWidth)) <= 391, 'the heat map does not widen the page');
   await screenshot(page, 'arena-phone');
   assertNoErrors(page);
   await page.close();
@@ -210,6 +272,7 @@ test('a season created and started from the UI updates live on the Arena page, w
   assert.equal(await ticks.getAttribute('data-ticks'), '0');
   assert.equal(await page.getByTestId('season-status').innerText(), 'draft');
 
+  const startedAt = Date.now();
   await manage.getByTestId('start-now').click(); // started from the UI, in the other tab
   await manage.getByTestId('move-result').waitFor();
   const seen = [];
@@ -239,7 +302,17 @@ test('a season created and started from the UI updates live on the Arena page, w
   const count = (part) => requests.filter((path) => path.endsWith(part)).length;
   assert.equal(count('/leaderboard'), 0, `no leaderboard request after loading: ${requests.join(' ')}`);
   assert.equal(count('/equity'), 0, 'no equity request after loading');
-  assert.ok(requests.length <= 5, `a handful of requests at most while live: ${requests.join(' ')}`);
+  // the heat map asked again as ticks arrived, at most every 10 s, and once at the end: it
+  // compares every tick of the finished season
+  await page.waitForFunction(
+    (text) => document.querySelector('[data-testid="pairwise-caption"]')?.textContent.includes(text),
+    `resamples of ${final.ticks_done.toLocaleString('en-US')} ticks`,
+  );
+  const seconds = Math.ceil((Date.now() - startedAt) / 1000);
+  assert.ok(count('/compare') >= 1 && count('/compare') <= 2 + seconds / 10,
+    `the comparison refetched ${count('/compare')} times in ${seconds} s: ${requests.join(' ')}`);
+  const others = requests.filter((path) => !path.endsWith('/compare'));
+  assert.ok(others.length <= 5, `a handful of other requests at most while live: ${others.join(' ')}`);
   assert.equal(navigations, 0, 'no reload');
   assertNoErrors(page);
   assertNoErrors(manage);

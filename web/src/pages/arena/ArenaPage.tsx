@@ -1,7 +1,7 @@
 // The Arena (home): one season's account-value chart, its live feed and its leaderboard,
 // kept current over the WebSocket while the season can still move.
 import { useQueryClient } from '@tanstack/react-query';
-import { useCallback, useEffect, useMemo } from 'react';
+import { useCallback, useEffect, useMemo, useState } from 'react';
 import { Link, useParams } from 'react-router-dom';
 
 import { Empty, ErrorState, QueryView, Skeleton } from '../../components/States';
@@ -11,7 +11,9 @@ import type { LiveMessage } from '../../live/messages';
 import { AccountValuePanel } from './AccountValuePanel';
 import { nextTick } from './equitySeries';
 import { LeaderboardTable } from './Leaderboard';
+import { DEFAULT_SORT, sortRows, type Sort } from './leaderboardSort';
 import { LiveFeed } from './LiveFeed';
+import { PairwiseMap } from './PairwiseMap';
 import { applyLiveBatch } from './liveCache';
 import { arenaKeys, prefetchSeason, useEquity, useLeaderboard, useLiveProgress, useSeasons, type Equity, type Season } from './queries';
 import { SeasonHeader } from './SeasonHeader';
@@ -31,6 +33,12 @@ function SeasonArena({ seasons, season }: { seasons: Season[]; season: Season })
       ...(equity.data?.series ?? []).map((series) => series.entry),
     ]),
     [leaderboard.data?.rows, equity.data?.series],
+  );
+  // The leaderboard's sort, shared with the heat map so both list the entries alike.
+  const [sort, setSort] = useState<Sort>(DEFAULT_SORT);
+  const order = useMemo(
+    () => sortRows(leaderboard.data?.rows ?? [], sort).map((row) => row.name),
+    [leaderboard.data?.rows, sort],
   );
   const baselines = useMemo(
     () => new Set((leaderboard.data?.rows ?? []).filter((row) => row.baseline).map((row) => row.name)),
@@ -60,8 +68,18 @@ function SeasonArena({ seasons, season }: { seasons: Season[]; season: Season })
         <h2 id="leaderboard-title">Leaderboard</h2>
         <QueryView query={leaderboard} rows={8} isEmpty={(board) => board.rows.length === 0}
           empty="No entries in this season.">
-          {(board) => <LeaderboardTable board={board} />}
+          {(board) => <LeaderboardTable board={board} sort={sort} onSort={setSort} />}
         </QueryView>
+      </section>
+      <section className="panel arena-pairwise" aria-labelledby="pairwise-title" data-testid="pairwise-panel">
+        <h2 id="pairwise-title">Who beats whom</h2>
+        {leaderboard.data ? (
+          <PairwiseMap seasonId={season.id} board={leaderboard.data} order={order} baselines={baselines} />
+        ) : leaderboard.error ? (
+          <ErrorState error={leaderboard.error} title="Could not load the ranking to compare" />
+        ) : (
+          <Skeleton rows={6} label="Comparing the entries" />
+        )}
       </section>
     </>
   );

@@ -213,9 +213,17 @@ const COLUMNS: Column[] = [
   { label: 'Fingerprint', key: null, title: 'Identifies the agent\'s exact configuration', cell: (row) => <code>{row.fingerprint}</code> },
 ];
 
-export function LeaderboardTable({ board }: { board: Board }) {
-  const [sort, setSort] = useState<Sort>(DEFAULT_SORT);
+/** The table; its sort is the caller's when it passes `sort` and `onSort` (the heat map below
+ *  follows it), else its own. */
+export function LeaderboardTable({ board, sort: given, onSort }: { board: Board; sort?: Sort; onSort?: (sort: Sort) => void }) {
+  const [own, setOwn] = useState<Sort>(DEFAULT_SORT);
+  const sort = given ?? own;
   const rows = useMemo(() => sortRows(board.rows, sort), [board.rows, sort]);
+  const setSort = (key: SortKey) => {
+    const next = nextSort(sort, key);
+    setOwn(next);
+    onSort?.(next);
+  };
   const scale = useMemo<Scale>(() => ({
     low: Math.min(0, ...board.rows.map((row) => row.return_low_pct)),
     high: Math.max(0, ...board.rows.map((row) => row.return_high_pct)),
@@ -237,7 +245,7 @@ export function LeaderboardTable({ board }: { board: Board }) {
                 <th key={column.label} className={column.numeric ? 'num' : undefined} title={column.title}
                   aria-sort={sorted ? (sort.direction === 'asc' ? 'ascending' : 'descending') : undefined}>
                   {column.key === null ? column.label : (
-                    <button type="button" className="sort" onClick={() => setSort((current) => nextSort(current, column.key as SortKey))}>
+                    <button type="button" className="sort" onClick={() => setSort(column.key as SortKey)}>
                       {column.label}{sorted ? (sort.direction === 'asc' ? ' ▲' : ' ▼') : ''}
                     </button>
                   )}

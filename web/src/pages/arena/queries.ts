@@ -1,6 +1,6 @@
 // What the Arena page reads, under keys of its own ('arena', ...): the live feed writes into
 // the same entries (see liveCache.ts), so a live season never needs a refetch.
-import { queryOptions, useQuery, type QueryClient } from '@tanstack/react-query';
+import { keepPreviousData, queryOptions, useQuery, type QueryClient } from '@tanstack/react-query';
 
 import { api, unwrap, type Schemas } from '../../api/client';
 
@@ -11,6 +11,7 @@ export type LeaderboardRow = Schemas['LeaderboardRowOut'];
 export type Decision = Schemas['DecisionOut'];
 export type Fill = Schemas['FillOut'];
 export type Position = Schemas['PositionOut'];
+export type Comparison = Schemas['CompareOut'];
 
 /** Points per entry asked of the equity endpoint (the chart is at most ~1000 px wide). */
 export const EQUITY_POINTS = 800;
@@ -21,6 +22,8 @@ export const arenaKeys = {
   seasons: ['arena', 'seasons'] as const,
   equity: (id: number) => ['arena', id, 'equity'] as const,
   leaderboard: (id: number) => ['arena', id, 'leaderboard'] as const,
+  /** Keyed by the ticks compared: a season that moved asks again. */
+  compare: (id: number, ticks: number) => ['arena', id, 'compare', ticks] as const,
   decisions: (id: number) => ['arena', id, 'decisions'] as const,
   fills: (id: number) => ['arena', id, 'fills'] as const,
   positions: (id: number) => ['arena', id, 'positions'] as const,
@@ -75,6 +78,18 @@ export function useLeaderboard(id: number | null) {
 export function prefetchSeason(client: QueryClient, id: number): void {
   void client.prefetchQuery(equityQuery(id));
   void client.prefetchQuery(leaderboardQuery(id));
+}
+
+/** The pairwise comparison as of `ticks` ticks; the last answer stays shown while the next
+ *  loads. */
+export function useComparison(id: number, ticks: number, enabled: boolean) {
+  return useQuery({
+    queryKey: arenaKeys.compare(id, ticks),
+    queryFn: async ({ signal }) =>
+      unwrap(await api.GET('/api/v1/seasons/{season_id}/compare', { params: { path: { season_id: id } }, signal })),
+    enabled,
+    placeholderData: keepPreviousData,
+  });
 }
 
 export function useDecisions(id: number) {
