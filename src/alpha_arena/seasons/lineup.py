@@ -210,10 +210,11 @@ def build_lineup(
     participants: list[Participant] = []
     providers: list[GatedProvider] = []
     followers: list[Callable[[SeasonMarket], None]] = []
-    cache = LlmCache(context.engine)
     for entry in entries:
         config = parse_config(entry.config["agent"])
         pinned = entry.config.get("pinned", {})
+        # A repeated window of a season series is another draw: its answers are its own.
+        cache = LlmCache(context.engine, sample=pinned.get("sample"))
         if isinstance(config, StrategyAgentConfig | PortfolioAgentConfig):
             (strategy,) = _strategies(entry)
             symbols = getattr(config, "symbols", None) or season.symbols

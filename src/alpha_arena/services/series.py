@@ -133,10 +133,13 @@ def create_series(context: AppContext, request: SeriesRequest) -> CreatedSeries:
     pinned = [_reuse(entry) for entry in store.entries(first.id)]
     created: list[SeasonRecord] = [first]
     now = context.clock.now_ms()
-    for config in configs[1:]:
+    for index, config in enumerate(configs[1:], start=2):
+        entries = pinned
+        if request.kind is SeriesKind.REPEAT:  # the same requests again: another draw
+            entries = [_another_draw(entry, index) for entry in pinned]
         created.append(
             store.create(
-                config.model_dump(mode="json"), pinned, config.capital, now, message=first.message
+                config.model_dump(mode="json"), entries, config.capital, now, message=first.message
             )
         )
     series_config: dict[str, Any] = {
@@ -294,6 +297,16 @@ def _reuse(entry: Any) -> NewEntry:
     """A stored entry as a new one: the same pinned configuration and fingerprint."""
     return NewEntry(entry.name, entry.kind, entry.config, entry.fingerprint, entry.baseline,
                     entry.agent_id)  # fmt: skip
+
+
+def _another_draw(entry: NewEntry, sample: int) -> NewEntry:
+    """A model-driven entry of a repeated window, its answers cached apart from the other
+    windows' (else the first window's answers would be replayed); the same fingerprint: the
+    draw is not the configuration. Rule agents and baselines stay as they are."""
+    if entry.kind not in ("llm", "selector"):
+        return entry
+    pinned = {**entry.config.get("pinned", {}), "sample": sample}
+    return replace(entry, config={**entry.config, "pinned": pinned})
 
 
 def _traded(request: SeriesRequest) -> list[str]:

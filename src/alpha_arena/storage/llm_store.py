@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass
 from typing import Any
@@ -85,14 +86,25 @@ class LlmCallStore:
 
 
 class LlmCache:
-    """Responses by request hash (a hash of provider, model, parameters and messages)."""
+    """Responses by request hash (a hash of provider, model, parameters and messages).
 
-    def __init__(self, engine: Engine) -> None:
+    ``sample``: another draw of the same requests (a repeated window of a season series):
+    its answers are kept under keys of their own, so the model is asked again rather than
+    answered with the first draw's, and a replay of that window still sees its own."""
+
+    def __init__(self, engine: Engine, sample: int | None = None) -> None:
         self._engine = engine
         self._dialect = engine.dialect.name
+        self._sample = sample
+
+    def _key(self, request_hash: str) -> str:
+        if self._sample is None:
+            return request_hash
+        return hashlib.sha256(f"{request_hash}/sample {self._sample}".encode()).hexdigest()
 
     def get(self, request_hash: str) -> dict[str, Any] | None:
-        query = select(LlmCacheRow.response).where(LlmCacheRow.request_hash == request_hash)
+        key = self._key(request_hash)
+        query = select(LlmCacheRow.response).where(LlmCacheRow.request_hash == key)
         with self._engine.connect() as connection:
             found = connection.execute(query).scalar()
         return None if found is None else dict(json.loads(found))
@@ -102,7 +114,7 @@ class LlmCache:
     ) -> None:
         """Keep the first response stored for a hash: a replay must see what the run saw."""
         values = {
-            "request_hash": request_hash, "provider": provider, "model": model,
+            "request_hash": self._key(request_hash), "provider": provider, "model": model,
             "response": json.dumps(response, sort_keys=True), "ts_created": ts,
         }  # fmt: skip
         # The dialects' own INSERTs (for ON CONFLICT) load slowly: only here, not at startup.
@@ -129,7 +141,7 @@ class LlmCache:
         answer or a longer deadline; the caller keeps what a replay must still see)."""
         statement = (
             update(LlmCacheRow)
-            .where(LlmCacheRow.request_hash == request_hash)
+            .where(LlmCacheRow.request_hash == self._key(request_hash))
             .values(response=json.dumps(response, sort_keys=True))
         )
         with self._engine.begin() as connection:
