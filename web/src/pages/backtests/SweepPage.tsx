@@ -39,14 +39,15 @@ export function SweepPage() {
   );
 }
 
-const COLUMNS = ['total_return', 'max_drawdown', 'sharpe', 'deflated_sharpe', 'sortino', 'calmar', 'win_rate', 'trade_count', 'fees_paid'];
+const COLUMNS = ['total_return', 'max_drawdown', 'sharpe', 'sortino', 'calmar', 'win_rate', 'trade_count', 'fees_paid'];
 
 export function SweepResults({ sweep }: { sweep: SweepOut }) {
   const swept = Object.keys(sweep.grid);
   const [x, setX] = useState(swept[0] ?? '');
   const [y, setY] = useState<string | null>(swept[1] ?? null);
   const [metric, setMetric] = useState(sweep.rank_by);
-  const columns = [...new Set([sweep.rank_by, ...COLUMNS])];
+  // The deflated Sharpe ratio right after the Sharpe ratio it deflates.
+  const columns = [...new Set([sweep.rank_by, ...COLUMNS])].flatMap((key) => (key === 'sharpe' ? [key, 'deflated_sharpe'] : [key]));
   const fixed = Object.entries(sweep.results[0]?.params ?? {}).filter(([name]) => !swept.includes(name));
 
   return (

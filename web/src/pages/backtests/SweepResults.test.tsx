@@ -35,6 +35,8 @@ describe('SweepResults', () => {
     const cells = table.querySelectorAll('td[data-metric="deflated_sharpe"]');
     expect([...cells].map((cell) => cell.textContent)).toEqual(['0.83', '0.41', '—']);
     expect([...cells].map((cell) => cell.getAttribute('data-value'))).toEqual(['0.83', '0.41', '']);
+    const headers = within(table).getAllByRole('columnheader').map((header) => header.textContent);
+    expect(headers.indexOf('DSR')).toBe(headers.indexOf('Sharpe') + 1);
   });
 
   it('draws the PBO line under the table, calm below a half', () => {
