@@ -268,7 +268,7 @@ def sweeps_command(
         print_json([_sweep_json(sweep) for sweep in stored])
         return
     table = Table("id", "strategy", "symbols", "tf", "start", "end", "combinations", "rank by",
-                  "best", "best params", "ran", "time", "best backtest",
+                  "best", "best params", "PBO", "ran", "time", "best backtest",
                   title="Sweeps")  # fmt: skip
     kinds = {key: kind for key, _, kind in _METRICS}
     for sweep in stored:
@@ -281,6 +281,7 @@ def sweeps_command(
             "-" if best is None else _format(best.metrics.get(sweep.rank_by),
                                              kinds.get(sweep.rank_by, "num")),
             "-" if best is None else " ".join(f"{n}={best.params.get(n, '-')}" for n in swept),
+            "-" if sweep.overfitting is None else f"{sweep.overfitting['pbo']:.2f}",
             _ran(sweep.mode, sweep.workers), f"{sweep.duration_ms / 1000:,.1f} s",
             "-" if sweep.best_backtest_id is None else str(sweep.best_backtest_id),
         )  # fmt: skip

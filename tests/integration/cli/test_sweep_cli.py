@@ -156,6 +156,8 @@ def test_a_sweep_has_a_deflated_sharpe_per_combination_and_a_pbo_shown_and_store
     printed = invoke(*SWEEP)
     assert printed.exit_code == 0, printed.output
     assert line in printed.stdout and "DSR" in printed.stdout
+    listing = invoke("backtest", "sweeps", "--limit", "2")
+    assert "PBO" in listing.stdout and f"{overfitting['pbo']:.2f}" in listing.stdout
 
 
 def test_a_sweep_of_one_combination_has_no_pbo_and_says_so(use: str) -> None:
