@@ -27,6 +27,7 @@ from alpha_arena.agents.strategy_agent import (
     signal_targets,
     target_actions,
 )
+from alpha_arena.agents.tape import TapeMask
 from alpha_arena.core.errors import AgentError
 from alpha_arena.domain.decisions import Decision, DecisionOutcome, SymbolDecision
 from alpha_arena.domain.llm import LlmCall
@@ -85,7 +86,9 @@ class StrategySelector:
         sizing: Sizing,
         offsets: Mapping[str, int] | None = None,
         reselect_every: int = 24,
+        tape: TapeMask | None = None,
     ) -> None:
+        """``tape``: an anonymized season's mask: the model sees masked coin names."""
         if reselect_every < 1:
             raise ValueError("reselect_every must be at least 1")
         self._name = name
@@ -95,6 +98,7 @@ class StrategySelector:
         self._sizing = sizing
         self._offsets = dict(offsets or {})
         self._reselect_every = reselect_every
+        self._tape = tape
         self._share = 1.0 / max(len(self._inputs), 1)
         # Targets of every candidate strategy, computed once (they are causal).
         self._arrays: dict[str, dict[str, FloatArray]] = {
@@ -170,9 +174,12 @@ class StrategySelector:
         ]  # fmt: skip
         if not regimes:
             return ""
+        shown = [replace(r, symbol=self._shown(r.symbol)) for r in regimes]
+        if self._tape is not None:  # in masked order: the real one would tell which is which
+            shown.sort(key=lambda r: r.symbol)
         messages = [
             LlmMessage("system", self._system_prompt()),
-            LlmMessage("user", "\n".join(r.describe() for r in regimes)),
+            LlmMessage("user", "\n".join(r.describe() for r in shown)),
         ]
         text = await self._caller.ask(messages, self.calls)
         chosen, error = self._parse(text, [r.symbol for r in regimes])
@@ -183,18 +190,25 @@ class StrategySelector:
         self.calls[-1] = _ok(self.calls[-1], chosen)
         return "selected " + ", ".join(f"{s}: {n}" for s, n in sorted(chosen.items()))
 
+    def _shown(self, symbol: str) -> str:
+        """The coin's name as the model sees it: its masked name on an anonymized tape."""
+        return symbol if self._tape is None else self._tape.mask_symbol(symbol)
+
     def _system_prompt(self) -> str:
         menu = "\n".join(
             f"- {name}: {(type(s).__doc__ or '').strip().splitlines()[0]}"
             for name, s in self._strategies.items()
         )
-        return (
+        # The format example names BTC, or on an anonymized tape the first masked coin.
+        example = "BTC" if self._tape is None else self._tape.example_coin
+        text = (
             "You choose which rule-based strategy trades each coin next, from the market regime "
             "shown for it. You cannot change a strategy's parameters. Strategies:\n"
             f"{menu}\n- {FLAT}: stay out of the market.\n"
             'Answer with one JSON object: {"reasoning": "<short>", "selections": '
-            '{"BTC": "<strategy name>"}} naming one strategy for every coin shown.'
+            f'{{"{example}": "<strategy name>"}}}} naming one strategy for every coin shown.'
         )
+        return text if self._tape is None else self._tape.scrub(text)
 
     def _parse(self, text: str | None, symbols: list[str]) -> tuple[dict[str, str], str]:
         if text is None:
@@ -206,7 +220,7 @@ class StrategySelector:
         raw = answer.get("selections") if isinstance(answer, dict) else None
         if not isinstance(raw, dict):
             return {}, "the answer has no 'selections' object"
-        by_base = {symbol.split("/")[0]: symbol for symbol in symbols}
+        by_base = {self._shown(symbol).split("/")[0]: symbol for symbol in symbols}
         chosen: dict[str, str] = {}
         for coin, name in raw.items():
             symbol = by_base.get(str(coin).upper().split("/")[0])

@@ -32,6 +32,12 @@ class SeasonCreate(BaseModel):
     elimination_threshold: float = Field(default=0.0, ge=0, lt=1, examples=[0.5])
     min_trades: int = Field(default=10, ge=0, le=100_000, examples=[10])
     baselines: bool = Field(default=True, examples=[True])
+    anonymize: bool = Field(
+        default=False, examples=[False],
+        description="The memorization guard: LLM-driven agents see the coins renamed "
+        "(COIN-A ...), the dates moved and the prices rescaled by the season's secret (never "
+        "shown), and their prices are mapped back exactly; the engine trades the real market.",
+    )  # fmt: skip
     participants: list[str] = Field(default_factory=list, max_length=64, examples=[["ema-trend"]])
     accounts: dict[str, str] = Field(
         default_factory=dict, max_length=64, examples=[{}],

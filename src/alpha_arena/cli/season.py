@@ -63,6 +63,12 @@ def create_command(
     ),
     min_trades: int = typer.Option(10, "--min-trades", help="Fewer trades are flagged."),
     no_baselines: bool = typer.Option(False, "--no-baselines", help="Leave the baselines out."),
+    anonymize: bool = typer.Option(
+        False,
+        "--anonymize",
+        help="Memorization guard: LLM agents see coins renamed, dates moved and prices "
+        "rescaled by the season's secret; the engine trades the real market.",
+    ),
     exchange: str = typer.Option("binance", "--exchange"),
     accounts: list[str] = typer.Option(  # noqa: B008
         [],
@@ -82,7 +88,7 @@ def create_command(
         "risk": _risk(risk), "decision_timeout_s": timeout_s,
         "elimination_threshold": elimination, "min_trades": min_trades,
         "baselines": not no_baselines, "participants": _split(agents),
-        "accounts": _bindings(accounts),
+        "accounts": _bindings(accounts), "anonymize": anonymize,
     }  # fmt: skip
     with app_context() as context:
         season = seasons.create_season(context, values)
@@ -129,6 +135,7 @@ def list_command(as_json: bool = JsonOption) -> None:
 @one_line_errors
 def show_command(season_id: int = IdArgument, as_json: bool = JsonOption) -> None:
     """Show a season: configuration, progress, entries and the hash of its ledger."""
+    from alpha_arena.seasons.config import public_config
     from alpha_arena.services import seasons
     from alpha_arena.storage.season_store import SeasonStore
 
@@ -138,7 +145,8 @@ def show_command(season_id: int = IdArgument, as_json: bool = JsonOption) -> Non
         entries = store.entries(season_id)
         digest = store.ledger_hash(season_id)
         warnings = seasons.no_trade_warnings(context, season_id) if season.ticks_done else []
-    payload = _season_json(season) | {"config": season.config, "ledger_sha256": digest,
+    payload = _season_json(season) | {"config": public_config(season.config),
+                                      "ledger_sha256": digest,
                                       "warnings": warnings}  # fmt: skip
     payload["entries"] = [
         {"name": e.name, "kind": e.kind, "fingerprint": e.fingerprint, "baseline": e.baseline,
@@ -153,6 +161,9 @@ def show_command(season_id: int = IdArgument, as_json: bool = JsonOption) -> Non
         f"{to_iso(season.ts_start)} to {to_iso(season.ts_end)}, {season.ticks_done:,} ticks "
         f"committed{f' ({season.message})' if season.message else ''}"
     )
+    if season.config.get("anonymize"):
+        console.print("anonymized tape: on (LLM agents see renamed coins, moved dates, rescaled "
+                      "prices)")  # fmt: skip
     table = Table("entry", "kind", "fingerprint", "status", "equity")
     for entry in entries:
         table.add_row(

@@ -39,6 +39,11 @@ class SeasonConfig(BaseModel):
     baselines: bool = True
     participants: tuple[str, ...] = ()  # registered agent names
     accounts: dict[str, str] = Field(default_factory=dict)  # live: participant -> account name
+    # The memorization guard (agents/tape.py): LLM-driven agents see coins renamed, times
+    # moved and prices rescaled by secrets drawn from ``tape_seed``, which is generated when
+    # the season is created and never shown (``public_config``).
+    anonymize: bool = False
+    tape_seed: str | None = Field(default=None, min_length=16, max_length=128)
 
     @field_validator("timeframe")
     @classmethod
@@ -63,6 +68,13 @@ class SeasonConfig(BaseModel):
 
 
 MAX_TICKS = 1_000_000
+#: The secret of an anonymized season's tape: stored with the season, kept from every reader.
+SECRET_FIELDS = ("tape_seed",)
+
+
+def public_config(config: dict[str, Any]) -> dict[str, Any]:
+    """A stored season configuration as it may be shown (API, CLI, exports): no secrets."""
+    return {key: value for key, value in config.items() if key not in SECRET_FIELDS}
 
 
 def parse_season_config(values: dict[str, Any]) -> SeasonConfig:

@@ -35,9 +35,11 @@ from alpha_arena.agents.portfolio import (
 )
 from alpha_arena.agents.selector import StrategySelector
 from alpha_arena.agents.strategy_agent import Sizing, StrategyAgent, entry_fee
+from alpha_arena.agents.tape import TapeMask
 from alpha_arena.backtest.run import warmup_bars
 from alpha_arena.core.clock import Clock
-from alpha_arena.core.errors import InvalidInputError, TemporaryError
+from alpha_arena.core.errors import ConfigurationError, InvalidInputError, TemporaryError
+from alpha_arena.domain.seasons import SeasonMode
 from alpha_arena.engine.participant import Participant
 from alpha_arena.marketdata.service import DataService
 from alpha_arena.seasons.config import SeasonConfig
@@ -210,6 +212,7 @@ def build_lineup(
     participants: list[Participant] = []
     providers: list[GatedProvider] = []
     followers: list[Callable[[SeasonMarket], None]] = []
+    tape = season_tape(season, market)
     for entry in entries:
         config = parse_config(entry.config["agent"])
         pinned = entry.config.get("pinned", {})
@@ -247,7 +250,7 @@ def build_lineup(
             )  # fmt: skip
             mode = CacheMode.READWRITE
             trader = LlmTrader(settings, provider, cache, mode, clock, entry.agent_id,
-                               deadline_s, config.base_url)  # fmt: skip
+                               deadline_s, config.base_url, tape=tape)  # fmt: skip
             fee = _entry_fee(season, market)
             participants.append(
                 LlmParticipant(
@@ -268,11 +271,40 @@ def build_lineup(
             selector = StrategySelector(
                 entry.name, caller, strategies, inputs,
                 Sizing(config.leverage, fee_rate=_entry_fee(season, market)), offsets,
-                config.reselect_every,
+                config.reselect_every, tape=tape,
             )  # fmt: skip
             participants.append(selector)
             followers.append(_follower(selector, season.symbols, list(strategies.values())))
     return Lineup(participants, providers, followers)
+
+
+#: A season following the market cannot know its price range ahead: its tape keeps masked
+#: prices away from within this ratio of each coin's first price.
+FOLLOWING_BAND = 1.5
+
+
+def season_tape(season: SeasonConfig, market: SeasonMarket) -> TapeMask | None:
+    """The anonymized tape an anonymized season's LLM-driven agents see (None for a season
+    that is not): from its stored secret, the season's coins' price ticks, and the real price
+    ranges to keep masked prices away from. A replay's range is its whole market (fixed); a
+    season following the market takes a band around each coin's first price in the season,
+    so that the tape is the same every time the season is rebuilt."""
+    if not season.anonymize:
+        return None
+    if season.tape_seed is None:
+        raise ConfigurationError(
+            f"season {season.name!r} is anonymized but has no tape secret; create it again"
+        )
+    ranges: dict[str, tuple[float, float]] = {}
+    for symbol, inputs in market.inputs.items():
+        candles = inputs.candles
+        if season.mode is SeasonMode.REPLAY:
+            ranges[symbol] = (float(candles.low.min()), float(candles.high.max()))
+        else:
+            first = float(candles.open[market.offsets[symbol]])
+            ranges[symbol] = (first / FOLLOWING_BAND, first * FOLLOWING_BAND)
+    ticks = {symbol: market.instruments[symbol].price_tick for symbol in season.symbols}
+    return TapeMask.create(season.tape_seed, ticks, ranges)
 
 
 def _follower(

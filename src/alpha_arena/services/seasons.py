@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import secrets
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -14,7 +15,7 @@ from alpha_arena.core.time import floor_ts, to_iso
 from alpha_arena.domain.seasons import SeasonEvent, SeasonMode, SeasonStatus
 from alpha_arena.marketdata.service import DataService
 from alpha_arena.seasons.compare import Comparison, build_comparison
-from alpha_arena.seasons.config import SeasonConfig, parse_season_config
+from alpha_arena.seasons.config import SeasonConfig, parse_season_config, public_config
 from alpha_arena.seasons.leaderboard import Leaderboard, build_leaderboard
 from alpha_arena.seasons.lineup import baseline_entries, entry_warning, pin_agent
 from alpha_arena.seasons.runner import Progress, RunReport, SeasonRunner
@@ -31,6 +32,8 @@ logger = logging.getLogger(__name__)
 def create_season(context: AppContext, values: dict[str, Any]) -> SeasonRecord:
     """Validate a season, pin its participants' configurations and store it as a draft."""
     config = parse_season_config(values)
+    if config.anonymize and config.tape_seed is None:  # the tape's secret, drawn once
+        config = config.model_copy(update={"tape_seed": secrets.token_hex(16)})
     if config.mode is SeasonMode.LIVE:
         from alpha_arena.services.live_trading import check_live_accounts
 
@@ -182,7 +185,7 @@ def export_season(context: AppContext, season_id: int, folder: Path) -> list[Pat
     folder.mkdir(parents=True, exist_ok=True)
     board = leaderboard(context, season_id)
     summary = {
-        "season": {**season.config, "id": season.id, "status": season.status.value,
+        "season": {**public_config(season.config), "id": season.id, "status": season.status.value,
                    "ticks_done": season.ticks_done, "message": season.message},
         "ledger_sha256": store.ledger_hash(season_id),
         "leaderboard": board.as_dict(),

@@ -57,7 +57,9 @@ DENIED_COLUMNS: dict[str, frozenset[str]] = {
     # exchange errors (CCXT messages can quote signed request URLs)
     "ingestion_runs": frozenset({"error"}),
     "repair_jobs": frozenset({"error"}),
-    "seasons": frozenset({"message"}),  # why a season stopped: may quote a provider's error
+    # why a season stopped (may quote a provider's error); its configuration holds an
+    # anonymized season's tape secret (the seasons API serves it without)
+    "seasons": frozenset({"message", "config"}),
     # the API keys, encrypted: useless without the master key, yet never handed out
     "exchange_accounts": frozenset({"ciphertext"}),
 }

@@ -304,8 +304,21 @@ _FORMAT = """\
 }"""
 
 
-def repair_prompt(error: str, allowed_symbols: Sequence[str] = ()) -> str:
-    """Build the follow-up user message asking the model to fix its answer once."""
+def repair_prompt(
+    error: str,
+    allowed_symbols: Sequence[str] = (),
+    example: tuple[str, float, float] | None = None,
+) -> str:
+    """Build the follow-up user message asking the model to fix its answer once; ``example``:
+    the coin, profit target and stop loss its format example shows (default BTC's)."""
+    shown = _FORMAT
+    if example is not None:
+        coin, target, stop = example
+        shown = (
+            shown.replace('"BTC"', json.dumps(coin))
+            .replace("105000.0", repr(target))
+            .replace("98000.0", repr(stop))
+        )
     coins = ""
     if allowed_symbols:
         names = ", ".join(symbol.split("/", 1)[0] for symbol in allowed_symbols)
@@ -313,7 +326,7 @@ def repair_prompt(error: str, allowed_symbols: Sequence[str] = ()) -> str:
     return (
         f"Your previous answer could not be used: {error}\n"
         "Reply again with only one JSON object in exactly this format, no other text:\n"
-        f"{_FORMAT}\n"
+        f"{shown}\n"
         "One entry per coin, each coin at most once. buy_to_enter and sell_to_enter need a "
         "positive quantity (coins) or notional (USD) and leverage of at least 1; hold and close "
         "need no size. confidence is between 0 and 1." + coins

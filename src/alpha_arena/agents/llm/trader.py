@@ -15,8 +15,9 @@ from dataclasses import dataclass, replace
 from alpha_arena.agents.context import DecisionContext
 from alpha_arena.agents.llm.caller import CacheMode, CallSettings, LlmCaller, ResponseCache
 from alpha_arena.agents.llm.parsing import parse_decision, repair_prompt
-from alpha_arena.agents.llm.prompts import render
+from alpha_arena.agents.llm.prompts import RenderedPrompt, render
 from alpha_arena.agents.llm.providers import LlmMessage, LlmProvider
+from alpha_arena.agents.tape import HIDDEN_EXCHANGE, TapeMask
 from alpha_arena.core.clock import Clock
 from alpha_arena.domain.decisions import Decision, DecisionOutcome
 from alpha_arena.domain.llm import LlmCall
@@ -55,9 +56,15 @@ class LlmTrader:
         agent_id: int | None = None,
         deadline_s: float | None = None,
         endpoint: str | None = None,
+        tape: TapeMask | None = None,
     ) -> None:
         """``deadline_s``: the decision deadline it runs under (a season's), None for none;
-        ``endpoint``: the agent's own base URL, when it names one (part of the cache key)."""
+        ``endpoint``: the agent's own base URL, when it names one (part of the cache key);
+        ``tape``: an anonymized season's mask: the model is shown the masked context (and
+        no exchange name), and its decision is mapped back to the real market."""
+        self._tape = tape
+        if tape is not None:
+            settings = replace(settings, exchange=HIDDEN_EXCHANGE)
         self._settings = settings
         call_settings = CallSettings(
             settings.provider, settings.model, settings.temperature, settings.max_tokens,
@@ -72,11 +79,16 @@ class LlmTrader:
     ) -> TraderOutcome:
         """Ask the model for a decision at ``context``; append every call to ``calls`` as it
         is made (a participant's trail: a call cut off at the deadline must reach it too)."""
+        tape = self._tape
+        if tape is not None:  # from here on the context is what the model is shown
+            context = tape.mask_context(context)
         settings = self._settings
         prompt = render(
             settings.template, context, settings.exchange, settings.max_leverage,
             leverage_cap=settings.leverage_cap,
         )  # fmt: skip
+        if tape is not None:  # a template's literal coin names (its format example)
+            prompt = RenderedPrompt(tape.scrub(prompt.system), tape.scrub(prompt.user))
         symbols = [coin.symbol for coin in context.coins]
         messages = [LlmMessage("system", prompt.system), LlmMessage("user", prompt.user)]
         trail: list[LlmCall] = [] if calls is None else calls
@@ -87,7 +99,7 @@ class LlmTrader:
         if result is not None and not result.ok and result.error is not None:
             messages += [
                 LlmMessage("assistant", text or ""),
-                LlmMessage("user", repair_prompt(result.error, symbols)),
+                LlmMessage("user", self._repair(result.error, context)),
             ]
             text = await self._caller.ask(messages, trail)
             result = parse_decision(text or "", symbols, context.ts) if text else None
@@ -95,13 +107,29 @@ class LlmTrader:
         made = trail[first:]
         if result is not None and result.ok and result.decision is not None:
             decision = Decision(context.ts, result.decision.actions, result.reasoning, outcome)
+            decision = decision if tape is None else tape.unmask_decision(decision)
             trail[-1] = _with_parsed(trail[-1], decision)
             return TraderOutcome(decision, True, prompt.user, (*made[:-1], trail[-1]))
         reason = made[-1].error if made else "no answer"
         hold = Decision(
             context.ts, (), f"invalid model output, holding: {reason}", DecisionOutcome.INVALID
         )
+        hold = hold if tape is None else tape.unmask_decision(hold)
         return TraderOutcome(hold, False, prompt.user, tuple(made))
+
+    def _repair(self, error: str, context: DecisionContext) -> str:
+        """The repair request; on an anonymized tape its example is a masked coin at prices
+        near its masked price, and no real coin name is left in it."""
+        symbols = [coin.symbol for coin in context.coins]
+        tape = self._tape
+        if tape is None:
+            return repair_prompt(error, symbols)
+        example = None
+        if context.coins:
+            coin = context.coins[0]
+            target, stop = (float(f"{coin.price * ratio:.4g}") for ratio in (1.05, 0.95))
+            example = (coin.symbol.split("/")[0], target, stop)
+        return tape.scrub(repair_prompt(error, symbols, example))
 
 
 def _with_parsed(call: LlmCall, decision: Decision) -> LlmCall:

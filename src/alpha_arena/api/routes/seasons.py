@@ -23,6 +23,7 @@ from alpha_arena.api.state import ApiState, api_state, context_of
 from alpha_arena.core.errors import NotFoundError
 from alpha_arena.core.time import timeframe_ms, to_iso
 from alpha_arena.domain.seasons import SeasonEvent, SeasonStatus
+from alpha_arena.seasons.config import public_config
 from alpha_arena.services import seasons as season_service
 from alpha_arena.services.context import AppContext
 from alpha_arena.storage.season_queries import SeasonQueries, SeasonVersion
@@ -47,7 +48,7 @@ def season_out(season: SeasonRecord, entries: int) -> SeasonOut:
         entries=entries,
         last_tick=None if season.ts_last_tick is None else to_iso(season.ts_last_tick),
         message=season.message, created=to_iso(season.ts_created),
-        updated=to_iso(season.ts_updated), config=season.config,
+        updated=to_iso(season.ts_updated), config=public_config(season.config),
     )  # fmt: skip
 
 
