@@ -50,18 +50,23 @@ def _ranking_fields(confidence: float) -> tuple[_Field, ...]:
         _Field("return", lambda r: f"{r.return_pct:+.1f}%"),
         _Field(f"{confidence:.0%} interval",
                lambda r: f"{r.return_low_pct:+.1f}%..{r.return_high_pct:+.1f}%"),
+        _Field("alpha/yr (interval)", _alpha),
         _Field("P(beats BTC)", lambda r: _maybe(r.p_beats_btc, "{:.2f}")),
-        _Field("alpha/yr", lambda r: _maybe(r.alpha_btc_pct, "{:+.1f}%")),
-        _Field("alpha interval", _alpha_interval),
         _Field("Sharpe", lambda r: _maybe(r.sharpe, "{:.2f}")),
-        _Field("max drawdown", lambda r: f"{r.max_drawdown_pct:.1f}%"),
-        _Field("trades", lambda r: f"{r.trades:,}"),
     )  # fmt: skip
 
 
-def _alpha_interval(row: LeaderboardRow) -> str:
-    low, high = row.alpha_btc_low_pct, row.alpha_btc_high_pct
-    return "-" if low is None or high is None else f"{low:+.0f}%..{high:+.0f}%"
+def _alpha(row: LeaderboardRow) -> str:
+    """Alpha vs BTC per year with its interval, whole percents: "+41% (-18..+104)"."""
+    alpha, low, high = row.alpha_btc_pct, row.alpha_btc_low_pct, row.alpha_btc_high_pct
+    if alpha is None or low is None or high is None:
+        return "-"
+    return f"{round(alpha):+d}% ({round(low):+d}..{round(high):+d})"  # never "-0%"
+
+
+def _exposure(row: LeaderboardRow) -> str:
+    net, gross = row.net_exposure, row.gross_exposure
+    return "-" if net is None or gross is None else f"{net:+.0%}/{gross:.0%}"
 
 
 def _shares(row: LeaderboardRow) -> str:
@@ -72,14 +77,15 @@ def _shares(row: LeaderboardRow) -> str:
 _AGENT = _Field("agent", lambda r: r.name, text=True)
 _SKILL = (
     _AGENT,
+    _Field("max drawdown", lambda r: f"{r.max_drawdown_pct:.1f}%"),
+    _Field("trades", lambda r: f"{r.trades:,}"),
     _Field("beta BTC", lambda r: _maybe(r.beta_btc, "{:.2f}")),
     _Field("beta basket", lambda r: _maybe(r.beta_basket, "{:.2f}")),
-    _Field("alpha/yr vs basket", lambda r: _maybe(r.alpha_basket_pct, "{:+.1f}%")),
-    _Field("net exposure", lambda r: _maybe(r.net_exposure, "{:+.0%}")),
-    _Field("gross exposure", lambda r: _maybe(r.gross_exposure, "{:.0%}")),
+    _Field("net/gross exposure", _exposure),
     _Field("long/short/flat", _shares),
     _Field("turnover", lambda r: _maybe(r.turnover, "{:.1f}x")),
 )
+_BASKET_ALPHA = _Field("alpha/yr vs basket", lambda r: _maybe(r.alpha_basket_pct, "{:+.1f}%"))
 _MONEY = (
     _AGENT,
     _Field("Sharpe interval", lambda r: f"{r.sharpe_low:.1f}..{r.sharpe_high:.1f}"),
@@ -122,11 +128,11 @@ def leaderboard_table(board: Leaderboard, wide: bool = False) -> Group:
         f"* fewer than {board.min_trades} trades, too few to judge"
     )
     if wide:
-        every = ranking + _SKILL[1:] + _MONEY[1:] + _DECIDING[1:] + _IDENTITY[1:]
+        every = ranking + _SKILL[1:] + (_BASKET_ALPHA,) + _MONEY[1:] + _DECIDING[1:] + _IDENTITY[1:]
         return Group(_table(every, board.rows, title, caption))
     return Group(
         _table(ranking, board.rows, title, caption),
-        _table(_SKILL, board.rows, "Skill vs exposure (beta: how much it moved with the market)"),
+        _table(_SKILL, board.rows, "Risk and exposure (beta: how much it moved with the market)"),
         _table(_MONEY, board.rows, "What each entry earned and paid"),
         _table(_DECIDING, board.rows, "How each entry decided"),
         _table(_IDENTITY, board.rows, "What each entry is"),
