@@ -9,6 +9,7 @@ import { NotFound } from './pages/NotFound';
 const ArenaPage = lazy(() => import('./pages/arena/ArenaPage'));
 const SeasonPage = lazy(() => import('./pages/season/SeasonPage'));
 const SeasonsPage = lazy(() => import('./pages/seasons/SeasonsPage'));
+const SeriesPage = lazy(() => import('./pages/series/SeriesPage'));
 const AgentsPage = lazy(() => import('./pages/agents/AgentsPage'));
 const PromptsPage = lazy(() => import('./pages/agents/PromptsPage'));
 const BacktestsPage = lazy(() => import('./pages/backtests/BacktestsPage'));
@@ -30,6 +31,8 @@ export const routes = [
       { path: 'seasons', element: page(<SeasonsPage />) },
       { path: 'seasons/:seasonId', element: page(<SeasonPage />) },
       { path: 'seasons/:seasonId/entries/:entry', element: page(<SeasonPage />) },
+      { path: 'series', element: page(<SeriesPage />) },
+      { path: 'series/:seriesId', element: page(<SeriesPage />) },
       { path: 'agents', element: page(<AgentsPage />) },
       { path: 'prompts', element: page(<PromptsPage />) },
       { path: 'prompts/:name', element: page(<PromptsPage />) },

@@ -6,6 +6,7 @@ import { applyTheme, initialTheme, type Theme } from '../lib/theme';
 const LINKS = [
   { to: '/', label: 'Arena', end: true },
   { to: '/seasons', label: 'Seasons' },
+  { to: '/series', label: 'Series' },
   { to: '/agents', label: 'Agents' },
   { to: '/backtests', label: 'Backtests' },
   { to: '/market', label: 'Market' },

@@ -1,5 +1,5 @@
 // Agents: the registered ones (configuration, never a key), register, edit, disable/enable,
-// and an LLM agent's recent model calls.
+// an LLM agent's recent model calls, and any agent's report (how its calls turned out).
 import { useQuery } from '@tanstack/react-query';
 import { Fragment, useState } from 'react';
 import { Link } from 'react-router-dom';
@@ -12,6 +12,7 @@ import { agentColor } from '../../lib/colors';
 import { SEASONS_KEY } from '../seasons/seasonQueries';
 import { describeAgent } from './agentForm';
 import { AgentFormPanel } from './AgentFormPanel';
+import { AgentReport } from './AgentReport';
 import { AGENTS_KEY, agentListQuery } from './agentQueries';
 import { LlmCalls } from './LlmCalls';
 import './manage.css';
@@ -32,6 +33,7 @@ export default function AgentsPage() {
   const [editing, setEditing] = useState<Agent | 'new' | null>(null);
   const [said, setSaid] = useState<string | null>(null);
   const [callsOf, setCallsOf] = useState<string | null>(null);
+  const [reportOf, setReportOf] = useState<string | null>(null);
   const toggle = useTokenWrite(setEnabled, {
     invalidate: [AGENTS_KEY, SEASONS_KEY],
     onSuccess: (agent) => setSaid(`${agent.name} is ${agent.enabled ? 'enabled' : 'disabled: it joins no new season'}.`),
@@ -151,6 +153,14 @@ export default function AgentsPage() {
                                 Model calls
                               </button>
                             )}
+                            <button
+                              type="button"
+                              aria-expanded={reportOf === agent.name}
+                              onClick={() => setReportOf((now) => (now === agent.name ? null : agent.name))}
+                              data-testid="agent-report-toggle"
+                            >
+                              Report
+                            </button>
                           </div>
                         </td>
                       </tr>
@@ -158,6 +168,13 @@ export default function AgentsPage() {
                         <tr>
                           <td colSpan={7}>
                             <LlmCalls name={agent.name} />
+                          </td>
+                        </tr>
+                      )}
+                      {reportOf === agent.name && (
+                        <tr>
+                          <td colSpan={7}>
+                            <AgentReport name={agent.name} />
                           </td>
                         </tr>
                       )}
