@@ -43,12 +43,16 @@ def _pairs(values: list[str], option: str) -> dict[str, str]:
 def add_command(
     name: str = typer.Argument(..., help="A unique name, e.g. ema-fast."),
     kind: str | None = typer.Option(
-        None, "--kind", help="strategy (baselines included) or llm; not with --from-backtest."
+        None, "--kind", help="strategy (baselines included), llm, portfolio, selector or remote; "
+        "not with --from-backtest.",
     ),
     strategy: str | None = typer.Option(None, "--strategy", help="strategy kind: its name."),
     param: list[str] = typer.Option([], "--param", help="strategy parameter NAME=VALUE."),  # noqa: B008
     provider: str | None = typer.Option(None, "--provider", help="llm kind: e.g. deepseek."),
     model: str | None = typer.Option(None, "--model", help="llm kind: the model name."),
+    url: str | None = typer.Option(
+        None, "--url", help="remote kind: the bot's https endpoint (http only to 127.0.0.1)."
+    ),
     setting: list[str] = typer.Option(  # noqa: B008
         [], "--set", help="Any other field NAME=VALUE, e.g. leverage=2 or temperature=0.2."
     ),
@@ -70,7 +74,7 @@ def add_command(
         kind = _with_mode(mode, kind, settings, from_backtest)
     if from_backtest is not None:
         options = {"--kind": kind, "--strategy": strategy, "--param": param,
-                   "--provider": provider, "--model": model}  # fmt: skip
+                   "--provider": provider, "--model": model, "--url": url}  # fmt: skip
         given = [option for option, value in options.items() if value]
         if given:
             raise InvalidInputError(
@@ -94,6 +98,11 @@ def add_command(
             values["provider"] = provider
         if model is not None:
             values["model"] = model
+        if url is not None:
+            values["url"] = url
+        if kind == "remote":
+            _add_remote(name, values, as_json)
+            return
         with app_context() as context:
             record = add_agent(context, name, values)
     if as_json:
@@ -103,6 +112,42 @@ def add_command(
             f"registered {record.kind} agent {record.name}: {_config_text(record.config)}",
             highlight=False, markup=False,
         )  # fmt: skip
+
+
+def _add_remote(name: str, values: dict[str, object], as_json: bool) -> None:
+    from alpha_arena.services.remote_agents import add_remote_agent
+
+    with app_context() as context:
+        registered = add_remote_agent(context, name, values)
+    record = registered.agent
+    if as_json:
+        print_json({**_agent_json(record), "secret": registered.secret})
+        return
+    console.print(
+        f"registered remote agent {record.name}: {_config_text(record.config)}\n"
+        f"signing secret (shown once; give it to the bot): {registered.secret}",
+        highlight=False, markup=False, soft_wrap=True,
+    )  # fmt: skip
+
+
+@agent_app.command("rotate-secret")
+@one_line_errors
+def rotate_secret_command(
+    name: str = typer.Argument(..., help="A remote agent's name."), as_json: bool = JsonOption
+) -> None:
+    """Make a remote agent's new signing secret (printed once); the old one stops working."""
+    from alpha_arena.services.remote_agents import rotate_secret
+
+    with app_context() as context:
+        rotated = rotate_secret(context, name)
+    if as_json:
+        print_json({"name": rotated.agent.name, "secret": rotated.secret})
+        return
+    console.print(
+        f"new signing secret of {rotated.agent.name} (shown once; the old one no longer "
+        f"works): {rotated.secret}",
+        highlight=False, markup=False, soft_wrap=True,
+    )  # fmt: skip
 
 
 def _with_mode(

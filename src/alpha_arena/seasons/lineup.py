@@ -18,6 +18,7 @@ from alpha_arena.agents.config import (
     AnyAgentConfig,
     LlmAgentConfig,
     PortfolioAgentConfig,
+    RemoteAgentConfig,
     SelectorAgentConfig,
     StrategyAgentConfig,
     parse_config,
@@ -25,7 +26,7 @@ from alpha_arena.agents.config import (
 from alpha_arena.agents.llm.caller import CacheMode, CallSettings, LlmCaller
 from alpha_arena.agents.llm.participant import LlmParticipant
 from alpha_arena.agents.llm.providers import configured_provider, get_spec
-from alpha_arena.agents.llm.providers.base import LlmRequest, LlmResponse, SdkProvider
+from alpha_arena.agents.llm.providers.base import LlmProvider, LlmRequest, LlmResponse
 from alpha_arena.agents.llm.trader import LlmTrader, TraderSettings
 from alpha_arena.agents.portfolio import (
     RegimePortfolio,
@@ -46,6 +47,12 @@ from alpha_arena.seasons.config import SeasonConfig
 from alpha_arena.seasons.market import SeasonMarket
 from alpha_arena.services.agents import portfolio_weights, store_shipped_prompt
 from alpha_arena.services.context import AppContext
+from alpha_arena.services.remote_agents import (
+    agent_secret,
+    remote_deadline,
+    remote_endpoint,
+    remote_trader,
+)
 from alpha_arena.storage.agent_store import AgentRecord, PromptStore
 from alpha_arena.storage.llm_store import LlmCache
 from alpha_arena.storage.season_store import EntryRecord, NewEntry
@@ -83,6 +90,8 @@ def pin_agent(context: AppContext, agent: AgentRecord, season: SeasonConfig) -> 
         # Learned once, from backtests that had ended before the season starts: no hindsight.
         weights = portfolio_weights(context, config.top_n, season.exchange, as_of=season.start)
         pinned = {"weights": _weights_json(weights)}
+    elif isinstance(config, RemoteAgentConfig):
+        agent_secret(context, agent.id, agent.name)  # found out now, not when the season runs
     return _entry(agent.name, config, pinned, agent_id=agent.id)
 
 
@@ -146,6 +155,8 @@ def describe(entry: EntryRecord) -> str:
             f"selector {agent['provider']}/{agent['model']}{_at(agent)} "
             f"every {agent['reselect_every']}"
         )
+    if kind == "remote":
+        return f"remote at {urlsplit(agent['url']).netloc} within {agent['deadline_s']:g} s"
     return f"portfolio top {agent['top_n']} {agent['leverage']:g}x"
 
 
@@ -165,7 +176,7 @@ class GatedProvider:
     ticks already stored, answers must come from the response cache: a request that reaches
     the network there fails (and holds), exactly as the original missing answer did."""
 
-    def __init__(self, inner: SdkProvider) -> None:
+    def __init__(self, inner: LlmProvider) -> None:
         self._inner = inner
         self.opened = False
 
@@ -229,6 +240,21 @@ def build_lineup(
             agent = StrategyAgent(entry.name, strategy, inputs, sizing, offsets)
             participants.append(agent)
             followers.append(_follower(agent, symbols, [strategy]))
+            continue
+        if isinstance(config, RemoteAgentConfig):
+            deadline = remote_deadline(config, season.decision_timeout_s)
+            endpoint = remote_endpoint(context, entry.agent_id, entry.name, config, deadline)
+            gated = GatedProvider(endpoint)
+            providers.append(gated)
+            remote = remote_trader(
+                context, entry.agent_id, config, gated, CacheMode.READWRITE, deadline, tape
+            )
+            participants.append(
+                LlmParticipant(
+                    entry.name, remote, data, season.symbols, season.capital,
+                    _entry_fee(season, market), season.timeframe,
+                )
+            )  # fmt: skip
             continue
         provider = GatedProvider(
             configured_provider(

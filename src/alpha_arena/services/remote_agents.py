@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from alpha_arena.agents.config import RemoteAgentConfig, parse_config
 from alpha_arena.agents.context import account_context, build_context
@@ -18,7 +18,7 @@ from alpha_arena.agents.llm.providers.base import LlmProvider
 from alpha_arena.agents.llm.trader import TraderOutcome
 from alpha_arena.agents.remote.endpoint import RemoteEndpoint
 from alpha_arena.agents.remote.signing import new_secret
-from alpha_arena.agents.remote.trader import RemoteTrader
+from alpha_arena.agents.remote.trader import ContextMask, RemoteTrader
 from alpha_arena.core.errors import InvalidInputError, NotFoundError
 from alpha_arena.core.redact import remember_secret
 from alpha_arena.domain.decisions import Decision
@@ -28,9 +28,6 @@ from alpha_arena.services.context import AppContext
 from alpha_arena.storage.agent_secrets import AgentSecretStore, agent_cipher
 from alpha_arena.storage.agent_store import AgentRecord, AgentStore
 from alpha_arena.storage.llm_store import LlmCache, LlmCallStore
-
-if TYPE_CHECKING:
-    from alpha_arena.agents.tape import TapeMask
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,7 +98,7 @@ def remote_trader(
     endpoint: LlmProvider | None,
     cache_mode: CacheMode,
     deadline_s: float,
-    tape: TapeMask | None = None,
+    tape: ContextMask | None = None,
 ) -> RemoteTrader:
     """Remote agent ``agent_id``'s trader, asking ``endpoint`` (None: only the cache), shown
     the anonymized market through ``tape`` in a season that has one."""

@@ -439,7 +439,9 @@ def test_the_openapi_spec_documents_these_routes(client: TestClient) -> None:
     ours = {
         path: item for path, item in spec["paths"].items() if path.startswith((AGENTS, PROMPTS))
     }
-    assert len(ours) == 9  # with GET /agents/{name}/report (routes/agent_report.py)
+    # with GET /agents/{name}/report (routes/agent_report.py), GET /agents/remote/schema and
+    # POST /agents/{name}/rotate-secret (remote agents)
+    assert len(ours) == 11
     for path, item in ours.items():
         for method, operation in item.items():
             assert operation.get("summary"), f"{method} {path} has no summary"

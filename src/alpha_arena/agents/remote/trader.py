@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import replace
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from alpha_arena.agents.context import DecisionContext
 from alpha_arena.agents.llm.caller import CacheMode, CallSettings, LlmCaller, ResponseCache
@@ -25,8 +25,13 @@ from alpha_arena.core.clock import Clock
 from alpha_arena.domain.decisions import Decision, DecisionOutcome, SymbolDecision, missed_deadline
 from alpha_arena.domain.llm import LlmCall
 
-if TYPE_CHECKING:
-    from alpha_arena.agents.tape import TapeMask
+
+class ContextMask(Protocol):
+    """An anonymized season's tape (``agents.tape.TapeMask``): the market the agent is shown."""
+
+    def mask_context(self, context: DecisionContext) -> DecisionContext: ...
+
+    def unmask_decision(self, decision: Decision) -> Decision: ...
 
 
 class RemoteTrader:
@@ -40,7 +45,7 @@ class RemoteTrader:
         deadline_s: float,
         max_leverage: float,
         agent_id: int | None = None,
-        tape: TapeMask | None = None,
+        tape: ContextMask | None = None,
     ) -> None:
         """``endpoint``: the bot's client (None: answers only from the cache); ``deadline_s``:
         how long the bot may take per decision (the agent's, or the season's when shorter);

@@ -20,6 +20,8 @@ from alpha_arena.agents.llm.prompts import (
     DEFAULT_PROMPT,
     validate_template,
 )
+from alpha_arena.agents.remote.signing import SIGNATURE_HEADER, TIMESTAMP_HEADER
+from alpha_arena.agents.remote.wire import decision_schema, request_schema
 from alpha_arena.api.errors import ERROR_RESPONSES, WRITE_RESPONSES
 from alpha_arena.api.pagination import Page, Window, page, window
 from alpha_arena.api.security import refuse_nul, require_reader, require_writer
@@ -29,6 +31,7 @@ from alpha_arena.core.redact import redact
 from alpha_arena.domain.llm import LlmCall
 from alpha_arena.services.agents import add_agent, require_stored_prompt, store_shipped_prompts
 from alpha_arena.services.context import AppContext
+from alpha_arena.services.remote_agents import add_remote_agent, rotate_secret
 from alpha_arena.storage.agent_store import AgentRecord, AgentStore, PromptStore, PromptVersion
 from alpha_arena.storage.llm_store import LlmCallStore
 
@@ -41,7 +44,7 @@ Context = Annotated[AppContext, Depends(context_of)]
 At = Annotated[Window, Depends(window)]
 AgentName = Annotated[str, Path(min_length=1, max_length=64, examples=["ema-fast"])]
 PromptName = Annotated[str, Path(min_length=1, max_length=64, examples=[DEFAULT_PROMPT])]
-AgentKind = Literal["strategy", "llm", "portfolio", "selector"]
+AgentKind = Literal["strategy", "llm", "portfolio", "selector", "remote"]
 
 #: Body bounds: a configuration has about ten fields, a template a few kilobytes. Bodies are
 #: strict: a value of another JSON type than documented (``0`` for a boolean) is refused.
@@ -57,7 +60,11 @@ _CONFIG_EXAMPLE: dict[str, Any] = {
 _LLM_CONFIG_EXAMPLE: dict[str, Any] = {
     "kind": "llm", "provider": "deepseek", "model": "deepseek-chat", "temperature": 0.2,
 }  # fmt: skip
+_REMOTE_CONFIG_EXAMPLE: dict[str, Any] = {
+    "kind": "remote", "url": "https://bot.example.com/decide", "deadline_s": 30.0,
+}  # fmt: skip
 _TS_EXAMPLE = 1_780_272_000_000  # 2026-06-01T00:00Z
+_SECRET_EXAMPLE = "arsk_Hq3v0bC1m8p2Jx6sY4tK9wZr7eN5aD0uL2gF8hVq1oE"
 
 
 # --- models -------------------------------------------------------------------------------
@@ -75,6 +82,38 @@ class AgentOut(BaseModel):
     ts_updated: int = Field(examples=[_TS_EXAMPLE], description="Epoch milliseconds, UTC.")
 
 
+class AgentCreated(AgentOut):
+    secret: str | None = Field(
+        default=None, examples=[_SECRET_EXAMPLE], exclude_if=lambda value: value is None,
+        description="A remote agent's signing secret, shown in this response only (never "
+        "again: `POST /agents/{name}/rotate-secret` makes a new one); absent for other kinds.",
+    )  # fmt: skip
+
+
+class RemoteSecretOut(BaseModel):
+    name: str = Field(examples=["my-bot"])
+    secret: str = Field(
+        examples=[_SECRET_EXAMPLE], description="The new signing secret, shown once."
+    )
+
+
+class RemoteSchemasOut(BaseModel):
+    """What a remote agent is sent and must answer (docs/remote-agents.md)."""
+
+    request: dict[str, Any] = Field(
+        examples=[{"title": "Alpha Arena remote agent request", "type": "object"}],
+        description="JSON Schema of the POSTed body: the decision context.",
+    )
+    decision: dict[str, Any] = Field(
+        examples=[{"title": "Alpha Arena decision", "type": "object"}],
+        description="JSON Schema of the answer expected within the deadline.",
+    )
+    signature: str = Field(
+        examples=[f"{SIGNATURE_HEADER}: sha256=hex(HMAC-SHA256(secret, timestamp + '.' + body))"],
+        description="How requests are signed.",
+    )
+
+
 class AgentCreate(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
 
@@ -83,7 +122,8 @@ class AgentCreate(BaseModel):
         description="Unique: letters, digits, '-', '_' or '.'.",
     )  # fmt: skip
     config: dict[str, Any] = Field(
-        max_length=MAX_CONFIG_FIELDS, examples=[_CONFIG_EXAMPLE, _LLM_CONFIG_EXAMPLE],
+        max_length=MAX_CONFIG_FIELDS,
+        examples=[_CONFIG_EXAMPLE, _LLM_CONFIG_EXAMPLE, _REMOTE_CONFIG_EXAMPLE],
         description="What `arena agent add` builds: `kind` plus that kind's fields "
         "(strategy parameters as strings).",
     )  # fmt: skip
@@ -212,12 +252,40 @@ def list_agents(
 
 
 @agents_router.post(
-    "", response_model=AgentOut, status_code=status.HTTP_201_CREATED,
-    summary="Register an agent", dependencies=[Depends(require_writer)], responses=WRITE_RESPONSES,
+    "", response_model=AgentCreated, status_code=status.HTTP_201_CREATED,
+    summary="Register an agent (a remote agent's signing secret is in this response only)",
+    dependencies=[Depends(require_writer)], responses=WRITE_RESPONSES,
 )  # fmt: skip
-def create_agent(body: AgentCreate, context: Context) -> AgentOut:
+def create_agent(body: AgentCreate, context: Context) -> AgentCreated:
     with _config_errors_are_input_errors():
-        return _agent_out(add_agent(context, body.name, body.config))
+        if body.config.get("kind") == "remote":
+            registered = add_remote_agent(context, body.name, body.config)
+            out = _agent_out(registered.agent)
+            return AgentCreated(**out.model_dump(), secret=registered.secret)
+        return AgentCreated(**_agent_out(add_agent(context, body.name, body.config)).model_dump())
+
+
+@agents_router.get(
+    "/remote/schema", response_model=RemoteSchemasOut,
+    summary="The JSON Schemas of a remote agent's request and decision, and the signing",
+)  # fmt: skip
+def remote_schemas() -> RemoteSchemasOut:
+    return RemoteSchemasOut(
+        request=request_schema(), decision=decision_schema(),
+        signature=f"{TIMESTAMP_HEADER}: epoch seconds; {SIGNATURE_HEADER}: sha256=hex("
+        "HMAC-SHA256(secret, timestamp + '.' + body)); refuse timestamps older than 300 s or "
+        "in the future",
+    )  # fmt: skip
+
+
+@agents_router.post(
+    "/{name}/rotate-secret", response_model=RemoteSecretOut,
+    summary="Make a remote agent's new signing secret (shown once; the old one stops working)",
+    dependencies=[Depends(require_writer)], responses=WRITE_RESPONSES,
+)  # fmt: skip
+def rotate_agent_secret(name: AgentName, context: Context) -> RemoteSecretOut:
+    rotated = rotate_secret(context, name)
+    return RemoteSecretOut(name=rotated.agent.name, secret=rotated.secret)
 
 
 @agents_router.get("/{name}", response_model=AgentOut, summary="One agent")
