@@ -44,7 +44,7 @@ function Name({ name, baselines }: { name: string; baselines: ReadonlySet<string
   return (
     <span className="pairwise-name">
       <Swatch color={agentColor(name, baseline)} dashed={baseline} />
-      {name}
+      <span className="pairwise-label" title={name}>{name}</span>
     </span>
   );
 }
