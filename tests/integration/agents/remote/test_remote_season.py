@@ -1,7 +1,8 @@
 """Remote agents in replay seasons, on SQLite and PostgreSQL: the example bot answers over
 loopback HTTP and trades; a slow bot is held at its deadline and a garbled answer is an
 invalid decision, each recorded as an LLM call of provider "remote"; a replay of the season
-asks the bot nothing and arrives at the identical ledger."""
+asks the bot nothing and arrives at the identical ledger; in an anonymized season the bot is
+shown the masked market and its trades land on the real one."""
 
 from __future__ import annotations
 
@@ -155,3 +156,35 @@ def test_a_slow_bot_is_held_at_its_deadline_and_garbage_is_an_invalid_decision(
         assert store.ledger_hash(again.id) == store.ledger_hash(first.id)
         replayed = store.decisions(entry_of(store, again.id, name).id)
         assert [row["outcome"] for row in replayed] == [row["outcome"] for row in decisions]
+
+
+def test_in_an_anonymized_season_the_bot_sees_the_masked_market_and_trades_the_real_one(
+    context: AppContext,
+) -> None:
+    with example_bot("placeholder") as (bot, url):
+        name = "masked-bot-" + url.rsplit(":", 1)[1][:5]
+        registered = add_remote_agent(context, name, {"kind": "remote", "url": url})
+        bot.secret = registered.secret  # type: ignore[attr-defined]
+        store = SeasonStore(context.engine)
+        masked = seasons.create_season(
+            context, {**season_values("masked", name, 48), "anonymize": True}
+        )
+        seasons.run_season(context, masked.id)
+        plain = seasons.create_season(context, season_values("plain", name, 48))
+        seasons.run_season(context, plain.id)
+        assert bot.requests == 96  # type: ignore[attr-defined]
+
+        entry = entry_of(store, masked.id, name)
+        bodies = [json.loads(call.messages[0]["content"]) for _, call in store.llm_calls(entry.id)]
+        real = store.decisions(entry_of(store, plain.id, name).id)
+        for body, decision in zip(bodies, real, strict=True):
+            text = json.dumps(body)
+            assert isinstance(decision["ts"], int) and body["context"]["ts"] != decision["ts"]
+            assert "BTC" not in text and str(decision["ts"]) not in text
+            (coin,) = body["context"]["coins"]
+            assert coin["symbol"].startswith("COIN-")
+        fills = store.fills(entry.id)
+        plain_fills = store.fills(entry_of(store, plain.id, name).id)
+        assert len(fills) == len(plain_fills) >= 2  # the same rule, the same trades
+        for fill, twin in zip(fills, plain_fills, strict=True):
+            assert fill.symbol == BTC and abs(fill.price / twin.price - 1) < 1e-9
