@@ -2,9 +2,9 @@
 
 Providers echo parts of a key in their error messages (``Incorrect API key provided:
 sk-test-SECRET***``), and such a message would otherwise reach the audit trail, the CLI and
-the API. ``redact`` removes key-like strings (``sk-...``, bearer tokens, random-looking values
-after a key word) and every run of 8 or more characters that starts a key this process has
-been configured with (``remember_secret``)."""
+the API. ``redact`` removes key-like strings (``sk-...``, a remote agent's ``arsk_...`` signing
+secret, bearer tokens, random-looking values after a key word) and every run of 8 or more
+characters that starts a key this process has been configured with (``remember_secret``)."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ MASK = "***"
 MIN_PREFIX = 8
 
 _KNOWN_KEY = re.compile(
-    r"(?<![A-Za-z0-9])(?:sk|xai|gsk|hf|ghp|pk|rk)[-_][A-Za-z0-9_\-.*]{3,}"  # sk-..., sk-ant-...
+    r"(?<![A-Za-z0-9])(?:sk|xai|gsk|hf|ghp|pk|rk|arsk)[-_][A-Za-z0-9_\-.*]{3,}"  # sk-ant-...
     r"|(?<![A-Za-z0-9])AIza[A-Za-z0-9_\-*]{8,}",  # Google
 )
 _BEARER = re.compile(r"(?i)\b(bearer)\s+[A-Za-z0-9._~+/=*\-]+")
