@@ -54,8 +54,9 @@ class Settings(BaseSettings):
     exchange_api_secret: SecretStr | None = None
     secret_key: SecretStr | None = Field(
         default=None,
-        description="Fernet key that encrypts the stored exchange accounts' API keys; make one "
-        "with `arena account new-key`. Without it no account can be added or used.",
+        description="Fernet key that encrypts the stored exchange accounts' API keys and remote "
+        "agents' signing secrets; make one with `arena account new-key`. Without it no account "
+        "can be added or used, and no remote agent registered or asked.",
     )
     trading_enabled: bool = Field(
         default=False,
