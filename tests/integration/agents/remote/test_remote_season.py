@@ -77,7 +77,9 @@ def test_the_example_bot_trades_in_a_season_and_its_replay_asks_it_nothing(
         values = season_values("byo", name, 48)
         store = SeasonStore(context.engine)
 
+        # Stopped and resumed: the resumed runner re-executes the stored ticks from the cache.
         first = seasons.create_season(context, values)
+        seasons.run_season(context, first.id, stop_after=20)
         seasons.run_season(context, first.id)
         asked = bot.requests  # type: ignore[attr-defined]
         entry = entry_of(store, first.id, name)
