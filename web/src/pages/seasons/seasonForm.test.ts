@@ -18,7 +18,7 @@ describe('toSeasonCreate', () => {
     expect(toSeasonCreate(filled())).toEqual({
       name: 'spring', mode: 'replay', exchange: 'binance', symbols: ['BTC/USDT:USDT'], timeframe: '1h',
       start: '2025-12-01T00:00:00Z', end: '2025-12-02T00:00:00Z', capital: 10000, fee_rate: null,
-      slippage_bps: 2, decision_timeout_s: 60, elimination_threshold: 0, min_trades: 10, baselines: true,
+      slippage_bps: 2, decision_timeout_s: 60, elimination_threshold: 0, min_trades: 10, baselines: true, anonymize: false,
       participants: ['ema-trend', 'momentum'], accounts: {}, risk: {},
     });
   });

@@ -141,6 +141,7 @@ export function toSeasonCreate(form: SeasonForm): Schemas['SeasonCreate'] {
     elimination_threshold: Number(form.elimination),
     min_trades: Number(form.minTrades),
     baselines: form.baselines,
+    anonymize: false, // the API's default: the form does not offer the anonymized tape (yet)
     participants: [...form.participants],
     accounts: form.mode === 'live' ? Object.fromEntries(form.participants.map((name) => [name, form.accounts[name] ?? ''])) : {},
     risk,
