@@ -47,6 +47,7 @@ test('the series page lists a series and shows how stable its ranking was across
   const row = page.locator(`[data-testid="series-row"][data-series="${series.name}"]`);
   await row.waitFor();
   assert.match(await row.innerText(), /3 finished/);
+  await screenshot(page, 'series-list');
   await row.getByRole('link', { name: series.name }).click();
   await page.waitForURL(`**/series/${series.id}`);
 
@@ -115,6 +116,27 @@ test('the Agents page shows how an agent’s calls turned out, by horizon, regim
   assert.ok(await panel.getByTestId('report-by_coin').locator('tbody tr').count() > 0);
   await panel.scrollIntoViewIfNeeded();
   await screenshot(page, 'agent-report');
+  assertNoErrors(page);
+  await page.close();
+});
+
+test('an agent report can be narrowed to one season', async () => {
+  const name = 'ema-trend'; // in the demo, the LLM chat season and the live Arena test's season
+  const all = await apiGet(`/api/v1/agents/${name}/report`);
+  assert.ok(all.seasons.length > 1, `${name} traded in several seasons`);
+  const one = all.seasons[0];
+  const narrowed = await apiGet(`/api/v1/agents/${name}/report?season=${one.season_id}`);
+  const page = await openPage(browser, '/agents');
+  await page.getByTestId(`agent-row-${name}`).getByTestId('agent-report-toggle').click();
+  const panel = page.getByTestId('agent-report');
+  await panel.getByTestId('report-season').selectOption(String(one.season_id));
+  await page.waitForFunction(
+    (text) => document.querySelector('[data-testid="report-summary"]')?.textContent.startsWith(text),
+    `${narrowed.decisions.toLocaleString('en-US')} decisions`,
+  );
+  const first = narrowed.horizons[0];
+  const rate = first.overall.hit_rate === null ? '—' : `${Math.round(first.overall.hit_rate * 100)}%`;
+  assert.equal(await panel.locator(`[data-testid="report-horizon"][data-bars="${first.bars}"]`).getByTestId('hit-rate').innerText(), rate);
   assertNoErrors(page);
   await page.close();
 });
