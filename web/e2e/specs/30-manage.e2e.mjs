@@ -96,6 +96,7 @@ test('a season created from the form starts from the list and runs to its end', 
   await form.getByTestId('agent-ema-trend').check();
   await form.getByTestId('agent-momentum').check();
   await form.getByLabel('Max leverage').fill('5');
+  await form.getByTestId('season-anonymize').check();
   const window = [await form.getByLabel('Start (UTC)').inputValue(), await form.getByLabel('End (UTC, exclusive)').inputValue()];
   await screenshot(page, 'season-create');
 
@@ -125,6 +126,8 @@ test('a season created from the form starts from the list and runs to its end', 
   assert.equal(created.status, 'draft');
   assert.deepEqual(created.config.symbols, [BTC]);
   assert.deepEqual(created.config.risk, { max_leverage: 5 });
+  assert.equal(created.config.anonymize, true, 'the memorization guard is on');
+  assert.equal(created.config.tape_seed, undefined, 'its secret is never served');
   assert.equal(created.ticks_total, 48, 'two days of hourly ticks');
   const entries = (await apiGet(`/api/v1/seasons/${created.id}/entries`)).items;
   assert.deepEqual(entries.filter((e) => !e.baseline).map((e) => e.name).sort(), ['ema-trend', 'momentum']);
@@ -145,6 +148,10 @@ test('a season created from the form starts from the list and runs to its end', 
   assert.equal(await row.getByTestId('season-action-pause').count(), 0, 'a finished season offers no moves');
   await screenshot(page, 'seasons');
   assertNoErrors(page, INVALID);
+
+  const detail = await openPage(browser, `/seasons/${created.id}`);
+  assert.equal(await detail.getByTestId('season-anonymized').innerText(), 'anonymized tape');
+  await detail.close();
 });
 
 test('a live season binds each agent to its own exchange account before anything is sent', async () => {

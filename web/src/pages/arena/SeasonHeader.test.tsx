@@ -5,8 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { SeasonHeader } from './SeasonHeader';
 import { season } from './testFixtures';
 
-function header(mode: string) {
-  const shown = season({ mode });
+function header(mode: string, config: Record<string, unknown> = {}) {
+  const shown = season({ mode, config });
   render(
     <MemoryRouter>
       <SeasonHeader seasons={[shown]} season={shown} progress={{}} connection="open" />
@@ -23,5 +23,11 @@ describe('SeasonHeader', () => {
   it('says nothing of the kind for a replay or paper season', () => {
     header('replay');
     expect(screen.queryByTestId('season-real')).toBeNull();
+    expect(screen.queryByTestId('season-anonymized')).toBeNull();
+  });
+
+  it('says when its language models saw an anonymized tape', () => {
+    header('replay', { anonymize: true, symbols: ['BTC/USDT:USDT'] });
+    expect(screen.getByTestId('season-anonymized').textContent).toBe('anonymized tape');
   });
 });

@@ -54,6 +54,15 @@ export function SeasonHeader({
             live: real exchange executions
           </span>
         )}
+        {season.config.anonymize === true && (
+          <span
+            className="badge"
+            data-testid="season-anonymized"
+            title="LLM and remote agents saw renamed coins, moved dates and rescaled prices (the memorization guard); the engine traded the real market"
+          >
+            anonymized tape
+          </span>
+        )}
         <span className="num" title="The season's window (UTC)">
           {utc(parseTs(season.start))} → {utc(parseTs(season.end))} UTC
         </span>

@@ -20,6 +20,15 @@ export function SeasonHeader({ season, entries, entry }: { season: Season; entri
           {season.status === 'running' && <span className="live-dot" aria-hidden />}
           {season.status}
         </span>
+        {season.config.anonymize === true && (
+          <span
+            className="badge"
+            data-testid="season-anonymized"
+            title="LLM and remote agents saw renamed coins, moved dates and rescaled prices (the memorization guard); the engine traded the real market"
+          >
+            anonymized tape
+          </span>
+        )}
         <Link to={`/arena/${season.id}`} data-testid="arena-link">
           Open in the Arena →
         </Link>

@@ -192,6 +192,10 @@ export function SeasonCreateForm({ onCreated, onClose }: { onCreated: (season: S
           Add the baselines (BTC buy-and-hold, equal-weight buy-and-hold)
         </label>
         {errors.baselines && <span className="field-error">{errors.baselines}</span>}
+        <label className="check" title="LLM and remote agents see the coins as COIN-A…, the dates moved centuries ahead and every price rescaled by a secret factor; the engine trades the real market">
+          <input type="checkbox" checked={form.anonymize} onChange={(e) => set('anonymize', e.target.checked)} data-testid="season-anonymize" />
+          Anonymized tape (memorization guard): coins, dates and prices disguised for LLM and remote agents
+        </label>
         {errors.participants && <span className="field-error">{errors.participants}</span>}
       </fieldset>
 

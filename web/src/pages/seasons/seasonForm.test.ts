@@ -26,12 +26,12 @@ describe('toSeasonCreate', () => {
   it('sends every option given, numbers as numbers and only the risk limits filled in', () => {
     const body = toSeasonCreate(filled({
       mode: 'paper', timeframe: '4h', capital: '2500.5', feeRate: '0.0004', slippageBps: '5',
-      decisionTimeoutS: '30', elimination: '0.5', minTrades: '3', baselines: false,
+      decisionTimeoutS: '30', elimination: '0.5', minTrades: '3', baselines: false, anonymize: true,
       risk: { max_leverage: '5', min_confidence: ' ', daily_loss_limit: '0.1' },
     }));
     expect(body).toMatchObject({
       mode: 'paper', timeframe: '4h', capital: 2500.5, fee_rate: 0.0004, slippage_bps: 5,
-      decision_timeout_s: 30, elimination_threshold: 0.5, min_trades: 3, baselines: false,
+      decision_timeout_s: 30, elimination_threshold: 0.5, min_trades: 3, baselines: false, anonymize: true,
       risk: { max_leverage: 5, daily_loss_limit: 0.1 },
     });
     expect(Number.isInteger(body.min_trades)).toBe(true);

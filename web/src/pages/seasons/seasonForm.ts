@@ -43,6 +43,8 @@ export interface SeasonForm {
   elimination: string;
   minTrades: string;
   baselines: boolean;
+  /** The memorization guard: LLM and remote agents see renamed coins, moved dates, rescaled prices. */
+  anonymize: boolean;
   participants: string[];
   /** Live: the exchange account (`arena account add`) each participant trades on. */
   accounts: Record<string, string>;
@@ -53,7 +55,7 @@ export function emptySeasonForm(): SeasonForm {
   return {
     name: '', mode: 'replay', exchange: 'binance', symbols: [], timeframe: '1h', start: '', end: '',
     capital: '10000', feeRate: '', slippageBps: '2', decisionTimeoutS: '60', elimination: '0',
-    minTrades: '10', baselines: true, participants: [], accounts: {}, risk: {},
+    minTrades: '10', baselines: true, anonymize: false, participants: [], accounts: {}, risk: {},
   };
 }
 
@@ -141,7 +143,7 @@ export function toSeasonCreate(form: SeasonForm): Schemas['SeasonCreate'] {
     elimination_threshold: Number(form.elimination),
     min_trades: Number(form.minTrades),
     baselines: form.baselines,
-    anonymize: false, // the API's default: the form does not offer the anonymized tape (yet)
+    anonymize: form.anonymize,
     participants: [...form.participants],
     accounts: form.mode === 'live' ? Object.fromEntries(form.participants.map((name) => [name, form.accounts[name] ?? ''])) : {},
     risk,
