@@ -247,7 +247,7 @@ def build_lineup(
             gated = GatedProvider(endpoint)
             providers.append(gated)
             remote = remote_trader(
-                context, entry.agent_id, config, gated, CacheMode.READWRITE, deadline, tape
+                context, entry.agent_id, config, gated, CacheMode.READWRITE, deadline, tape, cache
             )
             participants.append(
                 LlmParticipant(

@@ -99,11 +99,14 @@ def remote_trader(
     cache_mode: CacheMode,
     deadline_s: float,
     tape: ContextMask | None = None,
+    cache: LlmCache | None = None,
 ) -> RemoteTrader:
     """Remote agent ``agent_id``'s trader, asking ``endpoint`` (None: only the cache), shown
-    the anonymized market through ``tape`` in a season that has one."""
+    the anonymized market through ``tape`` in a season that has one; ``cache``: where its
+    answers are kept (another draw's, in a repeated window of a series)."""
     return RemoteTrader(
-        config.url, endpoint, LlmCache(context.engine), cache_mode, context.clock, deadline_s,
+        config.url, endpoint, cache or LlmCache(context.engine), cache_mode, context.clock,
+        deadline_s,
         config.max_leverage, agent_id, tape,
     )  # fmt: skip
 

@@ -300,10 +300,10 @@ def _reuse(entry: Any) -> NewEntry:
 
 
 def _another_draw(entry: NewEntry, sample: int) -> NewEntry:
-    """A model-driven entry of a repeated window, its answers cached apart from the other
-    windows' (else the first window's answers would be replayed); the same fingerprint: the
-    draw is not the configuration. Rule agents and baselines stay as they are."""
-    if entry.kind not in ("llm", "selector"):
+    """A model-driven or remote entry of a repeated window, its answers cached apart from the
+    other windows' (else the first window's answers would be replayed); the same fingerprint:
+    the draw is not the configuration. Rule agents and baselines stay as they are."""
+    if entry.kind not in ("llm", "selector", "remote"):
         return entry
     pinned = {**entry.config.get("pinned", {}), "sample": sample}
     return replace(entry, config={**entry.config, "pinned": pinned})

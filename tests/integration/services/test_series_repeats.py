@@ -120,3 +120,38 @@ def test_a_repeated_window_resumes_from_its_own_draw(
     report = seasons.run_season(loaded, second)
     assert report.status.value == "finished" and report.ticks_done == TICKS
     assert len(model.received) == asked + TICKS // 2
+
+
+def test_each_repeat_asks_a_remote_agent_again(
+    settings: Settings, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """A bot built elsewhere may sample too: each repeated window sends it its own requests
+    (its answers cached apart), like a language model."""
+    from cryptography.fernet import Fernet
+    from pydantic import SecretStr
+
+    from alpha_arena.services.remote_agents import add_remote_agent
+    from tests.support.remote_bot import example_bot
+
+    keyed = settings.model_copy(update={"secret_key": SecretStr(Fernet.generate_key().decode())})
+    context = open_context(keyed, clock=SimClock(parse_ts("2026-01-01")))
+    try:
+        load_sample(context, sample_subset(tmp_path_factory.mktemp("sample"), FILES[:2]))
+        with example_bot("placeholder") as (bot, url):
+            registered = add_remote_agent(context, "bot", {"kind": "remote", "url": url})
+            bot.secret = registered.secret  # type: ignore[attr-defined]
+            request = SeriesRequest("bot draws", SeriesKind.REPEAT, 2, agents=("bot",),
+                                    symbols=(BTC,), start=parse_ts("2024-06-05"),
+                                    end=parse_ts("2024-06-06"), baselines=False)  # fmt: skip
+            created = create_series(context, request)
+            runs = run_series(context, created.series.id, parallel=1)
+            assert [run.status for run in runs] == ["finished"] * 2
+            assert bot.requests == 2 * TICKS  # type: ignore[attr-defined]
+        store = SeasonStore(context.engine)
+        view = series_view(context, created.series.id)
+        samples = [store.entries(w.season_id)[0].config["pinned"].get("sample")
+                   for w in view.windows]  # fmt: skip
+        assert samples == [None, 2]
+        assert not view.aggregate.entries[0].deterministic
+    finally:
+        context.close()
