@@ -11,7 +11,8 @@ Usage::
     python examples/remote_bot.py --port 8765  # listens on 127.0.0.1
 
     arena agent add my-bot --kind remote --url http://127.0.0.1:8765/decide
-    arena season create --name byo --agents my-bot --start 2024-06-01 --end 2024-06-08
+    arena season create --name byo --symbols BTC/USDT:USDT,ETH/USDT:USDT \
+        --agents my-bot --start 2024-06-01 --end 2024-06-08
     arena season run ID
 
 ``--secret`` may replace the variable; ``--notional`` sets the USD size of an entry.
