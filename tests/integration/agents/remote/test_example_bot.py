@@ -64,6 +64,7 @@ def test_a_signed_request_is_answered_long_above_the_ema_and_parses() -> None:
         (301, SECRET, False, "stale timestamp"),
         (-60, SECRET, False, "timestamp in the future"),
     ],
+    ids=["forged", "tampered", "stale", "future"],  # the secret is random: never in an id
 )
 def test_the_bot_refuses_a_forged_tampered_stale_or_future_request(
     url: str, age_s: int, secret: str, tamper: bool, reason: str
