@@ -265,6 +265,68 @@ test('an agent is registered, edited and disabled from the agents page', async (
   assertNoErrors(page);
 });
 
+test('a remote agent is registered from the form, its secret shown once, then rotated', async () => {
+  const name = `e2e-remote-${Date.now()}`;
+  const page = await openPage(browser, '/agents');
+  await page.getByTestId('agents-table').waitFor();
+  await page.getByTestId('new-agent').click();
+  const form = page.getByTestId('agent-form');
+  await form.getByTestId('agent-field-name').fill(name);
+  await form.getByTestId('agent-field-kind').selectOption('remote');
+  assert.match(await form.innerText(), /see docs\/remote-agents\.md/);
+
+  // Plain http off loopback is refused in the form, by the API's rule, before anything is sent.
+  await form.getByTestId('agent-field-url').fill('http://bot.example.com/decide');
+  await form.getByTestId('save-agent').click();
+  assert.match(await form.getByTestId('field-error').first().innerText(), /loopback/);
+  assert.equal(await page.getByTestId('token-dialog').count(), 0);
+  await screenshot(page, 'agent-form-remote');
+
+  await form.getByTestId('agent-field-url').fill('http://127.0.0.1:8765/decide');
+  await form.getByTestId('agent-field-deadlineS').fill('5');
+  await form.getByTestId('agent-field-maxLeverage').fill('3');
+  await form.getByTestId('save-agent').click();
+  await giveToken(page);
+  const panel = page.getByTestId('secret-panel');
+  await panel.waitFor();
+  const secret = await panel.getByTestId('agent-secret').innerText();
+  assert.match(secret, /^arsk_[A-Za-z0-9_-]{20,}$/);
+  assert.match(await panel.innerText(),
+    /Shown once: store it where your bot can read it \(e\.g\. ARENA_BOT_SECRET\); it cannot be shown again\./);
+  await screenshot(page, 'agent-secret');
+
+  await panel.getByTestId('secret-done').click();
+  await panel.waitFor({ state: 'detached' });
+  const kept = await page.evaluate(() => [document.documentElement.outerHTML, JSON.stringify({ ...sessionStorage }), JSON.stringify({ ...localStorage })]);
+  assert.ok(kept.every((text) => !text.includes(secret)), 'the secret is gone from the page and the storages');
+
+  const agent = await apiGet(`/api/v1/agents/${name}`);
+  assert.equal(agent.kind, 'remote');
+  assert.deepEqual(agent.config, { kind: 'remote', url: 'http://127.0.0.1:8765/decide', timeframe: '1h', deadline_s: 5, max_leverage: 3 });
+  assert.ok(!JSON.stringify(agent).includes(secret), 'the API never serves it again');
+  const row = page.getByTestId(`agent-row-${name}`);
+  assert.equal(await row.locator('td').nth(1).innerText(), 'remote');
+  assert.equal(await row.getByTestId('agent-description').innerText(), 'remote http://127.0.0.1:8765/decide · 5 s · max 3x');
+
+  // Rotating takes a confirmation, then shows a new secret once.
+  await row.getByTestId('agent-rotate').click();
+  await row.getByTestId('agent-rotate-cancel').click();
+  assert.equal(await page.getByTestId('secret-panel').count(), 0, 'cancelled: nothing rotated');
+  await row.getByTestId('agent-rotate').click();
+  await row.screenshot({ path: 'e2e/screenshots/agent-rotate-confirm.png' });
+  await row.getByTestId('agent-rotate-confirm').click();
+  await panel.waitFor();
+  assert.match(await panel.getByRole('heading').innerText(), new RegExp(`New signing secret of ${name}`));
+  const rotated = await panel.getByTestId('agent-secret').innerText();
+  assert.match(rotated, /^arsk_/);
+  assert.notEqual(rotated, secret);
+  await panel.getByTestId('secret-done').click();
+  await panel.waitFor({ state: 'detached' });
+  assert.ok(!(await page.content()).includes(rotated));
+  assert.match(await page.getByTestId('agent-result').innerText(), /has a new signing secret: the old one no longer works/);
+  assertNoErrors(page);
+});
+
 test('the prompts page lists versions and shows the diff of a new one', async () => {
   const prompt = 'alpha_arena_trader';
   const newest = await apiGet(`/api/v1/prompts/${prompt}`);

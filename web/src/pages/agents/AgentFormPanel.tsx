@@ -1,5 +1,6 @@
 // Register an agent, or change one's configuration: the fields of its kind, the strategy
-// picker with each parameter's default.
+// picker with each parameter's default. A remote agent's secret, returned once by the create,
+// goes to `onSecret` and is not kept here (remoteSecret.ts).
 import { useQuery } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 
@@ -23,6 +24,7 @@ import {
 } from './agentForm';
 import { AGENTS_KEY, promptListQuery } from './agentQueries';
 import { Field } from './Field';
+import { withoutSecret, type Reveal } from './remoteSecret';
 
 
 interface Props {
@@ -30,20 +32,28 @@ interface Props {
   agent?: Schemas['AgentOut'];
   onDone: (agent: Schemas['AgentOut']) => void;
   onClose: () => void;
+  /** Gets a new remote agent's signing secret, the only time the API gives it. */
+  onSecret: Reveal;
 }
 
-async function save({ editing, name, config }: { editing: boolean; name: string; config: Record<string, unknown> }) {
+interface Save {
+  editing: boolean;
+  name: string;
+  config: Record<string, unknown>;
+}
+
+async function save({ editing, name, config }: Save, reveal: Reveal): Promise<Schemas['AgentOut']> {
   if (editing) return unwrap(await api.PATCH('/api/v1/agents/{name}', { params: { path: { name } }, body: { config } }));
-  return unwrap(await api.POST('/api/v1/agents', { body: { name, config } }));
+  return withoutSecret(unwrap(await api.POST('/api/v1/agents', { body: { name, config } })), reveal);
 }
 
-export function AgentFormPanel({ agent, onDone, onClose }: Props) {
+export function AgentFormPanel({ agent, onDone, onClose, onSecret }: Props) {
   const editing = agent !== undefined;
   const [form, setForm] = useState<AgentForm>(() => (agent ? formFromAgent(agent) : emptyAgentForm()));
   const [errors, setErrors] = useState<AgentFormErrors>({});
   const strategies = useQuery(strategiesQuery);
   const prompts = useQuery(promptListQuery);
-  const write = useTokenWrite(save, { invalidate: [AGENTS_KEY, SEASONS_KEY], onSuccess: (saved) => onDone(saved) });
+  const write = useTokenWrite((vars: Save) => save(vars, onSecret), { invalidate: [AGENTS_KEY, SEASONS_KEY], onSuccess: (saved) => onDone(saved) });
 
   const library = strategies.data?.items ?? [];
   const chosen = library.find((s) => s.name === form.strategy);
@@ -202,6 +212,25 @@ export function AgentFormPanel({ agent, onDone, onClose }: Props) {
                 </fieldset>
               </>
             )}
+          </div>
+        </fieldset>
+      )}
+
+      {form.kind === 'remote' && (
+        <fieldset>
+          <legend>Remote bot</legend>
+          <div className="form-grid">
+            <Field label="URL" hint="https; plain http only to 127.0.0.1, localhost or ::1" error={errors.url} wide>
+              <input
+                value={form.url}
+                inputMode="url"
+                placeholder="https://bot.example.com/decide"
+                onChange={(e) => set('url', e.target.value)}
+                data-testid="agent-field-url"
+              />
+            </Field>
+            {text('deadlineS', 'Deadline (seconds)', 'Per decision; at most 300')}
+            {text('maxLeverage', 'Max leverage', '1 … 125; higher entries are clamped')}
           </div>
         </fieldset>
       )}

@@ -1,5 +1,6 @@
 // Agents: the registered ones (configuration, never a key), register, edit, disable/enable,
-// an LLM agent's recent model calls, and any agent's report (how its calls turned out).
+// an LLM agent's recent model calls, any agent's report (how its calls turned out), and a
+// remote agent's signing secret: shown once after registering or rotating it, then gone.
 import { useQuery } from '@tanstack/react-query';
 import { Fragment, useState } from 'react';
 import { Link } from 'react-router-dom';
@@ -15,6 +16,8 @@ import { AgentFormPanel } from './AgentFormPanel';
 import { AgentReport } from './AgentReport';
 import { AGENTS_KEY, agentListQuery } from './agentQueries';
 import { LlmCalls } from './LlmCalls';
+import { rotateSecret, type RevealedSecret } from './remoteSecret';
+import { SecretPanel } from './SecretPanel';
 import './manage.css';
 
 type Agent = Schemas['AgentOut'];
@@ -34,6 +37,12 @@ export default function AgentsPage() {
   const [said, setSaid] = useState<string | null>(null);
   const [callsOf, setCallsOf] = useState<string | null>(null);
   const [reportOf, setReportOf] = useState<string | null>(null);
+  // Only here, until dismissed: never in a cache or storage (remoteSecret.ts).
+  const [secret, setSecret] = useState<RevealedSecret | null>(null);
+  const [rotating, setRotating] = useState<string | null>(null);
+  const rotate = useTokenWrite((name: string) => rotateSecret(name, setSecret), {
+    onSuccess: ({ name }) => setSaid(`${name} has a new signing secret: the old one no longer works.`),
+  });
   const toggle = useTokenWrite(setEnabled, {
     invalidate: [AGENTS_KEY, SEASONS_KEY],
     onSuccess: (agent) => setSaid(`${agent.name} is ${agent.enabled ? 'enabled' : 'disabled: it joins no new season'}.`),
@@ -64,6 +73,7 @@ export default function AgentsPage() {
           key={editing === 'new' ? 'new' : editing.name}
           agent={editing === 'new' ? undefined : editing}
           onClose={() => setEditing(null)}
+          onSecret={setSecret}
           onDone={(agent) => {
             setSaid(`${agent.name} ${editing === 'new' ? 'is registered' : 'is saved'}: ${describeAgent(agent.kind, agent.config)}.`);
             setEditing(null);
@@ -76,6 +86,8 @@ export default function AgentsPage() {
         </div>
       )}
       <WriteError error={toggle.error} />
+      <WriteError error={rotate.error} testId="rotate-error" />
+      {secret && <SecretPanel revealed={secret} onDismiss={() => setSecret(null)} />}
 
       <div className="panel">
         <QueryView
@@ -153,6 +165,42 @@ export default function AgentsPage() {
                                 Model calls
                               </button>
                             )}
+                            {agent.kind === 'remote' &&
+                              (rotating === agent.name ? (
+                                <>
+                                  <button
+                                    type="button"
+                                    className="danger"
+                                    disabled={rotate.isPending}
+                                    onClick={() => {
+                                      setRotating(null);
+                                      setSaid(null);
+                                      rotate.mutate(agent.name);
+                                    }}
+                                    aria-label={`Confirm: rotate the secret of ${agent.name}; the old one stops working`}
+                                    title="The old secret stops working at once"
+                                    data-testid="agent-rotate-confirm"
+                                  >
+                                    Confirm: old secret stops working
+                                  </button>
+                                  <button type="button" onClick={() => setRotating(null)} data-testid="agent-rotate-cancel">
+                                    Cancel
+                                  </button>
+                                </>
+                              ) : (
+                                <button
+                                  type="button"
+                                  disabled={rotate.isPending}
+                                  onClick={() => {
+                                    rotate.reset();
+                                    setRotating(agent.name);
+                                  }}
+                                  aria-label={`Rotate the secret of ${agent.name}`}
+                                  data-testid="agent-rotate"
+                                >
+                                  {rotate.isPending && rotate.variables === agent.name ? 'Rotating…' : 'Rotate secret'}
+                                </button>
+                              ))}
                             <button
                               type="button"
                               aria-expanded={reportOf === agent.name}

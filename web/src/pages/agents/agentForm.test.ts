@@ -89,3 +89,41 @@ describe('promptHint', () => {
     expect(promptHint(prompts, 'nope')).toBeUndefined();
   });
 });
+
+describe('the remote kind', () => {
+  const remote = (changes: Partial<AgentForm>) => form({ kind: 'remote', url: 'https://bot.example.com/decide', ...changes });
+
+  it('sends its url, deadline and leverage cap, numbers as numbers', () => {
+    expect(toAgentConfig(remote({ url: ' http://127.0.0.1:8765/decide ', deadlineS: '5', maxLeverage: '3', timeframe: '4h' })))
+      .toEqual({ kind: 'remote', timeframe: '4h', url: 'http://127.0.0.1:8765/decide', deadline_s: 5, max_leverage: 3 });
+    expect(toAgentConfig(remote({ deadlineS: '', maxLeverage: '' })))
+      .toEqual({ kind: 'remote', timeframe: '1h', url: 'https://bot.example.com/decide' });
+  });
+
+  it('round-trips a remote agent through the edit form', () => {
+    const config = { kind: 'remote', url: 'https://bot.example.com/decide', timeframe: '1h', deadline_s: 12.5, max_leverage: 4 };
+    const agent: Schemas['AgentOut'] = { id: 2, name: 'my-bot', kind: 'remote', enabled: true, ts_created: 0, ts_updated: 0, config };
+    const edit = formFromAgent(agent);
+    expect(edit.kind).toBe('remote');
+    expect(toAgentConfig(edit)).toEqual(config);
+  });
+
+  it('takes a good endpoint and asks for none of the other kinds’ fields', () => {
+    expect(validateAgentForm(remote({}))).toEqual({});
+    expect(validateAgentForm(remote({ url: 'http://localhost:9000/x' }))).toEqual({});
+  });
+
+  it('refuses a missing url, plain http off loopback, and absurd numbers', () => {
+    expect(Object.keys(validateAgentForm(remote({ url: '' })))).toEqual(['url']);
+    expect(validateAgentForm(remote({ url: 'http://bot.example.com/decide' })).url).toMatch(/loopback/);
+    expect(validateAgentForm(remote({ deadlineS: '0', maxLeverage: '0.5' })))
+      .toEqual({ deadlineS: 'Seconds per decision: more than 0, at most 300.', maxLeverage: 'From 1 to 125.' });
+    expect(validateAgentForm(remote({ deadlineS: '301' })).deadlineS).toBeDefined();
+    expect(validateAgentForm(remote({ deadlineS: 'soon' })).deadlineS).toBe('A number.');
+  });
+
+  it('reads as one line in the table', () => {
+    expect(describeAgent('remote', { url: 'https://bot.example.com/decide', deadline_s: 30, max_leverage: 10 }))
+      .toBe('remote https://bot.example.com/decide · 30 s · max 10x');
+  });
+});

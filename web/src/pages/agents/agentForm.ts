@@ -1,9 +1,10 @@
-// The agent form as plain data: the four kinds' fields (agents/config.py), the configuration
+// The agent form as plain data: the five kinds' fields (agents/config.py), the configuration
 // body POST /agents and PATCH /agents/{name} take, the form an existing agent fills, and the
 // one-line description an agent reads as in tables.
 import type { Schemas } from '../../api/client';
+import { remoteUrlProblem } from './remoteUrl';
 
-export const AGENT_KINDS = ['strategy', 'llm', 'selector', 'portfolio'] as const;
+export const AGENT_KINDS = ['strategy', 'llm', 'selector', 'portfolio', 'remote'] as const;
 export type AgentKind = (typeof AGENT_KINDS)[number];
 
 export const KIND_HELP: Record<AgentKind, string> = {
@@ -11,6 +12,7 @@ export const KIND_HELP: Record<AgentKind, string> = {
   llm: 'A language model trading from the decision context and a prompt.',
   selector: 'A language model choosing a library strategy per coin from the market regime.',
   portfolio: 'A regime-weighted blend of library strategies, weights learned from stored backtests.',
+  remote: 'Your own bot at a URL, sent each decision context in a signed POST; see docs/remote-agents.md.',
 };
 
 export interface AgentForm {
@@ -45,6 +47,9 @@ export interface AgentForm {
   reselectEvery: string;
   // portfolio
   topN: string;
+  // remote (maxLeverage too)
+  url: string;
+  deadlineS: string;
 }
 
 export function emptyAgentForm(): AgentForm {
@@ -53,6 +58,7 @@ export function emptyAgentForm(): AgentForm {
     stopLoss: '', takeProfit: '', provider: '', model: '', temperature: '0', baseUrl: '', apiKeyEnv: '',
     inputUsdPerMtok: '', outputUsdPerMtok: '', prompt: 'alpha_arena_trader', promptVersion: '',
     maxTokens: '2000', maxLeverage: '10', strategies: [], reselectEvery: '24', topN: '3',
+    url: '', deadlineS: '30',
   };
 }
 
@@ -90,6 +96,12 @@ export function toAgentConfig(form: AgentForm, strategies: Schemas['StrategyOut'
     optional(config, 'leverage', form.leverage);
     optional(config, 'stop_loss', form.stopLoss);
     optional(config, 'take_profit', form.takeProfit);
+    return config;
+  }
+  if (form.kind === 'remote') {
+    config.url = text(form.url);
+    optional(config, 'deadline_s', form.deadlineS);
+    optional(config, 'max_leverage', form.maxLeverage);
     return config;
   }
   if (form.kind === 'portfolio') {
@@ -149,6 +161,8 @@ export function formFromAgent(agent: Schemas['AgentOut']): AgentForm {
     strategies: Array.isArray(c.strategies) ? c.strategies.map(String) : [],
     reselectEvery: str(c.reselect_every, base.reselectEvery),
     topN: str(c.top_n, base.topN),
+    url: str(c.url),
+    deadlineS: str(c.deadline_s, base.deadlineS),
   };
 }
 
@@ -161,7 +175,7 @@ export function validateAgentForm(form: AgentForm): AgentFormErrors {
   const errors: AgentFormErrors = {};
   if (!NAME.test(form.name.trim())) errors.name = "Up to 64 letters, digits, '-', '_' or '.'.";
   const numeric: (keyof AgentForm)[] = ['leverage', 'stopLoss', 'takeProfit', 'temperature', 'inputUsdPerMtok',
-    'outputUsdPerMtok', 'promptVersion', 'maxTokens', 'maxLeverage', 'reselectEvery', 'topN'];
+    'outputUsdPerMtok', 'promptVersion', 'maxTokens', 'maxLeverage', 'reselectEvery', 'topN', 'deadlineS'];
   for (const key of numeric) {
     const value = form[key];
     if (typeof value === 'string' && value.trim() !== '' && !Number.isFinite(Number(value))) errors[key] = 'A number.';
@@ -172,6 +186,18 @@ export function validateAgentForm(form: AgentForm): AgentFormErrors {
     if (!form.model.trim()) errors.model = 'Name the model, e.g. deepseek-chat.';
     if ((form.inputUsdPerMtok.trim() === '') !== (form.outputUsdPerMtok.trim() === '')) {
       errors.outputUsdPerMtok = 'Give both prices or neither.';
+    }
+  }
+  if (form.kind === 'remote') {
+    const problem = remoteUrlProblem(form.url.trim());
+    if (problem) errors.url = problem;
+    const deadline = Number(form.deadlineS.trim());
+    if (!errors.deadlineS && !(form.deadlineS.trim() !== '' && deadline > 0 && deadline <= 300)) {
+      errors.deadlineS = 'Seconds per decision: more than 0, at most 300.';
+    }
+    const leverage = Number(form.maxLeverage.trim());
+    if (!errors.maxLeverage && form.maxLeverage.trim() !== '' && !(leverage >= 1 && leverage <= 125)) {
+      errors.maxLeverage = 'From 1 to 125.';
     }
   }
   return errors;
@@ -194,6 +220,7 @@ export function describeAgent(kind: string, config: Record<string, unknown>): st
   }
   if (kind === 'selector') return `selector ${str(c.provider)}/${str(c.model)} · every ${str(c.reselect_every)} steps`;
   if (kind === 'portfolio') return `portfolio top ${str(c.top_n)} · ${x(c.leverage)}`;
+  if (kind === 'remote') return `remote ${str(c.url)} · ${str(c.deadline_s, '30')} s · max ${x(c.max_leverage)}`;
   return kind;
 }
 
