@@ -162,8 +162,8 @@ def show_command(season_id: int = IdArgument, as_json: bool = JsonOption) -> Non
         f"committed{f' ({season.message})' if season.message else ''}"
     )
     if season.config.get("anonymize"):
-        console.print("anonymized tape: on (LLM agents see renamed coins, moved dates, rescaled "
-                      "prices)")  # fmt: skip
+        console.print("anonymized tape: on (LLM and remote agents see renamed coins, moved "
+                      "dates, rescaled prices)")  # fmt: skip
     table = Table("entry", "kind", "fingerprint", "status", "equity")
     for entry in entries:
         table.add_row(
