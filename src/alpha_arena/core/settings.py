@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_DATABASE_URL = "sqlite:///./data/arena.db"
@@ -16,14 +16,18 @@ class Settings(BaseSettings):
     """Every setting Alpha Arena reads; ``.env.example`` documents each one."""
 
     model_config = SettingsConfigDict(
-        env_prefix="ARENA_", env_file=".env", extra="ignore", frozen=True
+        env_prefix="ARENA_", env_file=".env", extra="ignore", frozen=True, populate_by_name=True
     )
 
+    # The common unprefixed DATABASE_URL (set by many hosts) is read when ARENA_DATABASE_URL
+    # is not: the prefixed name wins when both are set.
     database_url: str = Field(
         default=DEFAULT_DATABASE_URL,
+        validation_alias=AliasChoices("ARENA_DATABASE_URL", "DATABASE_URL"),
         description=(
             "SQLAlchemy URL: a SQLite file by default, postgresql+psycopg://... in production, "
-            "or mysql+pymysql://... (MySQL 8, MariaDB 10.11+)."
+            "or mysql+pymysql://... (MySQL 8, MariaDB 10.11+). DATABASE_URL is read when "
+            "ARENA_DATABASE_URL is unset."
         ),
     )
     log_level: str = Field(default="WARNING", description="Python logging level.")

@@ -62,3 +62,24 @@ def test_secrets_are_not_shown_in_the_settings_repr() -> None:
     assert "s-abcdef" not in repr(settings)
     assert settings.exchange_api_key is not None
     assert settings.exchange_api_key.get_secret_value() == "k-123456"
+
+
+def test_the_common_database_url_is_read_when_the_arena_one_is_unset(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("ARENA_DATABASE_URL", raising=False)
+    monkeypatch.setenv("DATABASE_URL", "postgresql+psycopg://host/common")
+    assert make().database_url == "postgresql+psycopg://host/common"
+    monkeypatch.setenv("ARENA_DATABASE_URL", "sqlite:////tmp/ours.db")
+    assert make().database_url == "sqlite:////tmp/ours.db"  # the prefixed name wins
+    assert make(database_url="sqlite:////tmp/given.db").database_url == "sqlite:////tmp/given.db"
+
+
+def test_the_common_database_url_is_read_from_the_env_file_too(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("ARENA_DATABASE_URL", raising=False)
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    env = tmp_path / ".env"
+    env.write_text("DATABASE_URL=sqlite:////tmp/from-file.db\n")
+    assert Settings(_env_file=env).database_url == "sqlite:////tmp/from-file.db"  # type: ignore[call-arg]
