@@ -8,11 +8,14 @@ with one query and compared with the heads named in the migration files."""
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine, inspect, text
+
+from alpha_arena.core.errors import InvalidInputError
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -53,9 +56,62 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
 
 
 def downgrade(engine: Engine, revision: str) -> None:
+    """Take the schema down to ``revision`` (``base``: no tables at all)."""
     from alembic import command
 
     command.downgrade(_config(engine), revision)
+
+
+@dataclass(frozen=True, slots=True)
+class Revision:
+    """One migration: its id and the first line of its docstring."""
+
+    revision: str
+    description: str
+
+
+def revision_history(engine: Engine) -> list[Revision]:
+    """Every revision, oldest first (the chain is linear)."""
+    from alembic.script import ScriptDirectory
+
+    scripts = ScriptDirectory.from_config(_config(engine)).walk_revisions()
+    history = [Revision(script.revision, (script.doc or "").splitlines()[0]) for script in scripts]
+    return history[::-1]
+
+
+def downgrade_target(engine: Engine, target: str) -> str | None:
+    """The revision ``target`` names below the current one: an id, ``-N`` (N steps down) or
+    ``base`` (None: the empty database). Anything else is one clear line."""
+    ids = [revision.revision for revision in revision_history(engine)]
+    current = current_revision(engine)
+    if current is None:
+        raise InvalidInputError(
+            "the database is empty (no revision): there is nothing to downgrade"
+        )
+    below = ids.index(current)  # the revisions older than the current one: ids[:below]
+    if target == "base":
+        return None
+    if re.fullmatch(r"-\d+", target):
+        steps = int(target[1:])
+        if steps < 1:
+            raise InvalidInputError(f"{target!r}: give at least one step, e.g. -1")
+        if steps > below + 1:
+            raise InvalidInputError(
+                f"{target!r}: revision {current} has only {below} revisions below it; "
+                "use 'base' to drop every table"
+            )
+        return None if steps == below + 1 else ids[below - steps]
+    if target not in ids:
+        raise InvalidInputError(
+            f"unknown revision {target!r}: `arena db history` lists the valid ones "
+            "(or give -N, or base)"
+        )
+    if ids.index(target) > below:
+        raise InvalidInputError(
+            f"revision {target} is newer than the current {current}: "
+            f"use `arena db upgrade {target}`"
+        )
+    return target
 
 
 def ensure_schema(engine: Engine) -> bool:
