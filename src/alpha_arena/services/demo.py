@@ -21,12 +21,21 @@ from alpha_arena.services.seasons import create_season
 from alpha_arena.storage.agent_store import AgentStore
 from alpha_arena.storage.backtest_store import BacktestStore
 from alpha_arena.storage.season_store import SeasonRecord
-from alpha_arena.strategies import registry
 
 SYMBOLS = tuple(f"{coin}/USDT:USDT" for coin in ("BTC", "ETH", "SOL", "BNB", "DOGE", "XRP"))
 SEASON_DAYS = 90
 LEARNING_DAYS = 365  # the portfolio agent learns from backtests of the year before the season
 PORTFOLIO = "regime-portfolio"
+#: The rule strategies the demo registers and learns from, fixed so that a strategy added to the
+#: library leaves the demo's season (and its ledger hash) as it was.
+DEMO_RULES = (
+    "ema_trend",
+    "bollinger_range",
+    "funding_rate_arbitrage",
+    "breakout",
+    "momentum",
+    "rsi_mean_reversion",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,9 +53,8 @@ def prepare_demo(context: AppContext, environ: dict[str, str] | None = None) -> 
     end = _newest_day(context)
     start = end - SEASON_DAYS * DAY_MS
     learned = _learning_backtests(context, start)
-    rules = [name for name in registry.names() if name not in ("flat", "buy_and_hold")]
     agents = [_register(context, name.replace("_", "-"), {"kind": "strategy", "strategy": name})
-              for name in rules]  # fmt: skip
+              for name in DEMO_RULES]  # fmt: skip
     agents.append(_register(context, PORTFOLIO, {"kind": "portfolio", "top_n": 3}))
     llm_agents = [
         _register(context, f"llm-{spec.name}",
@@ -88,7 +96,7 @@ def _learning_backtests(context: AppContext, before: int) -> int:
         run for run in store.recent(limit=10_000) if (run.ts_start, run.ts_end) == (start, before)
     ]
     have = {(run.strategy, run.symbols[0]) for run in same_window if len(run.symbols) == 1}
-    names = [name for name in registry.names() if name != "flat"]
+    names = [*DEMO_RULES, "buy_and_hold"]
     for symbol in SYMBOLS[:2]:
         for name in names:
             if (name, symbol) not in have:

@@ -18,6 +18,7 @@ from alpha_arena.strategies.library.ema_trend import EmaTrend
 from alpha_arena.strategies.library.funding_rate_arbitrage import FundingRateArbitrage
 from alpha_arena.strategies.library.momentum import Momentum
 from alpha_arena.strategies.library.rsi_mean_reversion import RsiMeanReversion
+from alpha_arena.strategies.library.volatility_breakout import VolatilityBreakout
 
 ParamValue = int | float | bool
 
@@ -30,6 +31,7 @@ STRATEGIES: Mapping[str, type[Strategy]] = {
         Breakout,
         Momentum,
         RsiMeanReversion,
+        VolatilityBreakout,
         BuyAndHold,
         Flat,
     )

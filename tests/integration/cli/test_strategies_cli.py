@@ -17,6 +17,7 @@ ALL = [
     "breakout",
     "momentum",
     "rsi_mean_reversion",
+    "volatility_breakout",
     "buy_and_hold",
     "flat",
 ]

@@ -22,6 +22,7 @@ ALL = [
     "breakout",
     "momentum",
     "rsi_mean_reversion",
+    "volatility_breakout",
     "buy_and_hold",
     "flat",
 ]
@@ -35,7 +36,7 @@ def one_line_error(name: str, raw: dict[str, str]) -> str:
     return message
 
 
-def test_names_lists_the_eight_strategies_in_library_order() -> None:
+def test_names_lists_every_strategy_in_library_order() -> None:
     assert names() == ALL
 
 
@@ -136,6 +137,21 @@ def test_parameter_for_strategy_without_parameters_is_rejected() -> None:
         ),
         ("rsi_mean_reversion", {"overbought": "100"}, "overbought must be below 100, got 100.0"),
         ("rsi_mean_reversion", {"oversold": "0"}, "oversold must be above 0, got 0.0"),
+        (
+            "volatility_breakout",
+            {"period": "0"},
+            "period must be a whole number of at least 1, got 0",
+        ),
+        (
+            "volatility_breakout",
+            {"multiplier": "0"},
+            "multiplier must be in (0, 10], got 0.0",
+        ),
+        (
+            "volatility_breakout",
+            {"multiplier": "11"},
+            "multiplier must be in (0, 10], got 11.0",
+        ),
     ],
 )
 def test_bad_parameter_value_is_rejected_with_one_line_message(
@@ -158,7 +174,7 @@ def test_parse_params_builds_params_without_a_strategy() -> None:
     assert parse_params("momentum", {"period": "6"}) == MomentumParams(period=6)
 
 
-def test_describe_lists_all_eight_with_rule_and_parameter_defaults() -> None:
+def test_describe_lists_every_strategy_with_rule_and_parameter_defaults() -> None:
     infos = {info.name: info for info in describe()}
     assert list(infos) == ALL
     assert infos["ema_trend"].params == (
@@ -189,6 +205,11 @@ def test_describe_lists_all_eight_with_rule_and_parameter_defaults() -> None:
         ParamInfo("oversold", "float", 30.0),
         ParamInfo("overbought", "float", 70.0),
         ParamInfo("exit_level", "float", 50.0),
+    )
+    assert infos["volatility_breakout"].params == (
+        ParamInfo("period", "int", 14),
+        ParamInfo("multiplier", "float", 1.0),
+        ParamInfo("allow_short", "bool", True),
     )
     assert infos["buy_and_hold"].params == ()
     assert infos["flat"].params == ()
