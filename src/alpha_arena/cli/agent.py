@@ -19,7 +19,8 @@ if TYPE_CHECKING:
     from alpha_arena.storage.agent_store import AgentRecord, PromptStore
 
 agent_app = typer.Typer(
-    help="Trading agents: register, list, show, enable, disable, decide.", no_args_is_help=True
+    help="Trading agents: register, list, show, enable, disable, delete, decide.",
+    no_args_is_help=True,
 )
 prompt_app = typer.Typer(help="Versioned prompt templates.", no_args_is_help=True)
 
@@ -257,6 +258,17 @@ def _enabled_command(enabled: bool) -> Any:
 
 agent_app.command("enable")(_enabled_command(True))
 agent_app.command("disable")(_enabled_command(False))
+
+
+@agent_app.command("delete")
+@one_line_errors
+def delete_command(name: str = typer.Argument(..., help="The agent's name.")) -> None:
+    """Delete an agent that never competed; one that entered a season is disabled instead."""
+    from alpha_arena.services.agents import delete_agent
+
+    with app_context() as context:  # what DELETE /agents/{name} does
+        agent = delete_agent(context, name)
+    console.print(f"agent {agent.name} is deleted", highlight=False, markup=False)
 
 
 @agent_app.command("decide")

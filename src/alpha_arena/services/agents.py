@@ -37,7 +37,7 @@ from alpha_arena.agents.portfolio import (
 from alpha_arena.agents.selector import StrategySelector
 from alpha_arena.agents.strategy_agent import Sizing, StrategyAgent, entry_fee
 from alpha_arena.backtest.run import funding_per_bar, warmup_bars
-from alpha_arena.core.errors import InvalidInputError, NotFoundError
+from alpha_arena.core.errors import ConflictError, InvalidInputError, NotFoundError
 from alpha_arena.core.time import timeframe_ms, to_iso
 from alpha_arena.domain.decisions import Decision
 from alpha_arena.engine.participant import StepView
@@ -63,6 +63,22 @@ def add_agent(context: AppContext, name: str, values: dict[str, Any]) -> AgentRe
     return AgentStore(context.engine).add(
         name, config.kind, config.model_dump(mode="json"), context.clock.now_ms()
     )
+
+
+def delete_agent(context: AppContext, name: str) -> AgentRecord:
+    """Delete an agent that never competed (a remote agent's secret with it) and return what
+    it was. ConflictError for one that entered a season: its entries keep the standings and
+    the audit trail readable, so it is disabled instead, never deleted."""
+    store = AgentStore(context.engine)
+    record = store.get(name)
+    seasons = store.delete_unless_entered(name)
+    if seasons:
+        plural = "season" if seasons == 1 else "seasons"
+        raise ConflictError(
+            f"agent {name!r} competed in {seasons} {plural} and is kept for their records; "
+            f"disable it instead (`arena agent disable {name}`, POST /agents/{name}/disable)"
+        )
+    return record
 
 
 def add_agent_from_backtest(

@@ -7,11 +7,11 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Engine, func, insert, select, update
+from sqlalchemy import Engine, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from alpha_arena.core.errors import ConflictError, NotFoundError
-from alpha_arena.storage.tables import AgentRow, PromptVersionRow
+from alpha_arena.storage.tables import AgentRow, AgentSecretRow, PromptVersionRow, SeasonEntryRow
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,6 +100,26 @@ class AgentStore:
                 .values(config=json.dumps(config, sort_keys=True), ts_updated=ts)
             )
         return self.get(name)
+
+    def delete_unless_entered(self, name: str) -> int:
+        """Delete agent ``name`` and its signing secret, unless a season entry references it;
+        return how many seasons it entered (0: it is deleted). One transaction, so an agent
+        is never deleted from under an entry counted a moment before. NotFoundError when absent.
+        Its one-off LLM calls stay in the audit trail, without the agent (``SET NULL``)."""
+        agent = self.get(name)
+        with self._engine.begin() as connection:
+            entered = connection.execute(
+                select(func.count(func.distinct(SeasonEntryRow.season_id))).where(
+                    SeasonEntryRow.agent_id == agent.id
+                )
+            ).scalar_one()
+            if entered:
+                return int(entered)
+            # Explicit, though the key cascades: a database without enforced foreign keys
+            # must not keep a secret whose agent is gone.
+            connection.execute(delete(AgentSecretRow).where(AgentSecretRow.agent_id == agent.id))
+            connection.execute(delete(AgentRow).where(AgentRow.id == agent.id))
+        return 0
 
 
 class PromptStore:

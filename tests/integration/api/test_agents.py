@@ -286,6 +286,30 @@ def test_an_agent_without_calls_has_an_empty_trail(client: TestClient) -> None:
     assert (calls["items"], calls["total"]) == ([], 0)
 
 
+def test_an_agent_that_never_competed_is_deleted(client: TestClient) -> None:
+    agent = register(client)
+    deleted = client.delete(f"{AGENTS}/{agent['name']}", headers=AUTH)
+    assert deleted.status_code == 200 and deleted.json() == agent
+    assert_error(client.get(f"{AGENTS}/{agent['name']}"), 404, "not_found")
+    assert_error(client.delete(f"{AGENTS}/{agent['name']}", headers=AUTH), 404, "not_found",
+                 f"no agent named {agent['name']!r}")  # fmt: skip
+    assert agent["name"] not in [a["name"] for a in client.get(AGENTS, params={"limit": 1000})
+                                 .json()["items"]]  # fmt: skip
+
+
+def test_an_agent_that_competed_is_kept_and_the_refusal_says_disable_it(
+    client: TestClient,
+) -> None:
+    agent = register(client)
+    season = {"name": unique("season"), "symbols": ["BTC/USDT:USDT"], "start": "2024-03-01",
+              "end": "2024-03-02", "participants": [agent["name"]]}  # fmt: skip
+    assert client.post("/api/v1/seasons", json=season, headers=AUTH).status_code == 201
+    refused = client.delete(f"{AGENTS}/{agent['name']}", headers=AUTH)
+    message = assert_error(refused, 409, "conflict", "competed in 1 season", "disable it")
+    assert f"POST /agents/{agent['name']}/disable" in message and "\n" not in message
+    assert client.get(f"{AGENTS}/{agent['name']}").json() == agent
+
+
 # --- prompts ------------------------------------------------------------------------------
 
 
@@ -383,8 +407,9 @@ WRITES: list[tuple[str, Callable[[str], str], dict[str, Any] | None]] = [
     ("POST", lambda name: f"{AGENTS}/{name}/disable", None),
     ("POST", lambda name: f"{AGENTS}/{name}/enable", None),
     ("POST", lambda _name: PROMPTS, {"name": "never-stored", "template": TEMPLATE}),
+    ("DELETE", lambda name: f"{AGENTS}/{name}", None),
 ]
-WRITE_IDS = ["create-agent", "patch-agent", "disable", "enable", "add-prompt"]
+WRITE_IDS = ["create-agent", "patch-agent", "disable", "enable", "add-prompt", "delete-agent"]
 
 
 def _unchanged(client: TestClient, agent: dict[str, Any]) -> None:
@@ -445,7 +470,7 @@ def test_the_openapi_spec_documents_these_routes(client: TestClient) -> None:
     for path, item in ours.items():
         for method, operation in item.items():
             assert operation.get("summary"), f"{method} {path} has no summary"
-            if method in ("post", "patch"):
+            if method in ("post", "patch", "delete"):
                 assert {"401", "403", "409"} <= set(operation["responses"]), f"{method} {path}"
     for model in ("AgentOut", "PromptOut", "AgentLlmCallOut"):
         properties = spec["components"]["schemas"][model]["properties"]

@@ -64,6 +64,21 @@ def test_the_secret_is_in_the_create_response_only(keyed: TestClient) -> None:
                  "invalid_input", "only remote agents sign")  # fmt: skip
 
 
+def test_deleting_a_remote_agent_deletes_its_secret(keyed: TestClient) -> None:
+    config = {"kind": "remote", "url": "https://bot.example.com/decide"}
+    created = keyed.post(AGENTS, json={"name": "api-gone", "config": config}, headers=AUTH)
+    assert created.status_code == 201, created.text
+    agent_id = created.json()["id"]
+    rows = "/api/v1/system/database/tables/agent_secrets/rows"
+    before = keyed.get(rows, params={"limit": 1000}, headers=AUTH).json()["items"]
+    assert agent_id in [row["agent_id"] for row in before]
+    deleted = keyed.delete(f"{AGENTS}/api-gone", headers=AUTH)
+    assert deleted.status_code == 200 and "secret" not in deleted.json()
+    after = keyed.get(rows, params={"limit": 1000}, headers=AUTH).json()["items"]
+    assert agent_id not in [row["agent_id"] for row in after]
+    assert_error(keyed.post(f"{AGENTS}/api-gone/rotate-secret", headers=AUTH), 404, "not_found")
+
+
 def test_an_endpoint_over_plain_http_to_another_host_is_a_400(keyed: TestClient) -> None:
     config = {"kind": "remote", "url": "http://bot.example.com/decide"}
     refused = keyed.post(AGENTS, json={"name": "api-plain", "config": config}, headers=AUTH)

@@ -218,6 +218,29 @@ def test_a_disabled_agent_joins_no_new_season_until_enabled_again(llm: FakeLlmSe
     assert unknown.exit_code == 2 and "no agent named 'nobody-at-all'" in unknown.stderr
 
 
+def test_delete_removes_an_agent_that_never_competed_and_refuses_one_that_did(
+    llm: FakeLlmServer,
+) -> None:
+    fresh, competed = f"fresh-{id(llm)}", f"competed-{id(llm)}"
+    for name in (fresh, competed):
+        assert invoke("agent", "add", name, "--kind", "strategy", "--strategy", "ema_trend"
+                      ).exit_code == 0  # fmt: skip
+    assert invoke("season", "create", "--name", competed, "--symbols", "BTC/USDT:USDT",
+                  "--start", "2025-03-01", "--end", "2025-03-02", "--agents", competed
+                  ).exit_code == 0  # fmt: skip
+
+    deleted = invoke("agent", "delete", fresh)
+    assert deleted.exit_code == 0 and f"agent {fresh} is deleted" in deleted.stdout, deleted.output
+    assert invoke("agent", "show", fresh).exit_code == 2
+    refused = invoke("agent", "delete", competed)
+    assert refused.exit_code == 2, refused.output
+    assert "competed in 1 season" in refused.stderr
+    assert f"arena agent disable {competed}" in refused.stderr and "Traceback" not in refused.output
+    assert invoke("agent", "show", competed).exit_code == 0
+    unknown = invoke("agent", "delete", "nobody-at-all")
+    assert unknown.exit_code == 2 and "no agent named 'nobody-at-all'" in unknown.stderr
+
+
 # -- agent decide: only moments the stored data can answer -------------------------------------
 
 

@@ -8,11 +8,13 @@ from pydantic import SecretStr
 from sqlalchemy import select
 
 from alpha_arena.core.errors import ConfigurationError, NotFoundError
+from alpha_arena.domain.llm import LlmCall
 from alpha_arena.services.context import AppContext
 from alpha_arena.storage.agent_secrets import AgentSecretStore
 from alpha_arena.storage.agent_store import AgentStore
 from alpha_arena.storage.exchange_accounts import new_master_key
-from alpha_arena.storage.tables import AgentSecretRow
+from alpha_arena.storage.llm_store import LlmCallStore
+from alpha_arena.storage.tables import AgentSecretRow, LlmCallRow
 
 TS = 1_780_272_000_000
 SECRET = "arsk_the-bots-secret-0123456789abcdefghijklmnop"
@@ -77,3 +79,24 @@ def test_removing_the_agent_removes_its_secret(context: AppContext, agent_id: in
     store.put(agent_id, SECRET, new_master_key(), TS)
     store.remove(agent_id)
     assert not store.has(agent_id)
+
+
+def test_deleting_an_agent_that_never_competed_takes_its_secret_and_keeps_its_calls(
+    context: AppContext, agent_id: int
+) -> None:
+    AgentSecretStore(context.engine).put(agent_id, SECRET, new_master_key(), TS)
+    LlmCallStore(context.engine).record(LlmCall(
+        ts=TS, provider="remote", model="bot", parameters={}, request_hash="h" * 64,
+        messages=[{"role": "user", "content": "decide"}], raw_response="{}",
+        parsed_decision=None, error=None, input_tokens=0, output_tokens=0, latency_ms=1.0,
+        cost_usd=None, agent_id=agent_id,
+    ))  # fmt: skip
+    assert AgentStore(context.engine).delete_unless_entered("bot") == 0
+    with pytest.raises(NotFoundError):
+        AgentStore(context.engine).get("bot")
+    with context.engine.connect() as connection:
+        assert connection.execute(select(AgentSecretRow)).all() == []
+        (call,) = connection.execute(select(LlmCallRow.agent_id)).all()
+    assert call.agent_id is None  # the one-off decision stays in the audit trail
+    with pytest.raises(NotFoundError, match="no agent named 'bot'"):
+        AgentStore(context.engine).delete_unless_entered("bot")

@@ -1,4 +1,4 @@
-"""Agents (register, reconfigure, enable, their LLM audit trail) and versioned prompts.
+"""Agents (register, reconfigure, enable, delete, their LLM audit trail) and versioned prompts.
 
 The app includes one ``router`` per module, so this one holds two: ``/agents`` and
 ``/prompts`` (prompts are what LLM agents are configured with)."""
@@ -29,7 +29,12 @@ from alpha_arena.api.state import context_of
 from alpha_arena.core.errors import ConflictError, InvalidInputError, NotFoundError
 from alpha_arena.core.redact import redact
 from alpha_arena.domain.llm import LlmCall
-from alpha_arena.services.agents import add_agent, require_stored_prompt, store_shipped_prompts
+from alpha_arena.services.agents import (
+    add_agent,
+    delete_agent,
+    require_stored_prompt,
+    store_shipped_prompts,
+)
 from alpha_arena.services.context import AppContext
 from alpha_arena.services.remote_agents import add_remote_agent, rotate_secret
 from alpha_arena.storage.agent_store import AgentRecord, AgentStore, PromptStore, PromptVersion
@@ -312,6 +317,16 @@ def patch_agent(name: AgentName, body: AgentPatch, context: Context) -> AgentOut
     if body.enabled is not None:
         record = store.set_enabled(name, body.enabled, now)
     return _agent_out(record)
+
+
+@agents_router.delete(
+    "/{name}", response_model=AgentOut,
+    summary="Delete an agent that never competed (one that did: 409, disable it instead)",
+    dependencies=[Depends(require_writer)], responses=WRITE_RESPONSES,
+)  # fmt: skip
+def remove_agent(name: AgentName, context: Context) -> AgentOut:
+    """Answer the deleted agent as it was; a remote agent's signing secret goes with it."""
+    return _agent_out(delete_agent(context, name))
 
 
 @agents_router.post(
