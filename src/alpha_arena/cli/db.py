@@ -16,10 +16,10 @@ def upgrade_command(
 ) -> None:
     """Create or migrate the schema of ARENA_DATABASE_URL."""
     from alpha_arena.core.settings import Settings
-    from alpha_arena.storage.database import check_connection, create_database_engine
+    from alpha_arena.storage.database import check_connection, engine_for
     from alpha_arena.storage.schema import current_revision, upgrade
 
-    engine = create_database_engine(Settings().database_url)
+    engine = engine_for(Settings())
     check_connection(engine)
     before = current_revision(engine)
     upgrade(engine, revision)
@@ -33,10 +33,10 @@ def upgrade_command(
 def current_command() -> None:
     """Print the schema revision of the database and the newest one available."""
     from alpha_arena.core.settings import Settings
-    from alpha_arena.storage.database import check_connection, create_database_engine
+    from alpha_arena.storage.database import check_connection, engine_for
     from alpha_arena.storage.schema import current_revision, head_revision
 
-    engine = create_database_engine(Settings().database_url)
+    engine = engine_for(Settings())
     check_connection(engine)
     console.print(f"current: {current_revision(engine) or 'empty'}; head: {head_revision(engine)}")
 
@@ -54,10 +54,10 @@ def downgrade_command(
 ) -> None:
     """Take the schema of ARENA_DATABASE_URL down to an older revision (its data goes with it)."""
     from alpha_arena.core.settings import Settings
-    from alpha_arena.storage.database import check_connection, create_database_engine
+    from alpha_arena.storage.database import check_connection, engine_for
     from alpha_arena.storage.schema import current_revision, downgrade, downgrade_target
 
-    engine = create_database_engine(Settings().database_url)
+    engine = engine_for(Settings())
     check_connection(engine)
     before = current_revision(engine)
     target = downgrade_target(engine, revision)
@@ -79,10 +79,10 @@ def history_command(
     from rich.table import Table
 
     from alpha_arena.core.settings import Settings
-    from alpha_arena.storage.database import check_connection, create_database_engine
+    from alpha_arena.storage.database import check_connection, engine_for
     from alpha_arena.storage.schema import current_revision, revision_history
 
-    engine = create_database_engine(Settings().database_url)
+    engine = engine_for(Settings())
     check_connection(engine)
     current = current_revision(engine)
     history = revision_history(engine)

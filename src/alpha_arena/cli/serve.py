@@ -37,11 +37,11 @@ def serve(
 
     from alpha_arena.api.app import BOUND_HOST_ENV, app_from_environment, create_app
     from alpha_arena.core.settings import Settings
-    from alpha_arena.storage.database import check_connection, create_database_engine
+    from alpha_arena.storage.database import check_connection, engine_for
 
     settings = Settings()
     configure_logging(settings.log_level)
-    engine = create_database_engine(settings.database_url)
+    engine = engine_for(settings)
     try:
         check_connection(engine)  # a wrong URL is one line here, not a traceback at startup
     finally:

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 def _prepare() -> tuple[Settings, Celery]:
     """Settings and the Celery app, after checking the broker and the database answer."""
     from alpha_arena.core.settings import Settings
-    from alpha_arena.storage.database import check_connection, create_database_engine
+    from alpha_arena.storage.database import check_connection, engine_for
     from alpha_arena.worker.app import broker_url, celery_app
     from alpha_arena.worker.schedule import ingest_series
 
@@ -30,7 +30,7 @@ def _prepare() -> tuple[Settings, Celery]:
     configure_logging(settings.log_level)
     broker_url(settings)  # unset or not Redis: one line
     ingest_series(settings)  # a malformed series: one line now, not a failing job every minute
-    engine = create_database_engine(settings.database_url)
+    engine = engine_for(settings)
     try:
         check_connection(engine)
     finally:

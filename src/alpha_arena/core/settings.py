@@ -30,6 +30,25 @@ class Settings(BaseSettings):
             "ARENA_DATABASE_URL is unset."
         ),
     )
+    # SQLAlchemy's own pool defaults; PostgreSQL and MySQL/MariaDB only (SQLite keeps its own).
+    db_pool_size: int = Field(
+        default=5, ge=1, le=1_000,
+        description="Connections each process keeps open to a PostgreSQL or MySQL server.",
+    )  # fmt: skip
+    db_max_overflow: int = Field(
+        default=10, ge=0, le=1_000,
+        description="Extra connections a process may open beyond the pool when it is busy; "
+        "they are closed once returned.",
+    )  # fmt: skip
+    db_pool_timeout_s: float = Field(
+        default=30.0, gt=0, le=3_600,
+        description="How long a call waits for a free pooled connection before failing.",
+    )  # fmt: skip
+    db_connect_timeout_s: int = Field(
+        default=10, ge=2, le=600,
+        description="How long opening a connection to the server may take (whole seconds, "
+        "at least 2: libpq's minimum).",
+    )  # fmt: skip
     log_level: str = Field(default="WARNING", description="Python logging level.")
     exchange_base_url: str | None = Field(
         default=None,

@@ -12,7 +12,7 @@ from sqlalchemy import Engine
 
 from alpha_arena.core.clock import Clock, WallClock
 from alpha_arena.core.settings import Settings
-from alpha_arena.storage.database import check_connection, create_database_engine
+from alpha_arena.storage.database import check_connection, engine_for
 from alpha_arena.storage.ingestion_runs import IngestionRunStore
 from alpha_arena.storage.integrity_store import IntegrityStore
 from alpha_arena.storage.schema import ensure_schema
@@ -57,7 +57,7 @@ class AppContext:
 def open_context(settings: Settings | None = None, clock: Clock | None = None) -> AppContext:
     """Connect to the configured database, migrating it to the newest schema on first use."""
     settings = settings or Settings()
-    engine = create_database_engine(settings.database_url)
+    engine = engine_for(settings)
     check_connection(engine)
     ensure_schema(engine)
     return AppContext(

@@ -7,8 +7,9 @@ import logging
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from sqlalchemy import CursorResult, Engine, create_engine, event, inspect, make_url, text
@@ -17,6 +18,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from alpha_arena.core.errors import ConfigurationError
 from alpha_arena.storage.errors import redact_url
+
+if TYPE_CHECKING:
+    from alpha_arena.core.settings import Settings
 
 logger = logging.getLogger(__name__)
 
@@ -38,11 +42,46 @@ def _set_read_only_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def create_database_engine(url: str) -> Engine:
+@dataclass(frozen=True, slots=True)
+class PoolLimits:
+    """The connection pool of a server database (PostgreSQL, MySQL/MariaDB); SQLAlchemy's
+    defaults unless configured (ARENA_DB_POOL_SIZE and the rest)."""
+
+    size: int = 5
+    max_overflow: int = 10
+    timeout_s: float = 30.0
+    connect_timeout_s: int = 10
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> PoolLimits:
+        return cls(
+            size=settings.db_pool_size,
+            max_overflow=settings.db_max_overflow,
+            timeout_s=settings.db_pool_timeout_s,
+            connect_timeout_s=settings.db_connect_timeout_s,
+        )
+
+    def engine_arguments(self) -> dict[str, Any]:
+        return {
+            "pool_size": self.size,
+            "max_overflow": self.max_overflow,
+            "pool_timeout": self.timeout_s,
+        }
+
+
+def engine_for(settings: Settings) -> Engine:
+    """The engine of the configured database, with the configured pool."""
+    return create_database_engine(settings.database_url, PoolLimits.from_settings(settings))
+
+
+def create_database_engine(url: str, pool: PoolLimits | None = None) -> Engine:
     """Create an engine for a SQLAlchemy URL; the SQLite file's folder is created on first use.
 
     A SQLite file this process may not write (a read-only file, folder or mount) is opened
-    read-only, so that it can still be read; a write then fails with one clear line."""
+    read-only, so that it can still be read; a write then fails with one clear line.
+    ``pool`` applies to PostgreSQL and MySQL/MariaDB: SQLite keeps SQLAlchemy's pool for a
+    file (a connection opens in microseconds, and one writer at a time is SQLite's limit)."""
+    pool = pool or PoolLimits()
     try:
         if url.startswith("sqlite"):
             path = url.removeprefix("sqlite:///")
@@ -56,12 +95,16 @@ def create_database_engine(url: str) -> Engine:
             event.listen(engine, "connect", _set_sqlite_pragmas)
             return engine
         if url.startswith(("mysql", "mariadb")):
-            return _mysql_engine(url)
+            return _mysql_engine(url, pool)
         if url.startswith(("postgresql://", "postgres://")):
             url = "postgresql+psycopg://" + url.split("://", 1)[1]
         # The pid in the application name tells whose connection is whose in pg_stat_activity.
+        connect_args: dict[str, Any] = {"application_name": application_name()}
+        parsed = make_url(url)
+        if parsed.get_driver_name() == "psycopg" and "connect_timeout" not in parsed.query:
+            connect_args["connect_timeout"] = pool.connect_timeout_s  # the URL's own wins
         return create_engine(
-            url, pool_pre_ping=True, connect_args={"application_name": application_name()}
+            url, pool_pre_ping=True, connect_args=connect_args, **pool.engine_arguments()
         )
     except (ArgumentError, NoSuchModuleError, ValueError, ImportError) as error:
         # ValueError: a port that is not a number; ImportError: a dialect whose driver is not
@@ -72,7 +115,7 @@ def create_database_engine(url: str) -> Engine:
         ) from None
 
 
-def _mysql_engine(url: str) -> Engine:
+def _mysql_engine(url: str, pool: PoolLimits) -> Engine:
     """MySQL 8 or MariaDB 10.11+ through PyMySQL (``mysql://`` and ``mariadb://`` mean it).
 
     utf8mb4 on the wire, whatever the server's default (model output carries any character).
@@ -90,11 +133,14 @@ def _mysql_engine(url: str) -> Engine:
     if parsed.get_driver_name() == "pymysql":
         # Shown in performance_schema.session_connect_attrs, like application_name on PostgreSQL.
         connect_args["program_name"] = application_name()
+        if "connect_timeout" not in parsed.query:
+            connect_args["connect_timeout"] = pool.connect_timeout_s
     return create_engine(
         parsed,
         pool_pre_ping=True,
         isolation_level="READ COMMITTED",
         connect_args=connect_args,
+        **pool.engine_arguments(),
     )
 
 

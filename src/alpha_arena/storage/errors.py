@@ -8,6 +8,7 @@ season runner retries them with back-off."""
 from __future__ import annotations
 
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
 from alpha_arena.core.errors import ArenaError, DatabaseError, DatabaseUnavailableError
 
@@ -33,6 +34,12 @@ def redact_url(url: str) -> str:
 
 def database_error(error: BaseException, url: str) -> ArenaError | None:
     """The failure of a database call as one of our errors, or None if it is not one."""
+    if isinstance(error, PoolTimeoutError):
+        return DatabaseUnavailableError(
+            f"every pooled connection to {redact_url(url)} stayed busy ({_pool_reason(error)}); "
+            "try again, or raise ARENA_DB_POOL_SIZE, ARENA_DB_MAX_OVERFLOW or "
+            "ARENA_DB_POOL_TIMEOUT_S"
+        )
     if not isinstance(error, DBAPIError):
         return None
     where = redact_url(url)
@@ -69,6 +76,11 @@ def database_error(error: BaseException, url: str) -> ArenaError | None:
             "ARENA_DATABASE_URL is right"
         )
     return DatabaseError(f"database {where} failed: {reason}")
+
+
+def _pool_reason(error: PoolTimeoutError) -> str:
+    """SQLAlchemy's message without its link to the docs."""
+    return str(error.args[0] if error.args else error).split(" (Background on", 1)[0]
 
 
 def is_transient(error: BaseException) -> bool:
