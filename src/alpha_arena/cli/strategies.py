@@ -43,6 +43,6 @@ def _params_text(params: tuple[ParamInfo, ...]) -> str:
     return "\n".join(f"{param.name}={_value(param.default)} ({param.type})" for param in params)
 
 
-def _value(value: int | float | bool) -> str:
+def _value(value: int | float | bool | str) -> str:
     # Shown the way --param accepts it back: lower-case booleans.
     return str(value).lower() if isinstance(value, bool) else str(value)

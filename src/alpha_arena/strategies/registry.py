@@ -18,9 +18,10 @@ from alpha_arena.strategies.library.ema_trend import EmaTrend
 from alpha_arena.strategies.library.funding_rate_arbitrage import FundingRateArbitrage
 from alpha_arena.strategies.library.momentum import Momentum
 from alpha_arena.strategies.library.rsi_mean_reversion import RsiMeanReversion
+from alpha_arena.strategies.library.seasonality import Seasonality
 from alpha_arena.strategies.library.volatility_breakout import VolatilityBreakout
 
-ParamValue = int | float | bool
+ParamValue = int | float | bool | str
 
 STRATEGIES: Mapping[str, type[Strategy]] = {
     strategy.name: strategy
@@ -32,6 +33,7 @@ STRATEGIES: Mapping[str, type[Strategy]] = {
         Momentum,
         RsiMeanReversion,
         VolatilityBreakout,
+        Seasonality,
         BuyAndHold,
         Flat,
     )
@@ -43,7 +45,7 @@ _FALSE = frozenset({"false", "no", "off", "0"})
 
 @dataclass(frozen=True, slots=True)
 class ParamInfo:
-    """One parameter: its name, type name (int, float or bool) and default."""
+    """One parameter: its name, type name (int, float, bool or str) and default."""
 
     name: str
     type: str
@@ -117,6 +119,8 @@ def _field_types(params_type: type[StrategyParams]) -> dict[str, type[ParamValue
 
 def _parse(key: str, text: str, kind: type[ParamValue]) -> ParamValue:
     cleaned = text.strip()
+    if kind is str:
+        return cleaned  # the params class validates what it means
     if kind is bool:
         if cleaned.lower() in _TRUE:
             return True

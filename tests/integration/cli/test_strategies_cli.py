@@ -18,6 +18,7 @@ ALL = [
     "momentum",
     "rsi_mean_reversion",
     "volatility_breakout",
+    "seasonality",
     "buy_and_hold",
     "flat",
 ]
@@ -37,6 +38,7 @@ def test_list_prints_every_strategy_with_parameters_and_defaults() -> None:
     for shown in ("fast=12 (int)", "slow=26 (int)", "allow_short=true (bool)"):
         assert shown in result.stdout
     assert "entry_rate=0.0005 (float)" in result.stdout
+    assert "hours=13-20 (str)" in result.stdout
     assert "Follow the trend of two EMAs of the close." in result.stdout
 
 

@@ -13,6 +13,7 @@ from alpha_arena.strategies.library.ema_trend import EmaTrend, EmaTrendParams
 from alpha_arena.strategies.library.funding_rate_arbitrage import FundingRateArbitrageParams
 from alpha_arena.strategies.library.momentum import MomentumParams
 from alpha_arena.strategies.library.rsi_mean_reversion import RsiMeanReversionParams
+from alpha_arena.strategies.library.seasonality import SeasonalityParams
 from alpha_arena.strategies.registry import ParamInfo, create, describe, names, parse_params
 
 ALL = [
@@ -23,6 +24,7 @@ ALL = [
     "momentum",
     "rsi_mean_reversion",
     "volatility_breakout",
+    "seasonality",
     "buy_and_hold",
     "flat",
 ]
@@ -77,6 +79,11 @@ def test_create_parses_boolean_spellings(text: str, value: bool) -> None:
     params = create("breakout", {"allow_short": text}).params
     assert isinstance(params, BreakoutParams)
     assert params.allow_short is value
+
+
+def test_create_passes_text_parameters_stripped_to_the_params_class() -> None:
+    params = create("seasonality", {"hours": " 1-2 ", "weekdays": "sat"}).params
+    assert params == SeasonalityParams(hours="1-2", weekdays="sat", direction="long")
 
 
 def test_omitted_parameters_take_their_defaults() -> None:
@@ -210,6 +217,11 @@ def test_describe_lists_every_strategy_with_rule_and_parameter_defaults() -> Non
         ParamInfo("period", "int", 14),
         ParamInfo("multiplier", "float", 1.0),
         ParamInfo("allow_short", "bool", True),
+    )
+    assert infos["seasonality"].params == (
+        ParamInfo("hours", "str", "13-20"),
+        ParamInfo("weekdays", "str", "mon-fri"),
+        ParamInfo("direction", "str", "long"),
     )
     assert infos["buy_and_hold"].params == ()
     assert infos["flat"].params == ()

@@ -20,9 +20,9 @@ router = APIRouter(prefix="/strategies", tags=["strategies"], responses=ERROR_RE
 
 class ParamOut(BaseModel):
     name: str = Field(examples=["fast"])
-    type: str = Field(examples=["int"], description="int, float or bool.")
+    type: str = Field(examples=["int"], description="int, float, bool or str.")
     # bool first would read 1 as True; pydantic's smart union keeps each value's own type.
-    default: int | float | bool = Field(examples=[12])
+    default: int | float | bool | str = Field(examples=[12])
 
 
 class StrategyOut(BaseModel):
