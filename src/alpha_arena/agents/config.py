@@ -128,7 +128,10 @@ class SelectorAgentConfig(_ModelAccess):
     provider: str
     model: str
     strategies: list[str] = Field(
-        default_factory=lambda: [n for n in registry.names() if n != "flat"]
+        # Not flat (nothing to choose) nor a cautionary example (refused live).
+        default_factory=lambda: [
+            n for n in registry.names() if n != "flat" and registry.strategy_type(n).live_trading
+        ]
     )
     reselect_every: int = Field(default=24, ge=1, le=10_000)  # decision steps between choices
     timeframe: str = "1h"

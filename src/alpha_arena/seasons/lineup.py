@@ -92,7 +92,20 @@ def pin_agent(context: AppContext, agent: AgentRecord, season: SeasonConfig) -> 
         pinned = {"weights": _weights_json(weights)}
     elif isinstance(config, RemoteAgentConfig):
         agent_secret(context, agent.id, agent.name)  # found out now, not when the season runs
+    if season.mode is SeasonMode.LIVE:
+        registry.check_live_trading(agent.name, _strategy_names(config, pinned))
     return _entry(agent.name, config, pinned, agent_id=agent.id)
+
+
+def _strategy_names(config: AnyAgentConfig, pinned: dict[str, Any]) -> list[str]:
+    """Every library strategy an entry would run (a portfolio: those its pinned weights name)."""
+    if isinstance(config, StrategyAgentConfig):
+        return [config.strategy]
+    if isinstance(config, SelectorAgentConfig):
+        return list(config.strategies)
+    if isinstance(config, PortfolioAgentConfig):
+        return [name for _, chosen in _weights(pinned) for name, _ in chosen]
+    return []
 
 
 def entry_warning(entry: NewEntry) -> str | None:

@@ -42,6 +42,8 @@ class Strategy(ABC):
 
     name: ClassVar[str]
     params_type: ClassVar[type[StrategyParams]]
+    #: False for a rule kept only as a cautionary example: live seasons refuse it.
+    live_trading: ClassVar[bool] = True
 
     def __init__(self, params: StrategyParams) -> None:
         if not isinstance(params, self.params_type):

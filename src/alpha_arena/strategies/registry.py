@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import inspect
 import math
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, get_type_hints
 
@@ -16,6 +16,7 @@ from alpha_arena.strategies.library.bollinger_range import BollingerRange
 from alpha_arena.strategies.library.breakout import Breakout
 from alpha_arena.strategies.library.ema_trend import EmaTrend
 from alpha_arena.strategies.library.funding_rate_arbitrage import FundingRateArbitrage
+from alpha_arena.strategies.library.martingale import Martingale
 from alpha_arena.strategies.library.momentum import Momentum
 from alpha_arena.strategies.library.rsi_mean_reversion import RsiMeanReversion
 from alpha_arena.strategies.library.seasonality import Seasonality
@@ -34,6 +35,7 @@ STRATEGIES: Mapping[str, type[Strategy]] = {
         RsiMeanReversion,
         VolatilityBreakout,
         Seasonality,
+        Martingale,
         BuyAndHold,
         Flat,
     )
@@ -78,6 +80,16 @@ def strategy_type(name: str) -> type[Strategy]:
         raise InvalidInputError(
             f"unknown strategy {name!r}; accepted: {', '.join(STRATEGIES)}"
         ) from None
+
+
+def check_live_trading(agent: str, strategies: Iterable[str]) -> None:
+    """Refuse, naming it, the first of an agent's strategies that may not trade live."""
+    for name in strategies:
+        if not strategy_type(name).live_trading:
+            raise InvalidInputError(
+                f"agent {agent!r} runs strategy {name}, a cautionary example that live seasons "
+                "refuse; enter it in a replay or paper season instead"
+            )
 
 
 def parse_params(name: str, raw_params: Mapping[str, str]) -> StrategyParams:

@@ -19,6 +19,7 @@ ALL = [
     "rsi_mean_reversion",
     "volatility_breakout",
     "seasonality",
+    "martingale",
     "buy_and_hold",
     "flat",
 ]

@@ -33,6 +33,7 @@ CASES: list[tuple[str, dict[str, str]]] = [(name, {}) for name in names()] + [
     ("rsi_mean_reversion", {"period": "7", "oversold": "20", "overbought": "80"}),
     ("volatility_breakout", {"period": "30", "multiplier": "2.5", "allow_short": "false"}),
     ("seasonality", {"hours": "22-3", "weekdays": "sat,sun", "direction": "short"}),
+    ("martingale", {"hold": "5", "max_doublings": "6"}),
 ]
 CASE_IDS = [f"{name}{'-' + '-'.join(raw.values()) if raw else ''}" for name, raw in CASES]
 SHORTABLE = [

@@ -25,6 +25,7 @@ ALL = [
     "rsi_mean_reversion",
     "volatility_breakout",
     "seasonality",
+    "martingale",
     "buy_and_hold",
     "flat",
 ]
@@ -222,6 +223,10 @@ def test_describe_lists_every_strategy_with_rule_and_parameter_defaults() -> Non
         ParamInfo("hours", "str", "13-20"),
         ParamInfo("weekdays", "str", "mon-fri"),
         ParamInfo("direction", "str", "long"),
+    )
+    assert infos["martingale"].params == (
+        ParamInfo("hold", "int", 24),
+        ParamInfo("max_doublings", "int", 3),
     )
     assert infos["buy_and_hold"].params == ()
     assert infos["flat"].params == ()
