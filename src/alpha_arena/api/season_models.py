@@ -227,6 +227,10 @@ class LlmCallOut(BaseModel):
 
 class DecisionOut(BaseModel):
     entry: str = Field(examples=["llm-deepseek"])
+    seq: int = Field(
+        examples=[40], description="The entry's decision number, from 0: with the entry, its "
+        "address (`GET /seasons/{id}/decisions/{entry}/{seq}`).",
+    )  # fmt: skip
     tick: int = Field(examples=[41])
     ts: int = Field(examples=[1735693200000])
     time: str = Field(examples=["2025-01-01T01:00:00Z"])

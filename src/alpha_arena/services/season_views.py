@@ -23,6 +23,7 @@ class DecisionView:
     """One decision of one entry at one tick, with the model calls that produced it."""
 
     entry: str
+    seq: int  # the entry's decision number: with the entry, the decision's key
     tick: int
     ts: int
     outcome: str  # valid, repaired, invalid or deadline
@@ -86,13 +87,33 @@ def recent_decisions(
     calls = queries.calls_at([(row["entry_id"], row["tick"]) for row in rows])
     return [
         DecisionView(
-            entry=names[row["entry_id"]], tick=row["tick"], ts=row["ts"],
+            entry=names[row["entry_id"]], seq=row["seq"], tick=row["tick"], ts=row["ts"],
             outcome=str(row.get("outcome") or "valid"), reasoning=row["reasoning"],
             actions=row["actions"], latency_ms=row["latency_ms"],
             calls=calls.get((row["entry_id"], row["tick"]), []),
         )
         for row in reversed(rows)
     ]  # fmt: skip
+
+
+def one_decision(context: AppContext, season_id: int, entry: str, seq: int) -> DecisionView:
+    """Decision ``seq`` of ``entry`` in season ``season_id`` with its model calls; an unknown
+    season, entry or number is refused in one line."""
+    [(entry_id, name)] = entries_by_id(context, season_id, entry).items()
+    queries = SeasonQueries(context.engine)
+    row = queries.decision(entry_id, seq)
+    if row is None:
+        made = queries.decision_count(entry_id)
+        numbers = f"0 to {made - 1}" if made else "none yet"
+        raise NotFoundError(
+            f"season {season_id}'s entry {name!r} has no decision {seq} (its decisions: {numbers})"
+        )
+    calls = queries.calls_at([(entry_id, row["tick"])]).get((entry_id, row["tick"]), [])
+    return DecisionView(
+        entry=name, seq=seq, tick=row["tick"], ts=row["ts"],
+        outcome=str(row.get("outcome") or "valid"), reasoning=row["reasoning"],
+        actions=row["actions"], latency_ms=row["latency_ms"], calls=calls,
+    )  # fmt: skip
 
 
 def open_positions(

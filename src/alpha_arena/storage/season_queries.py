@@ -102,6 +102,21 @@ class SeasonQueries:
         rows, total = self._page(query, order, where.newest_first, limit, offset)
         return [{**row, "actions": json.loads(row["actions"])} for row in rows], total
 
+    def decision(self, entry_id: int, seq: int) -> dict[str, Any] | None:
+        """Decision ``seq`` of entry ``entry_id`` (its key), or None when there is none."""
+        table = SeasonDecisionRow
+        query = select(table).where(table.entry_id == entry_id, table.seq == seq)
+        with self._engine.connect() as connection:
+            row = connection.execute(query).first()
+        return None if row is None else {**row._mapping, "actions": json.loads(row.actions)}
+
+    def decision_count(self, entry_id: int) -> int:
+        """How many decisions entry ``entry_id`` made (numbered 0 to count - 1)."""
+        table = SeasonDecisionRow
+        query = select(func.count()).select_from(table).where(table.entry_id == entry_id)
+        with self._engine.connect() as connection:
+            return int(connection.execute(query).scalar_one())
+
     def calls_at(self, ticks: Sequence[tuple[int, int]]) -> dict[tuple[int, int], list[LlmCall]]:
         """The LLM calls made at each (entry, tick), in the order they were made."""
         if not ticks:

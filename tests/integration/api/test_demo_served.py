@@ -94,7 +94,7 @@ def concrete_paths(client: httpx.Client) -> list[str]:
     backtests = client.get("/api/v1/backtests").json()["items"]
     names = {
         "season_id": str(season["id"]), "id": str(backtests[0]["id"]), "version": "1",
-        "table": "equity",
+        "table": "equity", "entry": "ema-trend", "seq": "0",
     }  # fmt: skip
     by_area = {"agents": "ema-trend", "prompts": "alpha_arena_trader", "strategies": "ema_trend"}
     queries = {"symbol": BTC, "symbols": BTC, "ids": f"{backtests[0]['id']},{backtests[1]['id']}"}

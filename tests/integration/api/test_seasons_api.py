@@ -233,6 +233,29 @@ def test_unknown_seasons_and_entries_are_404(finished: tuple[TestClient, int]) -
     assert missing.status_code == 404 and "ghost" in missing.json()["error"]["message"]
 
 
+def test_a_single_decision_is_read_by_its_entry_and_number(
+    finished: tuple[TestClient, int],
+) -> None:
+    client, season_id = finished
+    listed = client.get(f"/api/v1/seasons/{season_id}/decisions", params={"limit": 1000}).json()
+    assert listed["total"] > 0
+    for item in (listed["items"][0], listed["items"][-1]):
+        one = client.get(f"/api/v1/seasons/{season_id}/decisions/{item['entry']}/{item['seq']}")
+        assert one.status_code == 200 and one.json() == item
+    numbers = sorted(i["seq"] for i in listed["items"] if i["entry"] == item["entry"])
+    assert numbers == list(range(len(numbers)))  # an entry's decisions count from 0
+    beyond = client.get(f"/api/v1/seasons/{season_id}/decisions/{item['entry']}/{len(numbers)}")
+    assert beyond.status_code == 404
+    message = beyond.json()["error"]["message"]
+    assert f"has no decision {len(numbers)}" in message and f"0 to {len(numbers) - 1}" in message
+    for path, words in ((f"{season_id}/decisions/ghost/0", "no entry 'ghost'"),
+                        ("999999/decisions/ghost/0", "999999")):  # fmt: skip
+        missing = client.get(f"/api/v1/seasons/{path}")
+        assert missing.status_code == 404 and words in missing.json()["error"]["message"], path
+    refused = client.get(f"/api/v1/seasons/{season_id}/decisions/{item['entry']}/-1")
+    assert refused.status_code == 422
+
+
 def test_a_season_left_running_resumes_when_the_server_starts_again(
     market: AppContext,
 ) -> None:
@@ -288,6 +311,8 @@ def test_decisions_carry_the_model_chat(llm_client: TestClient, market: AppConte
                                params={"oldest_first": True}).json()  # fmt: skip
     assert decisions["total"] == 12
     first = decisions["items"][0]
+    one = llm_client.get(f"/api/v1/seasons/{season_id}/decisions/{name}/{first['seq']}")
+    assert one.json() == first and first["seq"] == 0  # the chat comes with a single decision
     [call] = first["llm_calls"]
     assert call["provider"] == "deepseek" and call["model"] == "chat"
     assert call["messages"][0]["role"] == "system" and "BTC" in call["messages"][-1]["content"]

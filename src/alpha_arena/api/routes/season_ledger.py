@@ -6,7 +6,7 @@ from __future__ import annotations
 from functools import partial
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
 
 from alpha_arena.api.errors import ERROR_RESPONSES
 from alpha_arena.api.pagination import Page, TimeRange, Window, page, time_range, window
@@ -74,9 +74,30 @@ def list_decisions(
     return Page(items=items, total=total, limit=at.limit, offset=at.offset)
 
 
+@router.get(
+    "/{season_id}/decisions/{entry}/{seq}",
+    response_model=DecisionOut,
+    summary="One decision of an entry, by its number, with the LLM calls behind it",
+)
+def get_decision(
+    context: Context,
+    season_id: SeasonId,
+    entry: Annotated[str, Path(min_length=1, max_length=64, description="The entry's name.",
+                               examples=["ema-fast"])],
+    seq: Annotated[int, Path(ge=0, le=2**31 - 1, description="The entry's decision number.",
+                             examples=[40])],
+) -> DecisionOut:  # fmt: skip
+    view = season_views.one_decision(context, season_id, entry, seq)
+    return DecisionOut(
+        entry=view.entry, seq=view.seq, tick=view.tick, ts=view.ts, time=to_iso(view.ts),
+        reasoning=view.reasoning, actions=view.actions, latency_ms=view.latency_ms,
+        outcome=view.outcome, llm_calls=[_call(call) for call in view.calls],
+    )  # fmt: skip
+
+
 def decision_out(entry: str, row: dict[str, Any], calls: list[LlmCall]) -> DecisionOut:
     return DecisionOut(
-        entry=entry, tick=row["tick"], ts=row["ts"], time=to_iso(row["ts"]),
+        entry=entry, seq=row["seq"], tick=row["tick"], ts=row["ts"], time=to_iso(row["ts"]),
         reasoning=row["reasoning"], actions=row["actions"], latency_ms=row["latency_ms"],
         outcome=row["outcome"], llm_calls=[_call(call) for call in calls],
     )  # fmt: skip
