@@ -6,10 +6,11 @@ import json
 import logging
 import secrets
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from alpha_arena.core.errors import InvalidInputError, TemporaryError
+from alpha_arena.core.errors import ArenaError, InvalidInputError, TemporaryError
 from alpha_arena.core.redact import redact
 from alpha_arena.core.time import floor_ts, to_iso
 from alpha_arena.domain.seasons import SeasonEvent, SeasonMode, SeasonStatus
@@ -127,6 +128,33 @@ def transition(context: AppContext, season_id: int, event: SeasonEvent) -> Seaso
         except TemporaryError as error:  # the scheduler hands it over once the broker is back
             logger.warning("season %d is running but not queued: %s", season_id, error)
     return season
+
+
+@dataclass(frozen=True, slots=True)
+class BulkMove:
+    """What pausing (resuming) every running (paused) season did: the seasons moved, as the
+    move left them, and those that could not move with the one-line reason."""
+
+    moved: tuple[SeasonRecord, ...]
+    refused: tuple[tuple[int, str], ...]
+
+
+def move_all(context: AppContext, event: SeasonEvent) -> BulkMove:
+    """Pause every running season, or resume every paused one, each by ``transition`` (the
+    per-season move): a paused season's ``ticks_done`` is where its ledger stopped. One that
+    cannot move (it finished meanwhile; a live season while trading is disabled) is reported
+    and the others still move."""
+    sources = {SeasonEvent.PAUSE: SeasonStatus.RUNNING, SeasonEvent.RESUME: SeasonStatus.PAUSED}
+    if event not in sources:
+        raise InvalidInputError(f"{event.value}: only pause and resume apply to every season")
+    moved = []
+    refused = []
+    for season_id in SeasonStore(context.engine).with_status(sources[event]):
+        try:
+            moved.append(transition(context, season_id, event))
+        except ArenaError as error:
+            refused.append((season_id, redact(str(error))))
+    return BulkMove(tuple(moved), tuple(refused))
 
 
 def run_season(

@@ -12,11 +12,12 @@ from pydantic import BaseModel, Field, JsonValue
 from sqlalchemy import text
 
 from alpha_arena import __version__
-from alpha_arena.api.errors import ERROR_RESPONSES
-from alpha_arena.api.security import require_reader
+from alpha_arena.api.errors import ERROR_RESPONSES, WRITE_RESPONSES
+from alpha_arena.api.security import require_reader, require_writer
 from alpha_arena.api.state import api_state
 from alpha_arena.core.time import to_iso
-from alpha_arena.domain.seasons import SeasonStatus
+from alpha_arena.domain.seasons import SeasonEvent, SeasonStatus
+from alpha_arena.services.seasons import move_all
 from alpha_arena.services.workers import WorkersStatus
 from alpha_arena.storage.schema import current_revision
 from alpha_arena.storage.season_store import SeasonStore
@@ -39,6 +40,31 @@ class RunnerStatus(BaseModel):
     active_seasons: list[int] = Field(examples=[[3]], description="Seasons being driven now.")
     running_seasons: list[int] = Field(
         examples=[[3]], description="Seasons whose status is running."
+    )
+
+
+class MovedSeason(BaseModel):
+    id: int = Field(examples=[3])
+    name: str = Field(examples=["june-replay"])
+    status: str = Field(examples=["paused"])
+    ticks_done: int = Field(
+        examples=[412], description="Ticks in its ledger: where it stopped (pause) or goes on "
+        "from (resume).",
+    )  # fmt: skip
+
+
+class RefusedSeason(BaseModel):
+    id: int = Field(examples=[5])
+    reason: str = Field(examples=["season 5 changed status meanwhile; now finished"])
+
+
+class RunnerMove(BaseModel):
+    """What pausing (resuming) every running (paused) season did."""
+
+    moved: list[MovedSeason] = Field(description="The seasons moved, by id.")
+    refused: list[RefusedSeason] = Field(
+        description="Seasons that could not move (they finished meanwhile, say); the others "
+        "moved regardless."
     )
 
 
@@ -216,6 +242,37 @@ def workers(status: Annotated[WorkersOut | None, Depends(workers_status)]) -> Wo
 @router.get("/runner", response_model=RunnerStatus, summary="The embedded season runner")
 def runner(status: Annotated[RunnerStatus, Depends(runner_status)]) -> RunnerStatus:
     return status
+
+
+def _move_all(request: Request, event: SeasonEvent) -> RunnerMove:
+    state = api_state(request)
+    done = move_all(state.context, event)
+    if state.supervisor is not None and event is SeasonEvent.RESUME and done.moved:
+        state.supervisor.nudge()  # drive them now, not at the next poll
+    for season in done.moved:
+        state.hub.notify(season.id)  # subscribers hear of the move now
+    return RunnerMove(
+        moved=[MovedSeason(id=season.id, name=season.name, status=season.status.value,
+                           ticks_done=season.ticks_done) for season in done.moved],
+        refused=[RefusedSeason(id=season_id, reason=reason) for season_id, reason in done.refused],
+    )  # fmt: skip
+
+
+@router.post(
+    "/runner/pause", response_model=RunnerMove, dependencies=[Depends(require_writer)],
+    summary="Pause every running season at once (each stops at a tick boundary)",
+    responses=WRITE_RESPONSES,
+)  # fmt: skip
+def pause_all(request: Request) -> RunnerMove:
+    return _move_all(request, SeasonEvent.PAUSE)
+
+
+@router.post(
+    "/runner/resume", response_model=RunnerMove, dependencies=[Depends(require_writer)],
+    summary="Resume every paused season at once", responses=WRITE_RESPONSES,
+)  # fmt: skip
+def resume_all(request: Request) -> RunnerMove:
+    return _move_all(request, SeasonEvent.RESUME)
 
 
 @router.get(
