@@ -9,7 +9,7 @@ import { equity, row, tick } from './testFixtures';
 const SEASON = 1;
 
 function decision(entry: string, number: number): Decision {
-  return { entry, tick: number, ts: number * 1000, time: '', reasoning: `tick ${number}`, actions: [], latency_ms: 1, outcome: 'valid', llm_calls: [] };
+  return { entry, seq: number, tick: number, ts: number * 1000, time: '', reasoning: `tick ${number}`, actions: [], latency_ms: 1, outcome: 'valid', llm_calls: [] };
 }
 
 function fill(entry: string, number: number): Fill {

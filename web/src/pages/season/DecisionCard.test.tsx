@@ -5,7 +5,7 @@ import { DecisionCard } from './DecisionCard';
 import type { Decision } from './decisions';
 
 const decision: Decision = {
-  entry: 'fake-gpt', tick: 47, ts: Date.UTC(2025, 11, 3), time: '2025-12-03T00:00:00Z',
+  entry: 'fake-gpt', seq: 47, tick: 47, ts: Date.UTC(2025, 11, 3), time: '2025-12-03T00:00:00Z',
   reasoning: 'scripted choice 0', latency_ms: 49.7, outcome: 'repaired',
   actions: [{ symbol: 'BTC/USDT:USDT', signal: 'buy_to_enter', quantity: 0.01, leverage: 2, take_profit: 1_000_000,
     stop_loss: 1000, invalidation: 'none', confidence: 0.7, justification: 'momentum is up' }],
