@@ -29,11 +29,11 @@ from alpha_arena.seasons.series import (
 from alpha_arena.services import backtests, seasons
 from alpha_arena.services.agents import add_agent
 from alpha_arena.services.context import AppContext
+from alpha_arena.services.demo import DEMO_RULES
 from alpha_arena.storage.agent_store import AgentStore
 from alpha_arena.storage.backtest_store import BacktestStore
 from alpha_arena.storage.season_store import NewEntry, SeasonRecord, SeasonStore
 from alpha_arena.storage.series_store import SeriesRecord, SeriesStore
-from alpha_arena.strategies import registry
 
 logger = logging.getLogger(__name__)
 
@@ -204,13 +204,12 @@ def data_span(context: AppContext, request: SeriesRequest) -> DataSpan:
 
 
 def builtin_agents(context: AppContext, timeframe: str, before: int, notes: list[str]) -> list[str]:
-    """Register (once) the demo's agents for ``timeframe``: every library rule strategy and the
-    regime portfolio, which learns from backtests that ended by ``before``."""
+    """Register (once) the demo's agents for ``timeframe``: its rule strategies (a fixed list,
+    so a strategy added to the library leaves the built-in series as it was) and the regime
+    portfolio, which learns from backtests that ended by ``before``."""
     suffix = "" if timeframe == "1h" else f"-{timeframe}"
     names = []
-    for strategy in registry.names():
-        if strategy in ("flat", "buy_and_hold"):
-            continue
+    for strategy in DEMO_RULES:
         name = strategy.replace("_", "-") + suffix
         _register(context, name, {"kind": "strategy", "strategy": strategy,
                                   "timeframe": timeframe})  # fmt: skip
@@ -361,8 +360,8 @@ def _learning_backtests(context: AppContext, before: int) -> bool:
     base = BacktestConfig("flat", symbols[:1], "1h", start, before, fee_rate=0.0005,
                           slippage_bps=2.0)  # fmt: skip
     for symbol in symbols:
-        for strategy in registry.names():
-            if strategy != "flat" and (strategy, symbol) not in have:
+        for strategy in (*DEMO_RULES, "buy_and_hold"):  # what the demo's portfolio learns from
+            if (strategy, symbol) not in have:
                 logger.info("learning backtest %s on %s to %s", strategy, symbol, to_iso(before))
                 backtests.run(context, replace(base, strategy=strategy, symbols=(symbol,)))
     return True

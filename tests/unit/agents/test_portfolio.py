@@ -105,4 +105,4 @@ def test_unknown_regimes_and_strategies_are_refused() -> None:
     with pytest.raises(InvalidInputError, match="unknown regime"):
         RegimePortfolioParams((("sideways", ()),))
     with pytest.raises(InvalidInputError, match="unknown strategy"):
-        RegimePortfolioParams((("trending", (("martingale", 1.0),)),))
+        RegimePortfolioParams((("trending", (("no_such_strategy", 1.0),)),))
