@@ -192,7 +192,8 @@ def parse_config(values: dict[str, Any]) -> AnyAgentConfig:
     except ValidationError as error:
         first = error.errors()[0]
         where = ".".join(str(part) for part in first["loc"]) or "configuration"
-        raise InvalidInputError(f"agent {where}: {first['msg']}") from None
+        message = str(first["msg"]).removeprefix("Value error, ")  # as seasons/config does
+        raise InvalidInputError(f"agent {where}: {message}") from None
     if isinstance(config, StrategyAgentConfig):
         registry.create(config.strategy, config.params)  # unknown strategy or bad params
     if isinstance(config, LlmAgentConfig | SelectorAgentConfig) and (
