@@ -314,10 +314,13 @@ def test_the_traders_stops_and_targets_come_back_as_real_prices(
             prefix = entry["client_order_id"] + "-"
             exits = {o["tag"]: o for o in orders if o["client_order_id"].startswith(prefix)}
             instrument = instruments[symbol]
-            assert exits["stop_loss"]["trigger_price"] == instrument.on_tick(on_grid)
-            assert exits["take_profit"]["trigger_price"] == instrument.on_tick(
-                action["take_profit"]
-            )
+            if entry["tick"] == TICKS - 1:  # its exits would be placed on a bar after the end
+                assert exits == {}
+            else:
+                assert exits["stop_loss"]["trigger_price"] == instrument.on_tick(on_grid)
+                assert exits["take_profit"]["trigger_price"] == instrument.on_tick(
+                    action["take_profit"]
+                )
             assert action["quantity"] is None and entry["leverage"] == 10
             # 1,000 USD of the coin (the notional is not masked), to its amount step.
             step = instrument.amount_step * price
