@@ -696,3 +696,22 @@ class AgentSecretRow(Base):
     )
     secret: Mapped[str] = mapped_column(LongText)
     ts_created: Mapped[int] = mapped_column(BigInteger)
+
+
+class ApiAuditRow(Base):
+    """One write through the HTTP API, refused ones included: who (a fingerprint of the bearer
+    token, never the token), what, when and how it ended."""
+
+    __tablename__ = "api_audit_log"
+    __table_args__ = (Index(None, "ts"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    ts: Mapped[int] = mapped_column(BigInteger)
+    actor: Mapped[str | None] = mapped_column(String(16))  # token fingerprint; null: no token
+    client: Mapped[str | None] = mapped_column(String(64))  # the client's address
+    method: Mapped[str] = mapped_column(String(8))
+    path: Mapped[str] = mapped_column(String(512))
+    status: Mapped[int] = mapped_column(Integer)
+    outcome: Mapped[str] = mapped_column(String(32))  # "ok" or the error body's code
+    entity: Mapped[str | None] = mapped_column(String(160))  # e.g. "agents/alpha", "seasons/3"
+    duration_ms: Mapped[int] = mapped_column(Integer)

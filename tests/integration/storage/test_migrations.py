@@ -54,6 +54,7 @@ TABLES = {
     "season_series",
     "season_series_windows",
     "agent_secrets",
+    "api_audit_log",
 }
 
 
