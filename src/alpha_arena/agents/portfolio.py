@@ -4,15 +4,17 @@ strategies that did best in that regime in the stored backtests.
 Scoring: every stored backtest's per-bar returns are split by the regime of each bar (from the
 run's own candles, ``strategies.regime``); a strategy's score in a regime is the Sharpe-like
 mean / standard deviation of its per-bar returns there, over all its runs that traded.
-Weights: in each regime, the ``top_n`` strategies with a positive score, weighted in
-proportion to their scores (summing to 1). The blend's target at a bar is the weighted sum of
-the chosen strategies' own targets for the bar's regime; the position size is capped by the
-agent's leverage."""
+Weights: in each regime, the ``top_n`` strategies with a score above ``min_score`` (0),
+weighted in proportion to their scores, or equally (``weighting``), summing to 1. The blend's
+target at a bar is the weighted sum of the chosen strategies' own targets for the bar's
+regime; the position size is capped by the agent's leverage. ``PortfolioScoring`` holds these
+knobs (a season's ``[portfolio]`` settings); the regimes' thresholds are ``RegimeThresholds``."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Literal
 
 import numpy as np
 
@@ -20,9 +22,25 @@ from alpha_arena.core.errors import InvalidInputError
 from alpha_arena.domain.market import Candles, FloatArray
 from alpha_arena.strategies import registry
 from alpha_arena.strategies.base import Strategy, StrategyInput, StrategyParams
-from alpha_arena.strategies.regime import REGIMES, regime_labels
+from alpha_arena.strategies.regime import (
+    DEFAULT_THRESHOLDS,
+    REGIMES,
+    RegimeThresholds,
+    regime_labels,
+)
 
 Weights = tuple[tuple[str, tuple[tuple[str, float], ...]], ...]  # regime -> (strategy, weight)
+
+
+@dataclass(frozen=True, slots=True)
+class PortfolioScoring:
+    """How learned scores become weights (validated where configuration is read)."""
+
+    min_score: float = 0.0  # a strategy joins a regime's blend only with a score above it
+    weighting: Literal["score", "equal"] = "score"  # in proportion to the scores, or equally
+
+
+DEFAULT_SCORING = PortfolioScoring()
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,7 +53,9 @@ class RunReturns:
     candles: Candles
 
 
-def regime_scores(runs: Sequence[RunReturns]) -> dict[str, dict[str, float]]:
+def regime_scores(
+    runs: Sequence[RunReturns], thresholds: RegimeThresholds = DEFAULT_THRESHOLDS
+) -> dict[str, dict[str, float]]:
     """Score of each strategy in each regime (see the module docstring)."""
     collected: dict[str, dict[str, list[FloatArray]]] = {r: {} for r in REGIMES}
     for run in runs:
@@ -44,7 +64,9 @@ def regime_scores(runs: Sequence[RunReturns]) -> dict[str, dict[str, float]]:
         if (run.equity == run.equity[0]).all():
             continue  # never traded (every entry denied, say): its flat line would dilute
         returns = np.diff(run.equity) / run.equity[:-1]
-        labels = regime_labels(run.candles)[1:]  # the return of bar i belongs to bar i's regime
+        labels = regime_labels(run.candles, thresholds)[
+            1:
+        ]  # the return of bar i belongs to bar i's regime
         for regime in REGIMES:
             chosen = returns[labels == regime]
             if len(chosen):
@@ -59,16 +81,24 @@ def regime_scores(runs: Sequence[RunReturns]) -> dict[str, dict[str, float]]:
     return scores
 
 
-def regime_weights(scores: Mapping[str, Mapping[str, float]], top_n: int) -> Weights:
-    """The ``top_n`` positive-score strategies of each regime, weights proportional to scores."""
+def regime_weights(
+    scores: Mapping[str, Mapping[str, float]],
+    top_n: int,
+    scoring: PortfolioScoring = DEFAULT_SCORING,
+) -> Weights:
+    """The ``top_n`` strategies of each regime scoring above ``scoring.min_score``, weighted
+    by ``scoring.weighting``."""
     if top_n < 1:
         raise InvalidInputError("top_n must be at least 1")
+    floor = max(scoring.min_score, 0.0)  # a negative score never earns a (negative) weight
     weights = []
     for regime in REGIMES:
         ranked = sorted(
-            ((name, score) for name, score in scores.get(regime, {}).items() if score > 0),
+            ((name, score) for name, score in scores.get(regime, {}).items() if score > floor),
             key=lambda item: (-item[1], item[0]),
         )[:top_n]
+        if scoring.weighting == "equal":
+            ranked = [(name, 1.0) for name, _ in ranked]
         total = sum(score for _, score in ranked)
         weights.append((regime, tuple((name, score / total) for name, score in ranked)))
     return tuple(weights)
@@ -101,6 +131,7 @@ def portfolio_warning(weights: Weights) -> str | None:
 @dataclass(frozen=True, slots=True)
 class RegimePortfolioParams(StrategyParams):
     weights: Weights = field(default=())
+    thresholds: RegimeThresholds = field(default=DEFAULT_THRESHOLDS)
 
     def __post_init__(self) -> None:
         for regime, chosen in self.weights:
@@ -132,7 +163,7 @@ class RegimePortfolio(Strategy):
         return max([s.warmup for s in self._members.values()] + [WARMUP_FOR_REGIMES])
 
     def targets(self, data: StrategyInput) -> FloatArray:
-        labels = regime_labels(data.candles)
+        labels = regime_labels(data.candles, self.params.thresholds)
         member_targets = {
             name: np.nan_to_num(strategy.targets(data)) for name, strategy in self._members.items()
         }
@@ -143,8 +174,11 @@ class RegimePortfolio(Strategy):
                 blended[in_regime] += weight * member_targets[name][in_regime]
         return np.clip(blended, -1.0, 1.0)
 
+    def _labels(self, data: StrategyInput) -> np.ndarray:
+        return regime_labels(data.candles, self.params.thresholds)
+
     def explain(self, data: StrategyInput, index: int, targets: FloatArray) -> str:
-        regime = str(self._cached(data, _labels)[index])
+        regime = str(self._cached(data, self._labels)[index])
         chosen = dict(self.params.weights).get(regime, ())
         mix = ", ".join(f"{name} {weight:.0%}" for name, weight in chosen) or "nothing"
         return f"{self.name}: regime {regime}, holding {mix} -> target {targets[index]:+.2f}"
@@ -152,7 +186,3 @@ class RegimePortfolio(Strategy):
 
 #: ADX(14) needs about 28 bars; the squeeze test looks back further but starts at once.
 WARMUP_FOR_REGIMES = 30
-
-
-def _labels(data: StrategyInput) -> np.ndarray:
-    return regime_labels(data.candles)

@@ -50,6 +50,12 @@ class Settings(BaseSettings):
         "at least 2: libpq's minimum).",
     )  # fmt: skip
     log_level: str = Field(default="WARNING", description="Python logging level.")
+    config_file: Path | None = Field(
+        default=None,
+        description="A TOML file of tunable defaults ([risk] limits, [regime] thresholds, "
+        "[portfolio] scoring) over the built-in ones; a season's preset and file override it, "
+        "and a new season or backtest keeps the values it was created with.",
+    )
     exchange_base_url: str | None = Field(
         default=None,
         description="Send every exchange REST call to this base URL instead (a mirror or proxy).",

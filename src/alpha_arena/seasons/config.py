@@ -10,6 +10,7 @@ from alpha_arena.core.errors import InvalidInputError
 from alpha_arena.core.time import timeframe_ms, to_iso
 from alpha_arena.domain.seasons import SeasonMode
 from alpha_arena.risk.limits import RiskLimits
+from alpha_arena.seasons.profile import Profile, Tables, check_tables, preset, resolve, risk_limits
 
 
 class SeasonConfig(BaseModel):
@@ -33,6 +34,10 @@ class SeasonConfig(BaseModel):
     fee_rate: float | None = Field(default=None, ge=0, lt=0.1)  # None: the instruments' fees
     slippage_bps: float = Field(default=2.0, ge=0, lt=1000)
     risk: dict[str, Any] = Field(default_factory=dict)  # RiskLimits fields
+    # Tunable defaults (seasons/profile.py) under ``risk``'s single limits: a named preset,
+    # then tables of settings ([risk], [regime], [portfolio]) that override its keys.
+    risk_preset: str | None = Field(default=None, max_length=32)
+    risk_config: dict[str, dict[str, Any]] | None = None
     decision_timeout_s: float = Field(default=60.0, gt=0, le=3600)
     elimination_threshold: float = Field(default=0.0, ge=0, lt=1)
     min_trades: int = Field(default=10, ge=0, le=100_000)
@@ -59,8 +64,21 @@ class SeasonConfig(BaseModel):
             raise ValueError(f"listed twice: {', '.join(repeated)}")
         return value
 
+    def profile_layers(self) -> list[tuple[str, Tables]]:
+        """The season's own layers of settings over the built-in defaults, lowest first."""
+        layers = []
+        if self.risk_preset is not None:
+            layers.append((f"preset {self.risk_preset}", preset(self.risk_preset)))
+        if self.risk_config:
+            layers.append(("season risk_config", self.risk_config))
+        return layers
+
+    def profile(self) -> Profile:
+        """The season's risk defaults, regime thresholds and portfolio scoring."""
+        return resolve(self.profile_layers())
+
     def limits(self) -> RiskLimits:
-        return RiskLimits.from_mapping(self.risk)
+        return risk_limits(self.profile(), self.risk)
 
     @property
     def step_ms(self) -> int:
@@ -101,6 +119,10 @@ def parse_season_config(values: dict[str, Any]) -> SeasonConfig:
             f"season of more than {MAX_TICKS:,} {config.timeframe} ticks; shorten it or use a "
             "longer timeframe"
         )
+    if config.risk_preset is not None:
+        preset(config.risk_preset)  # a name that is no preset
+    if config.risk_config is not None:
+        check_tables(config.risk_config, "season risk_config")
     config.limits()  # unknown or out-of-range limits
     return config
 
