@@ -7,11 +7,12 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Executable, case, func, insert, select, update
+from sqlalchemy import Connection, Engine, Executable, Select, case, func, insert, select, update
 
-from alpha_arena.domain.llm import LlmCall
+from alpha_arena.domain.llm import LlmCall, ModelVersion
 from alpha_arena.storage.database import inserted_id
-from alpha_arena.storage.tables import LlmCacheRow, LlmCallRow
+from alpha_arena.storage.model_versions import version_id
+from alpha_arena.storage.tables import LlmCacheRow, LlmCallRow, ModelVersionRow
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,7 +41,8 @@ class LlmCallStore:
         self, agent_id: int | None = None, limit: int = 100, offset: int = 0
     ) -> list[LlmCall]:
         """Newest first; ``offset`` skips that many of the newest (pages of a long trail)."""
-        query = select(LlmCallRow).order_by(LlmCallRow.id.desc()).limit(limit).offset(offset)
+        query = with_versions(select(LlmCallRow))
+        query = query.order_by(LlmCallRow.id.desc()).limit(limit).offset(offset)
         if agent_id is not None:
             query = query.where(LlmCallRow.agent_id == agent_id)
         with self._engine.connect() as connection:
@@ -171,12 +173,33 @@ def insert_call(connection: Connection, call: LlmCall) -> int:
             cost_usd=call.cost_usd,
             cached=call.cached,
             reasoning=call.reasoning,
+            model_version_id=(
+                None
+                if call.version is None
+                else version_id(connection, call.provider, call.model, call.version, call.ts)
+            ),
         )
     )
     return inserted_id(result)
 
 
+def with_versions(query: Select[*tuple[Any, ...]]) -> Select[Any]:
+    """``query`` of ``llm_calls`` rows, with each call's model version for ``call_from_row``."""
+    version = ModelVersionRow
+    return query.add_columns(
+        version.version.label("version_label"),
+        version.input_usd_per_mtok.label("version_input_usd_per_mtok"),
+        version.output_usd_per_mtok.label("version_output_usd_per_mtok"),
+    ).join_from(LlmCallRow, version, LlmCallRow.model_version_id == version.id, isouter=True)
+
+
 def call_from_row(row: Any) -> LlmCall:
+    """The call of a row read by a query ``with_versions``."""
+    version = None
+    if row.version_label is not None:
+        version = ModelVersion(
+            row.version_label, row.version_input_usd_per_mtok, row.version_output_usd_per_mtok
+        )
     return LlmCall(
         ts=row.ts,
         provider=row.provider,
@@ -195,4 +218,5 @@ def call_from_row(row: Any) -> LlmCall:
         agent_id=row.agent_id,
         prompt_version_id=row.prompt_version_id,
         reasoning=row.reasoning,
+        version=version,
     )

@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import Engine, Select, bindparam, func, select, tuple_
 
 from alpha_arena.domain.llm import LlmCall
-from alpha_arena.storage.llm_store import call_from_row
+from alpha_arena.storage.llm_store import call_from_row, with_versions
 from alpha_arena.storage.tables import (
     LlmCallRow,
     SeasonDecisionRow,
@@ -122,8 +122,11 @@ class SeasonQueries:
         if not ticks:
             return {}
         query = (
-            select(SeasonLlmCallRow.entry_id, SeasonLlmCallRow.tick, LlmCallRow)
-            .join(LlmCallRow, LlmCallRow.id == SeasonLlmCallRow.call_id)
+            with_versions(
+                select(SeasonLlmCallRow.entry_id, SeasonLlmCallRow.tick, LlmCallRow).join(
+                    LlmCallRow, LlmCallRow.id == SeasonLlmCallRow.call_id
+                )
+            )
             .where(tuple_(SeasonLlmCallRow.entry_id, SeasonLlmCallRow.tick).in_(list(ticks)))
             .order_by(LlmCallRow.id)
         )

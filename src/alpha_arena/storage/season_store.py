@@ -26,7 +26,7 @@ from alpha_arena.domain.seasons import (
 )
 from alpha_arena.engine.ledger import RiskEvent
 from alpha_arena.storage.database import inserted_id
-from alpha_arena.storage.llm_store import call_from_row, insert_call
+from alpha_arena.storage.llm_store import call_from_row, insert_call, with_versions
 from alpha_arena.storage.tables import (
     LlmCallRow,
     SeasonDecisionRow,
@@ -348,8 +348,11 @@ class SeasonStore:
     def llm_calls(self, entry_id: int, before: int | None = None) -> list[tuple[int, LlmCall]]:
         """The entry's model calls with the tick of each, in the order they were made."""
         query = (
-            select(SeasonLlmCallRow.tick, LlmCallRow)
-            .join(LlmCallRow, LlmCallRow.id == SeasonLlmCallRow.call_id)
+            with_versions(
+                select(SeasonLlmCallRow.tick, LlmCallRow).join(
+                    LlmCallRow, LlmCallRow.id == SeasonLlmCallRow.call_id
+                )
+            )
             .where(SeasonLlmCallRow.entry_id == entry_id)
             .order_by(LlmCallRow.id)
         )
@@ -533,6 +536,8 @@ def _decision_row(
          "stop_loss": a.stop_loss, "invalidation": a.invalidation, "confidence": a.confidence,
          "justification": a.justification, "take_profit_fraction": a.take_profit_fraction,
          "stop_loss_fraction": a.stop_loss_fraction}
+        | ({} if a.limit_price is None else  # a ladder rung only: other rows stay as they were
+           {"limit_price": a.limit_price, "counter_price": a.counter_price})
         for a in decision.actions
     ]  # fmt: skip
     return {"entry_id": entry_id, "seq": seq, "tick": tick, "ts": decision.ts,
@@ -573,6 +578,7 @@ def _risk_row(entry_id: int, seq: int, tick: int, risk: RiskEvent) -> dict[str, 
         "entry_id": entry_id, "seq": seq, "tick": tick, "ts": risk.ts, "symbol": risk.symbol,
         "signal": risk.action.signal.value, "approved": risk.approved, "reason": risk.reason,
         "adjustments": json.dumps(list(risk.adjustments)), "rule": risk.rule,
+        "level": risk.level.value,
     }  # fmt: skip
 
 

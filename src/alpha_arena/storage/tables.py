@@ -315,6 +315,24 @@ class PromptVersionRow(Base):
     ts_created: Mapped[int] = mapped_column(BigInteger)
 
 
+class ModelVersionRow(Base):
+    """A concrete model version as a provider's answers named it (``gpt-4o-2024-08-06`` for
+    ``gpt-4o``), first seen at ``ts_first_seen`` at the price then in effect (USD per million
+    tokens; None: unknown). Every answered call links to one, so results stay comparable when
+    a provider silently updates a model."""
+
+    __tablename__ = "model_versions"
+    __table_args__ = (UniqueConstraint("provider", "model", "version"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    provider: Mapped[str] = mapped_column(String(32))
+    model: Mapped[str] = mapped_column(String(128))  # the model asked for
+    version: Mapped[str] = mapped_column(String(128))  # the model the answer named
+    ts_first_seen: Mapped[int] = mapped_column(BigInteger)
+    input_usd_per_mtok: Mapped[float | None] = mapped_column(Double)
+    output_usd_per_mtok: Mapped[float | None] = mapped_column(Double)
+
+
 class LlmCallRow(Base):
     """One request to a language model and everything that came of it."""
 
@@ -341,6 +359,9 @@ class LlmCallRow(Base):
     cost_usd: Mapped[float | None] = mapped_column(Money)  # None: the model's price is unknown
     cached: Mapped[bool] = mapped_column(Boolean, default=False)
     reasoning: Mapped[str | None] = mapped_column(LongText)  # a separate reasoning channel, if any
+    model_version_id: Mapped[int | None] = mapped_column(  # None: no model answered
+        ForeignKey("model_versions.id"), index=True
+    )
 
 
 class LlmCacheRow(Base):

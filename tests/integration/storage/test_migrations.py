@@ -34,6 +34,7 @@ TABLES = {
     "prompt_versions",
     "llm_calls",
     "llm_cache",
+    "model_versions",
     "seasons",
     "season_entries",
     "season_equity",

@@ -9,7 +9,11 @@ A call cut off at the decision deadline (the engine cancels the participant) is 
 and the cache keeps a cut-off marker for its request, ``{"text": null, "cut_off": {"after_ms",
 "deadline_s"}}``: a replay under the same or a shorter deadline raises ``DeadlineMissedError`` at
 that point, without a request, so the engine records the same hold; under a longer deadline
-(or none) the model is asked, and its answer is kept next to the marker."""
+(or none) the model is asked, and its answer is kept next to the marker.
+
+Every answered call names its ``ModelVersion``: the model as the response named it and the price
+in effect, both kept in the cache with the answer, so a replay names the same version (an
+answer cached before versions were kept names the model asked for)."""
 
 from __future__ import annotations
 
@@ -26,7 +30,7 @@ from alpha_arena.core.clock import Clock
 from alpha_arena.core.errors import ArenaError
 from alpha_arena.core.redact import redact
 from alpha_arena.domain.decisions import DeadlineMissedError
-from alpha_arena.domain.llm import LlmCall
+from alpha_arena.domain.llm import LlmCall, ModelVersion
 
 
 class CacheMode(StrEnum):
@@ -145,6 +149,8 @@ class LlmCaller:
             "text": response.text, "reasoning": response.reasoning,
             "input_tokens": response.input_tokens, "output_tokens": response.output_tokens,
             "latency_ms": response.latency_ms, "cost_usd": response.cost_usd,
+            "model": response.model, "price": None if response.price is None else [
+                response.price.input_usd_per_mtok, response.price.output_usd_per_mtok],
         }  # fmt: skip
         if self._cache is not None and self._mode.writes:
             if cut_off is None:
@@ -226,4 +232,15 @@ def _call(base: dict[str, Any], stored: dict[str, Any], cached: bool) -> LlmCall
         cost_usd=0.0 if cached else None if cost is None else float(cost),
         cached=cached,
         reasoning=stored.get("reasoning"),
+        version=_version(stored, base["model"]),
     )
+
+
+def _version(stored: dict[str, Any], asked: str) -> ModelVersion:
+    """The version that gave the ``stored`` answer; ``asked`` names it when the answer was
+    cached before versions were kept (as the migration named the calls made until then)."""
+    price = stored.get("price")
+    label = str(stored.get("model") or asked)
+    if price is None:
+        return ModelVersion(label)
+    return ModelVersion(label, float(price[0]), float(price[1]))

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Literal, Protocol, Self
 
-from alpha_arena.agents.llm.providers.registry import ProviderSpec
+from alpha_arena.agents.llm.providers.registry import ModelPrice, ProviderSpec
 from alpha_arena.core.errors import AgentError, ArenaError, ConfigurationError, TemporaryError
 from alpha_arena.core.redact import redact
 
@@ -68,7 +68,8 @@ class LlmResponse:
     ``attempts`` how many HTTP requests the call took (1 + retries); ``latency_ms`` the time
     from the first attempt to the answer, retries and back-off included; ``cost_usd`` the
     tokens priced with the spec's (published, unverified) price of the model, None when the
-    model's price is unknown."""
+    model's price is unknown, and ``price`` that price; ``model`` the model as the provider's
+    response names it (a concrete snapshot such as ``gpt-4o-2024-08-06``), its version label."""
 
     text: str
     input_tokens: int
@@ -80,6 +81,7 @@ class LlmResponse:
     raw: Mapping[str, object] = field(repr=False)
     reasoning: str | None = None
     attempts: int = 1
+    price: ModelPrice | None = None
 
 
 class LlmProvider(Protocol):
@@ -248,6 +250,7 @@ class SdkProvider(ABC):
             raw=completion.raw,
             reasoning=completion.reasoning,
             attempts=attempts,
+            price=self.spec.price(model),
         )
 
     def _backoff(self, attempts: int, retry_after_s: float | None) -> float:
