@@ -28,6 +28,17 @@ class SeasonCreate(BaseModel):
     fee_rate: float | None = Field(default=None, ge=0, lt=0.1, examples=[0.0005])
     slippage_bps: float = Field(default=2.0, ge=0, lt=1000, examples=[2.0])
     risk: dict[str, float] = Field(default_factory=dict, examples=[{"max_leverage": 5}])
+    risk_preset: str | None = Field(
+        default=None, max_length=32, examples=["conservative"],
+        description="Named defaults under `risk`: `default` (the built-in values) or "
+        "`conservative` (max leverage 3, minimum confidence 0.6, position notional cap 20,000).",
+    )  # fmt: skip
+    risk_config: dict[str, dict[str, float | bool | str | None]] | None = Field(
+        default=None, max_length=3, examples=[{"regime": {"trend_adx": 30.0}}],
+        description="Settings over the preset and the server's ARENA_CONFIG_FILE, as in a "
+        "`--risk-config` file: tables `risk` (limits), `regime` (trend_adx, "
+        "squeeze_percentile, window) and `portfolio` (min_score, weighting).",
+    )  # fmt: skip
     decision_timeout_s: float = Field(default=60.0, gt=0, le=3600, examples=[60.0])
     elimination_threshold: float = Field(default=0.0, ge=0, lt=1, examples=[0.5])
     min_trades: int = Field(default=10, ge=0, le=100_000, examples=[10])

@@ -57,6 +57,12 @@ def create_command(
     risk: list[str] = typer.Option(  # noqa: B008
         [], "--risk", help="Risk limit NAME=VALUE, e.g. max_leverage=5 (repeatable)."
     ),
+    risk_preset: str | None = typer.Option(
+        None, "--risk-preset", help="Named defaults: default or conservative (3x, 0.6, 20,000)."
+    ),
+    risk_config: Path | None = typer.Option(  # noqa: B008
+        None, "--risk-config", help="TOML file of [risk], [regime], [portfolio] settings."
+    ),
     timeout_s: float = typer.Option(60.0, "--decision-timeout", help="Per-tick deadline, s."),
     elimination: float = typer.Option(
         0.0, "--elimination", help="Eliminate at this fraction of the capital (0: all lost)."
@@ -78,6 +84,7 @@ def create_command(
     as_json: bool = JsonOption,
 ) -> None:
     """Create a season (a draft) from registered agents; baselines are added unless disabled."""
+    from alpha_arena.seasons.profile import read_file
     from alpha_arena.services import seasons
     from alpha_arena.storage.season_store import SeasonStore
 
@@ -88,7 +95,8 @@ def create_command(
         "risk": _risk(risk), "decision_timeout_s": timeout_s,
         "elimination_threshold": elimination, "min_trades": min_trades,
         "baselines": not no_baselines, "participants": _split(agents),
-        "accounts": _bindings(accounts), "anonymize": anonymize,
+        "accounts": _bindings(accounts), "anonymize": anonymize, "risk_preset": risk_preset,
+        "risk_config": None if risk_config is None else read_file(risk_config),
     }  # fmt: skip
     with app_context() as context:
         season = seasons.create_season(context, values)

@@ -58,6 +58,7 @@ from alpha_arena.storage.llm_store import LlmCache
 from alpha_arena.storage.season_store import EntryRecord, NewEntry
 from alpha_arena.strategies import registry
 from alpha_arena.strategies.base import Strategy, StrategyInput
+from alpha_arena.strategies.regime import DEFAULT_THRESHOLDS, RegimeThresholds
 
 BTC_BASELINE = "btc-buy-and-hold"
 EQUAL_WEIGHT_BASELINE = "equal-weight-hold"
@@ -88,8 +89,13 @@ def pin_agent(context: AppContext, agent: AgentRecord, season: SeasonConfig) -> 
         pinned = {"prompt_version": version.version, "prompt_sha256": version.sha256}
     elif isinstance(config, PortfolioAgentConfig):
         # Learned once, from backtests that had ended before the season starts: no hindsight.
-        weights = portfolio_weights(context, config.top_n, season.exchange, as_of=season.start)
+        tuned = season.profile()  # the season's regime thresholds and portfolio scoring
+        thresholds = tuned.regime.thresholds()
+        weights = portfolio_weights(context, config.top_n, season.exchange, season.start,
+                                    thresholds, tuned.portfolio.scoring())  # fmt: skip
         pinned = {"weights": _weights_json(weights)}
+        if thresholds != DEFAULT_THRESHOLDS:  # only then: untuned entries keep fingerprints
+            pinned["regime"] = tuned.regime.model_dump()
     elif isinstance(config, RemoteAgentConfig):
         agent_secret(context, agent.id, agent.name)  # found out now, not when the season runs
     if season.mode is SeasonMode.LIVE:
@@ -379,7 +385,7 @@ def _strategies(entry: EntryRecord) -> list[Strategy]:
     if isinstance(config, StrategyAgentConfig):
         return [registry.create(config.strategy, config.params)]
     if isinstance(config, PortfolioAgentConfig):
-        return [RegimePortfolio(RegimePortfolioParams(_weights(entry.config["pinned"])))]
+        return [RegimePortfolio(_portfolio_params(entry.config["pinned"]))]
     if isinstance(config, SelectorAgentConfig):
         return [registry.create(name) for name in config.strategies]
     return []
@@ -387,6 +393,13 @@ def _strategies(entry: EntryRecord) -> list[Strategy]:
 
 def _weights_json(weights: Weights) -> list[Any]:
     return [[regime, [list(pair) for pair in chosen]] for regime, chosen in weights]
+
+
+def _portfolio_params(pinned: dict[str, Any]) -> RegimePortfolioParams:
+    """A pinned portfolio: its learned weights and the regime thresholds it learned them by."""
+    regime = pinned.get("regime")
+    thresholds = DEFAULT_THRESHOLDS if regime is None else RegimeThresholds(**regime)
+    return RegimePortfolioParams(_weights(pinned), thresholds)
 
 
 def _weights(pinned: dict[str, Any]) -> Weights:

@@ -27,6 +27,8 @@ from alpha_arena.agents.llm.providers import (
 )
 from alpha_arena.agents.llm.trader import LlmTrader, TraderOutcome, TraderSettings
 from alpha_arena.agents.portfolio import (
+    DEFAULT_SCORING,
+    PortfolioScoring,
     RegimePortfolio,
     RegimePortfolioParams,
     RunReturns,
@@ -43,11 +45,13 @@ from alpha_arena.domain.decisions import Decision
 from alpha_arena.engine.participant import StepView
 from alpha_arena.marketdata.service import DataService
 from alpha_arena.services.context import AppContext
+from alpha_arena.services.profiles import profile
 from alpha_arena.storage.agent_store import AgentRecord, AgentStore, PromptStore
 from alpha_arena.storage.backtest_store import BacktestStore
 from alpha_arena.storage.llm_store import LlmCache, LlmCallStore
 from alpha_arena.strategies import registry
 from alpha_arena.strategies.base import Strategy, StrategyInput
+from alpha_arena.strategies.regime import DEFAULT_THRESHOLDS, RegimeThresholds
 
 _NAME_CHARACTERS = set("abcdefghijklmnopqrstuvwxyz0123456789-_.")
 
@@ -185,8 +189,11 @@ def decide_once(
             _rule_decision(data, strategy, sizing, config.timeframe, name, ts, symbols, capital)
         )
     if isinstance(config, PortfolioAgentConfig):
-        weights = portfolio_weights(context, config.top_n, exchange, as_of=ts)
-        portfolio = RegimePortfolio(RegimePortfolioParams(weights))
+        tuned = profile(context.settings, [])  # ARENA_CONFIG_FILE's thresholds and scoring
+        thresholds = tuned.regime.thresholds()
+        weights = portfolio_weights(context, config.top_n, exchange, ts, thresholds,
+                                    tuned.portfolio.scoring())  # fmt: skip
+        portfolio = RegimePortfolio(RegimePortfolioParams(weights, thresholds))
         sizing = Sizing(config.leverage, fee_rate=_entry_fee(context, exchange, symbols))
         return AgentDecision(
             _rule_decision(data, portfolio, sizing, config.timeframe, name, ts, symbols, capital)
@@ -309,11 +316,17 @@ def _inputs(
 
 
 def portfolio_weights(
-    context: AppContext, top_n: int, exchange: str, as_of: int | None = None
+    context: AppContext,
+    top_n: int,
+    exchange: str,
+    as_of: int | None = None,
+    thresholds: RegimeThresholds = DEFAULT_THRESHOLDS,
+    scoring: PortfolioScoring = DEFAULT_SCORING,
 ) -> Weights:
     """Regime weights learned from the stored single-symbol backtests that made trades and had
     ended by ``as_of``: a backtest of a later window would hand the agent hindsight, and one
-    that never traded (every entry denied, say) scores a strategy on a flat line."""
+    that never traded (every entry denied, say) scores a strategy on a flat line. The regimes
+    are told apart by ``thresholds``; ``scoring`` turns scores into weights."""
     store = BacktestStore(context.engine)
     data = DataService(context.market, exchange)
     runs = []
@@ -342,7 +355,7 @@ def portfolio_weights(
             + ("" if as_of is None else f" that ended by {to_iso(as_of)}")
             + "; run some first, e.g. `arena backtest run --strategy ema_trend ...`"
         )
-    return regime_weights(regime_scores(runs), top_n)
+    return regime_weights(regime_scores(runs, thresholds), top_n, scoring)
 
 
 def _llm_decision(

@@ -23,6 +23,7 @@ from alpha_arena.seasons.runner import Progress, RunReport, SeasonRunner
 from alpha_arena.services.backtests import describe_denials
 from alpha_arena.services.context import AppContext
 from alpha_arena.services.csv_tables import write_csv
+from alpha_arena.services.profiles import pin_season_profile
 from alpha_arena.storage.agent_store import AgentStore
 from alpha_arena.storage.season_queries import SeasonQueries
 from alpha_arena.storage.season_store import SeasonRecord, SeasonStore
@@ -32,7 +33,7 @@ logger = logging.getLogger(__name__)
 
 def create_season(context: AppContext, values: dict[str, Any]) -> SeasonRecord:
     """Validate a season, pin its participants' configurations and store it as a draft."""
-    config = parse_season_config(values)
+    config = pin_season_profile(context.settings, values)  # ARENA_CONFIG_FILE's values too
     if config.anonymize and config.tape_seed is None:  # the tape's secret, drawn once
         config = config.model_copy(update={"tape_seed": secrets.token_hex(16)})
     if config.mode is SeasonMode.LIVE:
