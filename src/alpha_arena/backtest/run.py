@@ -46,6 +46,9 @@ class BacktestConfig:
     take_profit: float | None = None
     params: tuple[tuple[str, str], ...] = ()
     exchange: str = "binance"
+    # Risk limits set by the backtest's preset, its file or ARENA_CONFIG_FILE (seasons/profile.py);
+    # none: the leverage asked for is the only cap.
+    risk: tuple[tuple[str, float | bool | None], ...] = ()
 
     def __post_init__(self) -> None:
         timeframe_ms(self.timeframe)
@@ -67,6 +70,14 @@ class BacktestConfig:
             value = getattr(self, name)
             if value is not None and not 0 < value < 1:
                 raise InvalidInputError(f"{name} {value:g} must be a fraction in (0, 1)")
+        if self.risk:
+            self.limits()  # unknown or out-of-range limits
+
+    def limits(self) -> RiskLimits:
+        """The leverage asked for as the leverage cap, under the limits ``risk`` sets."""
+        if not self.risk:
+            return RiskLimits(max_leverage=self.leverage)
+        return RiskLimits.from_mapping({"max_leverage": self.leverage, **dict(self.risk)})
 
     @property
     def name(self) -> str:
@@ -223,7 +234,7 @@ def simulate(
         {symbol: instruments[symbol] for symbol in config.symbols},
         NextBarOpen(),
     )
-    limits = RiskLimits(max_leverage=config.leverage)
+    limits = config.limits()
     engine = TradingEngine(
         feed,
         [(agent, venue)],

@@ -9,6 +9,7 @@ from alpha_arena.cli.account import account_app
 from alpha_arena.cli.agent import agent_app, prompt_app
 from alpha_arena.cli.agent_report import report_command
 from alpha_arena.cli.backtest import backtest_app
+from alpha_arena.cli.config import config_app
 from alpha_arena.cli.data import data_app
 from alpha_arena.cli.db import db_app
 from alpha_arena.cli.demo import demo
@@ -35,6 +36,7 @@ app.add_typer(prompt_app, name="prompt")
 season_app.add_typer(series_app, name="series")
 app.add_typer(season_app, name="season")
 app.add_typer(account_app, name="account")
+app.add_typer(config_app, name="config")
 app.command("demo")(demo)
 app.command("serve")(serve)
 app.command("openapi")(openapi)

@@ -25,6 +25,12 @@ if TYPE_CHECKING:
 backtest_app = typer.Typer(help="Backtests on the stored market data.", no_args_is_help=True)
 
 JsonOption = typer.Option(False, "--json", help="Print machine-readable JSON.")
+RiskPresetOption = typer.Option(
+    None, "--risk-preset", help="Risk limits of a named preset: default or conservative."
+)
+RiskConfigOption = typer.Option(
+    None, "--risk-config", help="TOML file whose [risk] table sets the risk limits."
+)
 
 #: How each metric is shown: label and format.
 _METRICS: tuple[tuple[str, str, str], ...] = (
@@ -95,17 +101,21 @@ def run_command(
     ),
     param: list[str] = typer.Option([], "--param", help="Strategy parameter NAME=VALUE."),  # noqa: B008
     exchange: str = typer.Option("binance", "--exchange", help="Whose stored data to use."),
+    risk_preset: str | None = RiskPresetOption,
+    risk_config: Path | None = RiskConfigOption,
     as_json: bool = JsonOption,
 ) -> None:
     """Backtest a library strategy on the stored data, print its metrics and store the run."""
-    from alpha_arena.services import backtests  # the engine and the data stack: only when run
+    from alpha_arena.services import backtests, profiles  # the engine and the data stack
 
     config = backtests.build_config(
         strategy, symbol, timeframe, start, end, capital=capital, fee_rate=fee_rate,
         slippage_bps=slippage_bps, leverage=leverage, params=param, exchange=exchange,
         stop_loss=stop_loss, take_profit=take_profit,
     )  # fmt: skip
+    layers = profiles.option_file_layers(risk_preset, risk_config)
     with app_context() as context, progress_bar("backtest", "bars", as_json) as advance:
+        config = profiles.with_backtest_profile(context.settings, config, layers)
         run_id, result = backtests.run(context, config, advance)
     metrics, denials = result.metrics.as_dict(), result.denials
     warning = backtests.no_trade_warning(run_id, metrics, denials)
@@ -153,20 +163,24 @@ def sweep_command(
     rank_by: str = typer.Option("sharpe", "--rank-by", help="Metric to rank by."),
     top: int = typer.Option(20, "--top", min=1, help="Rows to print."),
     exchange: str = typer.Option("binance", "--exchange"),
+    risk_preset: str | None = RiskPresetOption,
+    risk_config: Path | None = RiskConfigOption,
     as_json: bool = JsonOption,
 ) -> None:  # fmt: skip
     """Run a strategy over a parameter grid, print the combinations ranked and store the
     sweep; the best combination is run once more as a stored backtest, ready for
     `arena agent add NAME --from-backtest ID`."""
     from alpha_arena.backtest.sweep import parse_grid
-    from alpha_arena.services import backtests, sweeps
+    from alpha_arena.services import backtests, profiles, sweeps
 
     base = backtests.build_config(
         strategy, symbol, timeframe, start, end, capital=capital, fee_rate=fee_rate,
         slippage_bps=slippage_bps, leverage=leverage, params=param, exchange=exchange,
     )  # fmt: skip
     grid_values = parse_grid(grid)
+    layers = profiles.option_file_layers(risk_preset, risk_config)
     with app_context() as context:
+        base = profiles.with_backtest_profile(context.settings, base, layers)
         runner: sweeps.SweepRunner = sweeps.LocalSweeps(jobs)
         if workers:
             from alpha_arena.worker.sweeps import WorkerSweeps

@@ -240,6 +240,7 @@ def config_as_dict(config: BacktestConfig) -> dict[str, Any]:
     values = asdict(config)
     values["symbols"] = list(config.symbols)
     values["params"] = dict(config.params)
+    values["risk"] = dict(config.risk)
     values["start"] = to_iso(config.ts_start)
     values["end"] = to_iso(config.ts_end)
     return values

@@ -4,12 +4,24 @@ what it resolved, so a later change of the settings never changes a replay."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from alpha_arena.backtest.run import BacktestConfig
 from alpha_arena.core.settings import Settings
 from alpha_arena.seasons.config import SeasonConfig, parse_season_config
-from alpha_arena.seasons.profile import Profile, Setting, Tables, explain, merge, preset, read_file
+from alpha_arena.seasons.profile import (
+    Profile,
+    Setting,
+    Tables,
+    check_tables,
+    explain,
+    merge,
+    preset,
+    read_file,
+)
 
 Layers = list[tuple[str, Tables]]
 
@@ -22,14 +34,25 @@ def settings_layers(settings: Settings) -> Layers:
     return [(f"ARENA_CONFIG_FILE {path}", read_file(path, "ARENA_CONFIG_FILE"))]
 
 
-def option_layers(risk_preset: str | None = None, risk_config: Path | None = None) -> Layers:
-    """The layers of a run's own ``--risk-preset`` and ``--risk-config``."""
+def option_layers(
+    risk_preset: str | None = None,
+    risk_config: Mapping[str, Any] | None = None,
+    config_name: str = "risk_config",
+) -> Layers:
+    """The layers of a run's own preset and tables (``--risk-preset``, and ``--risk-config``'s
+    file as ``read_file`` gave it, named ``config_name``)."""
     layers: Layers = []
     if risk_preset is not None:
         layers.append((f"preset {risk_preset}", preset(risk_preset)))
     if risk_config is not None:
-        layers.append((f"file {risk_config}", read_file(risk_config)))
+        layers.append((config_name, check_tables(risk_config, config_name)))
     return layers
+
+
+def option_file_layers(risk_preset: str | None, risk_config: Path | None) -> Layers:
+    """``option_layers`` of the ``--risk-preset`` and ``--risk-config FILE`` options."""
+    tables = None if risk_config is None else read_file(risk_config)
+    return option_layers(risk_preset, tables, f"file {risk_config}")
 
 
 def effective(settings: Settings, layers: Layers) -> list[Setting]:
@@ -45,6 +68,15 @@ def resolved_tables(settings: Settings, layers: Layers) -> Tables:
 def profile(settings: Settings, layers: Layers) -> Profile:
     """The profile over the built-in defaults, the settings' file and ``layers``."""
     return Profile.model_validate(resolved_tables(settings, layers))
+
+
+def with_backtest_profile(
+    settings: Settings, config: BacktestConfig, layers: Layers
+) -> BacktestConfig:
+    """``config`` under the risk limits its profile sets (``ARENA_CONFIG_FILE``, then
+    ``layers``); its own leverage stays the cap of the limits none sets."""
+    risk = resolved_tables(settings, layers).get("risk", {})
+    return replace(config, risk=tuple(sorted(risk.items())))
 
 
 def pin_season_profile(settings: Settings, values: dict[str, Any]) -> SeasonConfig:

@@ -64,6 +64,7 @@ def backtest_config(values: dict[str, Any]) -> BacktestConfig:
             **values,
             "symbols": tuple(values["symbols"]),
             "params": tuple((str(name), str(value)) for name, value in values["params"]),
+            "risk": tuple((str(name), value) for name, value in values.get("risk", ())),
         }
     )
 

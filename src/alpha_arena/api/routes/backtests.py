@@ -26,7 +26,7 @@ from alpha_arena.api.state import context_of
 from alpha_arena.backtest.run import BacktestConfig
 from alpha_arena.core.errors import InvalidInputError, NotFoundError
 from alpha_arena.core.time import SUPPORTED_TIMEFRAMES, timeframe_ms, to_iso
-from alpha_arena.services import backtests
+from alpha_arena.services import backtests, profiles
 from alpha_arena.services.context import AppContext
 from alpha_arena.services.csv_tables import csv_text
 from alpha_arena.storage.backtest_store import BacktestStore, BacktestSummary
@@ -134,6 +134,16 @@ class BacktestRequest(BaseModel):
     exchange: str = Field(
         default="binance", pattern=r"^[A-Za-z0-9_.-]{1,32}$", examples=["binance"],
         description="Whose stored data to use.",
+    )  # fmt: skip
+    risk_preset: str | None = Field(
+        default=None, max_length=32, examples=["conservative"],
+        description="Risk limits of a named preset: `default` (none but the leverage) or "
+        "`conservative` (max leverage 3, minimum confidence 0.6, position notional 20,000).",
+    )  # fmt: skip
+    risk_config: dict[str, dict[str, float | bool | str | None]] | None = Field(
+        default=None, max_length=3, examples=[{"risk": {"max_position_notional": 5000.0}}],
+        description="Settings over the preset and the server's ARENA_CONFIG_FILE, as in a "
+        "`--risk-config` file; a backtest uses its `risk` table (RiskLimits' names).",
     )  # fmt: skip
 
     @model_validator(mode="after")
@@ -268,6 +278,8 @@ def create_backtest(
         params={name: param_text(value) for name, value in body.params.items()},
         exchange=body.exchange, stop_loss=body.stop_loss, take_profit=body.take_profit,
     )  # fmt: skip
+    layers = profiles.option_layers(body.risk_preset, body.risk_config)
+    config = profiles.with_backtest_profile(context.settings, config, layers)
     window_bars(config)
     run_id = backtests.run_stored(context, config)
     return _detail(BacktestStore(context.engine).get(run_id))
