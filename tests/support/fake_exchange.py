@@ -56,6 +56,7 @@ from tests.support.fake_bybit_public import error_body as bybit_error_body
 from tests.support.fake_bybit_trading import BybitTrading
 from tests.support.fake_hyperliquid_trading import HyperliquidTrading, order_accepted
 from tests.support.fake_okx_trading import OkxTrading
+from tests.support.fake_statistics import StatisticsApi
 from tests.support.fake_trading import Trading
 from tests.support.fake_venues import (
     DATA_START_MS,
@@ -124,7 +125,9 @@ class FakeExchange:
         self._stall_after: int | None = None
         self._release = threading.Event()
         self._closing = threading.Event()
+        self.statistics = StatisticsApi(self)  # open interest history, long/short ratios
         self._routes: dict[str, Route] = {
+            **self.statistics.routes(),
             **OkxApi(self).routes(),
             **BinanceApi(self).routes(),
             **BybitApi(self).routes(),

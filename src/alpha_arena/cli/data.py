@@ -219,5 +219,7 @@ def repair_command(
 
 
 from alpha_arena.cli.ingest import ingest_command  # noqa: E402
+from alpha_arena.cli.prices import price_command  # noqa: E402
 
 data_app.command("ingest")(ingest_command)
+data_app.command("price")(price_command)

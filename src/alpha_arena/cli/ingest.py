@@ -23,8 +23,11 @@ if TYPE_CHECKING:
         ProgressCallback,
     )
 
-#: ``ccxt_source.SUPPORTED_EXCHANGES``, for the help text (a test keeps the two in step).
-SUPPORTED_EXCHANGES = ("okx", "binance", "binanceusdm", "bitget", "bybit", "hyperliquid")
+#: ``services.ingestion.SUPPORTED_SOURCES`` (the CCXT exchanges and CoinGecko), for the help
+#: text (a test keeps the two in step).
+SUPPORTED_EXCHANGES = (
+    "okx", "binance", "binanceusdm", "bitget", "bybit", "hyperliquid", "coinbase", "coingecko",
+)  # fmt: skip
 _DATASETS = ("candles", "funding", "prices", "open_interest")
 _LABELS = {
     "candles": "candles",
@@ -37,7 +40,10 @@ _LABELS = {
 @one_line_errors
 def ingest_command(
     exchange: str = typer.Option(
-        ..., "--exchange", help=f"Exchange to download from: {', '.join(SUPPORTED_EXCHANGES)}."
+        ...,
+        "--exchange",
+        help=f"Exchange to download from: {', '.join(SUPPORTED_EXCHANGES)} (CoinGecko: daily "
+        "candles and prices of spot pairs such as BTC/USD, where exchanges are out of reach).",
     ),
     symbols: str = typer.Option(
         ..., "--symbols", help="Comma-separated CCXT symbols, e.g. BTC/USDT:USDT,ETH/USDT:USDT."

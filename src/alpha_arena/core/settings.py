@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Literal
 
 from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -72,6 +73,28 @@ class Settings(BaseSettings):
     )
     exchange_rate_limit_ms: int | None = Field(
         default=None, ge=0, description="Minimum delay between requests; CCXT's default if unset."
+    )
+    coingecko_base_url: str | None = Field(
+        default=None,
+        description="Send CoinGecko calls here instead of its public (or, with a pro key, its "
+        "pro) API root, e.g. a mirror or a test server.",
+    )
+    coingecko_api_key: SecretStr | None = Field(
+        default=None, description="Optional CoinGecko API key; never logged or printed."
+    )
+    coingecko_key_type: Literal["demo", "pro"] = Field(
+        default="demo", description="Which CoinGecko plan the key belongs to (its header)."
+    )
+    coingecko_calls_per_minute: float = Field(
+        default=30.0, ge=0, le=10_000,
+        description="Pace of CoinGecko calls, below the plan's limit (0: unpaced).",
+    )  # fmt: skip
+    coingecko_max_retries: int = Field(
+        default=3, ge=0, le=20, description="Retries of a 429 (after its Retry-After) or 5xx."
+    )
+    coingecko_coins: str = Field(
+        default="",
+        description="More coins for CoinGecko, as SYMBOL=api-id, comma-separated (PEPE=pepe).",
     )
     llm_base_url: str | None = Field(
         default=None,

@@ -114,6 +114,32 @@ class OpenInterest:
 
 
 @dataclass(frozen=True, slots=True)
+class LongShortRatio:
+    """The accounts long against those short on one symbol, measured at ``ts``. The shares
+    (fractions of accounts, summing to 1) are None where the exchange publishes the ratio only
+    (OKX)."""
+
+    symbol: str
+    ts: int
+    ratio: float
+    long_share: float | None = None
+    short_share: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class OpenInterestReading:
+    """Open interest as known at a decision: the newest reading stamped at or before it, and
+    its change against the newest reading at or before ``window_ms`` earlier (None when none is
+    stored that far back)."""
+
+    ts: int
+    amount: float | None  # base currency
+    value: float | None  # quote currency
+    change_pct: float | None
+    window_ms: int
+
+
+@dataclass(frozen=True, slots=True)
 class MarketSnapshot:
     """Everything known about one symbol as of ``ts``; built so it cannot contain later rows."""
 

@@ -16,6 +16,11 @@ from alpha_arena.core.clock import Clock
 from alpha_arena.core.errors import InvalidInputError
 from alpha_arena.core.time import floor_ts, timeframe_ms, to_iso
 from alpha_arena.domain.instrument import Instrument, MarketType, parse_symbol
+from alpha_arena.marketdata.derivatives import (
+    OPEN_INTEREST_HISTORY,
+    DerivativesIngestor,
+    StatisticsSeries,
+)
 from alpha_arena.marketdata.ports import (
     ListedInstrument,
     MarketSource,
@@ -30,8 +35,8 @@ class SeriesReport:
     """What one series got: rows received from the source and rows newly stored."""
 
     symbol: str
-    dataset: str  # candles, funding, prices or open_interest
-    timeframe: str | None  # candle timeframe; None for the other datasets
+    dataset: str  # candles, funding, prices, open_interest (now), open_interest_history, ...
+    timeframe: str | None  # candle timeframe or statistics period; None for the other datasets
     ts_from: int | None  # the range asked for (candles and funding)
     ts_to: int | None
     fetched: int
@@ -76,12 +81,16 @@ class Ingestor(Generic[TallyT]):
         runs: RunRecorder[TallyT],
         new_tally: Callable[[], TallyT],
         clock: Clock,
+        derivatives: DerivativesIngestor | None = None,
     ) -> None:
+        """``derivatives``: also ingest the source's open interest history and long/short
+        ratios (marketdata/derivatives.py)."""
         self._source = source
         self._market = market
         self._runs = runs
         self._new_tally = new_tally
         self._clock = clock
+        self._derivatives = derivatives
 
     def run(
         self,
@@ -115,6 +124,11 @@ class Ingestor(Generic[TallyT]):
                 series.append(self._funding(run_id, tally, symbol, ts_since, backfill, progress))
             series += self._prices(run_id, tally, symbols)
             series += self._open_interest(run_id, tally, swaps)
+            if self._derivatives is not None:
+                series += self._statistics(
+                    self._derivatives, run_id, tally, swaps, timeframes, ts_since, backfill,
+                    progress,
+                )  # fmt: skip
         except BaseException as error:  # KeyboardInterrupt too: the run must not stay "running"
             message = str(error) or type(error).__name__
             self._runs.finish(run_id, tally, self._clock.now_ms(), error=message)
@@ -217,6 +231,38 @@ class Ingestor(Generic[TallyT]):
             reports.append(SeriesReport(symbol, "open_interest", None, None, None, 1, added))
         self._runs.record_progress(run_id, tally)
         return reports
+
+    def _statistics(
+        self,
+        derivatives: DerivativesIngestor,
+        run_id: int,
+        tally: TallyT,
+        swaps: list[str],
+        timeframes: list[str],
+        ts_since: int,
+        backfill: bool,
+        progress: ProgressCallback | None,
+    ) -> list[SeriesReport]:
+        counted: dict[tuple[str, str, str], int] = {}
+
+        def on_page(series: StatisticsSeries, ts_done: int) -> None:
+            key = (series.symbol, series.dataset, series.period)
+            if series.dataset == OPEN_INTEREST_HISTORY:  # the run counts open interest rows
+                tally.open_interest += series.inserted - counted.get(key, 0)
+            counted[key] = series.inserted
+            self._runs.record_progress(run_id, tally)
+            if progress is not None:
+                progress(
+                    IngestionProgress(series.symbol, series.dataset, series.period,
+                                      series.ts_from, series.ts_to, ts_done, series.inserted)
+                )  # fmt: skip
+
+        done = derivatives.run(swaps, timeframes, ts_since, backfill, self._clock.now_ms(), on_page)
+        return [
+            SeriesReport(item.symbol, item.dataset, item.period, item.ts_from, item.ts_to,
+                         item.fetched, item.inserted)
+            for item in done
+        ]  # fmt: skip
 
 
 def _checked(

@@ -19,6 +19,7 @@ from alpha_arena.storage.schema import ensure_schema
 
 if TYPE_CHECKING:
     from alpha_arena.services.workers import Workers
+    from alpha_arena.storage.derivatives_store import DerivativesStore
     from alpha_arena.storage.market_store import MarketStore
 
 
@@ -45,6 +46,13 @@ class AppContext:
 
                 self._market = MarketStore(self.engine)
             return self._market
+
+    @property
+    def derivatives(self) -> DerivativesStore:
+        """Open interest history, long/short ratios and next funding times (cheap to build)."""
+        from alpha_arena.storage.derivatives_store import DerivativesStore
+
+        return DerivativesStore(self.market)
 
     def close(self) -> None:
         if self.workers is not None:

@@ -1,4 +1,5 @@
-"""Repair gaps from the exchange the data came from: the CCXT wiring of ``repair_gaps``."""
+"""Repair gaps from the exchange the data came from (or CoinGecko): the wiring of
+``repair_gaps``."""
 
 from __future__ import annotations
 
@@ -8,9 +9,8 @@ from contextlib import ExitStack
 from alpha_arena.core.clock import Clock
 from alpha_arena.core.settings import Settings
 from alpha_arena.domain.market import Candles
-from alpha_arena.marketdata.sources.ccxt_source import CcxtSource
 from alpha_arena.services.context import AppContext
-from alpha_arena.services.ingestion import open_source
+from alpha_arena.services.ingestion import MarketClient, open_market_source
 from alpha_arena.services.integrity import GapSource, RepairResult, repair_gaps
 
 #: Venues whose perpetuals have a CCXT client of their own (it loads only those markets).
@@ -25,14 +25,15 @@ class VenueGapSource:
         self._settings = settings
         self._clock = clock
         self._stack = stack
-        self._clients: dict[str, CcxtSource] = {}
+        self._clients: dict[str, MarketClient] = {}
 
-    def _client(self, symbol: str) -> CcxtSource:
+    def _client(self, symbol: str) -> MarketClient:
         is_perpetual = ":" in symbol
         exchange = _PERPETUALS_CLIENT.get(self.name, self.name) if is_perpetual else self.name
         if exchange not in self._clients:
-            source = open_source(self._settings, exchange)
-            self._clients[exchange] = self._stack.enter_context(source)
+            source = open_market_source(self._settings, exchange)
+            self._stack.callback(source.close)
+            self._clients[exchange] = source
         return self._clients[exchange]
 
     def fetch_candle_range(self, symbol: str, timeframe: str, ts_from: int, ts_to: int) -> Candles:

@@ -113,6 +113,9 @@ class FundingRateRow(Base):
     instrument_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     ts: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     rate: Mapped[float] = mapped_column(Double)
+    # The settlement after this one: the next stored row's time, or for the newest one the
+    # time the exchange announced; NULL while neither is known.
+    ts_next: Mapped[int | None] = mapped_column(BigInteger)
 
 
 class PriceSnapshotRow(Base):
@@ -136,6 +139,34 @@ class OpenInterestRow(Base):
     ts: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     amount: Mapped[float | None] = mapped_column(Double)
     value: Mapped[float | None] = mapped_column(Double)
+
+
+class OpenInterestHistoryRow(Base):
+    """Open interest sampled once per ``period`` by the exchange, stamped when measured."""
+
+    __tablename__ = "open_interest_history"
+    __table_args__ = {"sqlite_with_rowid": False}
+
+    instrument_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    period: Mapped[str] = mapped_column(String(8), primary_key=True)
+    ts: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    amount: Mapped[float | None] = mapped_column(Double)  # base currency
+    value: Mapped[float | None] = mapped_column(Double)  # quote currency
+
+
+class LongShortRatioRow(Base):
+    """Accounts long against accounts short, once per ``period``; shares NULL where the
+    exchange publishes the ratio only."""
+
+    __tablename__ = "long_short_ratios"
+    __table_args__ = {"sqlite_with_rowid": False}
+
+    instrument_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    period: Mapped[str] = mapped_column(String(8), primary_key=True)
+    ts: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    ratio: Mapped[float] = mapped_column(Double)
+    long_share: Mapped[float | None] = mapped_column(Double)
+    short_share: Mapped[float | None] = mapped_column(Double)
 
 
 class IngestionRunRow(Base):

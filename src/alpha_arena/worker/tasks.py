@@ -99,7 +99,7 @@ def refresh_prices() -> int:
         by_exchange.setdefault(series.exchange, []).append(series.symbol)
     stored = 0
     for exchange, symbols in by_exchange.items():
-        with ingestion.open_source(app.settings, exchange) as source:
+        with ingestion.open_market_source(app.settings, exchange) as source:
             snapshots = source.fetch_prices(sorted(set(symbols)), app.clock.now_ms())
             stored += app.market.write_price_snapshots(source.venue, snapshots)
     return stored

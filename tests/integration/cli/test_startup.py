@@ -64,6 +64,6 @@ def test_season_list_on_a_current_database_loads_neither_the_data_stack_nor_alem
 
 def test_the_exchanges_in_the_ingest_help_are_the_supported_ones() -> None:
     from alpha_arena.cli.ingest import SUPPORTED_EXCHANGES as SHOWN
-    from alpha_arena.marketdata.sources.ccxt_source import SUPPORTED_EXCHANGES
+    from alpha_arena.services.ingestion import SUPPORTED_SOURCES
 
-    assert SHOWN == SUPPORTED_EXCHANGES
+    assert SHOWN == SUPPORTED_SOURCES

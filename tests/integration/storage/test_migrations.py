@@ -23,6 +23,8 @@ TABLES = {
     "funding_rates",
     "price_snapshots",
     "open_interest",
+    "open_interest_history",
+    "long_short_ratios",
     "ingestion_runs",
     "integrity_events",
     "repair_jobs",

@@ -35,7 +35,9 @@ logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
-SUPPORTED_EXCHANGES = ("okx", "binance", "binanceusdm", "bitget", "bybit", "hyperliquid")
+SUPPORTED_EXCHANGES = (
+    "okx", "binance", "binanceusdm", "bitget", "bybit", "hyperliquid", "coinbase",
+)  # fmt: skip
 
 #: Used when the exchange's public market list does not say (Binance publishes leverage brackets
 #: only to signed requests). 0.5% is the first maintenance tier of the large USDT perpetuals on
@@ -52,6 +54,11 @@ class _Paging:
     candle_page: int
     funding_page: int
     funding_newest_first: bool = False  # OKX pages funding history backwards from the newest
+    # Coinbase keeps its own choice of markets method in options["fetchMarkets"] (a string)
+    # and lists spot in one call: passing market types there would switch it to another API.
+    typed_market_list: bool = True
+    # Coinbase's best bid/ask call is private; its public product book has the top of book.
+    bid_ask_from_book: bool = False
 
 
 _PAGING = {
@@ -64,6 +71,9 @@ _PAGING = {
     # (older windows come back empty, i.e. as a gap); fundingHistory (hourly) 500 per answer.
     # USDC-margined perpetuals only: its spot tokens are not traded here.
     "hyperliquid": _Paging(("swap",), 5000, 500),
+    # Coinbase Advanced Trade's public candles answer at most 350 bars (CCXT asks for 300 at
+    # most: start and end in seconds, granularity ONE_HOUR...). Spot only: no funding is asked.
+    "coinbase": _Paging(("spot",), 300, 0, typed_market_list=False, bid_ask_from_book=True),
 }
 # Binance USDT-M is the same venue as Binance: unified symbols already tell spot from perpetual.
 _STORED_AS = {"binanceusdm": "binance"}
@@ -113,7 +123,9 @@ class CcxtSource:
         self._config = config
         self._paging = _PAGING[config.exchange]
         self._sleep = sleep
-        options: dict[str, Any] = {"fetchMarkets": {"types": list(self._paging.market_types)}}
+        options: dict[str, Any] = {}
+        if self._paging.typed_market_list:
+            options["fetchMarkets"] = {"types": list(self._paging.market_types)}
         client_config: dict[str, Any] = {
             "timeout": int(config.timeout_s * 1000),
             "enableRateLimit": config.rate_limit_ms != 0,
@@ -177,6 +189,11 @@ class CcxtSource:
         symbol = market["symbol"]
         if market.get("spot"):
             market_type = MarketType.SPOT
+        elif self._paging.market_types == ("spot",):
+            raise InvalidInputError(
+                f"{self.name}: {symbol} is a {market.get('type')} market; only spot markets "
+                "are supported here (e.g. BTC/USD)"
+            )
         elif market.get("swap") and market.get("linear"):
             market_type = MarketType.SWAP
         else:
@@ -350,9 +367,10 @@ class CcxtSource:
         for spot, group in by_type.items():
             tickers = self._tickers(group)
             books: dict[str, Any] = {}
-            if any(tickers.get(s, {}).get("bid") is None for s in group) and self._has(
-                "fetchBidsAsks"
-            ):
+            unquoted = [s for s in group if tickers.get(s, {}).get("bid") is None]
+            if unquoted and self._paging.bid_ask_from_book:
+                books = {s: self._top_of_book(s) for s in unquoted}
+            elif unquoted and self._has("fetchBidsAsks"):
                 books = self._call("fetching bid/ask", self._exchange.fetch_bids_asks, group)
             marks: dict[str, Any] = {}
             unmarked = any(tickers.get(s, {}).get("markPrice") is None for s in group)
@@ -379,6 +397,14 @@ class CcxtSource:
                     )
                 )
         return snapshots
+
+    def _top_of_book(self, symbol: str) -> dict[str, Any]:
+        """The best bid and ask of ``symbol`` from one level of its public order book."""
+        book: dict[str, Any] = self._call(
+            f"fetching {symbol} order book", self._exchange.fetch_order_book, symbol, 1
+        )
+        bids, asks = book.get("bids") or [], book.get("asks") or []
+        return {"bid": bids[0][0] if bids else None, "ask": asks[0][0] if asks else None}
 
     def _tickers(self, symbols: list[str]) -> dict[str, Any]:
         if self._has("fetchTickers"):
