@@ -11,6 +11,7 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from alpha_arena import __version__
+from alpha_arena.api.audit import AuditWrites
 from alpha_arena.api.cache import ReadCache
 from alpha_arena.api.dashboard import install_dashboard
 from alpha_arena.api.errors import install_error_handlers
@@ -29,6 +30,7 @@ from alpha_arena.api.routes import (
     live,
     live_trading,
     market,
+    models,
     season_activity,
     season_ledger,
     seasons,
@@ -139,20 +141,13 @@ def create_app(
         lifespan=lifespan, openapi_url=f"{API_PREFIX}/openapi.json", docs_url=None, redoc_url=None,
     )  # fmt: skip
     install_error_handlers(app)
-    app.add_middleware(MeasureRequests)
-    if settings.cors_origins():
-        app.add_middleware(
-            CORSMiddleware, allow_origins=settings.cors_origins(),
-            allow_methods=["GET", "POST", "PATCH", "DELETE"],
-            allow_headers=["Authorization", "Content-Type"],
-        )  # fmt: skip
-    app.add_middleware(BodySizeLimit, limit=settings.api_max_body_bytes)
-    app.add_middleware(RefuseUnknownHosts, hosts=hosts)  # the outermost: before anything else
+    install_middleware(app, settings, hosts)
     app.include_router(system.root)
     for module in (
         system,
         agents,
         agent_report,
+        models,
         accounts,
         strategies,
         seasons,
@@ -170,6 +165,20 @@ def create_app(
         app.include_router(module.router, prefix=API_PREFIX)
     install_dashboard(app, API_PREFIX)
     return app
+
+
+def install_middleware(app: FastAPI, settings: Settings, hosts: HostAllowList) -> None:
+    """The layers around every request, the last added the outermost."""
+    app.add_middleware(MeasureRequests)
+    if settings.cors_origins():
+        app.add_middleware(
+            CORSMiddleware, allow_origins=settings.cors_origins(),
+            allow_methods=["GET", "POST", "PATCH", "DELETE"],
+            allow_headers=["Authorization", "Content-Type"],
+        )  # fmt: skip
+    app.add_middleware(BodySizeLimit, limit=settings.api_max_body_bytes)
+    app.add_middleware(AuditWrites, prefix=API_PREFIX)  # outside the size limit: 413s too
+    app.add_middleware(RefuseUnknownHosts, hosts=hosts)  # the outermost: before anything else
 
 
 #: Where `arena serve --workers N` tells its processes the address they listen on.

@@ -22,6 +22,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from alpha_arena.api.errors import ApiError, error_response
 from alpha_arena.api.state import api_state
+from alpha_arena.domain.accounts import fingerprint
 
 
 def is_loopback(host: str | None) -> bool:
@@ -44,6 +45,13 @@ def _bearer(request: HTTPConnection) -> str | None:
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
     return token.strip() if scheme.lower() == "bearer" and token.strip() else None
+
+
+def token_fingerprint(connection: HTTPConnection) -> str | None:
+    """Who sent the request, as the audit log names them: the first hex digits of the bearer
+    token's SHA-256 (never the token); None when the request carried no token."""
+    given = _bearer(connection)
+    return None if given is None else fingerprint(given)
 
 
 def token_matches(connection: HTTPConnection, given: str | None = None) -> bool:
@@ -154,6 +162,18 @@ def require_writer(request: Request) -> None:
             429, "rate_limited",
             f"more than {state.settings.api_writes_per_minute} writes a minute; slow down",
         )  # fmt: skip
+
+
+async def require_token_holder(request: Request) -> None:
+    """Reads only the token's holder may make (the audit log), wherever they come from. (A
+    coroutine for the reason ``require_reader`` is one.)"""
+    if api_state(request).settings.api_token is None:
+        raise ApiError(403, "forbidden", "only the API token's holder may read this: set "
+                       "ARENA_API_TOKEN (or use the CLI on the server)")  # fmt: skip
+    if _bearer(request) is None:
+        raise ApiError(401, "unauthorized", "this read needs `Authorization: Bearer <token>`")
+    if not checked_token(request):
+        raise ApiError(401, "unauthorized", "the bearer token is wrong")
 
 
 class RateLimiter:

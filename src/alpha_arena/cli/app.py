@@ -8,6 +8,7 @@ from alpha_arena import __version__
 from alpha_arena.cli.account import account_app
 from alpha_arena.cli.agent import agent_app, prompt_app
 from alpha_arena.cli.agent_report import report_command
+from alpha_arena.cli.audit import audit_command
 from alpha_arena.cli.backtest import backtest_app
 from alpha_arena.cli.config import config_app
 from alpha_arena.cli.data import data_app
@@ -41,6 +42,7 @@ app.command("demo")(demo)
 app.command("serve")(serve)
 app.command("openapi")(openapi)
 app.command("worker")(worker)
+app.command("audit")(audit_command)
 app.command("scheduler")(scheduler)
 
 

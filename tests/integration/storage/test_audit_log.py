@@ -9,7 +9,9 @@ from alpha_arena.storage.audit_log import AuditEntry, AuditLogStore
 TS = 1_780_272_000_000
 
 
-def _entry(n: int, status: int = 200, actor: str | None = "3f9a1c2b", **values: object) -> AuditEntry:
+def _entry(
+    n: int, status: int = 200, actor: str | None = "3f9a1c2b", **values: object
+) -> AuditEntry:
     base = {
         "ts": TS + n, "actor": actor, "client": "127.0.0.1", "method": "POST",
         "path": f"/api/v1/agents/a{n}/disable", "status": status,

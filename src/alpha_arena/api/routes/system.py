@@ -12,13 +12,15 @@ from pydantic import BaseModel, Field, JsonValue
 from sqlalchemy import text
 
 from alpha_arena import __version__
-from alpha_arena.api.errors import ERROR_RESPONSES, WRITE_RESPONSES
-from alpha_arena.api.security import require_reader, require_writer
+from alpha_arena.api.errors import ERROR_RESPONSES, WRITE_RESPONSES, ErrorBody
+from alpha_arena.api.pagination import Page, Window, window
+from alpha_arena.api.security import require_reader, require_token_holder, require_writer
 from alpha_arena.api.state import api_state
 from alpha_arena.core.time import to_iso
 from alpha_arena.domain.seasons import SeasonEvent, SeasonStatus
 from alpha_arena.services.seasons import move_all
 from alpha_arena.services.workers import WorkersStatus
+from alpha_arena.storage.audit_log import AuditEntry, AuditLogStore
 from alpha_arena.storage.schema import current_revision
 from alpha_arena.storage.season_store import SeasonStore
 
@@ -103,6 +105,29 @@ class WorkersOut(BaseModel):
     workers: list[WorkerOut] = Field(description="The workers that answered within a second.")
     queues: list[QueueOut]
     scheduled: list[ScheduledJob] = Field(description="What `arena scheduler` sends, and when.")
+
+
+class AuditEntryOut(BaseModel):
+    id: int = Field(examples=[41])
+    ts: int = Field(examples=[1780272000000], description="When it came, epoch ms (UTC).")
+    time: str = Field(examples=["2026-06-01T00:00:00Z"])
+    actor: str | None = Field(
+        examples=["3f9a1c2b"], description="The first hex digits of the bearer token's SHA-256 "
+        "(never the token); null when the request carried none.",
+    )  # fmt: skip
+    client: str | None = Field(examples=["127.0.0.1"], description="The client's address.")
+    method: str = Field(examples=["POST"])
+    path: str = Field(examples=["/api/v1/seasons/3/start"])
+    status: int = Field(examples=[200])
+    outcome: str = Field(
+        examples=["ok"], description="`ok`, or the error body's code (`unauthorized`, "
+        "`not_found`, `invalid_input`, ...).",
+    )  # fmt: skip
+    entity: str | None = Field(
+        examples=["seasons/3"], description="What the write acted on, when known: the path up "
+        "to its last parameter, or the collection and the id a creation answered.",
+    )  # fmt: skip
+    duration_ms: int = Field(examples=[12])
 
 
 class SystemInfo(BaseModel):
@@ -296,4 +321,44 @@ def recent_errors(
             )
             for item in errors.newest(limit)
         ],
+    )  # fmt: skip
+
+
+def _audit_out(entry: AuditEntry) -> AuditEntryOut:
+    return AuditEntryOut(
+        id=entry.id or 0, ts=entry.ts, time=to_iso(entry.ts), actor=entry.actor,
+        client=entry.client, method=entry.method, path=entry.path, status=entry.status,
+        outcome=entry.outcome, entity=entry.entity, duration_ms=entry.duration_ms,
+    )  # fmt: skip
+
+
+@router.get(
+    "/audit",
+    response_model=Page[AuditEntryOut],
+    dependencies=[Depends(require_token_holder)],
+    summary="The audit log: every write through the API, refused ones too, newest first",
+    description="For the token's holder only (reads of it need the bearer token, from "
+    "loopback too). Each write is recorded once it is answered; `arena audit` prints the same.",
+    responses={
+        401: {"model": ErrorBody, "description": "Missing or wrong bearer token"},
+        403: {"model": ErrorBody, "description": "No token is configured: nobody holds it"},
+    },
+)
+def audit_log(
+    request: Request,
+    at: Annotated[Window, Depends(window)],
+    actor: Annotated[
+        str | None,
+        Query(min_length=1, max_length=16, pattern="^[0-9a-f]+$", examples=["3f9a1c2b"],
+              description="Only the writes of this token fingerprint."),
+    ] = None,
+    failed: Annotated[
+        bool, Query(description="Only the writes that failed or were refused (status >= 400).")
+    ] = False,
+) -> Page[AuditEntryOut]:  # fmt: skip
+    store = AuditLogStore(api_state(request).context.engine)
+    entries = store.recent(at.limit, at.offset, actor=actor, failed_only=failed)
+    return Page(
+        items=[_audit_out(entry) for entry in entries],
+        total=store.count(actor=actor, failed_only=failed), limit=at.limit, offset=at.offset,
     )  # fmt: skip
