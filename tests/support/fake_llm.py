@@ -12,7 +12,10 @@ error message to send (one echoing a key, say), ``delay_s`` holds every answer (
 concurrency) and ``FakeAnswer.delay_s`` one answer (a model slow on some prompts), ``api_key``
 answers 401 to any other key (sent as a bearer token, or in Anthropic's ``x-api-key``).
 ``received`` keeps every request (path, headers, JSON body), ``max_in_flight`` the most requests
-handled at once."""
+handled at once. ``served_model`` is the model every answer names (a provider's concrete
+snapshot, e.g. ``gpt-4o-2024-08-06``) unless ``FakeAnswer.model`` names another; by default an
+answer names the model requested. Changing it between requests is a provider that silently
+updates a model."""
 
 from __future__ import annotations
 
@@ -21,7 +24,7 @@ import json
 import threading
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Any, Self
@@ -61,6 +64,7 @@ class FakeLlmServer:
     def __init__(self, api_key: str | None = None) -> None:
         self.api_key = api_key
         self.delay_s = 0.0
+        self.served_model: str | None = None
         self.received: list[ReceivedRequest] = []
         self.in_flight = 0
         self.max_in_flight = 0
@@ -144,9 +148,12 @@ class FakeLlmServer:
 
     def _next_answer(self, request: ReceivedRequest) -> FakeAnswer:
         with self._lock:
-            if self._answers:
-                return self._answers.popleft()
-        return self._responder(request)
+            answer = self._answers.popleft() if self._answers else None
+        if answer is None:
+            answer = self._responder(request)
+        if answer.model is None and self.served_model is not None:
+            return replace(answer, model=self.served_model)
+        return answer
 
     def _wait(self, delay_s: float | None = None) -> None:
         delay = self.delay_s if delay_s is None else delay_s

@@ -168,6 +168,18 @@ class LeaderboardRowOut(BaseModel):
     turnover: float | None = Field(
         examples=[4.2], description="Notional traded over the average equity."
     )
+    model_version: str | None = Field(
+        default=None,
+        examples=["gpt-4o-2024-08-06"],
+        description="The model version that answered the entry's latest LLM call, as the "
+        "provider's answer named it; null for entries that made no answered call.",
+    )
+    model_versions: list[str] = Field(
+        default_factory=list,
+        examples=[["gpt-4o-2024-11-20", "gpt-4o-2024-08-06"]],
+        description="Every model version that answered the entry in this season, the latest "
+        "first: more than one means the provider updated the model during the season.",
+    )
 
 
 class LeaderboardOut(BaseModel):

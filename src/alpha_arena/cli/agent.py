@@ -17,9 +17,10 @@ from alpha_arena.core.time import parse_ts, to_iso
 if TYPE_CHECKING:
     from alpha_arena.services.context import AppContext
     from alpha_arena.storage.agent_store import AgentRecord, PromptStore
+    from alpha_arena.storage.model_versions import ModelVersionRecord
 
 agent_app = typer.Typer(
-    help="Trading agents: register, list, show, enable, disable, delete, decide.",
+    help="Trading agents: register, list, show, enable, disable, delete, decide, versions.",
     no_args_is_help=True,
 )
 prompt_app = typer.Typer(help="Versioned prompt templates.", no_args_is_help=True)
@@ -189,13 +190,15 @@ def list_command(as_json: bool = JsonOption) -> None:
 @agent_app.command("show")
 @one_line_errors
 def show_command(name: str = typer.Argument(...), as_json: bool = JsonOption) -> None:
-    """Show one agent's configuration."""
+    """Show one agent's configuration and the model versions that answered its calls."""
+    from alpha_arena.services.model_versions import model_versions
     from alpha_arena.storage.agent_store import AgentStore
 
     with app_context() as context:
         agent = AgentStore(context.engine).get(name)
+        versions = model_versions(context, name)
     if as_json:
-        print_json(_agent_json(agent))
+        print_json({**_agent_json(agent), "model_versions": [_version_json(v) for v in versions]})
         return
     table = Table("field", "value", title=f"Agent {agent.name}", show_header=False)
     table.add_row("kind", agent.kind)
@@ -205,7 +208,62 @@ def show_command(name: str = typer.Argument(...), as_json: bool = JsonOption) ->
             table.add_row(key, _value_text(value))
     table.add_row("registered", to_iso(agent.ts_created))
     table.add_row("changed", to_iso(agent.ts_updated))
+    for number, version in enumerate(versions):  # the latest used first
+        table.add_row("model versions" if number == 0 else "", _version_text(version))
     console.print(table)
+
+
+@agent_app.command("versions")
+@one_line_errors
+def versions_command(
+    agent: str | None = typer.Option(
+        None, "--agent", help="Only the versions that answered this agent's calls."
+    ),
+    as_json: bool = JsonOption,
+) -> None:
+    """List the model versions that answered LLM calls (as each provider's answers named
+    the model), the latest used first: a provider's silent update shows as a new version."""
+    from alpha_arena.services.model_versions import model_versions
+
+    with app_context() as context:
+        versions = model_versions(context, agent)
+    if as_json:
+        print_json([_version_json(version) for version in versions])
+        return
+    title = "Model versions" + ("" if agent is None else f" that answered {agent}")
+    table = Table("provider", "model", "version", "first seen", "USD per M tokens in/out",
+                  "calls", "last used", title=title)  # fmt: skip
+    for version in versions:
+        table.add_row(
+            version.provider, version.model, version.version, to_iso(version.ts_first_seen),
+            _price_text(version), f"{version.calls:,}",
+            "-" if version.ts_last_used is None else to_iso(version.ts_last_used),
+        )  # fmt: skip
+    console.print(table)
+
+
+def _version_text(version: ModelVersionRecord) -> str:
+    """``gpt-4o-2024-08-06 (openai gpt-4o, first seen 2026-...Z, 12 calls)``."""
+    return (
+        f"{version.version} ({version.provider} {version.model}, first seen "
+        f"{to_iso(version.ts_first_seen)}, {version.calls:,} calls)"
+    )
+
+
+def _price_text(version: ModelVersionRecord) -> str:
+    if version.input_usd_per_mtok is None or version.output_usd_per_mtok is None:
+        return "unknown"
+    return f"{version.input_usd_per_mtok:g}/{version.output_usd_per_mtok:g}"
+
+
+def _version_json(version: ModelVersionRecord) -> dict[str, Any]:
+    return {
+        "provider": version.provider, "model": version.model, "version": version.version,
+        "first_seen": to_iso(version.ts_first_seen),
+        "input_usd_per_mtok": version.input_usd_per_mtok,
+        "output_usd_per_mtok": version.output_usd_per_mtok, "calls": version.calls,
+        "last_used": None if version.ts_last_used is None else to_iso(version.ts_last_used),
+    }  # fmt: skip
 
 
 def _agent_json(agent: AgentRecord) -> dict[str, Any]:

@@ -104,10 +104,21 @@ _DECIDING = (
     _Field("missed deadlines", lambda r: f"{r.missed_deadlines:,}"),
     _Field("decision ms", lambda r: _maybe(r.avg_decision_ms, "{:,.1f}")),
 )
+
+
+def _model_version(row: LeaderboardRow) -> str:
+    """The version that answered last, and the earlier ones of this season if any."""
+    if row.model_version is None:
+        return "-"
+    earlier = [label for label in row.model_versions if label != row.model_version]
+    return row.model_version + (f" (earlier: {', '.join(earlier)})" if earlier else "")
+
+
 _IDENTITY = (
     _AGENT,
     _Field("fingerprint", lambda r: r.fingerprint),
     _Field("configuration", lambda r: r.description, text=True),
+    _Field("model version", _model_version, text=True),
 )
 
 

@@ -7,7 +7,9 @@ What an LLM-driven entry's decisions were is counted from each stored decision's
 from the answer to a repair request) and ``missed_deadlines`` (holds at the decision deadline).
 ``llm_cost_usd`` is the sum of the calls' costs, or None when the price of any of them is
 unknown (a model missing from the price table, without a price of the agent's own): a partial
-sum would pass for the whole.
+sum would pass for the whole. ``model_version`` names the model version that answered the
+entry's latest call (the label the provider's answer gave), ``model_versions`` every version that
+answered it, the latest first: more than one means the provider updated the model mid-season.
 
 Skill and exposure: beta to BTC buy-and-hold and to the equal-weight basket of the season's
 coins, Jensen's alpha per year with its bootstrap interval (``analytics.skill``, on the market's
@@ -32,6 +34,7 @@ from alpha_arena.core.errors import InvalidInputError
 from alpha_arena.core.time import DAY_MS, timeframe_ms, to_iso
 from alpha_arena.domain.decisions import DecisionOutcome
 from alpha_arena.domain.fills import Fill
+from alpha_arena.domain.llm import LlmCall
 from alpha_arena.domain.seasons import SeasonMode
 from alpha_arena.marketdata.service import DataService
 from alpha_arena.seasons.benchmarks import SeasonMarketCurves, market_curves
@@ -88,6 +91,8 @@ class LeaderboardRow:
     short_share: float | None
     flat_share: float | None
     turnover: float | None  # notional traded over the average equity
+    model_version: str | None = None  # the version that answered last; None: no answered call
+    model_versions: tuple[str, ...] = ()  # every version that answered, the latest first
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -212,7 +217,9 @@ def _measure(
     stats = ranking_stats(
         equity, 365 * DAY_MS / step, None if is_benchmark else benchmark, seed=entry.id
     )
-    costs = [call.cost_usd for _, call in store.llm_calls(entry.id, horizon)]
+    calls = [call for _, call in store.llm_calls(entry.id, horizon)]
+    costs = [call.cost_usd for call in calls]
+    versions = _versions_latest_first(calls)
     decisions = store.decisions(entry.id, horizon)
     per_year = 365 * DAY_MS / step
     vs_btc = _skill(equity, None if market is None else market.btc, per_year, entry.id)
@@ -268,7 +275,15 @@ def _measure(
         short_share=held.short_share,
         flat_share=held.flat_share,
         turnover=held.turnover,
+        model_version=versions[0] if versions else None,
+        model_versions=versions,
     )
+
+
+def _versions_latest_first(calls: list[LlmCall]) -> tuple[str, ...]:
+    """The labels of the versions that answered ``calls`` (in the order made), latest first."""
+    last_answered = {call.version.label: n for n, call in enumerate(calls) if call.version}
+    return tuple(sorted(last_answered, key=last_answered.__getitem__, reverse=True))
 
 
 _UNDEFINED = Skill(0, None, None, None, None, None, None, None)

@@ -222,7 +222,9 @@ def export_season(context: AppContext, season_id: int, folder: Path) -> list[Pat
     written = [folder / "season.json"]
     written[0].write_text(json.dumps(summary, indent=2, sort_keys=True) + "\n")
     tables: dict[str, list[dict[str, Any]]] = {
-        "leaderboard": [row.as_dict() for row in board.rows],
+        "leaderboard": [
+            {**row.as_dict(), "model_versions": " ".join(row.model_versions)} for row in board.rows
+        ],
         **{name: [] for name in _LEDGER_READS},
     }
     for entry in store.entries(season_id):
