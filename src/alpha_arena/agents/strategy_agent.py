@@ -124,6 +124,9 @@ class StrategyAgent:
             self._keep(symbol, data, signal_targets(strategy, data))
         self._held = dict.fromkeys(self._inputs, 0.0)
         self._share = 1.0 / max(len(self._inputs), 1)
+        #: (ts, symbol, target) of every target change acted on: what a backtest stores with
+        #: the decision's actions (the decision itself carries sizes, not the target).
+        self.targets_decided: list[tuple[int, str, float]] = []
 
     def _keep(self, symbol: str, data: StrategyInput, targets: FloatArray) -> None:
         self._inputs[symbol] = data
@@ -172,6 +175,7 @@ class StrategyAgent:
                 continue
             actions.extend(self._change(view, symbol, position, target))
             self._held[symbol] = target
+            self.targets_decided.append((view.ts, symbol, target))
         if not actions:
             return None
         return Decision(view.ts, tuple(actions))

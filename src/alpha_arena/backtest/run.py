@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -91,6 +91,8 @@ class BacktestResult:
     ledger: Ledger
     trades: list[Trade]
     bars: int
+    #: The strategy's target (in [-1, 1]) behind each decision's actions, by (ts, symbol).
+    targets: Mapping[tuple[int, str], float] = field(default_factory=dict)
 
     @property
     def denials(self) -> dict[str, int]:
@@ -259,4 +261,7 @@ def simulate(
         benchmark_close=benchmark,
         exposure_bars=np.asarray(ledger.exposure) > 0,
     )
-    return BacktestResult(config, metrics, ledger, trades, len(feed))
+    # The target behind each decision, where the rule trades targets (a grid trades a ladder).
+    decided = getattr(agent, "targets_decided", ())
+    targets = {(ts, symbol): target for ts, symbol, target in decided}
+    return BacktestResult(config, metrics, ledger, trades, len(feed), targets)

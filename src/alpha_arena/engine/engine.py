@@ -22,12 +22,13 @@ from alpha_arena.core.clock import SimClock
 from alpha_arena.core.collector import collector_paused
 from alpha_arena.core.errors import DataIntegrityError
 from alpha_arena.domain.decisions import Decision, Signal, SymbolDecision, missed_deadline
+from alpha_arena.domain.fills import Fill
 from alpha_arena.domain.instrument import Instrument
 from alpha_arena.domain.market import FloatArray
 from alpha_arena.domain.orders import Order, OrderType, Side
 from alpha_arena.domain.positions import ExitPlan, Position
 from alpha_arena.engine.feed import ReplayFeed, changes_before, integers
-from alpha_arena.engine.ledger import Ledger, RiskEvent
+from alpha_arena.engine.ledger import Ledger, PositionChange, RiskEvent
 from alpha_arena.engine.participant import AsyncParticipant, Participant, StepView
 from alpha_arena.engine.quiet import MIN_SPAN, Account, quiet_until, span_valuation
 from alpha_arena.execution.venue import Venue
@@ -496,7 +497,17 @@ class TradingEngine:
             for order in orders:
                 ledger.orders[order.client_order_id] = order
             ledger.order_events.extend(events)
-            ledger.fills.extend(fills)
+            if fills:
+                ledger.fills.extend(fills)
+                _track_positions(ledger, venue.positions(), fills)
+
+
+def _track_positions(ledger: Ledger, held: Mapping[str, Position], fills: Sequence[Fill]) -> None:
+    """Record what ``fills`` (one step's) left of each position they touched: only fills move
+    a position's size, price or exit plan, so this is the whole path of every position."""
+    last = {fill.symbol: fill for fill in fills}
+    for symbol, fill in last.items():
+        ledger.positions.append(PositionChange(fill.ts, symbol, held.get(symbol), fill.tag))
 
 
 def _on_tick(price: float | None, instrument: Instrument) -> float | None:

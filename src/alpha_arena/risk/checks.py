@@ -91,6 +91,14 @@ class RiskRule(StrEnum):
     MARGIN = "margin"
 
 
+class RiskLevel(StrEnum):
+    """How serious a recorded risk event is."""
+
+    INFO = "info"  # a note: the action went through as asked
+    WARN = "warn"  # the action went through, clamped (its adjustments say how)
+    DENY = "deny"  # the action was refused (its rule says by what)
+
+
 @quick_init
 @dataclass(frozen=True, slots=True)
 class RiskVerdict:

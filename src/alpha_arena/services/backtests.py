@@ -33,8 +33,10 @@ logger = logging.getLogger(__name__)
 #: band widths are all far below; beyond it indicator libraries refuse or overflow).
 MAX_PARAM = 1e12
 #: What a stored backtest exports, by table name.
-Table = Literal["equity", "trades", "orders"]
-TABLES: tuple[Table, ...] = ("equity", "trades", "orders")
+Table = Literal["equity", "trades", "orders", "decisions", "positions", "risk_events"]
+TABLES: tuple[Table, ...] = (
+    "equity", "trades", "orders", "decisions", "positions", "risk_events",
+)  # fmt: skip
 
 #: How long a request waits for a worker to finish a backtest.
 WORKER_BACKTEST_TIMEOUT_S = 600.0
@@ -270,6 +272,10 @@ def to_record(result: BacktestResult) -> BacktestRecord:
         order_events=ledger.order_events,
         fees_by_order=fees,
         denials=result.denials,
+        decisions=ledger.decisions,
+        targets=result.targets,
+        positions=ledger.positions,
+        risk_events=ledger.risk_events,
     )
 
 
@@ -292,15 +298,17 @@ _EVERY_RUN = 2**31 - 1
 def table(context: AppContext, run_id: int, name: Table) -> list[dict[str, Any]]:
     """One table of a stored backtest (NotFoundError for an unknown id), as stored rows."""
     store = BacktestStore(context.engine)
-    if name == "equity":
-        return store.equity(run_id)
-    if name == "trades":
-        return store.trades(run_id)
-    return store.orders(run_id)
+    readers = {
+        "equity": store.equity, "trades": store.trades, "orders": store.orders,
+        "decisions": store.decisions, "positions": store.positions,
+        "risk_events": store.risk_events,
+    }  # fmt: skip
+    return readers[name](run_id)
 
 
 def export(context: AppContext, run_id: int, folder: Path) -> list[Path]:
-    """Write equity.csv, trades.csv and orders.csv of a stored backtest into ``folder``."""
+    """Write every table of a stored backtest (``TABLES``: equity.csv, trades.csv, ...) into
+    ``folder``."""
     BacktestStore(context.engine).get(run_id)
     if folder.exists() and not folder.is_dir():
         raise InvalidInputError(f"{folder} exists and is not a folder")

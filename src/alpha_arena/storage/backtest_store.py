@@ -1,4 +1,5 @@
-"""Stored backtests: configuration, metrics, equity curve, trades and orders."""
+"""Stored backtests: configuration, metrics, equity curve, trades, orders, decisions, the path
+of every position and the risk checks' events."""
 
 from __future__ import annotations
 
@@ -10,12 +11,17 @@ from typing import Any
 from sqlalchemy import Engine, delete, func, insert, select
 
 from alpha_arena.core.errors import NotFoundError
+from alpha_arena.domain.decisions import Decision
 from alpha_arena.domain.orders import Order, OrderEvent
 from alpha_arena.domain.trades import Trade
+from alpha_arena.engine.ledger import PositionChange, RiskEvent
 from alpha_arena.storage.database import inserted_id
 from alpha_arena.storage.tables import (
+    BacktestDecisionRow,
     BacktestEquityRow,
     BacktestOrderRow,
+    BacktestPositionRow,
+    BacktestRiskEventRow,
     BacktestRunRow,
     BacktestTradeRow,
 )
@@ -42,6 +48,10 @@ class BacktestRecord:
     order_events: Sequence[OrderEvent]
     fees_by_order: Mapping[str, float]
     denials: Mapping[str, int] = field(default_factory=dict)  # risk rule -> actions denied
+    decisions: Sequence[Decision] = ()
+    targets: Mapping[tuple[int, str], float] = field(default_factory=dict)  # by (ts, symbol)
+    positions: Sequence[PositionChange] = ()
+    risk_events: Sequence[RiskEvent] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,6 +120,13 @@ class BacktestStore:
                         for order, outcome in zip(record.orders.values(), final, strict=True)
                     ],
                 )
+            for table, rows in (
+                (BacktestDecisionRow, _decision_rows(run_id, record)),
+                (BacktestPositionRow, _position_rows(run_id, record.positions)),
+                (BacktestRiskEventRow, _risk_rows(run_id, record.risk_events)),
+            ):
+                if rows:
+                    connection.execute(insert(table), rows)
         return run_id
 
     def recent(self, limit: int = 50) -> list[BacktestSummary]:
@@ -136,6 +153,16 @@ class BacktestStore:
 
     def orders(self, run_id: int) -> list[dict[str, Any]]:
         return self._rows(BacktestOrderRow, run_id, BacktestOrderRow.ts_created)
+
+    def decisions(self, run_id: int) -> list[dict[str, Any]]:
+        return self._rows(BacktestDecisionRow, run_id, BacktestDecisionRow.seq)
+
+    def positions(self, run_id: int) -> list[dict[str, Any]]:
+        return self._rows(BacktestPositionRow, run_id, BacktestPositionRow.seq)
+
+    def risk_events(self, run_id: int) -> list[dict[str, Any]]:
+        """The run's risk events; ``adjustments`` as the JSON text stored (a CSV cell)."""
+        return self._rows(BacktestRiskEventRow, run_id, BacktestRiskEventRow.seq)
 
     def delete(self, run_id: int) -> None:
         with self._engine.begin() as connection:
@@ -219,6 +246,46 @@ def _trade_row(run_id: int, seq: int, trade: Trade) -> dict[str, Any]:
         "funding": trade.funding,
         "exit_reason": trade.exit_reason,
     }
+
+
+def _decision_rows(run_id: int, record: BacktestRecord) -> list[dict[str, Any]]:
+    """A row per action of every decision, in the order they were taken."""
+    actions = [(d.ts, action) for d in record.decisions for action in d.actions]
+    return [
+        {"run_id": run_id, "seq": seq, "ts": ts, "symbol": a.symbol, "signal": a.signal.value,
+         "target": record.targets.get((ts, a.symbol)), "quantity": a.quantity,
+         "notional": a.notional, "leverage": a.leverage, "stop_loss": a.stop_loss,
+         "take_profit": a.take_profit, "stop_loss_fraction": a.stop_loss_fraction,
+         "take_profit_fraction": a.take_profit_fraction, "reason": a.justification}
+        for seq, (ts, a) in enumerate(actions)
+    ]  # fmt: skip
+
+
+def _position_rows(run_id: int, changes: Sequence[PositionChange]) -> list[dict[str, Any]]:
+    rows = []
+    for seq, change in enumerate(changes):
+        row: dict[str, Any] = {"run_id": run_id, "seq": seq, "ts": change.ts,
+                               "symbol": change.symbol, "tag": change.tag}  # fmt: skip
+        held = change.position
+        if held is None:
+            row.update(quantity=0.0, entry_price=None, margin=0.0, leverage=None,
+                       stop_loss=None, take_profit=None, ts_opened=None)  # fmt: skip
+        else:
+            plan = held.exit_plan
+            row.update(quantity=held.quantity, entry_price=held.entry_price, margin=held.margin,
+                       leverage=held.leverage, stop_loss=plan.stop_loss,
+                       take_profit=plan.take_profit, ts_opened=held.ts_opened)  # fmt: skip
+        rows.append(row)
+    return rows
+
+
+def _risk_rows(run_id: int, events: Sequence[RiskEvent]) -> list[dict[str, Any]]:
+    return [
+        {"run_id": run_id, "seq": seq, "ts": event.ts, "symbol": event.symbol,
+         "signal": event.action.signal.value, "level": event.level.value, "rule": event.rule,
+         "reason": event.reason, "adjustments": json.dumps(list(event.adjustments))}
+        for seq, event in enumerate(events)
+    ]  # fmt: skip
 
 
 def _summary(row: Any) -> BacktestSummary:

@@ -313,6 +313,70 @@ class BacktestOrderRow(Base):
     ts_updated: Mapped[int] = mapped_column(BigInteger)
 
 
+class BacktestDecisionRow(Base):
+    """One action of a backtest's decision (stored only where the strategy's target changed:
+    a strategy decides nothing on the other steps)."""
+
+    __tablename__ = "backtest_decisions"
+
+    run_id: Mapped[int] = mapped_column(
+        ForeignKey("backtest_runs.id", ondelete="CASCADE"), primary_key=True
+    )
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True)
+    ts: Mapped[int] = mapped_column(BigInteger)  # the close of the step decided at
+    symbol: Mapped[str] = mapped_column(String(64))
+    signal: Mapped[str] = mapped_column(String(16))
+    target: Mapped[float | None] = mapped_column(Double)  # the strategy's target in [-1, 1]
+    quantity: Mapped[float | None] = mapped_column(Double)
+    notional: Mapped[float | None] = mapped_column(Double)
+    leverage: Mapped[float] = mapped_column(Double)
+    stop_loss: Mapped[float | None] = mapped_column(Double)
+    take_profit: Mapped[float | None] = mapped_column(Double)
+    stop_loss_fraction: Mapped[float | None] = mapped_column(Double)
+    take_profit_fraction: Mapped[float | None] = mapped_column(Double)
+    reason: Mapped[str] = mapped_column(LongText)
+
+
+class BacktestPositionRow(Base):
+    """A backtest's position in ``symbol`` as the fills at ``ts`` left it, with its exit plan:
+    one row per change, quantity 0 (and no price) once closed."""
+
+    __tablename__ = "backtest_positions"
+
+    run_id: Mapped[int] = mapped_column(
+        ForeignKey("backtest_runs.id", ondelete="CASCADE"), primary_key=True
+    )
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True)
+    ts: Mapped[int] = mapped_column(BigInteger)
+    symbol: Mapped[str] = mapped_column(String(64))
+    quantity: Mapped[float] = mapped_column(Double)  # signed: long > 0, short < 0
+    entry_price: Mapped[float | None] = mapped_column(Double)
+    margin: Mapped[float] = mapped_column(Double)
+    leverage: Mapped[float | None] = mapped_column(Double)
+    stop_loss: Mapped[float | None] = mapped_column(Double)
+    take_profit: Mapped[float | None] = mapped_column(Double)
+    ts_opened: Mapped[int | None] = mapped_column(BigInteger)
+    tag: Mapped[str] = mapped_column(String(32))  # the last fill's: entry, close, stop_loss...
+
+
+class BacktestRiskEventRow(Base):
+    """An action of a backtest the risk checks denied or adjusted."""
+
+    __tablename__ = "backtest_risk_events"
+
+    run_id: Mapped[int] = mapped_column(
+        ForeignKey("backtest_runs.id", ondelete="CASCADE"), primary_key=True
+    )
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True)
+    ts: Mapped[int] = mapped_column(BigInteger)
+    symbol: Mapped[str] = mapped_column(String(64))
+    signal: Mapped[str] = mapped_column(String(16))
+    level: Mapped[str] = mapped_column(String(8))  # RiskLevel
+    rule: Mapped[str] = mapped_column(String(32))  # RiskRule; "" if approved
+    reason: Mapped[str] = mapped_column(LongText)
+    adjustments: Mapped[str] = mapped_column(LongText)  # JSON list
+
+
 # -- agents and their LLM calls ----------------------------------------------------------------
 
 
@@ -568,6 +632,7 @@ class SeasonRiskEventRow(Base):
     reason: Mapped[str] = mapped_column(LongText)
     adjustments: Mapped[str] = mapped_column(LongText)  # JSON list
     rule: Mapped[str] = mapped_column(String(32), server_default="")  # RiskRule; "" if approved
+    level: Mapped[str] = mapped_column(String(8), server_default="deny")  # RiskLevel
 
 
 class SeasonLlmCallRow(Base):
