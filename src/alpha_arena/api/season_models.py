@@ -33,7 +33,7 @@ class SeasonCreate(BaseModel):
         description="Named defaults under `risk`: `default` (the built-in values) or "
         "`conservative` (max leverage 3, minimum confidence 0.6, position notional cap 20,000).",
     )  # fmt: skip
-    risk_config: dict[str, dict[str, float | bool | str | None]] | None = Field(
+    risk_config: dict[str, dict[str, int | float | bool | str | None]] | None = Field(
         default=None, max_length=3, examples=[{"regime": {"trend_adx": 30.0}}],
         description="Settings over the preset and the server's ARENA_CONFIG_FILE, as in a "
         "`--risk-config` file: tables `risk` (limits), `regime` (trend_adx, "

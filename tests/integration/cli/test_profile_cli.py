@@ -84,10 +84,10 @@ def test_a_backtest_with_the_conservative_preset_trades_at_3x_within_20000(
     assert careful_run["config"]["risk"] == CONSERVATIVE
     plain_orders = entry_orders(plain_run["id"], tmp_path / "plain")
     careful_orders = entry_orders(careful_run["id"], tmp_path / "careful")
-    assert plain_orders and {row["leverage"] for row in plain_orders} == {"5"}
+    assert plain_orders and {float(row["leverage"]) for row in plain_orders} == {5.0}
     # The 5x entries of 50,000 (the whole 10,000 account at 5x) go out at 3x, cut to 20,000
     # at the decision's price (filled at the next open, a little off it).
-    assert careful_orders and {row["leverage"] for row in careful_orders} == {"3"}
+    assert careful_orders and {float(row["leverage"]) for row in careful_orders} == {3.0}
     for row in careful_orders:
         assert 15_000 < float(row["quantity"]) * float(row["average_price"]) < 20_000 * 1.03
 

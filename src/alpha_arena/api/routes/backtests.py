@@ -140,7 +140,7 @@ class BacktestRequest(BaseModel):
         description="Risk limits of a named preset: `default` (none but the leverage) or "
         "`conservative` (max leverage 3, minimum confidence 0.6, position notional 20,000).",
     )  # fmt: skip
-    risk_config: dict[str, dict[str, float | bool | str | None]] | None = Field(
+    risk_config: dict[str, dict[str, int | float | bool | str | None]] | None = Field(
         default=None, max_length=3, examples=[{"risk": {"max_position_notional": 5000.0}}],
         description="Settings over the preset and the server's ARENA_CONFIG_FILE, as in a "
         "`--risk-config` file; a backtest uses its `risk` table (RiskLimits' names).",
