@@ -167,19 +167,20 @@ def account_context(
 ) -> AccountContext:
     shown = tuple(
         PositionContext(
-            symbol=symbol,
+            symbol=position.symbol,
             side="long" if position.quantity > 0 else "short",
             quantity=position.size,
             entry_price=position.entry_price,
-            mark_price=marks.get(symbol, position.entry_price),
-            unrealized_pnl=position.unrealized_pnl(marks.get(symbol, position.entry_price)),
+            mark_price=marks.get(position.symbol, position.entry_price),
+            unrealized_pnl=position.unrealized_pnl(marks.get(position.symbol, position.entry_price)),
             leverage=position.leverage,
             liquidation_price=position.liquidation_price(),
             take_profit=position.exit_plan.take_profit,
             stop_loss=position.exit_plan.stop_loss,
             invalidation=position.exit_plan.invalidation,
         )
-        for symbol, position in sorted(positions.items())
+        # By coin, a hedged coin's long before its short.
+        for position in sorted(positions.values(), key=lambda p: (p.symbol, p.quantity < 0))
     )
     return AccountContext(
         initial_capital=initial_capital,

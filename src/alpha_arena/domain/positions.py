@@ -1,18 +1,74 @@
-"""Positions in USDT-margined linear perpetuals with isolated margin, and account snapshots.
+"""Positions in USDT-margined linear perpetuals, how an account holds them, and account snapshots.
 
 A long of ``q`` at entry ``e`` with isolated margin ``m`` has unrealized PnL ``q (p - e)`` at
 mark ``p``, and is liquidated when its margin falls to the maintenance requirement:
 ``m + q (p - e) = r q p`` (``r`` the maintenance margin rate), i.e. at
-``p = (q e - m) / (q (1 - r))``; a short at ``p = (q e + m) / (q (1 + r))``."""
+``p = (q e - m) / (q (1 - r))``; a short at ``p = (q e + m) / (q (1 + r))``. Under cross
+margin that level does not apply: the account is judged as a whole (``execution.paper``).
+
+Positions are keyed by symbol (``net`` mode: one signed position per coin) or, in hedge mode
+(``long_short``), by ``position_key(symbol, long)``: a long and a short of one coin at once."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from enum import StrEnum
 
 from alpha_arena.core.values import quick_init
 
 #: A position whose rest is this small (relative to its size) is closed, not a residue.
 DUST = 1e-12
+
+
+class MarginMode(StrEnum):
+    """What backs a position: its own margin, or the whole account's equity."""
+
+    ISOLATED = "isolated"  # each position is liquidated on its own margin
+    CROSS = "cross"  # all positions share the account's equity; liquidation is the account's
+
+
+class PositionMode(StrEnum):
+    """How many positions a coin may hold."""
+
+    NET = "net"  # one signed position: an opposite order reduces it (and may flip it)
+    LONG_SHORT = "long_short"  # hedge mode: a long and a short side by side
+
+
+def position_key(symbol: str, long: bool, hedged: bool) -> str:
+    """The key of a position in an account's positions: the symbol in net mode, the symbol
+    and its side in hedge mode."""
+    if not hedged:
+        return symbol
+    return f"{symbol}#{'long' if long else 'short'}"
+
+
+def position_keys_in(positions: Mapping[str, Position], symbol: str) -> list[str]:
+    """The keys of every position held in ``symbol``, in either mode: the one net position, or
+    the long and then the short of hedge mode."""
+    if symbol in positions:
+        return [symbol]
+    legs = (position_key(symbol, True, True), position_key(symbol, False, True))
+    return [key for key in legs if key in positions]
+
+
+def positions_in(positions: Mapping[str, Position], symbol: str) -> list[Position]:
+    """Every position held in ``symbol`` (see ``position_keys_in``)."""
+    return [positions[key] for key in position_keys_in(positions, symbol)]
+
+
+def held_position(
+    positions: Mapping[str, Position], symbol: str, long: bool | None = None
+) -> Position | None:
+    """The position in ``symbol`` an action on it meets: in net mode the one position (either
+    side); in hedge mode the leg on the ``long`` side (``None``: the long, else the short)."""
+    net = positions.get(symbol)
+    if net is not None:
+        return net
+    if long is None:
+        held = positions_in(positions, symbol)
+        return held[0] if held else None
+    return positions.get(position_key(symbol, long, True))
 
 
 @quick_init
@@ -68,14 +124,19 @@ class Position:
             self.maintenance_margin_rate, self.ts_opened, self.exit_plan,
         )  # fmt: skip
 
-    def reduced(self, closing: float, price: float) -> tuple[float, float, Position | None]:
+    def reduced(
+        self, closing: float, price: float, isolated: bool = True
+    ) -> tuple[float, float, Position | None]:
         """Close ``closing`` of this position at ``price``: the margin it releases, the price
-        PnL it realizes (isolated margin: never a loss beyond that margin), and what is left
-        (None when nothing is)."""
+        PnL it realizes (isolated margin: never a loss beyond that margin; cross margin: the
+        whole loss, which the account's other funds cover), and what is left (None when
+        nothing is)."""
         size = abs(self.quantity)
         released = self.margin * closing / size
         direction = 1.0 if self.quantity > 0 else -1.0
-        realized = max(closing * (price - self.entry_price) * direction, -released)
+        realized = closing * (price - self.entry_price) * direction
+        if isolated:
+            realized = max(realized, -released)
         remaining = size - closing
         if remaining <= DUST * max(size, 1.0):
             return released, realized, None

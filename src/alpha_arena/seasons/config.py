@@ -8,6 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from alpha_arena.core.errors import InvalidInputError
 from alpha_arena.core.time import timeframe_ms, to_iso
+from alpha_arena.domain.positions import MarginMode, PositionMode
 from alpha_arena.domain.seasons import SeasonMode
 from alpha_arena.risk.limits import RiskLimits
 from alpha_arena.seasons.profile import Profile, Tables, check_tables, preset, resolve, risk_limits
@@ -19,7 +20,9 @@ class SeasonConfig(BaseModel):
 
     ``elimination_threshold`` is a fraction of the initial capital: an entry whose equity falls
     to it or below is eliminated (the default 0 means when all margin is lost). ``min_trades``:
-    below it, the leaderboard flags an entry as too few trades to judge."""
+    below it, the leaderboard flags an entry as too few trades to judge. ``margin_mode`` and
+    ``position_mode``: how each entry's paper account holds positions (``execution.paper``):
+    isolated or cross margin, net positions or a long and a short of a coin at once."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -33,6 +36,8 @@ class SeasonConfig(BaseModel):
     capital: float = Field(default=10_000.0, gt=0, lt=1e12)
     fee_rate: float | None = Field(default=None, ge=0, lt=0.1)  # None: the instruments' fees
     slippage_bps: float = Field(default=2.0, ge=0, lt=1000)
+    margin_mode: MarginMode = MarginMode.ISOLATED
+    position_mode: PositionMode = PositionMode.NET
     risk: dict[str, Any] = Field(default_factory=dict)  # RiskLimits fields
     # Tunable defaults (seasons/profile.py) under ``risk``'s single limits: a named preset,
     # then tables of settings ([risk], [regime], [portfolio]) that override its keys.
@@ -108,6 +113,13 @@ def parse_season_config(values: dict[str, Any]) -> SeasonConfig:
         raise InvalidInputError(f"season: {error}") from None
     if config.mode is SeasonMode.LIVE:
         _check_live(config)
+        if config.margin_mode is not MarginMode.ISOLATED or (
+            config.position_mode is not PositionMode.NET
+        ):
+            raise InvalidInputError(
+                "season margin_mode: a live season trades isolated margin and net positions "
+                "(cross margin and hedge mode are paper-venue options for now)"
+            )
     elif config.accounts:
         raise InvalidInputError("season accounts: only a live season trades on exchange accounts")
     if config.start >= config.end:

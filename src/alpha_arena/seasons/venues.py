@@ -91,7 +91,10 @@ def season_venues(
     """One venue per entry, in the entries' order: paper accounts, or (``live``) each entry's
     exchange account."""
     if live is None:
-        paper = PaperVenueConfig(config.capital, config.slippage_bps, config.fee_rate)
+        paper = PaperVenueConfig(
+            config.capital, config.slippage_bps, config.fee_rate, config.margin_mode,
+            config.position_mode,
+        )  # fmt: skip
         return [PaperVenue(paper, instruments, NextBarOpen()) for _ in entries]
     from alpha_arena.execution.exchange.venue import ExchangeVenue
 

@@ -366,7 +366,7 @@ class SeasonStore:
         query = (
             select(SeasonPositionRow)
             .where(SeasonPositionRow.entry_id == entry_id)
-            .order_by(SeasonPositionRow.symbol)
+            .order_by(SeasonPositionRow.symbol, SeasonPositionRow.side)
         )
         with self._engine.connect() as connection:
             return [(row.tick, _position(row)) for row in connection.execute(query)]
@@ -509,7 +509,8 @@ def _replace_positions(
         connection.execute(
             insert(SeasonPositionRow),
             [
-                {"entry_id": entry_id, "symbol": p.symbol, "tick": tick, "quantity": p.quantity,
+                {"entry_id": entry_id, "symbol": p.symbol,
+                 "side": "long" if p.quantity > 0 else "short", "tick": tick, "quantity": p.quantity,
                  "entry_price": p.entry_price, "margin": p.margin, "leverage": p.leverage,
                  "maintenance_margin_rate": p.maintenance_margin_rate, "ts_opened": p.ts_opened,
                  "take_profit": p.exit_plan.take_profit, "stop_loss": p.exit_plan.stop_loss,

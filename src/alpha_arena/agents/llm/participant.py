@@ -74,7 +74,7 @@ class LlmParticipant:
         return outcome.decision
 
     def _context(self, view: StepView) -> DecisionContext:
-        held = list(view.positions)
+        held = list(dict.fromkeys(p.symbol for p in view.positions.values()))
         marks = {s: p.last for s, p in self._data.latest_prices(held, view.ts).items() if p.last}
         self._equity_seen.append(view.equity)
         account = account_context(
