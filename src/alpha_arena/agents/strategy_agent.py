@@ -12,6 +12,7 @@ from alpha_arena.core.errors import DataIntegrityError
 from alpha_arena.domain.decisions import Decision, Signal, SymbolDecision
 from alpha_arena.domain.instrument import Instrument
 from alpha_arena.domain.market import FloatArray, IntArray
+from alpha_arena.domain.positions import held_position
 from alpha_arena.engine.feed import doubles
 from alpha_arena.engine.participant import StepView
 from alpha_arena.strategies.base import Strategy, StrategyInput
@@ -201,7 +202,7 @@ def target_actions(
     when the side changes or the target is flat, an entry sized by ``sizing`` when it is not
     (after a close, on the equity the close's fee at ``price`` leaves; no entry when no equity
     is left). A position already on the target's side is kept as it is."""
-    held = view.positions.get(symbol)
+    held = held_position(view.positions, symbol)  # one side at a time, even when hedged
     actions = []
     equity = view.equity
     if held is not None and (target == 0 or (held.quantity > 0) != (target > 0)):

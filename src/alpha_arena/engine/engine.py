@@ -26,7 +26,13 @@ from alpha_arena.domain.fills import Fill
 from alpha_arena.domain.instrument import Instrument
 from alpha_arena.domain.market import FloatArray
 from alpha_arena.domain.orders import Order, OrderType, Side
-from alpha_arena.domain.positions import ExitPlan, Position
+from alpha_arena.domain.positions import (
+    ExitPlan,
+    Position,
+    held_position,
+    position_keys_in,
+    positions_in,
+)
 from alpha_arena.engine.feed import ReplayFeed, changes_before, integers
 from alpha_arena.engine.ledger import Ledger, PositionChange, RiskEvent
 from alpha_arena.engine.participant import AsyncParticipant, Participant, StepView
@@ -266,13 +272,13 @@ class TradingEngine:
     def _settle_funding(self, symbol: str, due: list[tuple[int, float]], index: int | None) -> None:
         for entrant in self.entrants:
             venue = entrant.venue
-            if symbol not in venue.positions():
+            if held_position(venue.positions(), symbol) is None:
                 continue
             mark = (
                 self._feed.series[symbol].close[index] if index is not None else venue.mark(symbol)
             )
             for ts, rate in due:
-                if mark is not None and symbol in venue.positions():
+                if mark is not None and held_position(venue.positions(), symbol) is not None:
                     amount = venue.settle_funding(symbol, ts, rate, mark)
                     entrant.ledger.funding.append((ts, symbol, amount))
 
@@ -363,8 +369,8 @@ class TradingEngine:
             if action.signal is Signal.HOLD:
                 continue
             if self._act(entrant, action, ts, positions, cash) and action.signal is Signal.CLOSE:
-                closed = positions.pop(action.symbol, None)
-                if closed is not None:
+                for key in position_keys_in(positions, action.symbol):  # both sides when hedged
+                    closed = positions.pop(key)
                     mark = venue.mark(action.symbol) or closed.entry_price
                     fee = closed.notional(mark) * venue.taker_fee(action.symbol)
                     cash += closed.margin + closed.unrealized_pnl(mark) - fee
@@ -390,10 +396,10 @@ class TradingEngine:
             return False
         # A position without a mark yet is left out: the checks then value it at its entry.
         prices = {}
-        for held in positions:
-            mark = venue.mark(held)
+        for held in positions.values():
+            mark = venue.mark(held.symbol)
             if mark is not None:
-                prices[held] = mark
+                prices[held.symbol] = mark
         prices[action.symbol] = price
         context = RiskContext(
             ts, venue.equity(), cash, entrant.day_start_equity, positions, prices, instrument,
@@ -416,15 +422,15 @@ class TradingEngine:
         return True
 
     def _close(self, entrant: Entrant, action: SymbolDecision, ts: int) -> None:
-        position = entrant.venue.positions().get(action.symbol)
-        if position is None:
-            return
-        side = Side.SELL if position.quantity > 0 else Side.BUY
-        order = Order(
-            self._next_id(entrant), action.symbol, side, OrderType.MARKET, position.size, ts,
-            None, None, True, position.leverage, "close",
-        )  # fmt: skip
-        entrant.venue.submit(order, ts, None)
+        """Close the position in the action's symbol: in hedge mode both its sides (a decision
+        names a coin, not a side), the long first, each with a reduce-only order of its own."""
+        for position in positions_in(entrant.venue.positions(), action.symbol):
+            side = Side.SELL if position.quantity > 0 else Side.BUY
+            order = Order(
+                self._next_id(entrant), action.symbol, side, OrderType.MARKET, position.size,
+                ts, None, None, True, position.leverage, "close",
+            )  # fmt: skip
+            entrant.venue.submit(order, ts, None)
 
     def _enter(
         self,

@@ -41,7 +41,7 @@ from enum import StrEnum
 from alpha_arena.core.values import quick_init
 from alpha_arena.domain.decisions import Signal, SymbolDecision
 from alpha_arena.domain.instrument import Instrument
-from alpha_arena.domain.positions import Position
+from alpha_arena.domain.positions import Position, held_position
 from alpha_arena.risk.limits import RiskLimits
 
 # Float slack: a loss of exactly the limit trips it; a size a hair below a whole step counts.
@@ -145,8 +145,11 @@ def daily_loss(context: RiskContext) -> float:
     return max(0.0, 1.0 - low / context.day_start_equity)
 
 
-def _open_position(context: RiskContext, symbol: str) -> Position | None:
-    position = context.positions.get(symbol)
+def _open_position(
+    context: RiskContext, symbol: str, long: bool | None = None
+) -> Position | None:
+    """The position an action on ``symbol`` meets (in hedge mode, the side ``long`` names)."""
+    position = held_position(context.positions, symbol, long)
     return position if position is not None and position.quantity != 0.0 else None
 
 
@@ -154,7 +157,7 @@ def _check_entry(
     decision: SymbolDecision, context: RiskContext, limits: RiskLimits, adjustments: list[str]
 ) -> SymbolDecision | _Denial:
     symbol, long = decision.symbol, decision.signal is Signal.BUY_TO_ENTER
-    existing = _open_position(context, symbol)
+    existing = _open_position(context, symbol, long)
     denial = _gate(decision, context, limits, existing, long) or _size_denial(decision)
     if denial is not None:
         return denial
@@ -339,8 +342,8 @@ def _capped_notional(
     if limits.max_total_exposure is not None:
         allowed = limits.max_total_exposure * context.equity
         held = sum(
-            position.notional(context.prices.get(held_symbol, position.entry_price))
-            for held_symbol, position in context.positions.items()
+            position.notional(context.prices.get(position.symbol, position.entry_price))
+            for position in context.positions.values()
         )
         if held >= allowed:
             return _Denial(

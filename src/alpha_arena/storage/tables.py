@@ -657,6 +657,8 @@ class SeasonPositionRow(Base):
 
     entry_id: Mapped[int] = _entry_fk()
     symbol: Mapped[str] = mapped_column(String(64), primary_key=True)
+    # long or short (the quantity's sign): in hedge mode a coin holds one of each
+    side: Mapped[str] = mapped_column(String(8), primary_key=True, server_default="long")
     tick: Mapped[int] = mapped_column(Integer)  # when it last changed
     quantity: Mapped[float] = mapped_column(Double)  # signed: long > 0, short < 0
     entry_price: Mapped[float] = mapped_column(Double)
