@@ -18,6 +18,7 @@ import {
   emptySeasonForm,
   MODES,
   RISK_LIMITS,
+  RISK_PRESETS,
   toSeasonCreate,
   validateSeasonForm,
   type SeasonForm,
@@ -267,6 +268,13 @@ export function SeasonCreateForm({ onCreated, onClose }: { onCreated: (season: S
       <fieldset>
         <legend>Risk limits (empty: the default)</legend>
         <div className="form-grid">
+          <Field label="Preset" hint="Limits below override it">
+            <select value={form.riskPreset} onChange={(e) => set('riskPreset', e.target.value)} data-testid="season-risk-preset">
+              {RISK_PRESETS.map((preset) => (
+                <option key={preset.name} value={preset.name}>{preset.label}</option>
+              ))}
+            </select>
+          </Field>
           {RISK_LIMITS.map((limit) => (
             <Field key={limit.name} label={limit.label} hint={limit.hint} error={errors[`risk.${limit.name}`]}>
               <input

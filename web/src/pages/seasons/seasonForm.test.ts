@@ -19,7 +19,7 @@ describe('toSeasonCreate', () => {
       name: 'spring', mode: 'replay', exchange: 'binance', symbols: ['BTC/USDT:USDT'], timeframe: '1h',
       start: '2025-12-01T00:00:00Z', end: '2025-12-02T00:00:00Z', capital: 10000, fee_rate: null,
       slippage_bps: 2, decision_timeout_s: 60, elimination_threshold: 0, min_trades: 10, baselines: true, anonymize: false,
-      participants: ['ema-trend', 'momentum'], accounts: {}, risk: {},
+      participants: ['ema-trend', 'momentum'], accounts: {}, risk: {}, risk_preset: null,
     });
   });
 
@@ -27,12 +27,12 @@ describe('toSeasonCreate', () => {
     const body = toSeasonCreate(filled({
       mode: 'paper', timeframe: '4h', capital: '2500.5', feeRate: '0.0004', slippageBps: '5',
       decisionTimeoutS: '30', elimination: '0.5', minTrades: '3', baselines: false, anonymize: true,
-      risk: { max_leverage: '5', min_confidence: ' ', daily_loss_limit: '0.1' },
+      risk: { max_leverage: '5', min_confidence: ' ', daily_loss_limit: '0.1' }, riskPreset: 'conservative',
     }));
     expect(body).toMatchObject({
       mode: 'paper', timeframe: '4h', capital: 2500.5, fee_rate: 0.0004, slippage_bps: 5,
       decision_timeout_s: 30, elimination_threshold: 0.5, min_trades: 3, baselines: false, anonymize: true,
-      risk: { max_leverage: 5, daily_loss_limit: 0.1 },
+      risk: { max_leverage: 5, daily_loss_limit: 0.1 }, risk_preset: 'conservative',
     });
     expect(Number.isInteger(body.min_trades)).toBe(true);
   });

@@ -18,6 +18,12 @@ export const RISK_LIMITS = [
 ] as const;
 export type RiskName = (typeof RISK_LIMITS)[number]['name'];
 
+/** Named defaults under the limits (seasons/profile.py); '' leaves the server's own. */
+export const RISK_PRESETS = [
+  { name: '', label: 'None (the server’s defaults)' },
+  { name: 'conservative', label: 'Conservative: 3x, confidence ≥ 0.6, 20,000 per position' },
+] as const;
+
 /** Accounts whose exchange trades another's stored market (services/live_trading.py). */
 const MARKET_OF: Record<string, string> = { binanceusdm: 'binance' };
 
@@ -49,6 +55,8 @@ export interface SeasonForm {
   /** Live: the exchange account (`arena account add`) each participant trades on. */
   accounts: Record<string, string>;
   risk: Partial<Record<RiskName, string>>;
+  /** A named preset the limits above override ('' for none). */
+  riskPreset: string;
 }
 
 export function emptySeasonForm(): SeasonForm {
@@ -56,6 +64,7 @@ export function emptySeasonForm(): SeasonForm {
     name: '', mode: 'replay', exchange: 'binance', symbols: [], timeframe: '1h', start: '', end: '',
     capital: '10000', feeRate: '', slippageBps: '2', decisionTimeoutS: '60', elimination: '0',
     minTrades: '10', baselines: true, anonymize: false, participants: [], accounts: {}, risk: {},
+    riskPreset: '',
   };
 }
 
@@ -147,6 +156,7 @@ export function toSeasonCreate(form: SeasonForm): Schemas['SeasonCreate'] {
     participants: [...form.participants],
     accounts: form.mode === 'live' ? Object.fromEntries(form.participants.map((name) => [name, form.accounts[name] ?? ''])) : {},
     risk,
+    risk_preset: form.riskPreset === '' ? null : form.riskPreset,
   };
 }
 
