@@ -7,6 +7,7 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import logging
+import socket
 from collections.abc import Iterator
 from typing import Any
 
@@ -26,7 +27,7 @@ from alpha_arena.core.time import DAY_MS, parse_ts
 from alpha_arena.domain.instrument import MarketType
 from alpha_arena.marketdata.sources.coingecko import CoinGeckoSource
 from alpha_arena.services.context import AppContext
-from alpha_arena.services.ingestion import coingecko_config, ingest
+from alpha_arena.services.ingestion import coingecko_config, fetch_candles, ingest
 from tests.support.fake_coingecko import FakeCoinGecko
 
 NOW = parse_ts("2024-03-15T00:30")
@@ -325,3 +326,31 @@ def test_the_api_key_goes_in_its_plans_header_and_never_into_logs_or_errors(
     assert secret not in caplog.text  # ...without the key
     assert secret not in str(raised.value) and secret not in _failed_run(arena)
     assert secret not in repr(coingecko_config(arena.settings))
+
+
+def test_an_unreachable_coingecko_fails_the_run_with_one_line(
+    context: AppContext, fake: FakeCoinGecko
+) -> None:
+    with socket.socket() as probe:  # a port that was free a moment ago: nothing listens there
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    arena = _pointed_at(context, fake, coingecko_base_url=f"http://127.0.0.1:{port}/api/v3")
+
+    with pytest.raises(SourceUnavailableError) as raised:
+        ingest(arena, "coingecko", [BTC], ["1d"], since=SINCE)
+
+    assert str(raised.value) == (
+        "coingecko: fetching prices failed after 3 attempts: connection refused"
+    )
+    assert _failed_run(arena) == str(raised.value)
+
+
+def test_a_fetched_day_range_is_returned_not_stored(arena: AppContext, fake: FakeCoinGecko) -> None:
+    ts_from, ts_to = parse_ts("2024-02-01"), parse_ts("2024-02-05")
+
+    candles = fetch_candles(arena, "coingecko", BTC, "1d", ts_from, ts_to)
+
+    expected = _expected_days(fake, "bitcoin", ts_from, ts_to)
+    np.testing.assert_array_equal(candles.ts, expected[:, 0].astype(np.int64))
+    np.testing.assert_array_equal(candles.close, expected[:, 4])
+    assert arena.market.instrument("coingecko", BTC) is None  # what a repair refills from
