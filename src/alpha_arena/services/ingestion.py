@@ -10,6 +10,7 @@ from alpha_arena.core.errors import InvalidInputError
 from alpha_arena.core.settings import Settings
 from alpha_arena.core.time import DAY_MS
 from alpha_arena.domain.market import Candles
+from alpha_arena.marketdata.derivatives import DerivativesIngestor
 from alpha_arena.marketdata.ingestion import IngestionReport, Ingestor, ProgressCallback
 from alpha_arena.marketdata.sources.ccxt_source import (
     SUPPORTED_EXCHANGES,
@@ -90,17 +91,25 @@ def ingest(
     progress: ProgressCallback | None = None,
     source: MarketClient | None = None,
 ) -> IngestionReport:
-    """Download candles, funding history, prices and open interest of ``symbols`` from
-    ``exchange`` into the database, from the newest stored candle on (or from ``since``, epoch
-    ms, when nothing is stored, when it is later, or with ``backfill``). Without ``since``, a
-    first ingestion starts DEFAULT_LOOKBACK_MS ago. ``source``: an open client of
-    ``exchange`` to use (a season following the market keeps one), else one is opened."""
+    """Download candles, funding history, prices, open interest and (where the exchange
+    publishes them, at each of ``timeframes`` it offers) open interest history and long/short
+    account ratios of ``symbols`` from ``exchange`` into the database, from the newest stored
+    candle on (or from ``since``, epoch ms, when nothing is stored, when it is later, or with
+    ``backfill``). Without ``since``, a first ingestion starts DEFAULT_LOOKBACK_MS ago.
+    ``source``: an open client of ``exchange`` to use (a season following the market keeps
+    one), else one is opened."""
     ts_since = since if since is not None else context.clock.now_ms() - DEFAULT_LOOKBACK_MS
     if source is None:
         with open_market_source(context.settings, exchange) as opened:
             return ingest(context, exchange, symbols, timeframes, ts_since, backfill, progress,
                           opened)  # fmt: skip
-    ingestor = Ingestor(source, context.market, context.runs, RowCounts, context.clock)
+    # CoinGecko publishes no derivatives statistics: only exchanges' clients have them.
+    derivatives = (
+        DerivativesIngestor(source.statistics(), context.derivatives, source.venue)
+        if isinstance(source, CcxtSource)
+        else None
+    )
+    ingestor = Ingestor(source, context.market, context.runs, RowCounts, context.clock, derivatives)
     return ingestor.run(symbols, timeframes, ts_since, backfill, progress)
 
 

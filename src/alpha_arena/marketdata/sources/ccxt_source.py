@@ -30,6 +30,7 @@ from alpha_arena.domain.instrument import Instrument, MarketType
 from alpha_arena.domain.market import Candles, FundingRates, OpenInterest, PriceSnapshot
 from alpha_arena.marketdata.integrity import validate_candles, validate_funding
 from alpha_arena.marketdata.ports import CandlePage, ListedInstrument
+from alpha_arena.marketdata.sources.ccxt_statistics import TradingStatistics
 
 logger = logging.getLogger(__name__)
 
@@ -435,6 +436,10 @@ class CcxtSource:
             amount=amount,
             value=_optional(found.get("openInterestValue")),
         )
+
+    def statistics(self) -> TradingStatistics:
+        """Open interest history and long/short ratios of this exchange (ccxt_statistics.py)."""
+        return TradingStatistics(self.name, self._exchange, self._call, self._market)
 
     # -- calling CCXT ------------------------------------------------------------------------
 
