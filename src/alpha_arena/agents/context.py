@@ -52,6 +52,11 @@ class CoinContext:
     higher: HigherTimeframe | None
     funding_rate: float | None
     open_interest: float | None
+    # From the stored open interest history: the change in percent over the window named
+    # (None when no reading is stored a window earlier); the window is None when the reading
+    # is a snapshot, which has no history to compare with.
+    open_interest_change_pct: float | None = None
+    open_interest_window: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,7 +131,7 @@ def coin_context(
         higher_bars = data.closed_candles(symbol, higher_timeframe, ts, HISTORY_BARS)
         higher = _higher(higher_bars, higher_timeframe)
     funding = data.latest_funding(symbol, ts)
-    interest = data.latest_open_interest(symbol, ts)
+    interest = data.open_interest_at(symbol, ts)
     return CoinContext(
         symbol=symbol,
         ts_last_close=int(bars.ts[-1]) + timeframe_ms(timeframe),
@@ -139,7 +144,19 @@ def coin_context(
         higher=higher,
         funding_rate=None if funding is None else funding[1],
         open_interest=None if interest is None else interest.amount,
+        open_interest_change_pct=None if interest is None else interest.change_pct,
+        open_interest_window=(
+            None if interest is None or not interest.window_ms else _span(interest.window_ms)
+        ),
     )
+
+
+def _span(ms: int) -> str:
+    """A window as the prompt names it: 24h, 90m, 2d."""
+    hours, rest = divmod(ms, 3_600_000)
+    if rest:
+        return f"{ms // 60_000}m"
+    return f"{hours // 24}d" if hours % 24 == 0 and hours > 24 else f"{hours}h"
 
 
 def _higher(bars: Candles, timeframe: str) -> HigherTimeframe | None:

@@ -28,12 +28,16 @@ if TYPE_CHECKING:
 SUPPORTED_EXCHANGES = (
     "okx", "binance", "binanceusdm", "bitget", "bybit", "hyperliquid", "coinbase", "coingecko",
 )  # fmt: skip
-_DATASETS = ("candles", "funding", "prices", "open_interest")
+_DATASETS = (
+    "candles", "funding", "prices", "open_interest", "open_interest_history", "long_short_ratio",
+)  # fmt: skip
 _LABELS = {
     "candles": "candles",
     "funding": "funding",
     "prices": "prices",
     "open_interest": "open interest",
+    "open_interest_history": "open interest history",
+    "long_short_ratio": "long/short ratio",
 }
 
 
@@ -62,7 +66,8 @@ def ingest_command(
     ),
     as_json: bool = typer.Option(False, "--json", help="Print machine-readable JSON."),
 ) -> None:
-    """Download candles, funding history, prices and open interest (incremental, resumable)."""
+    """Download candles, funding history, prices, open interest, and open interest history
+    and long/short account ratios where the exchange publishes them (incremental, resumable)."""
     from alpha_arena.services.ingestion import ingest
 
     ts_since = parse_ts(since) if since is not None else None
@@ -144,7 +149,9 @@ def _print_summary(report: IngestionReport) -> None:
     for item in report.series:
         table.add_row(
             item.symbol,
-            item.timeframe or _LABELS[item.dataset],
+            _LABELS[item.dataset] + f" {item.timeframe}"
+            if item.dataset not in ("candles", "funding") and item.timeframe
+            else item.timeframe or _LABELS[item.dataset],
             "" if item.ts_from is None else to_iso(item.ts_from)[:16].replace("T", " "),
             f"{item.fetched:,}",
             f"{item.inserted:,}",

@@ -1,5 +1,6 @@
-"""Integrity checks over candle and funding series. Pure functions on numpy columns: the same
-checks guard incoming batches (before anything is written) and scan what is stored."""
+"""Integrity checks over candle, funding and derivatives statistics series. Pure functions on
+numpy columns: the same checks guard incoming batches (before anything is written) and scan what
+is stored."""
 
 from __future__ import annotations
 
@@ -22,6 +23,8 @@ class IssueKind(StrEnum):
     NON_POSITIVE_PRICE = "non_positive_price"
     OHLC_VIOLATION = "ohlc_violation"
     NEGATIVE_VOLUME = "negative_volume"
+    NON_POSITIVE_VALUE = "non_positive_value"
+    ABSURD_VALUE = "absurd_value"
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,8 +132,66 @@ def funding_issues(funding: FundingRates, step_ms: int) -> list[Issue]:
     return issues
 
 
+#: Open interest moving by more than this factor between two readings is a glitch, not a market.
+OPEN_INTEREST_JUMP = 10.0
+#: Published account shares must sum to 1 and agree with the ratio within this (rounding).
+SHARE_TOLERANCE = 0.01
+
+
+def open_interest_issues(
+    ts: np.ndarray, amount: np.ndarray, value: np.ndarray, step_ms: int
+) -> list[Issue]:
+    """Gaps and duplicates on the period grid, readings <= 0, and jumps by more than
+    OPEN_INTEREST_JUMP times from one reading to the next. NaN marks what was not published."""
+    issues = time_issues(ts, step_ms)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        issues += _row_issues(
+            ts, (amount <= 0) | (value <= 0), IssueKind.NON_POSITIVE_VALUE, "open interest <= 0"
+        )
+        level = np.where(np.isnan(amount), value, amount)
+        jump = np.zeros(len(ts), dtype=bool)
+        if len(ts) > 1:
+            change = level[1:] / level[:-1]
+            jump[1:] = (
+                (level[:-1] > 0)
+                & (level[1:] > 0)
+                & ((change > OPEN_INTEREST_JUMP) | (change < 1 / OPEN_INTEREST_JUMP))
+            )
+        issues += _row_issues(
+            ts, jump, IssueKind.ABSURD_VALUE,
+            f"open interest moved more than {OPEN_INTEREST_JUMP:g}x from the reading before",
+        )  # fmt: skip
+    return issues
+
+
+def long_short_issues(
+    ts: np.ndarray,
+    ratio: np.ndarray,
+    long_share: np.ndarray,
+    short_share: np.ndarray,
+    step_ms: int,
+) -> list[Issue]:
+    """Gaps and duplicates on the period grid, ratios <= 0, and published shares outside
+    [0, 1], not summing to 1 or disagreeing with the ratio. NaN shares were not published."""
+    issues = time_issues(ts, step_ms)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        issues += _row_issues(ts, ratio <= 0, IssueKind.NON_POSITIVE_VALUE, "ratio <= 0")
+        outside = (long_share < 0) | (long_share > 1) | (short_share < 0) | (short_share > 1)
+        unbalanced = np.abs(long_share + short_share - 1) > SHARE_TOLERANCE
+        disagree = (short_share > 0) & (
+            np.abs(long_share / short_share - ratio) > SHARE_TOLERANCE * np.maximum(ratio, 1)
+        )
+        issues += _row_issues(
+            ts, outside | unbalanced | disagree, IssueKind.ABSURD_VALUE,
+            "long and short shares outside [0, 1], not summing to 1 or not matching the ratio",
+        )  # fmt: skip
+    return issues
+
+
+#: Kinds only the statistics scans report (a candle's bad price is NON_POSITIVE_PRICE).
+STATISTICS_KINDS = frozenset({IssueKind.NON_POSITIVE_VALUE, IssueKind.ABSURD_VALUE})
 #: Problems that make a batch unfit to store (a gap is a fact about the market, not an error).
-_REJECTED = frozenset(IssueKind) - {IssueKind.GAP}
+_REJECTED = frozenset(IssueKind) - {IssueKind.GAP} - STATISTICS_KINDS
 
 
 def validate_candles(candles: Candles, step_ms: int, source: str) -> None:

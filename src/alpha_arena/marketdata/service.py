@@ -14,15 +14,19 @@ import numpy as np
 import pandas as pd
 
 from alpha_arena.core.errors import NotFoundError
-from alpha_arena.core.time import timeframe_ms
+from alpha_arena.core.time import DAY_MS, timeframe_ms
 from alpha_arena.domain.market import (
     Candles,
     FundingRates,
     MarketSnapshot,
     OpenInterest,
+    OpenInterestReading,
     PriceSnapshot,
 )
 from alpha_arena.marketdata.resample import can_resample, resample
+
+#: The window open interest's change is shown over.
+OPEN_INTEREST_WINDOW_MS = DAY_MS
 
 
 class MarketReader(Protocol):
@@ -52,6 +56,10 @@ class MarketReader(Protocol):
     def latest_open_interest(
         self, exchange: str, symbol: str, as_of: int
     ) -> OpenInterest | None: ...
+
+    def open_interest_reading(
+        self, exchange: str, symbol: str, as_of: int, window_ms: int
+    ) -> OpenInterestReading | None: ...
 
     def stored_timeframes(self, exchange: str, symbol: str) -> list[str]: ...
 
@@ -165,6 +173,20 @@ class DataService:
     def latest_open_interest(self, symbol: str, as_of: int) -> OpenInterest | None:
         """The newest open-interest reading stamped at or before ``as_of``."""
         return self._reader.latest_open_interest(self.exchange, symbol, as_of)
+
+    def open_interest_at(
+        self, symbol: str, as_of: int, window_ms: int = OPEN_INTEREST_WINDOW_MS
+    ) -> OpenInterestReading | None:
+        """Open interest known at ``as_of`` from the stored history (readings stamped at or
+        before it) with its change over ``window_ms``; else the newest stored snapshot, with no
+        change (``window_ms`` 0); None when neither is stored."""
+        reading = self._reader.open_interest_reading(self.exchange, symbol, as_of, window_ms)
+        if reading is not None:
+            return reading
+        snapshot = self._reader.latest_open_interest(self.exchange, symbol, as_of)
+        if snapshot is None:
+            return None
+        return OpenInterestReading(snapshot.ts, snapshot.amount, snapshot.value, None, 0)
 
     def snapshot(
         self, symbol: str, as_of: int, timeframe: str = "1h", lookback: int = 100

@@ -21,9 +21,12 @@ from alpha_arena.marketdata.integrity import (
     IssueKind,
     candle_issues,
     funding_issues,
+    long_short_issues,
+    open_interest_issues,
     validate_candles,
 )
 from alpha_arena.services.context import AppContext
+from alpha_arena.storage.derivatives_store import LONG_SHORT, OPEN_INTEREST
 from alpha_arena.storage.integrity_store import FoundIssue, IntegrityEvent, ScanOutcome
 from alpha_arena.storage.market_store import SeriesSummary
 
@@ -54,6 +57,12 @@ def funding_step_ms(ts: np.ndarray) -> int:
     return int(values[np.argmax(counts)])
 
 
+def stored_series(context: AppContext, exchange: str | None = None) -> list[SeriesSummary]:
+    """Every stored candle, funding, open-interest history and long/short ratio series."""
+    found = context.market.series(exchange) + context.derivatives.series(exchange)
+    return sorted(found, key=lambda s: (s.exchange, s.symbol, s.dataset, s.timeframe))
+
+
 def _select(
     series: list[SeriesSummary], symbols: Sequence[str] | None, timeframes: Sequence[str] | None
 ) -> list[SeriesSummary]:
@@ -77,6 +86,10 @@ def _select(
 def _timestamps(context: AppContext, item: SeriesSummary) -> np.ndarray:
     if item.dataset == "funding":
         return context.market.read_funding(item.exchange, item.symbol).ts
+    if item.dataset in (OPEN_INTEREST, LONG_SHORT):
+        return context.derivatives.timestamps(
+            item.dataset, item.exchange, item.symbol, item.timeframe
+        )
     return context.market.candle_timestamps(item.exchange, item.symbol, item.timeframe)
 
 
@@ -92,7 +105,7 @@ def series_stats(
 ) -> list[SeriesStats]:
     """First, last, rows, expected rows and gaps of every stored series."""
     stats = []
-    for item in _select(context.market.series(exchange), symbols, timeframes):
+    for item in _select(stored_series(context, exchange), symbols, timeframes):
         ts = _timestamps(context, item)
         step = _step(item, ts)
         expected = (item.ts_last - item.ts_first) // step + 1
@@ -141,11 +154,13 @@ def scan(
 ) -> list[SeriesScan]:
     """Check every selected series and record what is found as integrity events."""
     results = []
-    for item in _select(context.market.series(exchange), symbols, timeframes):
+    for item in _select(stored_series(context, exchange), symbols, timeframes):
         if item.dataset == "funding":
             funding = context.market.read_funding(item.exchange, item.symbol)
             issues = funding_issues(funding, funding_step_ms(funding.ts))
             rows = len(funding)
+        elif item.dataset in (OPEN_INTEREST, LONG_SHORT):
+            issues, rows = _statistics_issues(context, item)
         else:
             candles = context.market.read_candles(item.exchange, item.symbol, item.timeframe)
             issues = candle_issues(candles, timeframe_ms(item.timeframe))
@@ -163,6 +178,28 @@ def scan(
             )
         )
     return results
+
+
+def _statistics_issues(context: AppContext, item: SeriesSummary) -> tuple[list[Issue], int]:
+    """Open interest or ratio issues of one stored series, and its row count."""
+    step = timeframe_ms(item.timeframe)
+    store, key = context.derivatives, (item.exchange, item.symbol, item.timeframe)
+    if item.dataset == OPEN_INTEREST:
+        interest = store.read_open_interest_history(*key)
+        ts = np.array([row.ts for row in interest], dtype=np.int64)
+        amount = np.array([_nan(row.amount) for row in interest], dtype=np.float64)
+        value = np.array([_nan(row.value) for row in interest], dtype=np.float64)
+        return open_interest_issues(ts, amount, value, step), len(interest)
+    ratios = store.read_long_short_ratios(*key)
+    ts = np.array([row.ts for row in ratios], dtype=np.int64)
+    ratio = np.array([row.ratio for row in ratios], dtype=np.float64)
+    long_share = np.array([_nan(row.long_share) for row in ratios], dtype=np.float64)
+    short_share = np.array([_nan(row.short_share) for row in ratios], dtype=np.float64)
+    return long_short_issues(ts, ratio, long_share, short_share, step), len(ratios)
+
+
+def _nan(value: float | None) -> float:
+    return float("nan") if value is None else value
 
 
 class GapSource(Protocol):

@@ -17,7 +17,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from alpha_arena.core.errors import DataIntegrityError
 from alpha_arena.core.time import timeframe_ms
-from alpha_arena.domain.market import LongShortRatio, OpenInterest
+from alpha_arena.domain.market import LongShortRatio, OpenInterest, OpenInterestReading
 from alpha_arena.storage.market_store import MarketStore, SeriesSummary
 from alpha_arena.storage.tables import (
     FundingRateRow,
@@ -86,6 +86,30 @@ class DerivativesStore:
             if found:
                 return candidate, found[0]
         return None
+
+    def open_interest_reading(
+        self, exchange: str, symbol: str, as_of: int, window_ms: int
+    ) -> OpenInterestReading | None:
+        """Open interest as known at ``as_of`` (shortest stored period first), with its change
+        against the reading ``window_ms`` earlier when that one is stored (no later than one
+        period before the window's start, so a gap does not pass for the window)."""
+        latest = self.latest_open_interest(exchange, symbol, as_of)
+        if latest is None:
+            return None
+        period, now = latest
+        start = now.ts - window_ms
+        before = self.read_open_interest_history(
+            exchange, symbol, period, ts_from=start - timeframe_ms(period) + 1, ts_to=start,
+            last=1,
+        )  # fmt: skip
+        change = None
+        if before:
+            then = before[0]
+            if now.amount is not None and then.amount:
+                change = (now.amount / then.amount - 1.0) * 100.0
+            elif now.value is not None and then.value:
+                change = (now.value / then.value - 1.0) * 100.0
+        return OpenInterestReading(now.ts, now.amount, now.value, change, window_ms)
 
     # -- long/short ratio --------------------------------------------------------------------
 

@@ -17,7 +17,13 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from alpha_arena.core.errors import DataIntegrityError, NotFoundError
 from alpha_arena.core.time import timeframe_ms
 from alpha_arena.domain.instrument import Instrument, MarketType
-from alpha_arena.domain.market import Candles, FundingRates, OpenInterest, PriceSnapshot
+from alpha_arena.domain.market import (
+    Candles,
+    FundingRates,
+    OpenInterest,
+    OpenInterestReading,
+    PriceSnapshot,
+)
 from alpha_arena.storage import bulk
 from alpha_arena.storage.tables import (
     CandleRow,
@@ -482,6 +488,15 @@ class MarketStore:
         with self._engine.connect() as connection:
             row = connection.execute(query).first()
         return None if row is None else OpenInterest(symbol, row.ts, row.amount, row.value)
+
+    def open_interest_reading(
+        self, exchange: str, symbol: str, as_of: int, window_ms: int
+    ) -> OpenInterestReading | None:
+        """Open interest at ``as_of`` from the stored history, with its change over
+        ``window_ms`` (``DerivativesStore.open_interest_reading``)."""
+        from alpha_arena.storage.derivatives_store import DerivativesStore  # it imports this
+
+        return DerivativesStore(self).open_interest_reading(exchange, symbol, as_of, window_ms)
 
     # -- coverage ----------------------------------------------------------------------------
 

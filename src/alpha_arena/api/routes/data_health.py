@@ -75,8 +75,13 @@ def series_timeframes(text: str | None) -> list[str] | None:
 class SeriesCoverage(BaseModel):
     exchange: str = Field(examples=["binance"])
     symbol: str = Field(examples=["BTC/USDT:USDT"])
-    dataset: str = Field(examples=["candles"], description="`candles` or `funding`.")
-    timeframe: str = Field(examples=["1h"], description="The bar length, or `funding`.")
+    dataset: str = Field(
+        examples=["candles"],
+        description="`candles`, `funding`, `open_interest` or `long_short_ratio`.",
+    )
+    timeframe: str = Field(
+        examples=["1h"], description="The bar length or statistics period, or `funding`."
+    )
     ts_first: int = Field(examples=[1704067200000], description="Oldest row, epoch ms.")
     first: str = Field(examples=["2024-01-01T00:00:00Z"])
     ts_last: int = Field(examples=[1778976000000], description="Newest row, epoch ms.")
@@ -118,7 +123,10 @@ class IngestionRunOut(BaseModel):
     ts_since: int | None = Field(examples=[None])
     since: str | None = Field(examples=[None])
     backfill: bool = Field(examples=[False])
-    status: str = Field(examples=["succeeded"], description="running, succeeded or failed.")
+    status: str = Field(
+        examples=["succeeded"], description="queued (a job not begun), running, succeeded or "
+        "failed.",
+    )  # fmt: skip
     ts_started: int = Field(examples=[1780272000000])
     started: str = Field(examples=["2026-06-01T00:00:00Z"])
     ts_finished: int | None = Field(examples=[1780272012000])
@@ -267,7 +275,7 @@ def coverage(
     stats = integrity.series_stats(context, exchange, wanted, series_timeframes(timeframes))
     spans = {
         (s.exchange, s.symbol, s.dataset, s.timeframe): (s.ts_first, s.ts_last)
-        for s in context.market.series(exchange)
+        for s in integrity.stored_series(context, exchange)
     }
     found = []
     for item in stats:
