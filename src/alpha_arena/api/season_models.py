@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -27,6 +27,17 @@ class SeasonCreate(BaseModel):
     capital: float = Field(default=10_000.0, gt=0, lt=1e12, examples=[10_000.0])
     fee_rate: float | None = Field(default=None, ge=0, lt=0.1, examples=[0.0005])
     slippage_bps: float = Field(default=2.0, ge=0, lt=1000, examples=[2.0])
+    margin_mode: Literal["isolated", "cross"] = Field(
+        default="isolated", examples=["isolated"],
+        description="`isolated`: each position is liquidated on its own margin; `cross`: the "
+        "account's equity backs every position and the whole account is liquidated when it "
+        "falls to their maintenance margin.",
+    )  # fmt: skip
+    position_mode: Literal["net", "long_short"] = Field(
+        default="net", examples=["net"],
+        description="`net`: one position per coin; `long_short` (hedge mode): a long and a "
+        "short of one coin at once (a `close` decision closes both).",
+    )  # fmt: skip
     risk: dict[str, float] = Field(default_factory=dict, examples=[{"max_leverage": 5}])
     risk_preset: str | None = Field(
         default=None, max_length=32, examples=["conservative"],

@@ -54,6 +54,16 @@ def create_command(
         None, "--fee-rate", help="Fee per fill as a fraction (default: the instrument's)."
     ),
     slippage_bps: float = typer.Option(2.0, "--slippage-bps"),
+    margin_mode: str = typer.Option(
+        "isolated", "--margin-mode",
+        help="isolated (each position on its own margin) or cross (the account's equity "
+        "backs every position; liquidation takes the whole account).",
+    ),  # fmt: skip
+    position_mode: str = typer.Option(
+        "net", "--position-mode",
+        help="net (one position per coin) or long_short (hedge mode: a long and a short of "
+        "a coin at once; a close closes both).",
+    ),  # fmt: skip
     risk: list[str] = typer.Option(  # noqa: B008
         [], "--risk", help="Risk limit NAME=VALUE, e.g. max_leverage=5 (repeatable)."
     ),
@@ -92,6 +102,7 @@ def create_command(
         "name": name, "mode": mode, "exchange": exchange, "symbols": _split(symbols),
         "start": parse_ts(start), "end": parse_ts(end), "timeframe": timeframe,
         "capital": capital, "fee_rate": fee_rate, "slippage_bps": slippage_bps,
+        "margin_mode": margin_mode, "position_mode": position_mode,
         "risk": _risk(risk), "decision_timeout_s": timeout_s,
         "elimination_threshold": elimination, "min_trades": min_trades,
         "baselines": not no_baselines, "participants": _split(agents),
