@@ -118,13 +118,16 @@ _IDENTITY = (
     _AGENT,
     _Field("fingerprint", lambda r: r.fingerprint),
     _Field("configuration", lambda r: r.description, text=True),
-    _Field("model version", _model_version, text=True),
 )
+#: Shown only when an entry was answered by a model: a season of rules has no use for it.
+_MODEL_VERSION = _Field("model version", _model_version, text=True)
 
 
 def leaderboard_table(board: Leaderboard, wide: bool = False) -> Group:
     """The ranking with its uncertainty, then what each entry paid, did and is."""
     ranking = _ranking_fields(board.confidence)
+    answered = any(row.model_version is not None for row in board.rows)
+    identity: tuple[_Field, ...] = _IDENTITY + ((_MODEL_VERSION,) if answered else ())
     title = (
         f"Season {board.season_id} {board.name!r} ({board.status}, {board.ticks:,} ticks "
         f"from {board.start})"
@@ -139,14 +142,14 @@ def leaderboard_table(board: Leaderboard, wide: bool = False) -> Group:
         f"* fewer than {board.min_trades} trades, too few to judge"
     )
     if wide:
-        every = ranking + _SKILL[1:] + (_BASKET_ALPHA,) + _MONEY[1:] + _DECIDING[1:] + _IDENTITY[1:]
+        every = ranking + _SKILL[1:] + (_BASKET_ALPHA,) + _MONEY[1:] + _DECIDING[1:] + identity[1:]
         return Group(_table(every, board.rows, title, caption))
     return Group(
         _table(ranking, board.rows, title, caption),
         _table(_SKILL, board.rows, "Risk and exposure (beta: how much it moved with the market)"),
         _table(_MONEY, board.rows, "What each entry earned and paid"),
         _table(_DECIDING, board.rows, "How each entry decided"),
-        _table(_IDENTITY, board.rows, "What each entry is"),
+        _table(identity, board.rows, "What each entry is"),
     )
 
 

@@ -5,6 +5,7 @@ version that answered last and the earlier one."""
 
 from __future__ import annotations
 
+import csv
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -21,8 +22,9 @@ from alpha_arena.services import seasons
 from alpha_arena.services.agents import add_agent
 from alpha_arena.services.context import open_context
 from alpha_arena.services.sample import load_sample
+from alpha_arena.services.seasons import export_season
 from alpha_arena.storage.season_store import SeasonStore
-from tests.support.databases import BACKENDS, empty_database
+from tests.support.databases import BACKENDS, empty_database, settings_for
 from tests.support.fake_llm import FakeAnswer, FakeLlmServer
 from tests.support.sample import sample_subset
 
@@ -133,3 +135,16 @@ def test_the_leaderboard_names_the_latest_version_and_the_earlier_one(updated: U
 @pytest.fixture(autouse=True)
 def _in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)  # no .env of the checkout
+
+
+def test_the_exported_leaderboard_names_the_versions_in_one_cell(
+    updated: Updated, tmp_path: Path
+) -> None:
+    context = open_context(settings_for(updated.url))
+    try:
+        export_season(context, updated.season_id, tmp_path / "export")
+    finally:
+        context.close()
+    with (tmp_path / "export" / "leaderboard.csv").open(newline="") as handle:
+        [row] = list(csv.DictReader(handle))
+    assert (row["model_version"], row["model_versions"]) == (NOVEMBER, f"{NOVEMBER} {AUGUST}")
