@@ -70,3 +70,22 @@ def test_a_backtest_posted_with_the_conservative_preset_runs_under_its_limits(
     bad = client.post("/api/v1/backtests", json=BACKTEST | {"risk_config": {"risk": {
         "min_confidence": 2}}}, headers=AUTH)  # fmt: skip
     assert_error(bad, 400, "invalid_input", "risk.min_confidence = 2")
+
+
+def test_a_sweep_posted_with_a_preset_ranks_under_its_limits(
+    client: TestClient, market: AppContext
+) -> None:
+    body = BACKTEST | {"end": "2024-01-15", "risk_preset": "conservative",
+                       "grid": {"fast": {"values": [4, 8]}, "slow": {"values": [20]}}}  # fmt: skip
+    response = client.post("/api/v1/backtests/sweeps", json=body, headers=AUTH)
+    assert response.status_code == 200, response.text
+    base = backtests.build_config("ema_trend", BTC, "1h", "2024-01-01", "2024-01-15",
+                                  leverage=5, fee_rate=0.0005)  # fmt: skip
+    careful = replace(base, risk=tuple(sorted(CONSERVATIVE.items())))
+    grid = {"fast": ["4", "8"], "slow": ["20"]}
+    expected = backtests.sweep(market, careful, grid, jobs=1, rank_by="sharpe")
+    assert [item["metrics"] for item in response.json()["results"]] == [
+        point.metrics_dict() for point in expected.points
+    ]
+    plain = backtests.sweep(market, base, grid, jobs=1, rank_by="sharpe")
+    assert [p.metrics_dict() for p in plain.points] != [p.metrics_dict() for p in expected.points]

@@ -36,7 +36,7 @@ from alpha_arena.api.state import context_of
 from alpha_arena.backtest.sweep import parse_grid
 from alpha_arena.core.errors import InvalidInputError
 from alpha_arena.core.time import to_iso
-from alpha_arena.services import backtests
+from alpha_arena.services import backtests, profiles
 from alpha_arena.services.context import AppContext
 
 router = APIRouter(prefix="/backtests", tags=["backtests"], responses=ERROR_RESPONSES,
@@ -135,6 +135,14 @@ class SweepRequest(BaseModel):
     exchange: str = Field(
         default="binance", pattern=r"^[A-Za-z0-9_.-]{1,32}$", examples=["binance"],
         description="Whose stored data to use.",
+    )  # fmt: skip
+    risk_preset: str | None = Field(
+        default=None, max_length=32, examples=["conservative"],
+        description="Risk limits of a named preset, as for POST /backtests.",
+    )  # fmt: skip
+    risk_config: dict[str, dict[str, int | float | bool | str | None]] | None = Field(
+        default=None, max_length=3, examples=[{"risk": {"max_position_notional": 5000.0}}],
+        description="Settings over the preset and ARENA_CONFIG_FILE; its `risk` table applies.",
     )  # fmt: skip
 
 
@@ -241,6 +249,8 @@ def run_sweep(body: SweepRequest, context: Annotated[AppContext, Depends(context
         params={name: param_text(value) for name, value in body.params.items()},
         exchange=body.exchange, stop_loss=body.stop_loss, take_profit=body.take_profit,
     )  # fmt: skip
+    layers = profiles.option_layers(body.risk_preset, body.risk_config)
+    base = profiles.with_backtest_profile(context.settings, base, layers)
     grid = parse_grid([grid_spec(name, axis) for name, axis in body.grid.items()])
     check_size(grid, window_bars(base))
     result = backtests.sweep(context, base, grid, jobs=1, rank_by=body.rank_by)
