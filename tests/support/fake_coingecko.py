@@ -1,6 +1,7 @@
 """A loopback fake of CoinGecko's public API v3 (``/api/v3``), as documented: ``simple/price``
-and ``coins/{id}/market_chart/range``, with CoinGecko's error bodies and its keyless 365-day
-history limit, over real rows of the bundled Binance spot sample (BTC and ETH from 2018).
+and ``coins/{id}/market_chart/range``, with CoinGecko's error bodies and the 365-day history
+limit of its public and demo plans (a pro key lifts it), over real rows of the bundled Binance
+spot sample (BTC and ETH from 2018).
 
 Samples are hourly, stamped two minutes past each hour (CoinGecko's are not on the hour either),
 the price being that hour's open; a range longer than 90 days is answered with daily samples
@@ -30,8 +31,7 @@ COIN_FILES = {
 SAMPLE_OFFSET_MS = 120_000
 CURRENCIES = ("usd",)
 _HOURLY_UP_TO_MS = 90 * DAY_MS
-_KEYLESS_HISTORY_MS = 365 * DAY_MS
-_KEY_HEADERS = ("x-cg-demo-api-key", "x-cg-pro-api-key")
+_PUBLIC_HISTORY_MS = 365 * DAY_MS
 RATE_LIMIT_BODY = {
     "status": {
         "error_code": 429,
@@ -128,8 +128,8 @@ class FakeCoinGecko:
             return self._simple_price(params)
         parts = path.strip("/").split("/")
         if len(parts) == 4 and parts[0] == "coins" and parts[2:] == ["market_chart", "range"]:
-            keyed = any(name in request.headers for name in _KEY_HEADERS)
-            return self._market_chart_range(parts[1], params, keyed)
+            pro = "x-cg-pro-api-key" in request.headers
+            return self._market_chart_range(parts[1], params, pro)
         return Answer(404, {"error": "Not Found"})
 
     def _simple_price(self, params: dict[str, str]) -> Answer:
@@ -147,7 +147,7 @@ class FakeCoinGecko:
             answer[coin_id] = entry
         return Answer(200, answer)
 
-    def _market_chart_range(self, coin_id: str, params: dict[str, str], keyed: bool) -> Answer:
+    def _market_chart_range(self, coin_id: str, params: dict[str, str], pro: bool) -> Answer:
         if coin_id not in COIN_FILES:
             return Answer(404, {"error": "coin not found"})
         if params.get("vs_currency") not in CURRENCIES:
@@ -157,7 +157,7 @@ class FakeCoinGecko:
             ts_to = int(float(params["to"]) * 1000)
         except (KeyError, ValueError):
             return Answer(400, {"error": "invalid from or to"})
-        if not keyed and ts_from < self.now_ms - _KEYLESS_HISTORY_MS:
+        if not pro and ts_from < self.now_ms - _PUBLIC_HISTORY_MS:
             return Answer(401, _history_limit_body(self.now_ms))
         table = self.served(coin_id)
         table = table[(table[:, 0] >= ts_from) & (table[:, 0] <= ts_to)]

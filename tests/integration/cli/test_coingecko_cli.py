@@ -83,8 +83,8 @@ def test_a_bad_price_request_is_one_line(
 
 def test_ingest_from_coingecko_stores_daily_candles(database_url: str, fake: FakeCoinGecko) -> None:
     args = ("--exchange", "coingecko", "--symbols", "BTC/USD", "--timeframes", "1d")
-    # With a key: the keyless year of history would otherwise end at the sample's start.
-    key = {"ARENA_COINGECKO_API_KEY": "CG-test-key"}
+    # With a pro key: the public plans' year of history will one day end after SINCE.
+    key = {"ARENA_COINGECKO_API_KEY": "CG-test-key", "ARENA_COINGECKO_KEY_TYPE": "pro"}
     result = _run(database_url, fake, "ingest", *args, "--since", SINCE, "--json", **key)
 
     assert result.exit_code == 0, result.output

@@ -248,7 +248,7 @@ def test_what_coingecko_does_not_offer_is_refused_in_one_line(
     assert fake.requests_to(CHART) == []
 
 
-def test_history_beyond_the_keyless_year_is_refused_with_coingeckos_reason(
+def test_history_beyond_the_public_year_is_refused_with_coingeckos_reason(
     arena: AppContext, fake: FakeCoinGecko
 ) -> None:
     with pytest.raises(SourceUnavailableError) as raised:
