@@ -31,7 +31,11 @@ class SymbolDecision:
     """What to do with one symbol. Size is either a quantity or a USD notional (not both);
     with neither, entries use the participant's default sizing. Exits are price levels
     (``stop_loss``, ``take_profit``) or distances from the entry's fill price as fractions
-    (``stop_loss_fraction``, ``take_profit_fraction``: placed when the entry fills), not both."""
+    (``stop_loss_fraction``, ``take_profit_fraction``: placed when the entry fills), not both.
+
+    An entry with a ``limit_price`` rests as a limit order at that price instead of filling at
+    market (a rung of a grid's ladder); its ``counter_price`` is the take-profit of that rung
+    alone: when it fills, a reduce-only limit order for the filled quantity rests there."""
 
     symbol: str
     signal: Signal
@@ -45,6 +49,8 @@ class SymbolDecision:
     justification: str = ""
     stop_loss_fraction: float | None = None
     take_profit_fraction: float | None = None
+    limit_price: float | None = None
+    counter_price: float | None = None
 
 
 @quick_init

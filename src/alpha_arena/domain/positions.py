@@ -83,6 +83,9 @@ class ExitPlan:
     invalidation: str = ""
     take_profit_fraction: float | None = None
     stop_loss_fraction: float | None = None
+    #: A take-profit for one limit entry's own filled quantity (a grid rung's sell one level
+    #: up): a reduce-only limit order placed when that entry fills; the position's plan stays.
+    take_profit_limit: float | None = None
 
 
 @quick_init

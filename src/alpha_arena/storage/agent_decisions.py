@@ -82,6 +82,8 @@ def _actions(text: str) -> tuple[SymbolDecision, ...]:
             justification=item.get("justification", ""),
             stop_loss_fraction=item.get("stop_loss_fraction"),
             take_profit_fraction=item.get("take_profit_fraction"),
+            limit_price=item.get("limit_price"),
+            counter_price=item.get("counter_price"),
         )
         for item in items
     )
