@@ -291,7 +291,10 @@ class TradingEngine:
         equities: tuple[tuple[str, float], ...],
     ) -> StepView:
         venue = entrant.venue
-        return StepView(step, ts, bars, venue.equity(), venue.cash, venue.positions(), equities)
+        return StepView(
+            step, ts, bars, venue.equity(), venue.cash, venue.positions(), equities,
+            _resting(venue),
+        )  # fmt: skip
 
     def _equities(self) -> tuple[tuple[str, float], ...]:
         """Every entrant's equity now, at this step's closes and before any of its orders
@@ -314,7 +317,10 @@ class TradingEngine:
                 waiting.append(entrant)
             else:
                 venue = entrant.venue
-                view = StepView(step, ts, bars, venue.equity(), venue.cash, venue.positions())
+                view = StepView(
+                    step, ts, bars, venue.equity(), venue.cash, venue.positions(), (),
+                    _resting(venue),
+                )  # fmt: skip
                 started = time.perf_counter()
                 decision = entrant.participant.decide(view)
                 answers.append((entrant, decision, (time.perf_counter() - started) * 1000))
@@ -440,6 +446,9 @@ class TradingEngine:
         price: float,
         ts: int,
     ) -> None:
+        limit = _on_tick(action.limit_price, instrument)
+        if limit is not None:  # a ladder rung: it rests, and is sized and filled, at its price
+            price = limit
         quantity = action.quantity
         if quantity is None:
             notional = action.notional if action.notional is not None else 0.0
@@ -454,12 +463,15 @@ class TradingEngine:
             )  # fmt: skip
             return
         side = Side.BUY if action.signal is Signal.BUY_TO_ENTER else Side.SELL
+        kind = OrderType.MARKET if limit is None else OrderType.LIMIT
         order = Order(
-            self._next_id(entrant), action.symbol, side, OrderType.MARKET, quantity, ts, None,
+            self._next_id(entrant), action.symbol, side, kind, quantity, ts, limit,
             None, False, action.leverage, "entry",
         )  # fmt: skip
         exits = None
-        if not (
+        if action.counter_price is not None:
+            exits = ExitPlan(take_profit_limit=_on_tick(action.counter_price, instrument))
+        elif not (
             action.stop_loss is None
             and action.take_profit is None
             and action.stop_loss_fraction is None
@@ -514,6 +526,11 @@ def _track_positions(ledger: Ledger, held: Mapping[str, Position], fills: Sequen
     last = {fill.symbol: fill for fill in fills}
     for symbol, fill in last.items():
         ledger.positions.append(PositionChange(fill.ts, symbol, held.get(symbol), fill.tag))
+
+
+def _resting(venue: Venue) -> tuple[Order, ...]:
+    """The account's open orders, for the participant's view (usually none: no list made)."""
+    return tuple(venue.open_orders()) if venue.has_open_orders() else ()
 
 
 def _on_tick(price: float | None, instrument: Instrument) -> float | None:

@@ -9,6 +9,7 @@ from typing import Protocol, runtime_checkable
 from alpha_arena.core.values import quick_init
 from alpha_arena.domain.decisions import Decision
 from alpha_arena.domain.market import IntArray
+from alpha_arena.domain.orders import Order
 from alpha_arena.domain.positions import Position
 
 
@@ -21,7 +22,10 @@ class StepView:
     ``equities``: every entrant's ``(name, equity)`` at this moment, itself included, in the
     engine's order: what an agent is shown of its rivals' standing. The engine fills it for the
     participants it asks asynchronously (LLM and remote agents, which show it to a model); the
-    rule strategies asked inline get it empty, their hot path spared the valuations."""
+    rule strategies asked inline get it empty, their hot path spared the valuations.
+
+    ``orders``: the account's open orders (resting limits, exits), which a grid reads its
+    ladder's state from."""
 
     step: int
     ts: int
@@ -30,6 +34,7 @@ class StepView:
     cash: float
     positions: Mapping[str, Position]
     equities: tuple[tuple[str, float], ...] = ()
+    orders: tuple[Order, ...] = ()
 
 
 class Participant(Protocol):

@@ -39,6 +39,8 @@ Rules (each one is tested):
   Exits given as fractions are placed at the fill price x (1 -/+ fraction), on the price tick.
   Closing a position cancels its remaining reduce-only orders (the stop and the take-profit
   are one-cancels-the-other).
+- A limit entry may carry a take-profit limit of its own (a grid rung): when it fills, a
+  reduce-only limit order for the quantity it filled rests at that level.
 - An order is filled whole, or shrunk to what can be executed (a reduce-only order to the
   position, an entry to what free cash affords): a shrunk order ends ``filled`` with the
   executed quantity, its one fill event saying what was dropped and why."""
@@ -574,8 +576,24 @@ class PaperVenue:
             self._cancel_reduce_only(key, ts)
         plan = self._exit_plans.pop(order.client_order_id, None)
         if plan is not None and key in self._positions:
-            self._place_exits(order, key, plan, price, ts)
+            if plan.take_profit_limit is not None:
+                self._place_take_profit_limit(order, plan.take_profit_limit, quantity, ts)
+            else:
+                self._place_exits(order, key, plan, price, ts)
         return filled
+
+    def _place_take_profit_limit(
+        self, entry: Order, level: float, quantity: float, ts: int
+    ) -> None:
+        """Take profit on what ``entry`` (a grid rung) bought or sold, and only that: a
+        reduce-only limit order for its ``quantity`` at ``level``, so each rung of a ladder
+        sells one level up on its own while the position's own plan stays as it is."""
+        exit_order = Order(
+            f"{entry.client_order_id}-take_profit", entry.symbol, entry.side.opposite,
+            OrderType.LIMIT, quantity, ts, price=level, reduce_only=True,
+            leverage=entry.leverage, tag="take_profit",
+        )  # fmt: skip
+        self.submit(exit_order, ts)
 
     def _place_exits(self, entry: Order, key: str, plan: ExitPlan, price: float, ts: int) -> None:
         """Guard the position ``entry`` opened (filled at ``price``) with its stop-loss and

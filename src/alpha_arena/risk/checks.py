@@ -10,7 +10,9 @@ other rule applies to it, so a close passes even with the daily loss limit tripp
 
 1. the daily loss limit is not tripped (see ``RiskLimits.daily_loss_limit``);
 2. confidence at least ``min_confidence``;
-3. no open position on the symbol unless ``allow_pyramiding``, and never an opposite one;
+3. no open position on the symbol unless ``allow_pyramiding`` or the entry is a ladder rung
+   (a ``limit_price``, whose grid caps its own levels), and never an opposite one; a limit
+   price positive, a counter price only with one and on its profit side;
 4. a known instrument and price; a size given as a quantity or a notional (one, positive);
    a positive, finite leverage;
 5. a stop-loss (required when ``require_stop_loss``) below the price for a long and above it
@@ -230,8 +232,18 @@ def _gate(
         )
     if existing is not None and existing.is_long != long:
         return _Denial(RiskRule.PYRAMIDING, f"opposite position open on {symbol}; close it first")
-    if existing is not None and not limits.allow_pyramiding:
+    # A ladder rung (a limit entry) adds to the position by design; its grid caps the levels.
+    if existing is not None and not limits.allow_pyramiding and decision.limit_price is None:
         return _Denial(RiskRule.PYRAMIDING, f"position already open on {symbol}; pyramiding is off")
+    limit, counter = decision.limit_price, decision.counter_price
+    if limit is not None and not (math.isfinite(limit) and limit > 0.0):
+        return _Denial(RiskRule.INVALID, f"limit price must be a positive number, got {limit}")
+    if counter is not None and (limit is None or not (counter - limit) * (1 if long else -1) > 0):
+        return _Denial(
+            RiskRule.INVALID,
+            "a counter price needs a limit price and must lie on its profit side "
+            f"(above it for a buy, below for a sell), got {counter} for {limit}",
+        )
     if context.instrument.symbol != symbol:
         return _Denial(
             RiskRule.INVALID, f"no instrument for {symbol} (have {context.instrument.symbol})"
