@@ -262,6 +262,18 @@ export function SeasonCreateForm({ onCreated, onClose }: { onCreated: (season: S
           <Field label="Min trades" hint="Fewer are flagged on the leaderboard" error={errors.minTrades}>
             <input inputMode="numeric" value={form.minTrades} onChange={(e) => set('minTrades', e.target.value)} />
           </Field>
+          <Field label="Margin" hint="Cross: the whole account backs every position">
+            <select value={form.marginMode} onChange={(e) => set('marginMode', e.target.value as SeasonForm['marginMode'])} data-testid="season-margin-mode">
+              <option value="isolated">Isolated</option>
+              <option value="cross">Cross</option>
+            </select>
+          </Field>
+          <Field label="Positions" hint="Long and short: both sides of a coin at once">
+            <select value={form.positionMode} onChange={(e) => set('positionMode', e.target.value as SeasonForm['positionMode'])} data-testid="season-position-mode">
+              <option value="net">Net</option>
+              <option value="long_short">Long and short</option>
+            </select>
+          </Field>
         </div>
       </fieldset>
 

@@ -20,6 +20,7 @@ describe('toSeasonCreate', () => {
       start: '2025-12-01T00:00:00Z', end: '2025-12-02T00:00:00Z', capital: 10000, fee_rate: null,
       slippage_bps: 2, decision_timeout_s: 60, elimination_threshold: 0, min_trades: 10, baselines: true, anonymize: false,
       participants: ['ema-trend', 'momentum'], accounts: {}, risk: {}, risk_preset: null,
+      margin_mode: 'isolated', position_mode: 'net',
     });
   });
 
@@ -28,11 +29,13 @@ describe('toSeasonCreate', () => {
       mode: 'paper', timeframe: '4h', capital: '2500.5', feeRate: '0.0004', slippageBps: '5',
       decisionTimeoutS: '30', elimination: '0.5', minTrades: '3', baselines: false, anonymize: true,
       risk: { max_leverage: '5', min_confidence: ' ', daily_loss_limit: '0.1' }, riskPreset: 'conservative',
+      marginMode: 'cross', positionMode: 'long_short',
     }));
     expect(body).toMatchObject({
       mode: 'paper', timeframe: '4h', capital: 2500.5, fee_rate: 0.0004, slippage_bps: 5,
       decision_timeout_s: 30, elimination_threshold: 0.5, min_trades: 3, baselines: false, anonymize: true,
       risk: { max_leverage: 5, daily_loss_limit: 0.1 }, risk_preset: 'conservative',
+      margin_mode: 'cross', position_mode: 'long_short',
     });
     expect(Number.isInteger(body.min_trades)).toBe(true);
   });

@@ -57,6 +57,10 @@ export interface SeasonForm {
   risk: Partial<Record<RiskName, string>>;
   /** A named preset the limits above override ('' for none). */
   riskPreset: string;
+  /** isolated: each position on its own margin; cross: the account's equity backs them all. */
+  marginMode: Schemas['SeasonCreate']['margin_mode'];
+  /** net: one position per coin; long_short (hedge mode): a long and a short at once. */
+  positionMode: Schemas['SeasonCreate']['position_mode'];
 }
 
 export function emptySeasonForm(): SeasonForm {
@@ -64,7 +68,7 @@ export function emptySeasonForm(): SeasonForm {
     name: '', mode: 'replay', exchange: 'binance', symbols: [], timeframe: '1h', start: '', end: '',
     capital: '10000', feeRate: '', slippageBps: '2', decisionTimeoutS: '60', elimination: '0',
     minTrades: '10', baselines: true, anonymize: false, participants: [], accounts: {}, risk: {},
-    riskPreset: '',
+    riskPreset: '', marginMode: 'isolated', positionMode: 'net',
   };
 }
 
@@ -157,6 +161,8 @@ export function toSeasonCreate(form: SeasonForm): Schemas['SeasonCreate'] {
     accounts: form.mode === 'live' ? Object.fromEntries(form.participants.map((name) => [name, form.accounts[name] ?? ''])) : {},
     risk,
     risk_preset: form.riskPreset === '' ? null : form.riskPreset,
+    margin_mode: form.marginMode,
+    position_mode: form.positionMode,
   };
 }
 
