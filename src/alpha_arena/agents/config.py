@@ -204,5 +204,9 @@ def parse_config(values: dict[str, Any]) -> AnyAgentConfig:
         )
     if isinstance(config, SelectorAgentConfig):
         for name in config.strategies:
-            registry.strategy_type(name)
+            if not registry.strategy_type(name).trades_targets:
+                raise InvalidInputError(
+                    f"agent strategies: {name} trades through resting orders, not a target "
+                    "position, so a selector cannot choose it"
+                )
     return config

@@ -23,17 +23,21 @@ strategies_app = typer.Typer(
 def list_command(
     as_json: bool = typer.Option(False, "--json", help="Print machine-readable JSON."),
 ) -> None:
-    """List every strategy with its rule and parameters (set them with --param name=value)."""
-    from alpha_arena.strategies.registry import describe  # TA-Lib and numpy: only when listed
+    """List every strategy with its rule and parameters (set them with --param name=value).
+    Those named in ARENA_DISABLED_STRATEGIES are shown disabled: new agents, backtests and
+    seasons may not use them."""
+    from alpha_arena.core.settings import Settings
+    from alpha_arena.strategies.registry import describe, disabled  # TA-Lib: only when listed
 
-    infos = describe()
+    infos = describe(disabled(Settings().disabled_strategies))
     if as_json:
         print_json([info.as_dict() for info in infos])
         return
     table = Table("strategy", "parameters (default)", "rule", show_lines=True)
     for info in infos:
+        name = info.name if info.enabled else f"{info.name}\n(disabled)"
         # The docstring's own line breaks would fight the table's wrapping: reflow it.
-        table.add_row(info.name, _params_text(info.params), escape(" ".join(info.rule.split())))
+        table.add_row(name, _params_text(info.params), escape(" ".join(info.rule.split())))
     console.print(table)
 
 

@@ -125,6 +125,11 @@ class Settings(BaseSettings):
         default=None,
         description="Bearer token every API write needs; with none set the API is read-only.",
     )
+    disabled_strategies: str = Field(
+        default="",
+        description="Comma-separated library strategies that new agents, backtests and "
+        "seasons may not use (`martingale,grid`); stored results that used them stay readable.",
+    )
     api_cors_origins: str = Field(
         default="", description="Comma-separated origins a browser may call the API from."
     )

@@ -98,6 +98,8 @@ def pin_agent(context: AppContext, agent: AgentRecord, season: SeasonConfig) -> 
             pinned["regime"] = tuned.regime.model_dump()
     elif isinstance(config, RemoteAgentConfig):
         agent_secret(context, agent.id, agent.name)  # found out now, not when the season runs
+    off = registry.disabled(context.settings.disabled_strategies)
+    registry.check_enabled(_strategy_names(config, pinned), off)  # a new season: none disabled
     if season.mode is SeasonMode.LIVE:
         registry.check_live_trading(agent.name, _strategy_names(config, pinned))
     return _entry(agent.name, config, pinned, agent_id=agent.id)

@@ -63,10 +63,27 @@ def add_agent(context: AppContext, name: str, values: dict[str, Any]) -> AgentRe
             f"agent name {name!r}: use up to 64 letters, digits, '-', '_' or '.'"
         )
     config = parse_config(values)
+    config = _without_disabled(context, config, explicit="strategies" in values)
     require_stored_prompt(context, config)
     return AgentStore(context.engine).add(
         name, config.kind, config.model_dump(mode="json"), context.clock.now_ms()
     )
+
+
+def _without_disabled(
+    context: AppContext, config: AnyAgentConfig, explicit: bool
+) -> AnyAgentConfig:
+    """Refuse a new agent that would run a disabled strategy; a selector given no list of
+    its own gets the default list without the disabled ones instead."""
+    off = registry.disabled(context.settings.disabled_strategies)
+    if isinstance(config, StrategyAgentConfig):
+        registry.check_enabled([config.strategy], off)
+    elif isinstance(config, SelectorAgentConfig) and explicit:
+        registry.check_enabled(config.strategies, off)
+    elif isinstance(config, SelectorAgentConfig) and off:
+        kept = [name for name in config.strategies if name not in off]
+        return config.model_copy(update={"strategies": kept})
+    return config
 
 
 def delete_agent(context: AppContext, name: str) -> AgentRecord:
@@ -98,6 +115,7 @@ def add_agent_from_backtest(
             f"backtest {backtest_id} ran {run.strategy!r}, which is not a library strategy an "
             f"agent can run; accepted: {', '.join(registry.names())}"
         )
+    registry.check_enabled([run.strategy], registry.disabled(context.settings.disabled_strategies))
     config = run.config
     params = {str(key): str(value) for key, value in (config.get("params") or {}).items()}
     try:
@@ -329,6 +347,7 @@ def portfolio_weights(
     are told apart by ``thresholds``; ``scoring`` turns scores into weights."""
     store = BacktestStore(context.engine)
     data = DataService(context.market, exchange)
+    off = registry.disabled(context.settings.disabled_strategies)
     runs = []
     for summary in store.recent(limit=1_000):
         if len(summary.symbols) != 1 or summary.config.get("exchange", exchange) != exchange:
@@ -337,6 +356,11 @@ def portfolio_weights(
             continue
         if not summary.metrics.get("trade_count"):
             continue
+        if summary.strategy in off or (
+            summary.strategy in registry.STRATEGIES
+            and not registry.STRATEGIES[summary.strategy].trades_targets
+        ):
+            continue  # disabled for new seasons; or a grid, which has no target to blend
         rows = store.equity(summary.id)
         if len(rows) < 3:
             continue

@@ -99,6 +99,12 @@ def build_config(
     )
 
 
+def check_enabled(context: AppContext, config: BacktestConfig) -> None:
+    """Refuse a new backtest of a disabled strategy (``ARENA_DISABLED_STRATEGIES``)."""
+    off = registry.disabled(context.settings.disabled_strategies)
+    registry.check_enabled([config.strategy], off)
+
+
 def check_params(config: BacktestConfig) -> None:
     """Build the strategy's parameters (unknown names and bad values raise) and refuse numbers
     too large to mean anything."""
@@ -152,6 +158,7 @@ def run(
     ``check_window``). A configuration the engine cannot run (an arithmetic or lookup failure
     on the user's strategy, window or sizing) raises InvalidInputError with a one-line
     message; the traceback goes to the log."""
+    check_enabled(context, config)
     check_params(config)
     check_window(context, config)
     instruments = {item.symbol: item for item in context.market.instruments(config.exchange)}
@@ -173,6 +180,7 @@ def run_stored(context: AppContext, config: BacktestConfig) -> int:
     """Run a backtest and store it, on a worker when workers are attached; return its id."""
     if context.workers is None:
         return run(context, config)[0]
+    check_enabled(context, config)
     check_params(config)
     check_window(context, config)
     return context.workers.run_backtest(config, WORKER_BACKTEST_TIMEOUT_S)
@@ -187,6 +195,7 @@ def sweep(
     progress: Callable[[int, int], None] | None = None,
 ) -> SweepResult:
     """Run ``base`` over a parameter grid (not stored; rerun a chosen point with ``run``)."""
+    check_enabled(context, base)
     check_window(context, base)
     instruments = {item.symbol: item for item in context.market.instruments(base.exchange)}
     return run_sweep(
@@ -197,7 +206,7 @@ def sweep(
 def compare_library(
     context: AppContext, symbol: str, timeframe: str, days: int, exchange: str = "binance"
 ) -> tuple[BacktestConfig, list[tuple[str, BacktestResult]]]:
-    """Backtest every library strategy with its defaults over the newest ``days`` of stored
+    """Backtest every enabled library strategy with its defaults over the newest ``days`` of stored
     data (not stored: a quick comparison), best total return first."""
     data = data_service(context, exchange)
     newest = data.candles(symbol, timeframe, last=1)
@@ -208,7 +217,8 @@ def compare_library(
         "flat", (symbol,), timeframe, end - days * DAY_MS, end, fee_rate=0.0005, slippage_bps=2
     )
     instruments = {item.symbol: item for item in context.market.instruments(exchange)}
-    strategies = {name: registry.create(name) for name in registry.names()}
+    off = registry.disabled(context.settings.disabled_strategies)
+    strategies = {name: registry.create(name) for name in registry.enabled_names(off)}
     market = load_market(data, base, max(warmup_bars(s) for s in strategies.values()))
     results = [
         (name, simulate(market, instruments, replace(base, strategy=name), strategy))

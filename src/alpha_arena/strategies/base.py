@@ -42,8 +42,12 @@ class Strategy(ABC):
 
     name: ClassVar[str]
     params_type: ClassVar[type[StrategyParams]]
-    #: False for a rule kept only as a cautionary example: live seasons refuse it.
+    #: False for a rule live seasons refuse (a cautionary example); ``live_refusal`` says why.
     live_trading: ClassVar[bool] = True
+    live_refusal: ClassVar[str] = "a cautionary example that live seasons refuse"
+    #: False for a rule that trades through resting orders (a grid) rather than by a target
+    #: position: its ``targets`` are flat, so selectors and portfolios cannot weigh it.
+    trades_targets: ClassVar[bool] = True
 
     def __init__(self, params: StrategyParams) -> None:
         if not isinstance(params, self.params_type):

@@ -5,17 +5,18 @@ from __future__ import annotations
 import dataclasses
 import inspect
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, get_type_hints
 
-from alpha_arena.core.errors import InvalidInputError
+from alpha_arena.core.errors import ConfigurationError, InvalidInputError
 from alpha_arena.strategies.base import Strategy, StrategyParams
 from alpha_arena.strategies.library.baselines import BuyAndHold, Flat
 from alpha_arena.strategies.library.bollinger_range import BollingerRange
 from alpha_arena.strategies.library.breakout import Breakout
 from alpha_arena.strategies.library.ema_trend import EmaTrend
 from alpha_arena.strategies.library.funding_rate_arbitrage import FundingRateArbitrage
+from alpha_arena.strategies.library.grid import Grid
 from alpha_arena.strategies.library.martingale import Martingale
 from alpha_arena.strategies.library.momentum import Momentum
 from alpha_arena.strategies.library.rsi_mean_reversion import RsiMeanReversion
@@ -36,10 +37,14 @@ STRATEGIES: Mapping[str, type[Strategy]] = {
         VolatilityBreakout,
         Seasonality,
         Martingale,
+        Grid,
         BuyAndHold,
         Flat,
     )
 }
+
+#: The setting that disables strategies for new agents, backtests and seasons.
+DISABLED_SETTING = "ARENA_DISABLED_STRATEGIES"
 
 _TRUE = frozenset({"true", "yes", "on", "1"})
 _FALSE = frozenset({"false", "no", "off", "0"})
@@ -56,12 +61,14 @@ class ParamInfo:
 
 @dataclass(frozen=True, slots=True)
 class StrategyInfo:
-    """What ``arena strategies list`` shows: the name, the rule and the parameters."""
+    """What ``arena strategies list`` shows: the name, the rule, the parameters, and whether
+    new agents, backtests and seasons may use it (``enabled``)."""
 
     name: str
     summary: str
     rule: str
     params: tuple[ParamInfo, ...]
+    enabled: bool = True
 
     def as_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -82,13 +89,39 @@ def strategy_type(name: str) -> type[Strategy]:
         ) from None
 
 
+def disabled(setting: str) -> frozenset[str]:
+    """The strategies a ``DISABLED_SETTING`` value names (comma-separated); a name that is not
+    in the library is a configuration error, so that a typo does not leave a rule enabled."""
+    found = frozenset(name.strip() for name in setting.split(",") if name.strip())
+    unknown = sorted(found - set(STRATEGIES))
+    if unknown:
+        raise ConfigurationError(
+            f"{DISABLED_SETTING} names {unknown[0]!r}, which is not a strategy; "
+            f"accepted: {', '.join(STRATEGIES)}"
+        )
+    return found
+
+
+def check_enabled(strategies: Iterable[str], disabled_names: Collection[str]) -> None:
+    """Refuse, naming it and the setting, the first of ``strategies`` that is disabled: what
+    every new agent, backtest and season goes through (stored results stay readable)."""
+    for name in strategies:
+        strategy_type(name)  # an unknown name says so first
+        if name in disabled_names:
+            raise InvalidInputError(
+                f"strategy {name} is disabled by {DISABLED_SETTING}; remove it from that "
+                "setting to use it in a new agent, backtest or season"
+            )
+
+
 def check_live_trading(agent: str, strategies: Iterable[str]) -> None:
     """Refuse, naming it, the first of an agent's strategies that may not trade live."""
     for name in strategies:
-        if not strategy_type(name).live_trading:
+        strategy = strategy_type(name)
+        if not strategy.live_trading:
             raise InvalidInputError(
-                f"agent {agent!r} runs strategy {name}, a cautionary example that live seasons "
-                "refuse; enter it in a replay or paper season instead"
+                f"agent {agent!r} runs strategy {name}, {strategy.live_refusal}; "
+                "enter it in a replay or paper season instead"
             )
 
 
@@ -109,9 +142,18 @@ def create(name: str, raw_params: Mapping[str, str] | None = None) -> Strategy:
     return strategy_type(name)(parse_params(name, raw_params or {}))
 
 
-def describe() -> list[StrategyInfo]:
-    """Describe every registered strategy: summary, rule and parameters with defaults."""
-    return [_info(strategy) for strategy in STRATEGIES.values()]
+def describe(disabled_names: Collection[str] = ()) -> list[StrategyInfo]:
+    """Describe every registered strategy: summary, rule, parameters with defaults, and
+    whether it is enabled (not in ``disabled_names``)."""
+    return [
+        dataclasses.replace(_info(strategy), enabled=name not in disabled_names)
+        for name, strategy in STRATEGIES.items()
+    ]
+
+
+def enabled_names(disabled_names: Collection[str]) -> list[str]:
+    """The registered names minus ``disabled_names``, in library order."""
+    return [name for name in STRATEGIES if name not in disabled_names]
 
 
 def _info(strategy: type[Strategy]) -> StrategyInfo:

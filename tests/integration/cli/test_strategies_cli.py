@@ -20,15 +20,16 @@ ALL = [
     "volatility_breakout",
     "seasonality",
     "martingale",
+    "grid",
     "buy_and_hold",
     "flat",
 ]
 
 
-def invoke(*args: str) -> Result:
+def invoke(*args: str, disabled: str = "") -> Result:
     app = typer.Typer()
     app.add_typer(strategies_app, name="strategies")
-    return CliRunner().invoke(app, list(args))
+    return CliRunner().invoke(app, list(args), env={"ARENA_DISABLED_STRATEGIES": disabled})
 
 
 def test_list_prints_every_strategy_with_parameters_and_defaults() -> None:
@@ -61,5 +62,23 @@ def test_list_json_gives_names_rules_and_parameter_defaults() -> None:
         "summary": "Never trade.",
         "rule": listed[-1]["rule"],
         "params": [],
+        "enabled": True,
     }
     assert listed[-1]["rule"].startswith("Never trade.\n")
+
+
+def test_strategies_named_in_the_setting_are_listed_as_disabled() -> None:
+    listed = json.loads(invoke("strategies", "list", "--json", disabled="martingale, grid").stdout)
+    assert [item["name"] for item in listed if not item["enabled"]] == ["martingale", "grid"]
+    table = invoke("strategies", "list", disabled="grid")
+    assert table.exit_code == 0, table.output
+    assert table.stdout.count("(disabled)") == 1
+
+
+def test_an_unknown_name_in_the_setting_is_a_one_line_error_naming_it() -> None:
+    result = invoke("strategies", "list", disabled="martingale,grdi")
+    assert result.exit_code != 0
+    assert result.output.strip().splitlines() == [
+        f"error: ARENA_DISABLED_STRATEGIES names 'grdi', which is not a strategy; accepted: "
+        f"{', '.join(ALL)}"
+    ]

@@ -93,7 +93,7 @@ def test_targets_are_zero_during_warmup_and_trade_after(name: str, raw: dict[str
     strategy = create(name, raw)
     targets = strategy.targets(btc())
     assert (targets[: strategy.warmup] == 0).all()
-    if name != "flat":
+    if name != "flat" and strategy.trades_targets:  # a grid trades through resting orders
         assert (targets[strategy.warmup :] != 0).any()
 
 

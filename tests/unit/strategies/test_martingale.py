@@ -60,8 +60,9 @@ def test_explain_names_the_losing_streak_behind_the_size() -> None:
     )
 
 
-def test_only_the_martingale_is_refused_for_live_trading() -> None:
-    assert [name for name, kind in STRATEGIES.items() if not kind.live_trading] == ["martingale"]
+def test_only_the_martingale_and_the_grid_are_refused_for_live_trading() -> None:
+    refused = [name for name, kind in STRATEGIES.items() if not kind.live_trading]
+    assert refused == ["martingale", "grid"]
     check_live_trading("trend", ["ema_trend", "volatility_breakout"])
     with pytest.raises(InvalidInputError) as raised:
         check_live_trading("doubler", ["ema_trend", "martingale"])

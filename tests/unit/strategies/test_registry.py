@@ -26,6 +26,7 @@ ALL = [
     "volatility_breakout",
     "seasonality",
     "martingale",
+    "grid",
     "buy_and_hold",
     "flat",
 ]

@@ -119,8 +119,8 @@ export function AgentFormPanel({ agent, onDone, onClose, onSecret }: Props) {
               <select value={form.strategy} onChange={(e) => pickStrategy(e.target.value)} data-testid="agent-field-strategy">
                 <option value="">{strategies.isPending ? 'Loading…' : 'Pick a strategy'}</option>
                 {library.map((s) => (
-                  <option key={s.name} value={s.name}>
-                    {s.name}
+                  <option key={s.name} value={s.name} disabled={!s.enabled}>
+                    {s.enabled ? s.name : `${s.name} (disabled)`}
                   </option>
                 ))}
               </select>

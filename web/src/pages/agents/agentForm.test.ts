@@ -7,6 +7,7 @@ const emaTrend: Schemas['StrategyOut'] = {
   name: 'ema_trend', summary: '', rule: '',
   params: [{ name: 'fast', type: 'int', default: 12 }, { name: 'slow', type: 'int', default: 26 },
     { name: 'allow_short', type: 'bool', default: true }],
+  enabled: true,
 };
 const form = (changes: Partial<AgentForm>): AgentForm => ({ ...emptyAgentForm(), name: 'ema-fast', ...changes });
 

@@ -26,8 +26,8 @@ export function MarketFields<F extends MarketForm>({
       <Field label="Strategy" error={errors.strategy} hint={chosen?.summary}>
         <select value={form.strategy} onChange={(e) => onStrategy(strategies.find((s) => s.name === e.target.value))} data-testid="field-strategy">
           {strategies.map((s) => (
-            <option key={s.name} value={s.name}>
-              {s.name}
+            <option key={s.name} value={s.name} disabled={!s.enabled}>
+              {s.enabled ? s.name : `${s.name} (disabled)`}
             </option>
           ))}
         </select>

@@ -12,8 +12,11 @@ const EMA: StrategyInfo = {
     { name: 'slow', type: 'int', default: 26 },
     { name: 'allow_short', type: 'bool', default: true },
   ],
+  enabled: true,
 };
-const BANDS: StrategyInfo = { name: 'bollinger_range', summary: '', rule: '', params: [{ name: 'stddev', type: 'float', default: 2 }] };
+const BANDS: StrategyInfo = {
+  name: 'bollinger_range', summary: '', rule: '', params: [{ name: 'stddev', type: 'float', default: 2 }], enabled: true,
+};
 
 describe('the backtest form', () => {
   it('maps to the request the API takes: fractions from percentages, typed parameters', () => {
