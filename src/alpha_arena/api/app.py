@@ -27,7 +27,6 @@ from alpha_arena.api.routes import (
     backtests,
     data_health,
     database_browser,
-    derivatives,
     live,
     live_trading,
     market,
@@ -157,7 +156,6 @@ def create_app(
         season_activity,
         live_trading,
         market,
-        derivatives,
         data_health,
         sweeps,  # before backtests: its /backtests/sweeps is no backtest /{id}
         backtests,

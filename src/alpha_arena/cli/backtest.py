@@ -25,6 +25,13 @@ if TYPE_CHECKING:
 backtest_app = typer.Typer(help="Backtests on the stored market data.", no_args_is_help=True)
 
 JsonOption = typer.Option(False, "--json", help="Print machine-readable JSON.")
+MarginModeOption = typer.Option(
+    "isolated", "--margin-mode",
+    help="isolated (each position on its own margin) or cross (the account backs them all).",
+)  # fmt: skip
+PositionModeOption = typer.Option(
+    "net", "--position-mode", help="net, or long_short: a long and a short of a coin at once."
+)
 RiskPresetOption = typer.Option(
     None, "--risk-preset", help="Risk limits of a named preset: default or conservative."
 )
@@ -101,6 +108,8 @@ def run_command(
     ),
     param: list[str] = typer.Option([], "--param", help="Strategy parameter NAME=VALUE."),  # noqa: B008
     exchange: str = typer.Option("binance", "--exchange", help="Whose stored data to use."),
+    margin_mode: str = MarginModeOption,
+    position_mode: str = PositionModeOption,
     risk_preset: str | None = RiskPresetOption,
     risk_config: Path | None = RiskConfigOption,
     as_json: bool = JsonOption,
@@ -111,7 +120,8 @@ def run_command(
     config = backtests.build_config(
         strategy, symbol, timeframe, start, end, capital=capital, fee_rate=fee_rate,
         slippage_bps=slippage_bps, leverage=leverage, params=param, exchange=exchange,
-        stop_loss=stop_loss, take_profit=take_profit,
+        stop_loss=stop_loss, take_profit=take_profit, margin_mode=margin_mode,
+        position_mode=position_mode,
     )  # fmt: skip
     layers = profiles.option_file_layers(risk_preset, risk_config)
     with app_context() as context, progress_bar("backtest", "bars", as_json) as advance:
@@ -163,6 +173,8 @@ def sweep_command(
     rank_by: str = typer.Option("sharpe", "--rank-by", help="Metric to rank by."),
     top: int = typer.Option(20, "--top", min=1, help="Rows to print."),
     exchange: str = typer.Option("binance", "--exchange"),
+    margin_mode: str = MarginModeOption,
+    position_mode: str = PositionModeOption,
     risk_preset: str | None = RiskPresetOption,
     risk_config: Path | None = RiskConfigOption,
     as_json: bool = JsonOption,
@@ -176,6 +188,7 @@ def sweep_command(
     base = backtests.build_config(
         strategy, symbol, timeframe, start, end, capital=capital, fee_rate=fee_rate,
         slippage_bps=slippage_bps, leverage=leverage, params=param, exchange=exchange,
+        margin_mode=margin_mode, position_mode=position_mode,
     )  # fmt: skip
     grid_values = parse_grid(grid)
     layers = profiles.option_file_layers(risk_preset, risk_config)

@@ -183,6 +183,10 @@ class PaperVenue:
             self._orders[accepted.client_order_id] = accepted
             self._fill_market(accepted, self._marks[symbol], ts)
 
+    @property
+    def config(self) -> PaperVenueConfig:
+        return self._config
+
     def open_orders(self, symbol: str | None = None) -> list[Order]:
         return [o for o in self._orders.values() if symbol is None or o.symbol == symbol]
 

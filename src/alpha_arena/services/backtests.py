@@ -7,8 +7,9 @@ import dataclasses
 import logging
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, replace
+from enum import StrEnum
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from alpha_arena.backtest.run import (
     BacktestConfig,
@@ -21,6 +22,7 @@ from alpha_arena.backtest.run import (
 from alpha_arena.backtest.sweep import SweepResult, run_sweep
 from alpha_arena.core.errors import InvalidInputError
 from alpha_arena.core.time import DAY_MS, parse_ts, timeframe_ms, to_iso
+from alpha_arena.domain.positions import MarginMode, PositionMode
 from alpha_arena.marketdata.service import DataService
 from alpha_arena.services.context import AppContext
 from alpha_arena.services.csv_tables import write_csv
@@ -53,6 +55,9 @@ def parse_params(items: Iterable[str]) -> tuple[tuple[str, str], ...]:
     return tuple(parsed)
 
 
+_Mode = TypeVar("_Mode", bound=StrEnum)
+
+
 def build_config(
     strategy: str,
     symbols: str | Sequence[str],
@@ -68,6 +73,8 @@ def build_config(
     exchange: str = "binance",
     stop_loss: float | None = None,
     take_profit: float | None = None,
+    margin_mode: str = "isolated",
+    position_mode: str = "net",
 ) -> BacktestConfig:
     """The backtest configuration from user input (``arena backtest run|sweep`` and the API).
 
@@ -96,7 +103,18 @@ def build_config(
         take_profit=take_profit,
         params=pairs,
         exchange=exchange,
+        margin_mode=_choice(MarginMode, margin_mode, "margin mode"),
+        position_mode=_choice(PositionMode, position_mode, "position mode"),
     )
+
+
+def _choice(kind: type[_Mode], value: str, what: str) -> _Mode:
+    """``value`` as a member of ``kind``, or a one-line error naming the choices."""
+    try:
+        return kind(value)
+    except ValueError:
+        known = ", ".join(item.value for item in kind)
+        raise InvalidInputError(f"unknown {what} {value!r}; use one of: {known}") from None
 
 
 def check_enabled(context: AppContext, config: BacktestConfig) -> None:
