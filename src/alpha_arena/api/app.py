@@ -22,10 +22,12 @@ from alpha_arena.api.offload import Offload
 from alpha_arena.api.recent_errors import error_type, record_error
 from alpha_arena.api.routes import (
     accounts,
+    agent_decide,
     agent_report,
     agents,
     backtests,
     data_health,
+    data_ingest,
     database_browser,
     live,
     live_trading,
@@ -47,6 +49,7 @@ from alpha_arena.seasons.commit_summary import CommitSummary
 from alpha_arena.seasons.runner_process import RunnerProcess
 from alpha_arena.seasons.supervisor import RunnerSupervisor
 from alpha_arena.services.context import AppContext, open_context
+from alpha_arena.services.ingestion_jobs import IngestionJobs
 
 API_PREFIX = "/api/v1"
 
@@ -99,7 +102,7 @@ def create_app(
             settings=settings, context=ctx, metrics=metrics, cache=ReadCache(), hosts=hosts,
             write_limiter=RateLimiter(settings.api_writes_per_minute), hub=hub,
             auth_throttle=AuthThrottle(settings.api_auth_max_failures, settings.api_auth_window_s),
-            started_ms=int(time.time() * 1000),
+            started_ms=int(time.time() * 1000), ingestion_jobs=IngestionJobs(ctx),
         )  # fmt: skip
 
         def on_commit(commit: CommitSummary) -> None:
@@ -129,6 +132,7 @@ def create_app(
             yield
         finally:
             hub.close()
+            state.ingestion_jobs.close()
             if state.supervisor is not None:
                 state.supervisor.stop()
             if state.offload is not None:
@@ -146,6 +150,7 @@ def create_app(
     for module in (
         system,
         agents,
+        agent_decide,
         agent_report,
         models,
         accounts,
@@ -157,6 +162,7 @@ def create_app(
         live_trading,
         market,
         data_health,
+        data_ingest,
         sweeps,  # before backtests: its /backtests/sweeps is no backtest /{id}
         backtests,
         live,

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from alpha_arena.api.offload import Offload
     from alpha_arena.api.security import AuthThrottle, RateLimiter
     from alpha_arena.seasons.supervisor import SeasonDrivers
+    from alpha_arena.services.ingestion_jobs import IngestionJobs
 
 
 @dataclass
@@ -33,6 +34,7 @@ class ApiState:
     hub: LiveHub
     hosts: HostAllowList
     started_ms: int
+    ingestion_jobs: IngestionJobs  # POST /data/ingest's background downloads
     supervisor: SeasonDrivers | None = None
     offload: Offload | None = None  # None: running seasons' reads computed in a thread
     errors: RecentErrors = field(default_factory=RecentErrors)  # the last failures, for /system

@@ -103,7 +103,7 @@ class Ingestor(Generic[TallyT]):
         """Ingest every symbol and timeframe from ``ts_since`` (or from the newest stored row,
         when later, unless ``backfill``); record the run, and re-raise any failure after
         recording it on the run."""
-        symbols, timeframes = _checked(symbols, timeframes, ts_since, self._clock.now_ms())
+        symbols, timeframes = checked_request(symbols, timeframes, ts_since, self._clock.now_ms())
         source, venue = self._source.name, self._source.venue
         run_id = self._runs.start(
             source, symbols, timeframes, self._clock.now_ms(), ts_since, backfill
@@ -265,10 +265,11 @@ class Ingestor(Generic[TallyT]):
         ]  # fmt: skip
 
 
-def _checked(
+def checked_request(
     symbols: Sequence[str], timeframes: Sequence[str], ts_since: int, now_ms: int
 ) -> tuple[list[str], list[str]]:
-    """Reject bad input before anything is fetched or recorded; drop repeats, keep order."""
+    """Reject bad input before anything is fetched or recorded (also before a background
+    ingestion is accepted); drop repeats, keep order."""
     unique_symbols = list(dict.fromkeys(s.strip() for s in symbols if s.strip()))
     unique_timeframes = list(dict.fromkeys(t.strip() for t in timeframes if t.strip()))
     if not unique_symbols:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -42,6 +43,7 @@ from alpha_arena.backtest.run import funding_per_bar, warmup_bars
 from alpha_arena.core.errors import ConflictError, InvalidInputError, NotFoundError
 from alpha_arena.core.time import timeframe_ms, to_iso
 from alpha_arena.domain.decisions import Decision
+from alpha_arena.domain.llm import LlmCall
 from alpha_arena.engine.participant import StepView
 from alpha_arena.marketdata.service import DataService
 from alpha_arena.services.context import AppContext
@@ -183,6 +185,13 @@ class AgentDecision:
     prompt: str | None = None  # the rendered prompt, for LLM agents
     valid: bool = True  # False: the model's output did not parse, the decision is a hold
     llm_calls: int = 0
+    cost_usd: float | None = 0.0  # of its LLM calls; None when a model's price is unknown
+
+
+def calls_cost(calls: Sequence[LlmCall]) -> float | None:
+    """What ``calls`` cost in all; None when any call's price is unknown."""
+    costs = [call.cost_usd for call in calls]
+    return None if any(cost is None for cost in costs) else sum(c for c in costs if c is not None)
 
 
 def decide_once(
@@ -272,7 +281,7 @@ def _selector_decision(
         endpoint=config.base_url,
     )  # fmt: skip
 
-    async def ask() -> tuple[Decision | None, bool, int]:
+    async def ask() -> tuple[Decision | None, bool, list[LlmCall]]:
         provider = _provider(context, config, cache_mode)
         caller = LlmCaller(
             settings, provider, LlmCache(context.engine), cache_mode, context.clock, record.id
@@ -288,12 +297,12 @@ def _selector_decision(
                 await provider.aclose()
         for call in selector.calls:
             LlmCallStore(context.engine).record(call)
-        return decision, selector.invalid_outputs == 0, len(selector.calls)
+        return decision, selector.invalid_outputs == 0, list(selector.calls)
 
     decision, valid, calls = asyncio.run(ask())
     if decision is None:
         decision = Decision(ts, (), reasoning="every target is flat: hold")
-    return AgentDecision(decision, None, valid, calls)
+    return AgentDecision(decision, None, valid, len(calls), calls_cost(calls))
 
 
 def _entry_fee(context: AppContext, exchange: str, symbols: list[str]) -> float:
@@ -430,7 +439,10 @@ def _llm_decision(
     calls = LlmCallStore(context.engine)
     for call in outcome.calls:
         calls.record(call)
-    return AgentDecision(outcome.decision, outcome.prompt, outcome.valid, len(outcome.calls))
+    return AgentDecision(
+        outcome.decision, outcome.prompt, outcome.valid, len(outcome.calls),
+        calls_cost(outcome.calls),
+    )  # fmt: skip
 
 
 def _rule_decision(

@@ -1,4 +1,7 @@
-"""Ingestion runs: every sample load or exchange download, with its row counts and outcome."""
+"""Ingestion runs: every sample load or exchange download, with its row counts and outcome.
+
+A run started through the API is recorded when it is accepted, as ``queued``, and claimed
+(``running``) when its turn comes; the others start ``running``."""
 
 from __future__ import annotations
 
@@ -51,13 +54,25 @@ class IngestionRunStore:
         ts_since: int | None = None,
         backfill: bool = False,
     ) -> int:
+        return self._insert(source, symbols, timeframes, ts_started, ts_since, backfill, "running")
+
+    def _insert(
+        self,
+        source: str,
+        symbols: list[str],
+        timeframes: list[str],
+        ts_started: int,
+        ts_since: int | None,
+        backfill: bool,
+        status: str,
+    ) -> int:
         row = IngestionRunRow(
             source=source,
             symbols=",".join(symbols),
             timeframes=",".join(timeframes),
             ts_since=ts_since,
             backfill=backfill,
-            status="running",
+            status=status,
             ts_started=ts_started,
             rows_candles=0,
             rows_funding=0,
@@ -67,6 +82,22 @@ class IngestionRunStore:
         with self._engine.begin() as connection:
             result = connection.execute(insert(IngestionRunRow).values(**_values(row)))
             return inserted_id(result)
+
+    def queue(
+        self,
+        source: str,
+        symbols: list[str],
+        timeframes: list[str],
+        ts_queued: int,
+        ts_since: int | None = None,
+        backfill: bool = False,
+    ) -> int:
+        """Record a run accepted to run later (``queued``; ``ts_started``: when accepted)."""
+        return self._insert(source, symbols, timeframes, ts_queued, ts_since, backfill, "queued")
+
+    def claim(self, run_id: int, ts_started: int) -> None:
+        """A queued run begins: ``running`` from ``ts_started``."""
+        self._update(run_id, status="running", ts_started=ts_started)
 
     def record_progress(self, run_id: int, counts: RowCounts) -> None:
         """Save row counts so far; an interrupted run still shows what it stored."""
