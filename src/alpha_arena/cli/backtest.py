@@ -436,9 +436,13 @@ def show_command(
 @one_line_errors
 def export_command(
     run_id: int = typer.Argument(..., help="Backtest id."),
-    out: Path = typer.Option(..., "--out", help="Folder for equity.csv, trades.csv, orders.csv."),  # noqa: B008
-) -> None:
-    """Write a stored backtest's equity curve, trades and orders as CSV files."""
+    out: Path = typer.Option(  # noqa: B008
+        ..., "--out", help="Folder for equity.csv, trades.csv, orders.csv, decisions.csv, "
+        "positions.csv and risk_events.csv.",
+    ),
+) -> None:  # fmt: skip
+    """Write a stored backtest's equity curve, trades, orders, decisions, position path and
+    risk events as CSV files."""
     from alpha_arena.services import backtests
 
     with app_context() as context:

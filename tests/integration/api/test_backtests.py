@@ -390,7 +390,8 @@ def test_the_openapi_documents_every_route_and_the_csv_download(client: TestClie
     ours = {path: item for path, item in paths.items() if path.startswith(URL)}
     assert set(ours) == {
         URL, f"{URL}/compare", f"{URL}/{{id}}", f"{URL}/{{id}}/equity", f"{URL}/{{id}}/trades",
-        f"{URL}/{{id}}/orders", f"{URL}/{{id}}/export/{{table}}.csv", f"{URL}/sweeps",
+        f"{URL}/{{id}}/orders", f"{URL}/{{id}}/decisions", f"{URL}/{{id}}/positions",
+        f"{URL}/{{id}}/risk-events", f"{URL}/{{id}}/export/{{table}}.csv", f"{URL}/sweeps",
     }  # fmt: skip
     for item in ours.values():
         for operation in item.values():

@@ -126,9 +126,10 @@ def test_risk_events_list_denials_with_their_rule_and_adjusted_approvals(
 
     denied = get(client, path, approved=False, **ALL)["items"]
     assert denied and all(not item["approved"] and item["rule"] and item["reason"]
-                          for item in denied)  # fmt: skip
+                          and item["level"] == "deny" for item in denied)  # fmt: skip
     adjusted = get(client, path, approved=True, **ALL)["items"]
-    assert adjusted and all(item["approved"] and item["adjustments"] for item in adjusted)
+    assert adjusted and all(item["approved"] and item["adjustments"] and item["level"] == "warn"
+                            for item in adjusted)  # fmt: skip
     assert len(denied) + len(adjusted) == every["total"]
     # The same denials, by rule, as the season's summary counts them.
     for name, rules in SeasonQueries(market.engine).denial_counts(season_id).items():

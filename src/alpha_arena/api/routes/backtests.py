@@ -1,10 +1,12 @@
-"""Backtests: run and store one, list them, read one's metrics, equity curve, trades and orders,
-download its tables as CSV and compare two or three side by side (``arena backtest``)."""
+"""Backtests: run and store one, list them, read one's metrics, equity curve, trades, orders,
+decisions, position path and risk events, download its tables as CSV and compare two or three
+side by side (``arena backtest``)."""
 
 from __future__ import annotations
 
+import json
 import math
-from typing import Annotated, Any, Self
+from typing import Annotated, Any, Literal, Self
 
 from fastapi import APIRouter, Depends, Path, Query, Response
 from pydantic import (
@@ -73,9 +75,32 @@ _CONFIG_EXAMPLE: dict[str, Any] = {
 }  # fmt: skip
 
 
+MarginModeName = Literal["isolated", "cross"]
+PositionModeName = Literal["net", "long_short"]
+
+
 def _no_default(schema: dict[str, JsonValue]) -> None:
     """Leave the default out of a field's schema (a null default of a non-null field)."""
     schema.pop("default", None)
+
+
+def margin_mode_field() -> Any:
+    """A request's ``margin_mode`` (optional: isolated when left out)."""
+    return Field(
+        default="isolated", examples=["cross"], json_schema_extra=_no_default,
+        description="The paper account's margin: `isolated` (the default; each position on "
+        "its own margin) or `cross` (the account's equity backs every position; liquidation "
+        "takes the whole account).",
+    )  # fmt: skip
+
+
+def position_mode_field() -> Any:
+    """A request's ``position_mode`` (optional: net when left out)."""
+    return Field(
+        default="net", examples=["net"], json_schema_extra=_no_default,
+        description="The paper account's positions: `net` (the default; one per coin) or "
+        "`long_short` (hedge mode: a long and a short of a coin at once).",
+    )  # fmt: skip
 
 
 class BacktestRequest(BaseModel):
@@ -135,6 +160,8 @@ class BacktestRequest(BaseModel):
         default="binance", pattern=r"^[A-Za-z0-9_.-]{1,32}$", examples=["binance"],
         description="Whose stored data to use.",
     )  # fmt: skip
+    margin_mode: MarginModeName = margin_mode_field()
+    position_mode: PositionModeName = position_mode_field()
     risk_preset: str | None = Field(
         default=None, max_length=32, examples=["conservative"],
         description="Risk limits of a named preset: `default` (none but the leverage) or "
@@ -238,6 +265,64 @@ class BacktestOrder(BaseModel):
     ts_updated: int = Field(examples=[1704099600000])
 
 
+class BacktestDecision(BaseModel):
+    """One action of a decision the strategy took (only where its target changed)."""
+
+    seq: int = Field(examples=[0])
+    ts: int = Field(examples=[1704099600000], description="The close of the step decided at.")
+    symbol: str = Field(examples=["BTC/USDT:USDT"])
+    signal: str = Field(
+        examples=["buy_to_enter"], description="buy_to_enter, sell_to_enter, close or hold."
+    )
+    target: float | None = Field(
+        examples=[1.0], description="The strategy's target position in [-1, 1] (1: all in long)."
+    )
+    quantity: float | None = Field(examples=[None], description="Size in base units, if given.")
+    notional: float | None = Field(examples=[4950.0], description="Size in USDT, if given.")
+    leverage: float = Field(examples=[1.0])
+    stop_loss: float | None = Field(examples=[None], description="Stop-loss price, if given.")
+    take_profit: float | None = Field(examples=[None], description="Take-profit price.")
+    stop_loss_fraction: float | None = Field(
+        examples=[0.05], description="Stop-loss distance from the entry's fill price."
+    )
+    take_profit_fraction: float | None = Field(
+        examples=[None], description="Take-profit distance from the entry's fill price."
+    )
+    reason: str = Field(examples=["ema_trend: EMA 12 crossed above EMA 26"])
+
+
+class BacktestPosition(BaseModel):
+    """A position as the fills at ``ts`` left it, with its exit plan (quantity 0: closed)."""
+
+    seq: int = Field(examples=[0])
+    ts: int = Field(examples=[1704099600000], description="When the fills that changed it ran.")
+    symbol: str = Field(examples=["BTC/USDT:USDT"])
+    quantity: float = Field(examples=[0.117], description="Signed: long > 0, short < 0.")
+    entry_price: float | None = Field(examples=[42150.5], description="Null once closed.")
+    margin: float = Field(examples=[4931.6])
+    leverage: float | None = Field(examples=[1.0])
+    stop_loss: float | None = Field(examples=[40042.9])
+    take_profit: float | None = Field(examples=[None])
+    ts_opened: int | None = Field(examples=[1704099600000])
+    tag: str = Field(
+        examples=["entry"],
+        description="What changed it: entry, close, stop_loss, take_profit or liquidation.",
+    )
+
+
+class BacktestRiskEvent(BaseModel):
+    """An action the risk checks denied (level deny) or approved after clamping it (warn)."""
+
+    seq: int = Field(examples=[0])
+    ts: int = Field(examples=[1704099600000])
+    symbol: str = Field(examples=["BTC/USDT:USDT"])
+    signal: str = Field(examples=["buy_to_enter"])
+    level: str = Field(examples=["deny"], description="info, warn or deny.")
+    rule: str = Field(examples=["min_notional"], description="The rule that denied it.")
+    reason: str = Field(examples=["size 0.001 is below the instrument minimum"])
+    adjustments: list[str] = Field(examples=[[]], description="What was clamped (a warn's reason).")
+
+
 class BacktestComparison(BaseModel):
     ids: list[int] = Field(examples=[[7, 9]], description="The runs, in the order asked.")
     runs: list[BacktestDetail] = Field(description="Each run's configuration and metrics.")
@@ -277,6 +362,7 @@ def create_backtest(
         leverage=body.leverage,
         params={name: param_text(value) for name, value in body.params.items()},
         exchange=body.exchange, stop_loss=body.stop_loss, take_profit=body.take_profit,
+        margin_mode=body.margin_mode, position_mode=body.position_mode,
     )  # fmt: skip
     layers = profiles.option_layers(body.risk_preset, body.risk_config)
     config = profiles.with_backtest_profile(context.settings, config, layers)
@@ -426,8 +512,55 @@ def get_orders(
 
 
 @router.get(
+    "/{id}/decisions",
+    response_model=Page[BacktestDecision],
+    summary="A backtest's decisions, an action per row, where the strategy's target changed",
+)
+def get_decisions(
+    run_id: RunId,
+    context: Annotated[AppContext, Depends(context_of)],
+    at: Annotated[Window, Depends(window)],
+) -> Page[BacktestDecision]:
+    rows = backtests.table(context, run_id, "decisions")
+    return page([BacktestDecision(**row) for row in rows], at)
+
+
+@router.get(
+    "/{id}/positions",
+    response_model=Page[BacktestPosition],
+    summary="A backtest's positions, a row each time fills changed one, with stop and target",
+)
+def get_positions(
+    run_id: RunId,
+    context: Annotated[AppContext, Depends(context_of)],
+    at: Annotated[Window, Depends(window)],
+) -> Page[BacktestPosition]:
+    rows = backtests.table(context, run_id, "positions")
+    return page([BacktestPosition(**row) for row in rows], at)
+
+
+@router.get(
+    "/{id}/risk-events",
+    response_model=Page[BacktestRiskEvent],
+    summary="Actions of a backtest the risk checks denied or adjusted, with rule and level",
+)
+def get_risk_events(
+    run_id: RunId,
+    context: Annotated[AppContext, Depends(context_of)],
+    at: Annotated[Window, Depends(window)],
+) -> Page[BacktestRiskEvent]:
+    rows = backtests.table(context, run_id, "risk_events")
+    return page(
+        [BacktestRiskEvent(**{**row, "adjustments": json.loads(row["adjustments"])})
+         for row in rows],
+        at,
+    )  # fmt: skip
+
+
+@router.get(
     "/{id}/export/{table}.csv",
-    summary="Download a backtest's equity, trades or orders as CSV",
+    summary="Download a backtest's table (equity, trades, orders, decisions, positions, "
+    "risk_events) as CSV",
     response_class=Response,
     responses={
         200: {

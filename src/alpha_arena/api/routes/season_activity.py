@@ -72,6 +72,9 @@ class RiskEventOut(BaseModel):
     symbol: str = Field(examples=[BTC])
     signal: str = Field(examples=["buy_to_enter"], description="The action's signal.")
     approved: bool = Field(examples=[False], description="False: denied; true: adjusted.")
+    level: str = Field(
+        examples=["deny"], description="deny: refused; warn: approved after clamping; info: a note."
+    )
     rule: str = Field(
         examples=["margin"], description="The rule that denied it; empty if approved."
     )
@@ -162,7 +165,7 @@ def risk_event_out(entry: str, row: dict[str, Any]) -> RiskEventOut:
     return RiskEventOut(
         entry=entry, tick=row["tick"], ts=row["ts"], time=to_iso(row["ts"]),
         symbol=row["symbol"], signal=row["signal"], approved=bool(row["approved"]),
-        rule=row["rule"] or "", reason=row["reason"],
+        level=row["level"], rule=row["rule"] or "", reason=row["reason"],
         adjustments=[str(text) for text in row["adjustments"]],
     )  # fmt: skip
 
