@@ -8,7 +8,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from alpha_arena.agents.strategy_agent import Sizing, StrategyAgent, entry_fee
+from alpha_arena.agents.rule_agent import rule_agent
+from alpha_arena.agents.strategy_agent import Sizing, entry_fee
 from alpha_arena.analytics.metrics import Metrics, compute_metrics
 from alpha_arena.backtest.trades import round_trips
 from alpha_arena.core.clock import SimClock
@@ -235,7 +236,7 @@ def simulate(
         take_profit=config.take_profit,
         fee_rate=entry_fee(config.fee_rate, [instruments[s] for s in config.symbols]),
     )
-    agent = StrategyAgent(config.strategy, strategy, inputs, sizing, offsets)
+    agent = rule_agent(config.strategy, strategy, inputs, sizing, offsets)
     venue = PaperVenue(
         PaperVenueConfig(
             config.capital,

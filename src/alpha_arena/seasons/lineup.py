@@ -23,6 +23,7 @@ from alpha_arena.agents.config import (
     StrategyAgentConfig,
     parse_config,
 )
+from alpha_arena.agents.grid_agent import GridAgent
 from alpha_arena.agents.llm.caller import CacheMode, CallSettings, LlmCaller
 from alpha_arena.agents.llm.participant import LlmParticipant
 from alpha_arena.agents.llm.providers import configured_provider, get_spec
@@ -34,6 +35,7 @@ from alpha_arena.agents.portfolio import (
     Weights,
     portfolio_warning,
 )
+from alpha_arena.agents.rule_agent import rule_agent
 from alpha_arena.agents.selector import StrategySelector
 from alpha_arena.agents.strategy_agent import Sizing, StrategyAgent, entry_fee
 from alpha_arena.agents.tape import TapeMask
@@ -258,7 +260,7 @@ def build_lineup(
                 getattr(config, "take_profit", None), fee_rate=_entry_fee(season, market),
             )  # fmt: skip
             inputs, offsets = _own_warmup(market, symbols, [strategy])
-            agent = StrategyAgent(entry.name, strategy, inputs, sizing, offsets)
+            agent = rule_agent(entry.name, strategy, inputs, sizing, offsets)
             participants.append(agent)
             followers.append(_follower(agent, symbols, [strategy]))
             continue
@@ -355,7 +357,7 @@ def season_tape(season: SeasonConfig, market: SeasonMarket) -> TapeMask | None:
 
 
 def _follower(
-    participant: StrategyAgent | StrategySelector,
+    participant: StrategyAgent | GridAgent | StrategySelector,
     symbols: Sequence[str],
     strategies: Sequence[Strategy],
 ) -> Callable[[SeasonMarket], None]:

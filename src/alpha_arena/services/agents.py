@@ -37,8 +37,9 @@ from alpha_arena.agents.portfolio import (
     regime_scores,
     regime_weights,
 )
+from alpha_arena.agents.rule_agent import rule_agent
 from alpha_arena.agents.selector import StrategySelector
-from alpha_arena.agents.strategy_agent import Sizing, StrategyAgent, entry_fee
+from alpha_arena.agents.strategy_agent import Sizing, entry_fee
 from alpha_arena.backtest.run import funding_per_bar, warmup_bars
 from alpha_arena.core.errors import ConflictError, InvalidInputError, NotFoundError
 from alpha_arena.core.time import timeframe_ms, to_iso
@@ -456,7 +457,7 @@ def _rule_decision(
     capital: float,
 ) -> Decision:
     inputs, bars = _inputs(data, timeframe, ts, symbols, warmup_bars(strategy))
-    agent = StrategyAgent(name, strategy, inputs, sizing)
+    agent = rule_agent(name, strategy, inputs, sizing)
     view = StepView(0, ts, bars, capital, capital, {})
     decision = agent.decide(view)
     if decision is None:  # every target flat: say so explicitly
