@@ -29,6 +29,7 @@ from alpha_arena.core.errors import InvalidInputError
 from alpha_arena.domain.decisions import Signal
 from alpha_arena.domain.market import Candles, FundingRates
 from alpha_arena.domain.orders import Order, OrderType, Side
+from alpha_arena.domain.positions import MarginMode, PositionMode
 from alpha_arena.marketdata.sources.sample import sample_instruments
 from alpha_arena.strategies import registry
 from alpha_arena.strategies.base import StrategyInput
@@ -188,3 +189,21 @@ def test_a_selector_cannot_choose_the_grid_and_live_seasons_refuse_it() -> None:
                       "strategies": ["ema_trend", "grid"]})  # fmt: skip
     with pytest.raises(InvalidInputError, match="a grid, whose rungs' take-profit limits"):
         registry.check_live_trading("gridder", ["grid"])
+
+
+@pytest.mark.parametrize("margin_mode", list(MarginMode))
+@pytest.mark.parametrize("position_mode", list(PositionMode))
+def test_the_grid_trades_the_same_in_every_margin_and_position_mode(
+    margin_mode: MarginMode, position_mode: PositionMode
+) -> None:
+    market = {SYMBOL: SymbolData(candles(BARS), FundingRates(np.empty(0, np.int64), np.empty(0)))}
+    config = BacktestConfig(
+        "grid", (SYMBOL,), "1h", T0, T0 + len(BARS) * HOUR, capital=10_000.0, fee_rate=0.001,
+        params=PARAMS, margin_mode=margin_mode, position_mode=position_mode,
+    )  # fmt: skip
+    result = simulate(market, INSTRUMENTS, config, registry.create("grid", dict(PARAMS)))
+    expected = run_grid()  # isolated margin, net positions
+    assert [(f.client_order_id, f.price, f.realized_pnl) for f in result.ledger.fills] == [
+        (f.client_order_id, f.price, f.realized_pnl) for f in expected.ledger.fills
+    ]
+    assert result.ledger.equity[-1] == pytest.approx(10_000 + 150 - 6.05)
