@@ -257,6 +257,12 @@ class LlmCallOut(BaseModel):
         examples=["RSI is neutral and funding flat; no edge."],
         description="The model's separate reasoning channel (thinking), when it has one.",
     )
+    model_version: str | None = Field(
+        default=None,
+        examples=["gpt-4o-2024-08-06"],
+        description="The model version that answered, as the provider's response named it "
+        "(`GET /models/versions`); null when no model answered.",
+    )
 
 
 class DecisionOut(BaseModel):

@@ -68,6 +68,13 @@ def test_a_silent_model_update_is_a_second_version_named_by_the_leaderboard_and_
     assert [call.version.label if call.version else None for call in calls] == (
         [AUGUST] * 3 + [NOVEMBER] * 3
     )
+    # Each call says which version answered it, in the decisions and in the agent's trail.
+    decisions = client.get(f"/api/v1/seasons/{first.id}/decisions?oldest_first=true").json()
+    assert [d["llm_calls"][0]["model_version"] for d in decisions["items"]] == (
+        [AUGUST] * 3 + [NOVEMBER] * 3
+    )
+    trail = client.get(f"/api/v1/agents/{name}/llm-calls").json()["items"]  # newest first
+    assert [call["model_version"] for call in trail] == [NOVEMBER] * 3 + [AUGUST] * 3
     url = f"/api/v1/models/versions?agent={name}"
     versions = client.get(url).json()["items"]
     assert [

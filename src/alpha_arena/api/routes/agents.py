@@ -168,6 +168,12 @@ class AgentLlmCallOut(BaseModel):
         examples=[0.00061], description="Null when the model's price is unknown."
     )
     cached: bool = Field(examples=[False], description="Answered from the response cache.")
+    model_version: str | None = Field(
+        default=None,
+        examples=["gpt-4o-2024-08-06"],
+        description="The model version that answered, as the provider's response named it "
+        "(`GET /models/versions`); null when no model answered.",
+    )
     reasoning: str | None = Field(
         examples=["Funding is flat and RSI neutral: no edge."],
         description="The model's separate reasoning channel (thinking), when it has one.",
@@ -355,6 +361,7 @@ def _call_out(call: LlmCall) -> AgentLlmCallOut:
         parsed_decision=call.parsed_decision, error=error, input_tokens=call.input_tokens,
         output_tokens=call.output_tokens, latency_ms=call.latency_ms, cost_usd=call.cost_usd,
         cached=call.cached, reasoning=call.reasoning,
+        model_version=None if call.version is None else call.version.label,
     )  # fmt: skip
 
 

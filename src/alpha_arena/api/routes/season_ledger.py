@@ -112,6 +112,7 @@ def _call(call: LlmCall) -> LlmCallOut:
         input_tokens=call.input_tokens, output_tokens=call.output_tokens,
         latency_ms=call.latency_ms, cost_usd=call.cost_usd, cached=call.cached,
         reasoning=call.reasoning,
+        model_version=None if call.version is None else call.version.label,
     )  # fmt: skip
 
 
