@@ -29,6 +29,7 @@ from alpha_arena.api.routes import (
     data_health,
     data_ingest,
     database_browser,
+    derivatives,
     live,
     live_trading,
     market,
@@ -161,6 +162,7 @@ def create_app(
         season_activity,
         live_trading,
         market,
+        derivatives,
         data_health,
         data_ingest,
         sweeps,  # before backtests: its /backtests/sweeps is no backtest /{id}
