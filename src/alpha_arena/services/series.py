@@ -12,7 +12,6 @@ from alpha_arena.core.errors import InvalidInputError
 from alpha_arena.core.time import DAY_MS, timeframe_ms, to_iso
 from alpha_arena.domain.seasons import SeasonStatus
 from alpha_arena.marketdata.resample import can_resample
-from alpha_arena.seasons.config import parse_season_config
 from alpha_arena.seasons.series import (
     DataSpan,
     SeriesAggregate,
@@ -30,6 +29,7 @@ from alpha_arena.services import backtests, seasons
 from alpha_arena.services.agents import add_agent
 from alpha_arena.services.context import AppContext
 from alpha_arena.services.demo import DEMO_RULES
+from alpha_arena.services.profiles import pin_season_profile
 from alpha_arena.storage.agent_store import AgentStore
 from alpha_arena.storage.backtest_store import BacktestStore
 from alpha_arena.storage.season_store import NewEntry, SeasonRecord, SeasonStore
@@ -127,7 +127,8 @@ def create_series(context: AppContext, request: SeriesRequest) -> CreatedSeries:
     if not agents:
         agents = builtin_agents(context, request.timeframe, windows[0].start, notes)
     values = [_season_values(request, name, window, agents) for window in windows]
-    configs = [parse_season_config(item) for item in values]  # all refused before any stored
+    # All refused before any is stored; ARENA_CONFIG_FILE's values pinned into each alike.
+    configs = [pin_season_profile(context.settings, item) for item in values]
     first = seasons.create_season(context, values[0])
     store = SeasonStore(context.engine)
     pinned = [_reuse(entry) for entry in store.entries(first.id)]
