@@ -24,11 +24,15 @@ from alpha_arena.api.routes.backtests import (
     MAX_PARAMS,
     STRATEGY_CHOICES,
     TIMEFRAME_CHOICES,
+    MarginModeName,
     MetricValue,
     ParamName,
     ParamValue,
+    PositionModeName,
     Symbol,
+    margin_mode_field,
     param_text,
+    position_mode_field,
     window_bars,
 )
 from alpha_arena.api.security import require_reader, require_writer
@@ -116,6 +120,8 @@ class SweepRequest(BaseModel):
         default=None, gt=0, lt=1, examples=[0.1],
         description="Take-profit distance as a fraction of the entry.",
     )  # fmt: skip
+    margin_mode: MarginModeName = margin_mode_field()
+    position_mode: PositionModeName = position_mode_field()
     params: dict[ParamName, ParamValue] = Field(
         default_factory=dict, max_length=MAX_PARAMS, examples=[{"allow_short": False}],
         description="Fixed strategy parameters; the others take their defaults.",
@@ -248,6 +254,7 @@ def run_sweep(body: SweepRequest, context: Annotated[AppContext, Depends(context
         leverage=body.leverage,
         params={name: param_text(value) for name, value in body.params.items()},
         exchange=body.exchange, stop_loss=body.stop_loss, take_profit=body.take_profit,
+        margin_mode=body.margin_mode, position_mode=body.position_mode,
     )  # fmt: skip
     layers = profiles.option_layers(body.risk_preset, body.risk_config)
     base = profiles.with_backtest_profile(context.settings, base, layers)
