@@ -183,6 +183,8 @@ def show_command(season_id: int = IdArgument, as_json: bool = JsonOption) -> Non
     if season.config.get("anonymize"):
         console.print("anonymized tape: on (LLM and remote agents see renamed coins, moved "
                       "dates, rescaled prices)")  # fmt: skip
+    if season.config.get("risk_preset") or season.config.get("risk_config"):
+        console.print(f"tuned: {_tuning(season.config)}", highlight=False, soft_wrap=True)
     table = Table("entry", "kind", "fingerprint", "status", "equity")
     for entry in entries:
         table.add_row(
@@ -347,6 +349,16 @@ def _bindings(items: list[str]) -> dict[str, str]:
             raise InvalidInputError(f"--account {item!r}: expected AGENT=ACCOUNT")
         bound[agent] = account
     return bound
+
+
+def _tuning(config: dict[str, Any]) -> str:
+    """A season's preset and the settings its tables set (seasons/profile.py), on one line."""
+    tables: dict[str, dict[str, Any]] = config.get("risk_config") or {}
+    settings = sorted(f"{table}.{key}={value}" for table, keys in tables.items()
+                      for key, value in keys.items())  # fmt: skip
+    preset = config.get("risk_preset")
+    parts = ([f"preset {preset}"] if preset else []) + ([", ".join(settings)] if settings else [])
+    return "; ".join(parts)
 
 
 def _risk(items: list[str]) -> dict[str, Any]:

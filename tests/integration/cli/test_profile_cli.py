@@ -115,6 +115,9 @@ def test_a_season_keeps_its_preset_and_the_config_files_values(
     config = json.loads(shown.stdout)["config"]
     assert config["risk_preset"] == "conservative"
     assert config["risk_config"] == {"regime": {"trend_adx": 30}, "risk": CONSERVATIVE}
+    text = invoke("season", "show", str(season_id)).stdout
+    assert ("tuned: preset conservative; regime.trend_adx=30, risk.max_leverage=3.0, "
+            "risk.max_position_notional=20000.0, risk.min_confidence=0.6") in text  # fmt: skip
 
 
 @pytest.mark.parametrize(
