@@ -523,6 +523,12 @@ class TradingEngine:
 def _track_positions(ledger: Ledger, held: Mapping[str, Position], fills: Sequence[Fill]) -> None:
     """Record what ``fills`` (one step's) left of each position they touched: only fills move
     a position's size, price or exit plan, so this is the whole path of every position."""
+    if len(fills) == 1:  # the usual step with a fill: no dictionary to build
+        fill = fills[0]
+        ledger.positions.append(
+            PositionChange(fill.ts, fill.symbol, held.get(fill.symbol), fill.tag)
+        )
+        return
     last = {fill.symbol: fill for fill in fills}
     for symbol, fill in last.items():
         ledger.positions.append(PositionChange(fill.ts, symbol, held.get(symbol), fill.tag))

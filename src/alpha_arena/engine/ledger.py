@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from alpha_arena.core.values import quick_init
 from alpha_arena.domain.decisions import Decision, SymbolDecision
 from alpha_arena.domain.fills import Fill
 from alpha_arena.domain.orders import Order, OrderEvent
@@ -31,6 +32,7 @@ class RiskEvent:
         return RiskLevel.WARN if self.adjustments else RiskLevel.INFO
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class PositionChange:
     """A symbol's position as the fills of one step left it (None: closed), stamped with the

@@ -85,6 +85,18 @@ def test_run_prints_the_metrics_and_stores_the_run_which_show_and_export_read_ba
     out = tmp_path / "export"
     exported = invoke("backtest", "export", str(printed["id"]), "--out", str(out))
     assert exported.exit_code == 0, exported.output
+    assert sorted(path.name for path in out.iterdir()) == [
+        "decisions.csv", "equity.csv", "orders.csv", "positions.csv", "risk_events.csv",
+        "trades.csv",
+    ]  # fmt: skip
+    with (out / "decisions.csv").open() as handle:
+        decisions = list(csv.DictReader(handle))
+    with (out / "positions.csv").open() as handle:
+        positions = list(csv.DictReader(handle))
+    # Every trade was opened by an entry decision and left a position row behind it.
+    entries = [row for row in decisions if row["signal"].endswith("_to_enter")]
+    assert len(entries) >= metrics["trade_count"] > 0
+    assert len([row for row in positions if row["tag"] == "entry"]) == metrics["trade_count"]
     with (out / "equity.csv").open() as handle:
         equity = list(csv.DictReader(handle))
     assert float(equity[-1]["equity"]) == pytest.approx(metrics["end_equity"])
