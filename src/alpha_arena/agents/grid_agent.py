@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from alpha_arena.agents.strategy_agent import Sizing, require_same_symbols
 from alpha_arena.domain.decisions import Decision, Signal, SymbolDecision
 from alpha_arena.domain.market import IntArray
-from alpha_arena.engine.participant import StepView
+from alpha_arena.engine.participant import Cadence, StepView
 from alpha_arena.strategies.base import StrategyInput
 from alpha_arena.strategies.library.grid import Grid
 
@@ -29,12 +29,14 @@ class GridAgent:
         inputs: Mapping[str, StrategyInput],
         sizing: Sizing,
         offsets: Mapping[str, int] | None = None,
+        cadence: Cadence | None = None,
     ) -> None:
         self._name = name
         self._strategy = strategy
         self._inputs = dict(inputs)
         self._sizing = sizing
         self._offsets = dict(offsets or {})
+        self._cadence = cadence
         self._share = 1.0 / max(len(self._inputs), 1)
         self._prices: dict[str, tuple[float, ...]] = {}  # fixed once known: the grid stays put
         #: What ``StrategyAgent`` records of target changes: a grid has no target, so nothing.
@@ -50,8 +52,8 @@ class GridAgent:
         self._inputs = dict(inputs)
 
     def decision_steps(self, timeline: IntArray) -> IntArray | None:
-        """None (every step): whether to place a buy depends on fills."""
-        return None
+        """None (every step of its cadence): whether to place a buy depends on fills."""
+        return None if self._cadence is None else self._cadence.steps(timeline)
 
     def decide(self, view: StepView) -> Decision | None:
         actions: list[SymbolDecision] = []

@@ -32,7 +32,7 @@ from alpha_arena.core.errors import AgentError
 from alpha_arena.domain.decisions import Decision, DecisionOutcome, SymbolDecision
 from alpha_arena.domain.llm import LlmCall
 from alpha_arena.domain.market import Candles, FloatArray, IntArray
-from alpha_arena.engine.participant import StepView
+from alpha_arena.engine.participant import Cadence, StepView
 from alpha_arena.indicators import adx, bollinger
 from alpha_arena.strategies.base import Strategy, StrategyInput
 
@@ -87,8 +87,11 @@ class StrategySelector:
         offsets: Mapping[str, int] | None = None,
         reselect_every: int = 24,
         tape: TapeMask | None = None,
+        cadence: Cadence | None = None,
     ) -> None:
-        """``tape``: an anonymized season's mask: the model sees masked coin names."""
+        """``tape``: an anonymized season's mask: the model sees masked coin names.
+        ``cadence``: when it decides, where the run steps through shorter bars than its own
+        (None: at every step); ``reselect_every`` counts its own decision steps."""
         if reselect_every < 1:
             raise ValueError("reselect_every must be at least 1")
         self._name = name
@@ -99,6 +102,7 @@ class StrategySelector:
         self._offsets = dict(offsets or {})
         self._reselect_every = reselect_every
         self._tape = tape
+        self._cadence = cadence
         self._share = 1.0 / max(len(self._inputs), 1)
         # Targets of every candidate strategy, computed once (they are causal).
         self._arrays: dict[str, dict[str, FloatArray]] = {
@@ -135,7 +139,7 @@ class StrategySelector:
         return self._chosen
 
     def decision_steps(self, timeline: IntArray) -> IntArray | None:
-        return None
+        return None if self._cadence is None else self._cadence.steps(timeline)
 
     def decide(self, view: StepView) -> Decision | None:
         raise AgentError(f"{self._name} is asked asynchronously (decide_async)")

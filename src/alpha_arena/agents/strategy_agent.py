@@ -14,7 +14,7 @@ from alpha_arena.domain.instrument import Instrument
 from alpha_arena.domain.market import FloatArray, IntArray
 from alpha_arena.domain.positions import held_position
 from alpha_arena.engine.feed import doubles
-from alpha_arena.engine.participant import StepView
+from alpha_arena.engine.participant import Cadence, StepView
 from alpha_arena.strategies.base import Strategy, StrategyInput
 
 
@@ -111,14 +111,17 @@ class StrategyAgent:
         inputs: Mapping[str, StrategyInput],
         sizing: Sizing,
         offsets: Mapping[str, int] | None = None,
+        cadence: Cadence | None = None,
     ) -> None:
         """``offsets[symbol]``: how many warm-up bars ``inputs`` holds before the engine's
-        first bar of that symbol."""
+        first bar of that symbol. ``cadence``: a rule of a longer timeframe than the run's
+        bars (its strategy a ``ResampledStrategy``) is asked at its own bars' closes only."""
         self._name = name
         self._strategy = strategy
         self._inputs = dict(inputs)
         self._sizing = sizing
         self._offsets = dict(offsets or {})
+        self._cadence = cadence
         self._targets: dict[str, array[float]] = {}
         self._arrays: dict[str, FloatArray] = {}
         for symbol, data in self._inputs.items():
@@ -148,7 +151,10 @@ class StrategyAgent:
 
     def decision_steps(self, timeline: IntArray) -> IntArray | None:
         """The steps where some symbol's target differs from the one before it (or is not flat
-        on the first traded bar): the only moments this agent can act."""
+        on the first traded bar): the only moments this agent can act. On a longer cadence,
+        every close of its own bars (a target set between them waits for the next)."""
+        if self._cadence is not None and not self._cadence.every_bar:
+            return self._cadence.steps(timeline)
         moments = []
         for symbol, targets in self._arrays.items():
             first = self._offsets.get(symbol, 0)

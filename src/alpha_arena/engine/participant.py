@@ -6,6 +6,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
+import numpy as np
+
+from alpha_arena.core.time import timeframe_ms
 from alpha_arena.core.values import quick_init
 from alpha_arena.domain.decisions import Decision
 from alpha_arena.domain.market import IntArray
@@ -35,6 +38,32 @@ class StepView:
     positions: Mapping[str, Position]
     equities: tuple[tuple[str, float], ...] = ()
     orders: tuple[Order, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Cadence:
+    """An agent of a longer timeframe in a run of shorter bars (a 4h LLM in a 1h season): it
+    decides at the bar closes that are also closes of its own bars (UTC multiples of its
+    timeframe, where ``marketdata.resample`` ends a bar), so at the moments a run of its own
+    timeframe would ask it. Its exit orders still act on every bar of the run."""
+
+    bar_ms: int  # the run's step
+    every_ms: int  # the agent's timeframe
+
+    @classmethod
+    def of(cls, run_timeframe: str, agent_timeframe: str) -> Cadence:
+        return cls(timeframe_ms(run_timeframe), timeframe_ms(agent_timeframe))
+
+    @property
+    def every_bar(self) -> bool:
+        return self.every_ms == self.bar_ms
+
+    def steps(self, timeline: IntArray) -> IntArray | None:
+        """The steps of ``timeline`` (bar open times) at which the agent decides; None when it
+        decides at every one."""
+        if self.every_bar:
+            return None
+        return np.flatnonzero((timeline + self.bar_ms) % self.every_ms == 0).astype(np.int64)
 
 
 class Participant(Protocol):

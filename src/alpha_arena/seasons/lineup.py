@@ -43,7 +43,8 @@ from alpha_arena.backtest.run import warmup_bars
 from alpha_arena.core.clock import Clock
 from alpha_arena.core.errors import ConfigurationError, InvalidInputError, TemporaryError
 from alpha_arena.domain.seasons import SeasonMode
-from alpha_arena.engine.participant import Participant
+from alpha_arena.engine.participant import Cadence, Participant
+from alpha_arena.marketdata.resample import can_resample
 from alpha_arena.marketdata.service import DataService
 from alpha_arena.seasons.config import SeasonConfig
 from alpha_arena.seasons.market import SeasonMarket
@@ -60,7 +61,9 @@ from alpha_arena.storage.llm_store import LlmCache
 from alpha_arena.storage.season_store import EntryRecord, NewEntry
 from alpha_arena.strategies import registry
 from alpha_arena.strategies.base import Strategy, StrategyInput
+from alpha_arena.strategies.library.grid import Grid
 from alpha_arena.strategies.regime import DEFAULT_THRESHOLDS, RegimeThresholds
+from alpha_arena.strategies.resampled import ResampledStrategy
 
 BTC_BASELINE = "btc-buy-and-hold"
 EQUAL_WEIGHT_BASELINE = "equal-weight-hold"
@@ -74,10 +77,12 @@ def pin_agent(context: AppContext, agent: AgentRecord, season: SeasonConfig) -> 
     if not agent.enabled:
         raise InvalidInputError(f"agent {agent.name!r} is disabled")
     config = parse_config(agent.config)
-    if config.timeframe != season.timeframe:
+    if config.timeframe != season.timeframe and not can_resample(
+        season.timeframe, config.timeframe
+    ):
         raise InvalidInputError(
-            f"agent {agent.name!r} trades {config.timeframe} bars; the season ticks every "
-            f"{season.timeframe}"
+            f"agent {agent.name!r} decides on {config.timeframe} bars; a season ticking every "
+            f"{season.timeframe} holds agents of {season.timeframe} or a whole multiple of it"
         )
     pinned: dict[str, Any] = {}
     if isinstance(config, LlmAgentConfig):
@@ -158,7 +163,13 @@ def fingerprint(values: dict[str, Any]) -> str:
 
 
 def describe(entry: EntryRecord) -> str:
-    """One line saying what the entry is: kind, model, prompt version, parameters."""
+    """One line saying what the entry is: kind, model, prompt version, parameters, and its
+    decision cadence where it is not the default 1h."""
+    timeframe = entry.config["agent"].get("timeframe", "1h")
+    return _what(entry) + ("" if timeframe == "1h" else f", decides every {timeframe}")
+
+
+def _what(entry: EntryRecord) -> str:
     agent = entry.config["agent"]
     pinned = entry.config.get("pinned", {})
     kind = agent["kind"]
@@ -229,9 +240,12 @@ class Lineup:
             follower(market)
 
 
-def warmup_needed(entries: Sequence[EntryRecord]) -> int:
-    """Warm-up bars the rule strategies of ``entries`` need before the season's first bar."""
-    bars = [warmup_bars(strategy) for entry in entries for strategy in _strategies(entry)]
+def warmup_needed(entries: Sequence[EntryRecord], timeframe: str) -> int:
+    """Warm-up bars the rule strategies of ``entries`` need before the first bar of a season
+    ticking every ``timeframe``."""
+    bars = [
+        warmup_bars(strategy) for entry in entries for strategy in _strategies(entry, timeframe)
+    ]
     return max(bars, default=0)
 
 
@@ -250,17 +264,18 @@ def build_lineup(
     for entry in entries:
         config = parse_config(entry.config["agent"])
         pinned = entry.config.get("pinned", {})
+        cadence = Cadence.of(season.timeframe, config.timeframe)
         # A repeated window of a season series is another draw: its answers are its own.
         cache = LlmCache(context.engine, sample=pinned.get("sample"))
         if isinstance(config, StrategyAgentConfig | PortfolioAgentConfig):
-            (strategy,) = _strategies(entry)
+            (strategy,) = _strategies(entry, season.timeframe)
             symbols = getattr(config, "symbols", None) or season.symbols
             sizing = Sizing(
                 config.leverage, getattr(config, "stop_loss", None),
                 getattr(config, "take_profit", None), fee_rate=_entry_fee(season, market),
             )  # fmt: skip
             inputs, offsets = _own_warmup(market, symbols, [strategy])
-            agent = rule_agent(entry.name, strategy, inputs, sizing, offsets)
+            agent = rule_agent(entry.name, strategy, inputs, sizing, offsets, cadence)
             participants.append(agent)
             followers.append(_follower(agent, symbols, [strategy]))
             continue
@@ -275,7 +290,7 @@ def build_lineup(
             participants.append(
                 LlmParticipant(
                     entry.name, remote, data, season.symbols, season.capital,
-                    _entry_fee(season, market), season.timeframe,
+                    _entry_fee(season, market), config.timeframe, cadence,
                 )
             )  # fmt: skip
             continue
@@ -301,11 +316,11 @@ def build_lineup(
             trader = LlmTrader(settings, provider, cache, mode, clock, entry.agent_id,
                                deadline_s, config.base_url, tape=tape)  # fmt: skip
             fee = _entry_fee(season, market)
-            participants.append(
-                LlmParticipant(
-                    entry.name, trader, data, season.symbols, season.capital, fee, season.timeframe
-                )
-            )
+            participant = LlmParticipant(
+                entry.name, trader, data, season.symbols, season.capital, fee,
+                config.timeframe, cadence,
+            )  # fmt: skip
+            participants.append(participant)
         else:
             call_settings = CallSettings(
                 config.provider, config.model, config.temperature, 500, spec.supports_json_mode,
@@ -315,12 +330,14 @@ def build_lineup(
                 call_settings, provider, cache, CacheMode.READWRITE, clock, entry.agent_id,
                 deadline_s,
             )  # fmt: skip
-            strategies = {name: registry.create(name) for name in config.strategies}
+            strategies = dict(
+                zip(config.strategies, _strategies(entry, season.timeframe), strict=True)
+            )
             inputs, offsets = _own_warmup(market, season.symbols, list(strategies.values()))
             selector = StrategySelector(
                 entry.name, caller, strategies, inputs,
                 Sizing(config.leverage, fee_rate=_entry_fee(season, market)), offsets,
-                config.reselect_every, tape=tape,
+                config.reselect_every, tape=tape, cadence=cadence,
             )  # fmt: skip
             participants.append(selector)
             followers.append(_follower(selector, season.symbols, list(strategies.values())))
@@ -384,15 +401,24 @@ def _own_warmup(
     return inputs, offsets
 
 
-def _strategies(entry: EntryRecord) -> list[Strategy]:
+def _strategies(entry: EntryRecord, timeframe: str) -> list[Strategy]:
+    """The rules ``entry`` runs in a season ticking every ``timeframe``: on bars of the agent's
+    own timeframe where that is longer."""
     config = parse_config(entry.config["agent"])
+    rules: list[Strategy] = []
     if isinstance(config, StrategyAgentConfig):
-        return [registry.create(config.strategy, config.params)]
-    if isinstance(config, PortfolioAgentConfig):
-        return [RegimePortfolio(_portfolio_params(entry.config["pinned"]))]
-    if isinstance(config, SelectorAgentConfig):
-        return [registry.create(name) for name in config.strategies]
-    return []
+        rules = [registry.create(config.strategy, config.params)]
+    elif isinstance(config, PortfolioAgentConfig):
+        rules = [RegimePortfolio(_portfolio_params(entry.config["pinned"]))]
+    elif isinstance(config, SelectorAgentConfig):
+        rules = [registry.create(name) for name in config.strategies]
+    if config.timeframe == timeframe:
+        return rules
+    # A grid has no targets to resample: it tops up its ladder at its own bars' closes.
+    return [
+        rule if isinstance(rule, Grid) else ResampledStrategy(rule, config.timeframe, timeframe)
+        for rule in rules
+    ]
 
 
 def _weights_json(weights: Weights) -> list[Any]:

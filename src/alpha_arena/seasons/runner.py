@@ -305,7 +305,7 @@ class SeasonRunner:
         stored = self._context.market.instruments(config.exchange)
         return load_season_market(
             data, {item.symbol: item for item in stored}, _market_symbols(config, entries),
-            config.timeframe, config.start, until, warmup_needed(entries),
+            config.timeframe, config.start, until, warmup_needed(entries, config.timeframe),
         )  # fmt: skip
 
     def _open(

@@ -332,9 +332,10 @@ def test_an_unknown_agent_is_not_found_and_names_the_known_ones(market: AppConte
         create_season(market, values([known, "ghost"]))
 
 
-def test_an_agent_on_another_timeframe_is_refused(market: AppContext) -> None:
-    name = agent(market, timeframe="4h")
-    with pytest.raises(InvalidInputError, match="trades 4h bars; the season ticks every 1h"):
+def test_an_agent_on_a_shorter_timeframe_is_refused(market: AppContext) -> None:
+    # Longer ones decide on their own bars' closes (test_decision_cadence).
+    name = agent(market, timeframe="15m")
+    with pytest.raises(InvalidInputError, match="decides on 15m bars; a season ticking every 1h"):
         create_season(market, values([name]))
 
 

@@ -21,7 +21,7 @@ from alpha_arena.core.errors import AgentError
 from alpha_arena.domain.decisions import Decision
 from alpha_arena.domain.llm import LlmCall
 from alpha_arena.domain.market import IntArray
-from alpha_arena.engine.participant import StepView
+from alpha_arena.engine.participant import Cadence, StepView
 from alpha_arena.marketdata.service import DataService
 
 
@@ -43,7 +43,10 @@ class LlmParticipant:
         initial_capital: float,
         fee_rate: float,
         timeframe: str = "1h",
+        cadence: Cadence | None = None,
     ) -> None:
+        """``timeframe``: the bars its prompt shows; ``cadence``: when it decides, where the
+        run steps through shorter bars than that (None: at every step)."""
         self._name = name
         self._trader = trader
         self._data = data
@@ -51,6 +54,7 @@ class LlmParticipant:
         self._initial_capital = initial_capital
         self._fee_rate = fee_rate
         self._timeframe = timeframe
+        self._cadence = cadence
         self.calls: list[LlmCall] = []  # the audit trail, for the caller to store
         self._equity_seen: list[float] = []  # at each decision, for the Sharpe ratio so far
 
@@ -59,7 +63,8 @@ class LlmParticipant:
         return self._name
 
     def decision_steps(self, timeline: IntArray) -> IntArray | None:
-        return None  # a model may change its mind at any step
+        # A model may change its mind at any step of its cadence.
+        return None if self._cadence is None else self._cadence.steps(timeline)
 
     def decide(self, view: StepView) -> Decision | None:
         raise AgentError(f"{self._name} is asked asynchronously (decide_async)")
