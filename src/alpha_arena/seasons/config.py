@@ -112,7 +112,6 @@ def parse_season_config(values: dict[str, Any]) -> SeasonConfig:
     except InvalidInputError as error:  # raised inside a validator (an unknown timeframe)
         raise InvalidInputError(f"season: {error}") from None
     if config.mode is SeasonMode.LIVE:
-        _check_live(config)
         if config.margin_mode is not MarginMode.ISOLATED or (
             config.position_mode is not PositionMode.NET
         ):
@@ -120,6 +119,7 @@ def parse_season_config(values: dict[str, Any]) -> SeasonConfig:
                 "season margin_mode: a live season trades isolated margin and net positions "
                 "(cross margin and hedge mode are paper-venue options for now)"
             )
+        _check_live(config)
     elif config.accounts:
         raise InvalidInputError("season accounts: only a live season trades on exchange accounts")
     if config.start >= config.end:
