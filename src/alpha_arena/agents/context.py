@@ -189,7 +189,9 @@ def account_context(
             quantity=position.size,
             entry_price=position.entry_price,
             mark_price=marks.get(position.symbol, position.entry_price),
-            unrealized_pnl=position.unrealized_pnl(marks.get(position.symbol, position.entry_price)),
+            unrealized_pnl=position.unrealized_pnl(
+                marks.get(position.symbol, position.entry_price)
+            ),
             leverage=position.leverage,
             liquidation_price=position.liquidation_price(),
             take_profit=position.exit_plan.take_profit,
