@@ -5,8 +5,13 @@ run straight through."""
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
+import os
+import signal
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -28,6 +33,7 @@ from alpha_arena.storage.tables import SeasonPositionRow
 from tests.support.databases import BACKENDS, empty_database
 from tests.support.fake_llm import FakeAnswer, FakeLlmServer, ReceivedRequest
 from tests.support.sample import sample_subset
+from tests.support.season_ledgers import season_row, wait_for_ticks
 
 BTC, ETH = "BTC/USDT:USDT", "ETH/USDT:USDT"
 FILES = [
@@ -36,6 +42,7 @@ FILES = [
     for kind in ("1h", "funding_8h")
 ]
 WINDOW = ("2024-06-01", "2024-06-03")  # 48 ticks
+ARENA = str(Path(sys.executable).with_name("arena"))
 
 
 def hedging_trader(request: ReceivedRequest) -> FakeAnswer:
@@ -86,9 +93,9 @@ def context(
                 opened.close()
 
 
-def values(name: str, **modes: str) -> dict[str, object]:
-    return {"name": name, "symbols": [BTC, ETH], "start": parse_ts(WINDOW[0]),
-            "end": parse_ts(WINDOW[1]), "participants": ["hedger", "trend"], **modes}  # fmt: skip
+def values(name: str, window: tuple[str, str] = WINDOW, **modes: str) -> dict[str, object]:
+    return {"name": name, "symbols": [BTC, ETH], "start": parse_ts(window[0]),
+            "end": parse_ts(window[1]), "participants": ["hedger", "trend"], **modes}  # fmt: skip
 
 
 def open_sides(fills: list[Fill]) -> tuple[dict[str, float], bool]:
@@ -158,3 +165,45 @@ def test_an_unknown_mode_is_one_line_and_stores_nothing(context: AppContext) -> 
     with pytest.raises(InvalidInputError, match=r"^season position_mode: Input should be"):
         seasons.create_season(context, values("bad", position_mode="hedge"))
     assert len(SeasonStore(context.engine).all()) == before
+
+
+def test_a_hedged_season_killed_mid_run_resumes_to_the_ledger_of_a_straight_run(
+    context: AppContext, model: FakeLlmServer
+) -> None:
+    """kill -9 of ``arena season run`` (the model slowed so that the kill lands mid-season);
+    the next run re-executes the stored ticks from the response cache with the stored modes and
+    finishes; a season of the same configuration run straight through has the same ledger."""
+    window = ("2024-06-05", "2024-06-07")  # prompts of their own: not in the cache yet
+    hedged = {"margin_mode": "cross", "position_mode": "long_short"}
+    season = seasons.create_season(context, values("killed", window, **hedged))
+    url = context.settings.database_url
+    env = {**os.environ, "ARENA_DATABASE_URL": url, "DEEPSEEK_API_KEY": "test-key",
+           "ARENA_LLM_BASE_URL": model.openai_base_url, "ARENA_LLM_MAX_RETRIES": "0"}  # fmt: skip
+    model.respond_with(lambda request: dataclasses.replace(hedging_trader(request), delay_s=0.1))
+    try:
+        runner = subprocess.Popen(
+            [ARENA, "season", "run", str(season.id)], env=env, stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE, text=True,
+        )  # fmt: skip
+        wait_for_ticks(url, season.id, 8, runner)
+        runner.send_signal(signal.SIGKILL)
+        runner.wait(timeout=30)
+    finally:
+        model.respond_with(hedging_trader)
+    killed_at = season_row(url, season.id)[1]
+    assert 8 <= killed_at < 48, "the kill came too late to interrupt the season"
+
+    resumed = subprocess.run(
+        [ARENA, "season", "run", str(season.id), "--json"], check=False, env=env,
+        capture_output=True,
+        text=True, timeout=300,
+    )  # fmt: skip
+    assert resumed.returncode == 0, resumed.stderr
+    report = json.loads(resumed.stdout)
+    assert (report["status"], report["ticks_done"]) == ("finished", 48)
+    straight = seasons.create_season(context, values("straight", window, **hedged))
+    seasons.run_season(context, straight.id)
+    store = SeasonStore(context.engine)
+    assert store.ledger_hash(season.id) == store.ledger_hash(straight.id)
+    hedger = next(e for e in store.entries(season.id) if e.name == "hedger")
+    assert open_sides(store.fills(hedger.id))[1], "both sides should have been held"
