@@ -1,7 +1,7 @@
 """Seasons with cross margin and hedge mode on both databases: the options are kept in the stored
 configuration, a model holds a long and a short of BTC at once, the season's positions table
-keeps both sides, and a season stopped and resumed by a new runner ends with the ledger of one
-run straight through."""
+keeps both sides, and a season stopped (or killed with SIGKILL) and resumed by a new runner ends
+with the ledger of one run straight through."""
 
 from __future__ import annotations
 
@@ -195,8 +195,7 @@ def test_a_hedged_season_killed_mid_run_resumes_to_the_ledger_of_a_straight_run(
 
     resumed = subprocess.run(
         [ARENA, "season", "run", str(season.id), "--json"], check=False, env=env,
-        capture_output=True,
-        text=True, timeout=300,
+        capture_output=True, text=True, timeout=300,
     )  # fmt: skip
     assert resumed.returncode == 0, resumed.stderr
     report = json.loads(resumed.stdout)
