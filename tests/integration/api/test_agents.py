@@ -464,9 +464,10 @@ def test_the_openapi_spec_documents_these_routes(client: TestClient) -> None:
     ours = {
         path: item for path, item in spec["paths"].items() if path.startswith((AGENTS, PROMPTS))
     }
-    # with GET /agents/{name}/report (routes/agent_report.py), GET /agents/remote/schema and
-    # POST /agents/{name}/rotate-secret (remote agents)
-    assert len(ours) == 11
+    # with GET /agents/{name}/report (routes/agent_report.py), GET /agents/remote/schema,
+    # POST /agents/{name}/rotate-secret (remote agents) and POST /agents/{name}/decide
+    # (routes/agent_decide.py)
+    assert len(ours) == 12
     for path, item in ours.items():
         for method, operation in item.items():
             assert operation.get("summary"), f"{method} {path} has no summary"
