@@ -87,7 +87,7 @@ def stats_command(
         table.add_row(
             item.exchange,
             item.symbol,
-            item.timeframe,
+            series_name(item.dataset, item.timeframe),
             item.first,
             item.last,
             f"{item.rows:,}",
@@ -155,7 +155,7 @@ def scan_command(
         table.add_row(
             item.exchange,
             item.symbol,
-            item.timeframe,
+            series_name(item.dataset, item.timeframe),
             f"{item.rows:,}",
             found,
             str(item.outcome.opened),
@@ -223,3 +223,13 @@ from alpha_arena.cli.prices import price_command  # noqa: E402
 
 data_app.command("ingest")(ingest_command)
 data_app.command("price")(price_command)
+
+
+#: What the tables call series other than candles and funding (their timeframe is a period).
+_STATISTICS = {"open_interest": "open interest", "long_short_ratio": "long/short ratio"}
+
+
+def series_name(dataset: str, timeframe: str) -> str:
+    """A series as a table row names it: ``1h`` candles, ``funding``, ``open interest 1h``."""
+    label = _STATISTICS.get(dataset)
+    return timeframe if label is None else f"{label} {timeframe}"

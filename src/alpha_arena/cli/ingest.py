@@ -115,6 +115,8 @@ def _progress_bar(enabled: bool) -> Iterator[ProgressCallback | None]:
         key = (event.symbol, event.dataset, event.timeframe)
         if key not in tasks:
             label = f"{event.symbol} {event.timeframe or event.dataset}"
+            if event.dataset not in ("candles", "funding"):
+                label = f"{event.symbol} {_LABELS[event.dataset]} {event.timeframe or ''}"
             total = max(event.ts_to - event.ts_from, 1)
             tasks[key] = bar.add_task(label, total=total, rows=0)
         done = min(max(event.ts_done - event.ts_from, 0), max(event.ts_to - event.ts_from, 1))
