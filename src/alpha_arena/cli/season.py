@@ -55,15 +55,17 @@ def create_command(
     ),
     slippage_bps: float = typer.Option(2.0, "--slippage-bps"),
     margin_mode: str = typer.Option(
-        "isolated", "--margin-mode",
+        "isolated",
+        "--margin-mode",
         help="isolated (each position on its own margin) or cross (the account's equity "
         "backs every position; liquidation takes the whole account).",
-    ),  # fmt: skip
+    ),
     position_mode: str = typer.Option(
-        "net", "--position-mode",
+        "net",
+        "--position-mode",
         help="net (one position per coin) or long_short (hedge mode: a long and a short of "
         "a coin at once; a close closes both).",
-    ),  # fmt: skip
+    ),
     risk: list[str] = typer.Option(  # noqa: B008
         [], "--risk", help="Risk limit NAME=VALUE, e.g. max_leverage=5 (repeatable)."
     ),

@@ -510,7 +510,8 @@ def _replace_positions(
             insert(SeasonPositionRow),
             [
                 {"entry_id": entry_id, "symbol": p.symbol,
-                 "side": "long" if p.quantity > 0 else "short", "tick": tick, "quantity": p.quantity,
+                 "side": "long" if p.quantity > 0 else "short", "tick": tick,
+                 "quantity": p.quantity,
                  "entry_price": p.entry_price, "margin": p.margin, "leverage": p.leverage,
                  "maintenance_margin_rate": p.maintenance_margin_rate, "ts_opened": p.ts_opened,
                  "take_profit": p.exit_plan.take_profit, "stop_loss": p.exit_plan.stop_loss,
