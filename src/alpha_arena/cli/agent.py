@@ -333,10 +333,17 @@ def delete_command(name: str = typer.Argument(..., help="The agent's name.")) ->
 @one_line_errors
 def decide_command(
     name: str = typer.Argument(...),
-    at: str = typer.Option(..., "--at", help="UTC moment, e.g. 2025-03-01T12:00."),
-    symbols: str = typer.Option(
-        "BTC/USDT:USDT,ETH/USDT:USDT,SOL/USDT:USDT,BNB/USDT:USDT,DOGE/USDT:USDT,XRP/USDT:USDT",
+    at: str | None = typer.Option(
+        None,
+        "--at",
+        help="UTC moment, e.g. 2025-03-01T12:00. Default: the newest moment "
+        "every symbol has a closed bar for.",
+    ),
+    symbols: str | None = typer.Option(
+        None,
         "--symbols",
+        help="Comma-separated. Default: those of BTC, ETH, SOL, BNB, DOGE "
+        "and XRP (USDT perpetuals) stored.",
     ),
     show_prompt: bool = typer.Option(False, "--show-prompt", help="Print the prompt (LLM)."),
     llm_cache: CacheModeName = typer.Option(  # noqa: B008
@@ -344,20 +351,22 @@ def decide_command(
     ),
     as_json: bool = JsonOption,
 ) -> None:
-    """Print the decision an agent makes at a moment of the stored data, from a flat account."""
+    """Print the decision an agent makes at a moment of the stored data, from a flat account
+    (what POST /agents/{name}/decide answers)."""
     from alpha_arena.agents.llm.caller import CacheMode
-    from alpha_arena.services.agents import decide_once
+    from alpha_arena.services.one_off_decisions import decide_now
 
-    chosen = [s.strip() for s in symbols.split(",") if s.strip()]
+    chosen = None if symbols is None else [s.strip() for s in symbols.split(",") if s.strip()]
+    moment = None if at is None else parse_ts(at)
     with app_context() as context:
-        result = decide_once(context, name, parse_ts(at), chosen, cache_mode=CacheMode(llm_cache))
+        result = decide_now(context, name, moment, chosen, cache_mode=CacheMode(llm_cache)).result
     decision = result.decision
     if show_prompt and result.prompt is not None:
         console.print(result.prompt, highlight=False, markup=False)
     if as_json:
         print_json({
             "agent": name, "ts": to_iso(decision.ts), "reasoning": decision.reasoning,
-            "valid": result.valid, "llm_calls": result.llm_calls,
+            "valid": result.valid, "llm_calls": result.llm_calls, "cost_usd": result.cost_usd,
             "actions": [{
                 "symbol": a.symbol, "signal": a.signal.value, "quantity": a.quantity,
                 "notional": a.notional, "leverage": a.leverage, "take_profit": a.take_profit,

@@ -11,6 +11,7 @@ import pytest
 from typer.testing import CliRunner, Result
 
 from alpha_arena.cli.app import app
+from alpha_arena.core.time import HOUR_MS, to_iso
 from alpha_arena.services.context import open_context
 from alpha_arena.services.sample import load_sample
 from alpha_arena.storage.llm_store import LlmCallStore
@@ -124,6 +125,27 @@ def test_a_strategy_agent_decides_from_its_rule(llm: FakeLlmServer) -> None:
     assert action["signal"] in ("buy_to_enter", "sell_to_enter")
     assert str(action["justification"]).startswith("ema_trend: EMA12")
     assert llm.count == 0
+
+
+def test_without_a_moment_an_agent_decides_at_the_newest_stored_close(
+    llm: FakeLlmServer, database: str
+) -> None:
+    name = f"ema-now-{id(llm)}"
+    assert (
+        invoke("agent", "add", name, "--kind", "strategy", "--strategy", "ema_trend").exit_code == 0
+    )
+    result = invoke("agent", "decide", name, "--json")  # no --at, no --symbols
+
+    assert result.exit_code == 0, result.output
+    outcome = json.loads(result.stdout)
+    context = open_context(settings_for(database))
+    try:
+        last_open = int(context.market.read_candles("binance", "BTC/USDT:USDT", "1h").ts[-1])
+    finally:
+        context.close()
+    assert outcome["ts"] == to_iso(last_open + HOUR_MS)  # the newest bar's close
+    assert [item["symbol"] for item in outcome["actions"]] == ["BTC/USDT:USDT"]  # stored
+    assert (outcome["llm_calls"], outcome["cost_usd"]) == (0, 0.0)
 
 
 @pytest.mark.parametrize(
