@@ -22,6 +22,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from pydantic import SecretStr
+from schemathesis.checks import not_a_server_error
 from schemathesis.core import NOT_SET
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
@@ -96,7 +97,11 @@ def assert_unified_error(response: Any) -> None:
 
 def call_and_check(case: Any, app: FastAPI) -> None:
     response = case.call(app=app, headers=AUTH)
-    assert response.status_code < 500, (case.as_curl_command(), response.text)
+    documented = SPEC["paths"][case.path].get(case.method.lower(), {}).get("responses", {})
+    # The exchange and the model are out of reach on purpose: a route that reaches them may
+    # answer the 502 or 503 it documents for that; any other 5xx is a fault.
+    upstream = response.status_code in (502, 503) and str(response.status_code) in documented
+    assert response.status_code < 500 or upstream, (case.as_curl_command(), response.text)
     assert_unified_error(response)
     if response.status_code == 413:
         # Refused unread, whatever the schema says of it: the body must really be too large.
@@ -104,8 +109,9 @@ def call_and_check(case: Any, app: FastAPI) -> None:
         assert len(sent) > app.state.arena.context.settings.api_max_body_bytes, len(sent)
         assert response.json()["error"]["code"] == "body_too_large"
         return
+    excluded = [*EXCLUDED_CHECKS, not_a_server_error] if upstream else EXCLUDED_CHECKS
     case.validate_response(
-        response, headers=AUTH, excluded_checks=EXCLUDED_CHECKS, transport_kwargs={"app": app}
+        response, headers=AUTH, excluded_checks=excluded, transport_kwargs={"app": app}
     )
 
 
