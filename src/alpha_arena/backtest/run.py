@@ -17,8 +17,8 @@ from alpha_arena.core.errors import InvalidInputError, NotFoundError
 from alpha_arena.core.time import timeframe_ms, to_iso
 from alpha_arena.domain.instrument import Instrument
 from alpha_arena.domain.market import Candles, FundingRates
-from alpha_arena.domain.trades import Trade
 from alpha_arena.domain.positions import MarginMode, PositionMode
+from alpha_arena.domain.trades import Trade
 from alpha_arena.engine.engine import TradingEngine
 from alpha_arena.engine.feed import ReplayFeed
 from alpha_arena.engine.ledger import Ledger, RiskEvent
@@ -51,11 +51,11 @@ class BacktestConfig:
     # Risk limits set by the backtest's preset, its file or ARENA_CONFIG_FILE (seasons/profile.py);
     # none: the leverage asked for is the only cap.
     risk: tuple[tuple[str, float | bool | None], ...] = ()
-
     # How the paper account holds positions (execution.paper): isolated or cross margin, net or
     # hedged (a long and a short of a coin at once).
     margin_mode: MarginMode = MarginMode.ISOLATED
     position_mode: PositionMode = PositionMode.NET
+
     def __post_init__(self) -> None:
         timeframe_ms(self.timeframe)
         if not self.symbols:

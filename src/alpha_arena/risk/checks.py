@@ -147,9 +147,7 @@ def daily_loss(context: RiskContext) -> float:
     return max(0.0, 1.0 - low / context.day_start_equity)
 
 
-def _open_position(
-    context: RiskContext, symbol: str, long: bool | None = None
-) -> Position | None:
+def _open_position(context: RiskContext, symbol: str, long: bool | None = None) -> Position | None:
     """The position an action on ``symbol`` meets (in hedge mode, the side ``long`` names)."""
     position = held_position(context.positions, symbol, long)
     return position if position is not None and position.quantity != 0.0 else None
