@@ -181,7 +181,12 @@ def account_context(
     marks: Mapping[str, float],
     fee_rate: float,
     sharpe: float | None = None,
+    liquidations: Mapping[str, float] | None = None,
 ) -> AccountContext:
+    """``liquidations``: the venue's liquidation price of each position (by its key), which
+    under cross margin depends on the whole account; a position's own isolated level where
+    none is given."""
+    levels = liquidations or {}
     shown = tuple(
         PositionContext(
             symbol=position.symbol,
@@ -193,13 +198,15 @@ def account_context(
                 marks.get(position.symbol, position.entry_price)
             ),
             leverage=position.leverage,
-            liquidation_price=position.liquidation_price(),
+            liquidation_price=_level(levels.get(key), position),
             take_profit=position.exit_plan.take_profit,
             stop_loss=position.exit_plan.stop_loss,
             invalidation=position.exit_plan.invalidation,
         )
         # By coin, a hedged coin's long before its short.
-        for position in sorted(positions.values(), key=lambda p: (p.symbol, p.quantity < 0))
+        for key, position in sorted(
+            positions.items(), key=lambda item: (item[1].symbol, item[1].quantity < 0)
+        )
     )
     return AccountContext(
         initial_capital=initial_capital,
@@ -210,6 +217,14 @@ def account_context(
         fee_rate=fee_rate,
         positions=shown,
     )
+
+
+def _level(venue_level: float | None, position: Position) -> float:
+    """The venue's level where it has one (0 where a long cannot be liquidated, as a
+    position's own level says), else the position's isolated level."""
+    if venue_level is None or not math.isfinite(venue_level):
+        return position.liquidation_price()
+    return max(venue_level, 0.0)
 
 
 def rank_standings(

@@ -291,9 +291,11 @@ class TradingEngine:
         equities: tuple[tuple[str, float], ...],
     ) -> StepView:
         venue = entrant.venue
+        positions = venue.positions()
+        liquidations = tuple((key, venue.liquidation_price(key)) for key in positions)
         return StepView(
-            step, ts, bars, venue.equity(), venue.cash, venue.positions(), equities,
-            _resting(venue),
+            step, ts, bars, venue.equity(), venue.cash, positions, equities, _resting(venue),
+            liquidations,
         )  # fmt: skip
 
     def _equities(self) -> tuple[tuple[str, float], ...]:

@@ -28,7 +28,9 @@ class StepView:
     rule strategies asked inline get it empty, their hot path spared the valuations.
 
     ``orders``: the account's open orders (resting limits, exits), which a grid reads its
-    ladder's state from."""
+    ladder's state from. ``liquidations``: each open position's (key, liquidation price) as
+    the venue judges it (under cross margin, the account's level along that coin), filled
+    like ``equities`` for the participants that show it to a model."""
 
     step: int
     ts: int
@@ -38,6 +40,7 @@ class StepView:
     positions: Mapping[str, Position]
     equities: tuple[tuple[str, float], ...] = ()
     orders: tuple[Order, ...] = ()
+    liquidations: tuple[tuple[str, float], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,8 +7,11 @@ import json
 
 import pytest
 
-from alpha_arena.agents.context import Standing, rank_standings
+from alpha_arena.agents.context import Standing, account_context, rank_standings
 from alpha_arena.agents.llm.prompts import sample_context
+from alpha_arena.domain.positions import MarginMode
+from tests.unit.execution.test_paper_margin_modes import two_positions
+from tests.unit.execution.test_paper_venue import BTC, ETH, at
 
 
 def test_standings_rank_by_equity_then_name_and_mark_the_own_row() -> None:
@@ -38,3 +41,20 @@ def test_a_context_with_standings_is_json_and_replaceable() -> None:
     }  # fmt: skip
     emptied = dataclasses.replace(context, standings=())
     assert emptied.standings == () and emptied.coins == context.coins
+
+
+def test_a_cross_margin_position_shows_the_accounts_liquidation_level() -> None:
+    """The venue of test_paper_margin_modes' hand-computed case after its first bar: under
+    cross margin the BTC long is liquidated where the account's equity meets its requirement,
+    at 85.542169; on its own margin it would be at 90.361446."""
+    venue = two_positions(MarginMode.CROSS)
+    venue.on_bar(BTC, at(1), 100.0, 100.0, 88.0, 89.0)
+    levels = {key: venue.liquidation_price(key) for key in venue.positions()}
+    marks = {BTC: 89.0, ETH: 50.0}
+    cross = account_context(150.0, venue.equity(), venue.cash, venue.positions(), marks, 0.0,
+                            liquidations=levels)  # fmt: skip
+    alone = account_context(150.0, venue.equity(), venue.cash, venue.positions(), marks, 0.0)
+    (btc,) = [p.liquidation_price for p in cross.positions if p.symbol == BTC]
+    (isolated,) = [p.liquidation_price for p in alone.positions if p.symbol == BTC]
+    assert btc == pytest.approx(85.542169)
+    assert isolated == pytest.approx(90.361446)

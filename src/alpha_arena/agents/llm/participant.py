@@ -84,7 +84,7 @@ class LlmParticipant:
         self._equity_seen.append(view.equity)
         account = account_context(
             self._initial_capital, view.equity, view.cash, view.positions, marks,
-            self._fee_rate, sharpe_so_far(self._equity_seen),
+            self._fee_rate, sharpe_so_far(self._equity_seen), dict(view.liquidations),
         )  # fmt: skip
         # Asked on its own (no rivals' equities given), it stands alone.
         equities = view.equities or ((self._name, view.equity),)
