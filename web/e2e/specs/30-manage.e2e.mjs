@@ -96,6 +96,9 @@ test('a season created from the form starts from the list and runs to its end', 
   await form.getByTestId('agent-ema-trend').check();
   await form.getByTestId('agent-momentum').check();
   await form.getByLabel('Max leverage').fill('5');
+  await form.getByTestId('season-risk-preset').selectOption('conservative');
+  await form.getByTestId('season-margin-mode').selectOption('cross');
+  await form.getByTestId('season-position-mode').selectOption('long_short');
   await form.getByTestId('season-anonymize').check();
   const window = [await form.getByLabel('Start (UTC)').inputValue(), await form.getByLabel('End (UTC, exclusive)').inputValue()];
   await screenshot(page, 'season-create');
@@ -127,6 +130,9 @@ test('a season created from the form starts from the list and runs to its end', 
   assert.deepEqual(created.config.symbols, [BTC]);
   assert.deepEqual(created.config.risk, { max_leverage: 5 });
   assert.equal(created.config.anonymize, true, 'the memorization guard is on');
+  assert.equal(created.config.risk_preset, 'conservative');
+  assert.equal(created.config.margin_mode, 'cross');
+  assert.equal(created.config.position_mode, 'long_short');
   assert.equal(created.config.tape_seed, undefined, 'its secret is never served');
   assert.equal(created.ticks_total, 48, 'two days of hourly ticks');
   const entries = (await apiGet(`/api/v1/seasons/${created.id}/entries`)).items;
