@@ -35,6 +35,7 @@ from alpha_arena.domain.market import Candles, FloatArray, IntArray
 from alpha_arena.engine.participant import Cadence, StepView
 from alpha_arena.indicators import adx, bollinger
 from alpha_arena.strategies.base import Strategy, StrategyInput
+from alpha_arena.strategies.regime import DEFAULT_THRESHOLDS, RegimeThresholds
 
 FLAT = "flat"
 _REGIME_BARS = 200
@@ -48,10 +49,11 @@ class Regime:
     band_width_percentile: float  # where today's width sits in the last 200 bars, 0..100
     return_4_bars: float
 
-    def describe(self) -> str:
-        trend = "strong trend" if self.adx >= 25 else "weak or no trend"
+    def describe(self, thresholds: RegimeThresholds = DEFAULT_THRESHOLDS) -> str:
+        """One line for the model, naming the regime by the season's ``thresholds``."""
+        trend = "strong trend" if self.adx >= thresholds.trend_adx else "weak or no trend"
         squeeze = (
-            "bands squeezed" if self.band_width_percentile <= 20
+            "bands squeezed" if self.band_width_percentile <= thresholds.squeeze_percentile
             else "bands wide" if self.band_width_percentile >= 80 else "bands normal"
         )  # fmt: skip
         return (
@@ -88,8 +90,10 @@ class StrategySelector:
         reselect_every: int = 24,
         tape: TapeMask | None = None,
         cadence: Cadence | None = None,
+        thresholds: RegimeThresholds = DEFAULT_THRESHOLDS,
     ) -> None:
         """``tape``: an anonymized season's mask: the model sees masked coin names.
+        ``thresholds``: the season's, by which the regimes it is shown are named.
         ``cadence``: when it decides, where the run steps through shorter bars than its own
         (None: at every step); ``reselect_every`` counts its own decision steps."""
         if reselect_every < 1:
@@ -103,6 +107,7 @@ class StrategySelector:
         self._reselect_every = reselect_every
         self._tape = tape
         self._cadence = cadence
+        self._thresholds = thresholds
         self._share = 1.0 / max(len(self._inputs), 1)
         # Targets of every candidate strategy, computed once (they are causal).
         self._arrays: dict[str, dict[str, FloatArray]] = {
@@ -183,7 +188,7 @@ class StrategySelector:
             shown.sort(key=lambda r: r.symbol)
         messages = [
             LlmMessage("system", self._system_prompt()),
-            LlmMessage("user", "\n".join(r.describe() for r in shown)),
+            LlmMessage("user", "\n".join(r.describe(self._thresholds) for r in shown)),
         ]
         text = await self._caller.ask(messages, self.calls)
         chosen, error = self._parse(text, [r.symbol for r in regimes])

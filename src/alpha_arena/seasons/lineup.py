@@ -338,6 +338,7 @@ def build_lineup(
                 entry.name, caller, strategies, inputs,
                 Sizing(config.leverage, fee_rate=_entry_fee(season, market)), offsets,
                 config.reselect_every, tape=tape, cadence=cadence,
+                thresholds=season.profile().regime.thresholds(),
             )  # fmt: skip
             participants.append(selector)
             followers.append(_follower(selector, season.symbols, list(strategies.values())))

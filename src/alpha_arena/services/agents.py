@@ -288,9 +288,11 @@ def _selector_decision(
             settings, provider, LlmCache(context.engine), cache_mode, context.clock, record.id
         )
         sizing = Sizing(config.leverage, fee_rate=_entry_fee(context, data.exchange, symbols))
+        thresholds = profile(context.settings, []).regime.thresholds()  # ARENA_CONFIG_FILE's
         selector = StrategySelector(
-            record.name, caller, strategies, inputs, sizing, None, config.reselect_every
-        )
+            record.name, caller, strategies, inputs, sizing, None, config.reselect_every,
+            thresholds=thresholds,
+        )  # fmt: skip
         try:
             decision = await selector.decide_async(StepView(0, ts, bars, capital, capital, {}))
         finally:
