@@ -300,12 +300,14 @@ def test_the_traders_stops_and_targets_come_back_as_real_prices(
             symbol, tick_size = action["symbol"], instruments[action["symbol"]].price_tick
             assert symbol == entry["symbol"] and symbol in PERPETUALS
             # The model wrote the lowest close it was shown (masked): the real lowest close,
-            # on the instrument's grid (exactly the close where the data is on the grid).
+            # on the instrument's grid (exactly the close where the data is on the grid; a
+            # nearest tick where it is not, either one for a close halfway between two).
             bars = data.candles(symbol, "1h", decision["ts"] - STOP_CLOSES * HOUR,
                                 decision["ts"] - HOUR)  # fmt: skip
             lowest = float(bars.close.min())
-            on_grid = float(Decimal(round(lowest / tick_size)) * Decimal(repr(tick_size)))
-            assert action["stop_loss"] == on_grid
+            stop = Decimal(repr(action["stop_loss"]))
+            assert stop % Decimal(repr(tick_size)) == 0
+            assert abs(stop - Decimal(repr(lowest))) <= Decimal(repr(tick_size)) / 2
             if symbol != "SOL/USDT:USDT":  # SOL's data has a decimal more than its tick
                 assert action["stop_loss"] == lowest
             # Its target was 0.4% above the masked price: 0.4% above the real one.
@@ -317,7 +319,9 @@ def test_the_traders_stops_and_targets_come_back_as_real_prices(
             if entry["tick"] == TICKS - 1:  # its exits would be placed on a bar after the end
                 assert exits == {}
             else:
-                assert exits["stop_loss"]["trigger_price"] == instrument.on_tick(on_grid)
+                assert exits["stop_loss"]["trigger_price"] == instrument.on_tick(
+                    action["stop_loss"]
+                )
                 assert exits["take_profit"]["trigger_price"] == instrument.on_tick(
                     action["take_profit"]
                 )

@@ -6,7 +6,6 @@ shown the masked market and its trades land on the real one."""
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections import Counter
 from collections.abc import Iterator
@@ -108,10 +107,14 @@ def test_the_example_bot_trades_in_a_season_and_its_replay_asks_it_nothing(
 HOLD = json.dumps({"decisions": [{"coin": "BTC", "signal": "hold"}]}).encode()
 
 
+def kind_of(body: str | bytes) -> int:
+    """By the decision's hour, in turn (the same answer to a repeated request): 0 answers after
+    5 s (past the 1 s deadline), 1 garbage, 2 a valid hold."""
+    return int(json.loads(body)["context"]["ts"]) // 3_600_000 % 3
+
+
 def script(body: bytes) -> Answer:
-    """By the request's hash: a third answer after 5 s (past the 1 s deadline), a third
-    garbage, a third a valid hold."""
-    kind = int(hashlib.sha256(body).hexdigest(), 16) % 3
+    kind = kind_of(body)
     if kind == 0:
         return 200, HOLD, 5.0
     if kind == 1:
@@ -133,8 +136,7 @@ def test_a_slow_bot_is_held_at_its_deadline_and_garbage_is_an_invalid_decision(
         entry = entry_of(store, first.id, name)
         decisions = store.decisions(entry.id)
         assert len(decisions) == 9  # the season went on past every miss
-        kinds = [int(hashlib.sha256(call.messages[0]["content"].encode()).hexdigest(), 16) % 3
-                 for _, call in store.llm_calls(entry.id)]  # fmt: skip
+        kinds = [kind_of(call.messages[0]["content"]) for _, call in store.llm_calls(entry.id)]
         expected = Counter({0: DecisionOutcome.DEADLINE, 1: DecisionOutcome.INVALID,
                             2: DecisionOutcome.VALID}[k] for k in kinds)  # fmt: skip
         assert Counter(DecisionOutcome(row["outcome"]) for row in decisions) == expected
