@@ -84,8 +84,10 @@ test('positions, trades and orders show the counts the API gives; an order expan
       await page.getByTestId('empty').waitFor();
       continue;
     }
-    await page.getByTestId('pager-total').first().waitFor();
-    assert.equal(await number(page.getByTestId('pager-total').first()), expected, `${tab} list total`);
+    // The tab's own list (its testId is the API path's name), not the previous tab's still shown.
+    const shown = page.getByTestId(path).getByTestId('pager-total').first();
+    await shown.waitFor();
+    assert.equal(await number(shown), expected, `${tab} list total`);
   }
 
   // Orders (the tab is open now: check its rows against the API, then expand the newest order).
